@@ -1,0 +1,342 @@
+"""The command line (docs/cli-contract.md): every command drives the same UI-free core.
+
+Commands that do not draw the TUI never import Textual; heavy modules are imported inside the
+command that needs them, so `--version` and `check` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Sequence
+
+from wizard import __version__
+from wizard.errors import BadInput, Refused, WizardError
+
+PROG = "spectro-wizard"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as one sentence and exit code 2 (the contract's bad input)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{PROG}: {message}. Run '{self.prog} --help' for usage.\n")
+        raise SystemExit(2)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo", metavar="DIR", help="the Backstage app (default: nearest directory with backstage.json)")
+    p.add_argument("--config", metavar="FILE", action="append",
+                   help="app-config file(s) in merge order, relative to the repo (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Set up the SpectroCloud Kubernetes auth module in a Backstage app, and prove it works.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--demo", action="store_true", help="run the wizard on a fresh copy of a bundled sample Backstage app")
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("plain", help="the same flow as line-by-line prompts")
+    _common(p)
+    p.add_argument("--demo", action="store_true", help="on a fresh copy of the bundled sample app")
+
+    p = sub.add_parser("check", help="prerequisites and static config checks")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("plan", help="what apply would change: a unified diff per file; writes nothing")
+    _common(p)
+    p.add_argument("--answers", metavar="FILE", required=True, help="the answers file (YAML)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--skip-install", action="store_true", help="leave the package manager out of the plan")
+
+    p = sub.add_parser("apply", help="write the plan (backups first), then add the module")
+    _common(p)
+    p.add_argument("--answers", metavar="FILE", required=True)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--skip-install", action="store_true", help="do not run the package manager")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("undo", help="restore the files of the most recent apply")
+    _common(p)
+    p.add_argument("--yes", action="store_true")
+    p.add_argument("--force", action="store_true", help="restore even if the files changed after the apply")
+
+    p = sub.add_parser("hints", help="the troubleshooting catalog")
+    p.add_argument("id", nargs="?", help="one hint")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+# ------------------------------------------------------------------------------------------------
+# shared steps
+
+
+def _repo_root(args: argparse.Namespace) -> Path:
+    from wizard.core.repo import find_root
+
+    if args.repo:
+        return find_root(Path(args.repo), explicit=True)
+    return find_root(Path.cwd())
+
+
+def _load_answers(path: str):
+    from wizard.core.answers import load_file
+
+    return load_file(Path(path))
+
+
+def _make_plan(args: argparse.Namespace, skip_install: bool):
+    from wizard.core import configset, plan, repo
+
+    root = _repo_root(args)
+    answers = _load_answers(args.answers)
+    configs = configset.load(root, args.config)
+    info = repo.inspect(root, run_tools=not skip_install and answers.installPackage)
+    try:
+        return plan.make_plan(info, configs, answers, skip_install=skip_install)
+    except plan.AnswerError as exc:
+        raise BadInput(f"{args.answers}: {exc}") from None
+
+
+def _confirm(question: str, yes: bool, what: str) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise Refused(f"{what} needs confirmation: run it on a terminal, or pass --yes")
+    try:
+        reply = input(f"{question} [y/N] ").strip().lower()
+    except EOFError:
+        reply = ""
+    if reply not in ("y", "yes"):
+        raise Refused(f"{what} cancelled; nothing was written")
+
+
+# ------------------------------------------------------------------------------------------------
+# commands
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from wizard.core import checks, configset, repo
+    from wizard.output import Printer, checks_json, print_checks
+
+    root = _repo_root(args)
+    configs = configset.load(root, args.config, tolerant=True)
+    info = repo.inspect(root)
+    results = checks.run_checks(info, configs)
+    if args.json:
+        extra = {"repo": str(root), "backstageVersion": info.backstage_version, "configFiles": [f.rel for f in configs.files]}
+        print(json.dumps(checks_json(results, extra), indent=2))
+    else:
+        p = Printer()
+        title = f"{PROG} check — {root}" + (f" (Backstage {info.backstage_version})" if info.backstage_version else "")
+        print_checks(p, title, results)
+    if configs.errors:
+        for err in configs.errors:
+            sys.stderr.write(f"{PROG}: {err}\n")
+        return 2
+    return 1 if any(r.status == "fail" for r in results) else 0
+
+
+def _print_plan(plan: Any, p: Any) -> None:
+    if plan.empty:
+        p.line("Nothing to change: the config already matches the answers.")
+        return
+    files = ", ".join(c.rel for c in plan.changes) or "no files"
+    p.line(p.c("bold", f"Plan for {plan.repo}: {len(plan.changes)} file(s) change ({files})"))
+    for a in plan.actions:
+        p.line(f"  • {a}")
+    for c in plan.changes:
+        p.line("")
+        p.diff(c.diff())
+    if plan.notes:
+        p.line("")
+        p.line(p.c("bold", "Notes"))
+        for n in plan.notes:
+            p.line(f"  ! {n}")
+    if plan.env_vars:
+        p.line("")
+        p.line("The config references these environment variables; export them where Backstage runs:")
+        p.line("  " + ", ".join(plan.env_vars))
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from wizard.output import Printer
+
+    plan = _make_plan(args, args.skip_install)
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2))
+    else:
+        _print_plan(plan, Printer())
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from wizard.core.apply import apply_plan
+    from wizard.output import Printer
+
+    p = Printer()
+    plan = _make_plan(args, args.skip_install)
+    if plan.empty:
+        if args.json:
+            print(json.dumps({"ok": True, "changed": [], "backup": None, "install": None}))
+        else:
+            p.line("Nothing to change: the config already matches the answers.")
+        return 0
+    if not args.yes and not sys.stdin.isatty():
+        raise Refused("apply needs confirmation: run it on a terminal, or pass --yes (see the changes first with `spectro-wizard plan`)")
+    if not args.yes:
+        _print_plan(plan, p)
+        p.line("")
+    _confirm("Apply these changes?", args.yes, "apply")
+    out = sys.stderr if args.json else sys.stdout
+    result = apply_plan(plan, on_output=lambda line: print(f"  │ {line}", file=out, flush=True))
+    rel_backup = result.backup.relative_to(plan.repo).as_posix() if result.backup else None
+    if args.json:
+        print(json.dumps({
+            "ok": result.install_ok is not False, "changed": result.written, "backup": rel_backup,
+            "install": None if plan.install is None else {"command": plan.install.display, "ok": result.install_ok, "error": result.install_error},
+            "notes": plan.notes, "envVars": plan.env_vars,
+        }, indent=2))
+    else:
+        for rel in result.written:
+            p.line(f"{p.mark('ok')} wrote {rel}")
+        if rel_backup:
+            p.line(f"  backups in {rel_backup}/ — `{PROG} undo` restores them")
+        if plan.install is not None:
+            if result.install_ok:
+                p.line(f"{p.mark('ok')} added {plan.install.package} ({plan.install.display})")
+            else:
+                p.line(f"{p.mark('fail')} {result.install_error}")
+        if plan.notes and args.yes:
+            for n in plan.notes:
+                p.line(f"  ! {n}")
+        p.line("")
+        p.line("Next: export " + ", ".join(plan.env_vars) + " where Backstage runs, restart it (`yarn start`), then run "
+               f"`{PROG} verify`.")
+    if result.install_ok is False:
+        sys.stderr.write(f"{PROG}: the config was written, but adding the module failed: {result.install_error}\n")
+        return 1
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from wizard.core.apply import last_applied, undo_last
+    from wizard.output import Printer
+
+    p = Printer()
+    root = _repo_root(args)
+    bs = last_applied(root)
+    if bs is None:
+        raise Refused(f"nothing to undo: no apply is recorded in {root / '.spectro-wizard' / 'backups'}")
+    files = [f["path"] for f in bs.manifest.get("files", [])]
+    if not args.yes:
+        p.line(f"The apply of {bs.created} changed: {', '.join(files)}")
+    _confirm("Restore these files as they were before that apply?", args.yes, "undo")
+    result = undo_last(root, force=args.force)
+    for rel in result.restored:
+        p.line(f"{p.mark('ok')} restored {rel}")
+    p.line(f"  (from {result.backup.relative_to(root).as_posix()}, the apply of {result.created})")
+    if any(f.get("byInstall") for f in bs.manifest.get("files", [])):
+        p.line("  package.json / lockfile restored: run `yarn install` to bring node_modules back in line")
+    return 0
+
+
+def cmd_hints(args: argparse.Namespace) -> int:
+    from wizard.hints import catalog
+    from wizard.output import Printer
+
+    cat = catalog()
+    p = Printer()
+    if args.id:
+        h = cat.get(args.id)
+        if h is None:
+            raise BadInput(f"no hint {args.id!r}; `{PROG} hints` lists them all")
+        if args.json:
+            print(json.dumps({"id": h.id, "title": h.title, "symptoms": list(h.symptoms), "cause": h.cause,
+                              "steps": list(h.steps), "links": list(h.links)}, indent=2))
+            return 0
+        p.line(p.c("bold", f"{h.title}  [{h.id}]"))
+        if h.symptoms:
+            p.line("")
+            p.line("You may see:")
+            for s in h.symptoms:
+                p.line(f"  - {s}")
+        p.line("")
+        p.line(h.render())
+        return 0
+    if args.json:
+        print(json.dumps({h: cat.get(h).title for h in cat.ids()}, indent=2))  # type: ignore[union-attr]
+        return 0
+    width = max(len(i) for i in cat.ids())
+    for hid in cat.ids():
+        p.line(f"  {hid.ljust(width)}  {cat.get(hid).title}")  # type: ignore[union-attr]
+    p.line("")
+    p.line(f"`{PROG} hints ID` shows one in full.")
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
+    root: Path
+    if args.demo:
+        from wizard.demo import make_demo_app
+
+        root = make_demo_app()
+        print(f"demo app: {root}", file=sys.stderr)
+    else:
+        root = _repo_root(args)
+    if plain:
+        from wizard.plain import run_plain
+
+        return run_plain(root, args.config)
+    from wizard.tui.app import run_tui
+
+    return run_tui(root, args.config, demo=args.demo)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": cmd_check,
+    "plan": cmd_plan,
+    "apply": cmd_apply,
+    "undo": cmd_undo,
+    "hints": cmd_hints,
+    "plain": lambda a: cmd_tui(a, plain=True),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        print(f"{PROG} {__version__}")
+        return 0
+    try:
+        if args.command is None:
+            return cmd_tui(args)
+        return COMMANDS[args.command](args)
+    except WizardError as exc:
+        sys.stderr.write(f"{PROG}: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug, not a user error: short message, details in a file
+        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"spectro-wizard-crash-{os.getpid()}.log"
+        try:
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f"; details in {log}"
+        except OSError:
+            where = ""
+        sys.stderr.write(f"{PROG}: internal error ({exc.__class__.__name__}: {exc}){where} — please report it\n")
+        return 70
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,396 @@
+"""The answers model: every answer the wizard asks for, validated, in one object.
+
+The same model backs `plan/apply --answers FILE`, the TUI, the plain prompts and the answers saved
+under `.spectro-wizard/answers.yaml`. It never holds a secret: secrets are always named by the
+environment variable that carries them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from wizard.core.yamldoc import Node, YamlSyntaxError, parse
+from wizard.errors import BadInput
+
+DEFAULT_CONSOLE_URL = "https://console.spectrocloud.com"
+DEFAULT_CLIENT_ID_ENV = "SPECTROCLOUD_CLIENT_ID"
+DEFAULT_CLIENT_SECRET_ENV = "SPECTROCLOUD_CLIENT_SECRET"
+DEFAULT_API_TOKEN_ENV = "SPECTROCLOUD_API_TOKEN"
+CALLBACK_PATH = "/api/auth/spectrocloud/handler/frame"
+
+_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SECRET_KEYS = {"clientSecret", "clientId", "apiToken", "apiKey", "token", "serviceAccountToken", "password", "secret"}
+
+
+@dataclass
+class ClusterAnswer:
+    name: str
+    url: str | None = None
+    skipTLSVerify: bool | None = None
+    caData: str | None = None
+    caFile: str | None = None
+
+    def tls_fields(self) -> dict[str, Any]:
+        if self.caData:
+            return {"caData": self.caData}
+        if self.caFile:
+            return {"caFile": self.caFile}
+        if self.skipTLSVerify is not None:
+            return {"skipTLSVerify": self.skipTLSVerify}
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.url:
+            out["url"] = self.url
+        out.update(self.tls_fields())
+        return out
+
+
+@dataclass
+class ClusterProviderAnswer:
+    name: str
+    url: str = "https://api.spectrocloud.com"
+    tenant: str | None = None
+    apiTokenEnv: str = DEFAULT_API_TOKEN_ENV
+    includeProjects: list[str] | None = None
+    excludeProjects: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "url": self.url}
+        if self.tenant:
+            out["tenant"] = self.tenant
+        out["apiTokenEnv"] = self.apiTokenEnv
+        if self.includeProjects is not None:
+            out["includeProjects"] = list(self.includeProjects)
+        if self.excludeProjects is not None:
+            out["excludeProjects"] = list(self.excludeProjects)
+        return out
+
+
+@dataclass
+class Answers:
+    tenant: str | None = None
+    environment: str | None = None
+    consoleUrl: str = DEFAULT_CONSOLE_URL
+    authorizationUrl: str | None = None
+    callbackUrl: str | None = None
+    clientIdEnv: str = DEFAULT_CLIENT_ID_ENV
+    clientSecretEnv: str = DEFAULT_CLIENT_SECRET_ENV
+    signInResolvers: list[str] | None = None
+    clusters: list[ClusterAnswer] = field(default_factory=list)
+    migrate: list[str] | str | None = None  # names, or "all"
+    clusterProvider: ClusterProviderAnswer | None = None
+    installPackage: bool = True
+
+    def authorization_url(self) -> str:
+        if self.authorizationUrl:
+            return self.authorizationUrl
+        return f"{self.consoleUrl.rstrip('/')}/v1/oidc/tenant/{self.tenant}/auth"
+
+    def callback_url(self, backend_base_url: str | None) -> str:
+        if self.callbackUrl:
+            return self.callbackUrl
+        base = (backend_base_url or "http://localhost:7007").rstrip("/")
+        return base + CALLBACK_PATH
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answers-file form (only what differs from the defaults, plus the tenant)."""
+        out: dict[str, Any] = {}
+        if self.environment:
+            out["environment"] = self.environment
+        if self.consoleUrl != DEFAULT_CONSOLE_URL:
+            out["consoleUrl"] = self.consoleUrl
+        if self.tenant:
+            out["tenant"] = self.tenant
+        if self.authorizationUrl:
+            out["authorizationUrl"] = self.authorizationUrl
+        if self.callbackUrl:
+            out["callbackUrl"] = self.callbackUrl
+        if self.clientIdEnv != DEFAULT_CLIENT_ID_ENV:
+            out["clientIdEnv"] = self.clientIdEnv
+        if self.clientSecretEnv != DEFAULT_CLIENT_SECRET_ENV:
+            out["clientSecretEnv"] = self.clientSecretEnv
+        if self.signInResolvers:
+            out["signInResolvers"] = list(self.signInResolvers)
+        if self.clusters:
+            out["clusters"] = [c.to_dict() for c in self.clusters]
+        if self.migrate:
+            out["migrate"] = self.migrate if isinstance(self.migrate, str) else list(self.migrate)
+        if self.clusterProvider:
+            out["clusterProvider"] = self.clusterProvider.to_dict()
+        if not self.installPackage:
+            out["installPackage"] = False
+        return out
+
+
+# ----------------------------------------------------------------------------------------------
+# validation
+
+
+class _Ctx:
+    """Names the answers file and the line of each key in error messages."""
+
+    def __init__(self, source: str, root: Node | None):
+        self.source = source
+        self.root = root
+
+    def fail(self, path: list[str | int], message: str) -> BadInput:
+        key = _path_text(path)
+        line = self._line(path)
+        where = f"{self.source}:{line}" if line else self.source
+        return BadInput(f"{where}: {key}: {message}")
+
+    def _line(self, path: list[str | int]) -> int:
+        node = self.root
+        for p in path:
+            if node is None:
+                break
+            node = node.resolved
+            if isinstance(p, int):
+                if node.kind != "seq" or p >= len(node.items):
+                    break
+                node = node.items[p]
+            else:
+                found = node.pair(p) if node.kind == "map" else None
+                if found is None:
+                    break
+                node = found[0] if p == path[-1] else found[1]
+        return (node.line + 1) if node is not None else 0
+
+
+def _path_text(path: list[str | int]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out or "(top level)"
+
+
+_TOP_KEYS = {
+    "environment", "consoleUrl", "tenant", "authorizationUrl", "callbackUrl", "clientIdEnv",
+    "clientSecretEnv", "signInResolvers", "clusters", "migrate", "clusterProvider", "installPackage",
+}
+_CLUSTER_KEYS = {"name", "url", "skipTLSVerify", "caData", "caFile"}
+_PROVIDER_KEYS = {"name", "url", "tenant", "apiTokenEnv", "includeProjects", "excludeProjects"}
+
+
+def _check_keys(ctx: _Ctx, data: dict[str, Any], allowed: set[str], path: list[str | int]) -> None:
+    for key in data:
+        if key not in allowed:
+            if key in _SECRET_KEYS or "secret" in str(key).lower() or "token" in str(key).lower():
+                raise ctx.fail(
+                    path + [str(key)],
+                    "secrets never go in an answers file; name the environment variable that holds it "
+                    "(clientIdEnv, clientSecretEnv, clusterProvider.apiTokenEnv)",
+                )
+            known = ", ".join(sorted(allowed))
+            raise ctx.fail(path + [str(key)], f"unknown key (known keys: {known})")
+
+
+def _str(ctx: _Ctx, value: Any, path: list[str | int], *, allow_none: bool = True) -> str | None:
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ctx.fail(path, f"must be a non-empty string, not {_describe(value)}")
+    return value.strip()
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _url(ctx: _Ctx, value: Any, path: list[str | int]) -> str | None:
+    text = _str(ctx, value, path)
+    if text is None:
+        return None
+    if "${" in text:
+        return text  # a Backstage ${VAR} reference is resolved where Backstage runs
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ctx.fail(path, f"{text!r} is not an http(s) URL")
+    return text
+
+
+def _env(ctx: _Ctx, value: Any, path: list[str | int], default: str) -> str:
+    if value is None:
+        return default
+    text = _str(ctx, value, path) or default
+    if not _ENV_RE.match(text):
+        raise ctx.fail(path, f"{text!r} is not an environment variable name (letters, digits and _)")
+    return text
+
+
+def _bool(ctx: _Ctx, value: Any, path: list[str | int]) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise ctx.fail(path, f"must be true or false, not {_describe(value)}")
+    return value
+
+
+def _str_list(ctx: _Ctx, value: Any, path: list[str | int]) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ctx.fail(path, f"must be a list of names, not {_describe(value)}")
+    return [_str(ctx, v, path + [i], allow_none=False) for i, v in enumerate(value)]  # type: ignore[misc]
+
+
+def validate(data: Any, source: str = "answers", root: Node | None = None) -> Answers:
+    """Build `Answers` from parsed YAML/JSON; every problem is a BadInput naming the key."""
+    ctx = _Ctx(source, root)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ctx.fail([], f"the answers must be a mapping of keys, not {_describe(data)}")
+    _check_keys(ctx, data, _TOP_KEYS, [])
+    a = Answers()
+    a.environment = _str(ctx, data.get("environment"), ["environment"])
+    if a.environment and not _NAME_RE.match(a.environment):
+        raise ctx.fail(["environment"], f"{a.environment!r} is not a valid auth environment name")
+    a.consoleUrl = (_url(ctx, data.get("consoleUrl"), ["consoleUrl"]) or DEFAULT_CONSOLE_URL).rstrip("/")
+    a.tenant = _str(ctx, data.get("tenant"), ["tenant"])
+    if a.tenant and not _TENANT_RE.match(a.tenant):
+        raise ctx.fail(["tenant"], f"{a.tenant!r} is not a tenant name (letters, digits, '.', '_' and '-')")
+    a.authorizationUrl = _url(ctx, data.get("authorizationUrl"), ["authorizationUrl"])
+    if not a.tenant and not a.authorizationUrl:
+        raise ctx.fail(["tenant"], "missing: give your SpectroCloud tenant (or a full authorizationUrl)")
+    a.callbackUrl = _url(ctx, data.get("callbackUrl"), ["callbackUrl"])
+    a.clientIdEnv = _env(ctx, data.get("clientIdEnv"), ["clientIdEnv"], DEFAULT_CLIENT_ID_ENV)
+    a.clientSecretEnv = _env(ctx, data.get("clientSecretEnv"), ["clientSecretEnv"], DEFAULT_CLIENT_SECRET_ENV)
+    a.signInResolvers = _str_list(ctx, data.get("signInResolvers"), ["signInResolvers"])
+    a.clusters = _clusters(ctx, data.get("clusters"))
+    a.migrate = _migrate(ctx, data.get("migrate"))
+    a.clusterProvider = _provider(ctx, data.get("clusterProvider"), a.tenant)
+    install = _bool(ctx, data.get("installPackage"), ["installPackage"])
+    a.installPackage = True if install is None else install
+    return a
+
+
+def _clusters(ctx: _Ctx, value: Any) -> list[ClusterAnswer]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ctx.fail(["clusters"], f"must be a list of clusters, not {_describe(value)}")
+    out: list[ClusterAnswer] = []
+    names: set[str] = set()
+    for i, item in enumerate(value):
+        path: list[str | int] = ["clusters", i]
+        if not isinstance(item, dict):
+            raise ctx.fail(path, f"must be a mapping with name and url, not {_describe(item)}")
+        _check_keys(ctx, item, _CLUSTER_KEYS, path)
+        name = _str(ctx, item.get("name"), path + ["name"], allow_none=False)
+        assert name is not None
+        if not _NAME_RE.match(name):
+            raise ctx.fail(path + ["name"], f"{name!r} is not a valid cluster name")
+        if name in names:
+            raise ctx.fail(path + ["name"], f"cluster {name!r} is listed twice")
+        names.add(name)
+        c = ClusterAnswer(name=name, url=_url(ctx, item.get("url"), path + ["url"]))
+        c.skipTLSVerify = _bool(ctx, item.get("skipTLSVerify"), path + ["skipTLSVerify"])
+        c.caData = _str(ctx, item.get("caData"), path + ["caData"])
+        c.caFile = _str(ctx, item.get("caFile"), path + ["caFile"])
+        chosen = [k for k in ("skipTLSVerify", "caData", "caFile") if item.get(k) not in (None, False)]
+        if len(chosen) > 1:
+            raise ctx.fail(path, f"give only one of skipTLSVerify, caData and caFile (got {', '.join(chosen)})")
+        if c.caData:
+            _check_ca_data(ctx, c.caData, path + ["caData"])
+        out.append(c)
+    return out
+
+
+def _check_ca_data(ctx: _Ctx, value: str, path: list[str | int]) -> None:
+    try:
+        pem = base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise ctx.fail(path, "is not base64 (caData is the base64 of a PEM certificate, as in a kubeconfig)") from None
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise ctx.fail(path, "does not decode to a PEM certificate (-----BEGIN CERTIFICATE-----)")
+
+
+def _migrate(ctx: _Ctx, value: Any) -> list[str] | str | None:
+    if value is None:
+        return None
+    if value == "all":
+        return "all"
+    if isinstance(value, str):
+        raise ctx.fail(["migrate"], f"must be a list of cluster names or the word all, not {value!r}")
+    names = _str_list(ctx, value, ["migrate"])
+    return names
+
+
+def _provider(ctx: _Ctx, value: Any, tenant: str | None) -> ClusterProviderAnswer | None:
+    if value is None:
+        return None
+    path: list[str | int] = ["clusterProvider"]
+    if not isinstance(value, dict):
+        raise ctx.fail(path, f"must be a mapping (name, url, tenant, apiTokenEnv), not {_describe(value)}")
+    _check_keys(ctx, value, _PROVIDER_KEYS, path)
+    name = _str(ctx, value.get("name"), path + ["name"], allow_none=False)
+    assert name is not None
+    p = ClusterProviderAnswer(name=name)
+    p.url = _url(ctx, value.get("url"), path + ["url"]) or p.url
+    p.tenant = _str(ctx, value.get("tenant"), path + ["tenant"]) or tenant
+    p.apiTokenEnv = _env(ctx, value.get("apiTokenEnv"), path + ["apiTokenEnv"], DEFAULT_API_TOKEN_ENV)
+    p.includeProjects = _str_list(ctx, value.get("includeProjects"), path + ["includeProjects"])
+    p.excludeProjects = _str_list(ctx, value.get("excludeProjects"), path + ["excludeProjects"])
+    return p
+
+
+def load_file(path: Path) -> Answers:
+    display = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{display}: answers file not found") from None
+    except IsADirectoryError:
+        raise BadInput(f"{display}: is a directory, not an answers file") from None
+    except PermissionError:
+        raise BadInput(f"{display}: cannot be read (permission denied)") from None
+    if len(raw) > 1024 * 1024:
+        raise BadInput(f"{display}: an answers file over 1 MiB is not an answers file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"{display}: not UTF-8 text") from None
+    try:
+        doc = parse(text)
+    except YamlSyntaxError as exc:
+        where = f":{exc.line}:{exc.column}" if exc.line else ""
+        raise BadInput(f"{display}{where}: not valid YAML: {exc.problem}") from None
+    if doc.duplicates:
+        key, line, col = doc.duplicates[0]
+        raise BadInput(f"{display}:{line}:{col}: duplicate key '{key}'")
+    return validate(doc.root.to_python() if doc.root is not None else None, display, doc.root)
+
+
+def dump(answers: Answers) -> str:
+    """Answers as YAML text (for --save and the resume file). Never contains a secret."""
+    from wizard.core import render
+    from wizard.core.yamldoc import Style
+
+    data = answers.to_dict()
+    header = "# spectro-wizard answers: no secrets here, only the names of the variables that hold them\n"
+    if not data:
+        return header + "{}\n"
+    return header + render.block_at(data, 0, Style()) + "\n"

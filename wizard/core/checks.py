@@ -1,0 +1,547 @@
+"""`spectro-wizard check`: prerequisites and static config checks, each with a hint when not ok.
+
+The checks only read. They work on a repo whose configs are broken too (config-valid reports the
+broken file; the config checks then look at the files that did parse).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nodesemver
+
+from wizard.core import facts
+from wizard.core.answers import CALLBACK_PATH
+from wizard.core.configset import ConfigSet
+from wizard.core.mask import is_env_reference
+from wizard.core.plan import (
+    config_clusters,
+    extension_disabled,
+    extension_id,
+    install_command,
+)
+from wizard.core.repo import RepoInfo
+from wizard.core.results import CheckResult
+from wizard.core.yamldoc import Node
+
+CHECK_IDS = (
+    "config-valid", "backstage-version", "node-version", "yarn", "frontend-system",
+    "auth-backend-module", "auth-frontend-plugin", "kubernetes-plugin", "kubernetes-auth-module",
+    "default-auth-providers-disabled", "auth-provider-config", "kubernetes-config", "clusters-oidc",
+)
+
+
+@dataclass
+class Context:
+    repo: RepoInfo
+    configs: ConfigSet
+
+    @property
+    def merged(self) -> dict[str, Any]:
+        if not hasattr(self, "_merged"):
+            self._merged = self.configs.merged()
+        return self._merged
+
+    def eff(self, *path: str) -> Any:
+        node: Any = self.merged
+        for k in path:
+            if not isinstance(node, dict) or k not in node:
+                return None
+            node = node[k]
+        return node
+
+    def add_cmd(self, workspace: str, pkg: str) -> str:
+        """The command that adds `pkg` to a workspace with this repo's package manager."""
+        y = self.repo.yarn
+        ws = next((p for p in self.repo.workspaces if p.rel == workspace), None)
+        name = ws.name if ws else Path(workspace).name
+        if y is not None and y.other_manager == "npm":
+            return f"npm install {pkg} --workspace {workspace}"
+        if y is not None and y.other_manager == "pnpm":
+            return f"pnpm --filter {name} add {pkg}"
+        runner = "yarn"
+        if y is not None and y.argv and y.argv[0] == "node":
+            runner = " ".join(y.argv)
+        if y is not None and y.flavour == "classic":
+            return f"{runner} --cwd {workspace} add {pkg}"
+        return f"{runner} workspace {name} add {pkg}"
+
+
+def _ok(id: str, summary: str, detail: str = "", **data: Any) -> CheckResult:
+    return CheckResult(id, "ok", summary, detail, None, data)
+
+
+def _res(id: str, status: str, summary: str, detail: str, hint: str, hint_vars: dict[str, str] | None = None, **data: Any) -> CheckResult:
+    return CheckResult(id, status, summary, detail, hint, data, hint_vars or {})  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------
+# repo checks
+
+
+def check_config_valid(ctx: Context) -> CheckResult:
+    names = [f.rel for f in ctx.configs.files]
+    if ctx.configs.errors:
+        detail = "\n".join(str(e) for e in ctx.configs.errors)
+        return _res("config-valid", "fail", str(ctx.configs.errors[0]).split(":")[0] + " cannot be loaded", detail, "config-invalid",
+                    {"error": str(ctx.configs.errors[0])})
+    return _ok("config-valid", f"{len(names)} config file(s) parse without duplicate keys", "merge order: " + ", ".join(names), files=names)
+
+
+def check_backstage_version(ctx: Context) -> CheckResult:
+    v = ctx.repo.backstage_version
+    if v is None:
+        return _res("backstage-version", "fail", "Backstage version unknown", ctx.repo.backstage_json_error or "backstage.json has no version",
+                    "backstage-upgrade", {"version": "unknown"})
+    try:
+        ok = nodesemver.gte(v, facts.MIN_BACKSTAGE, loose=True)
+    except (ValueError, TypeError):
+        ok = False
+    if ok:
+        return _ok("backstage-version", f"Backstage {v} (needs >= {facts.MIN_BACKSTAGE})", "from backstage.json", version=v)
+    return _res("backstage-version", "fail", f"Backstage {v} is older than {facts.MIN_BACKSTAGE}",
+                f"backstage.json says {v}; the SpectroCloud Kubernetes auth module needs {facts.MIN_BACKSTAGE} or later",
+                "backstage-upgrade", {"version": v}, version=v)
+
+
+def check_node(ctx: Context) -> CheckResult:
+    run = ctx.repo.node
+    engines = ctx.repo.engines_node
+    if run is None:
+        return CheckResult("node-version", "skip", "Node.js not checked", "tools were not run")
+    if not run.ok or not run.version:
+        return _res("node-version", "fail", "Node.js not found", run.error or "node --version failed", "node-install",
+                    {"engines": engines or f">={facts.GUIDE_MIN_NODE}"})
+    v = run.version
+    try:
+        below = nodesemver.lt(v, f"{facts.GUIDE_MIN_NODE}.0.0", loose=True)
+    except (ValueError, TypeError):
+        return _res("node-version", "warn", f"Node.js version {v!r} not understood", "node --version printed something unexpected",
+                    "node-install", {"engines": engines or ""})
+    if below:
+        return _res("node-version", "fail", f"Node.js {v} is below {facts.GUIDE_MIN_NODE}", "Backstage and the module need Node.js 18 or later",
+                    "node-install", {"engines": engines or f">={facts.GUIDE_MIN_NODE}"}, version=v)
+    if engines:
+        valid = nodesemver.valid_range(engines, loose=True) is not None
+        if not valid:
+            return _res("node-version", "warn", f"Node.js {v}; engines.node {engines!r} is not a valid range",
+                        "root package.json engines.node cannot be read as an npm semver range", "node-install",
+                        {"engines": engines}, version=v)
+        if not nodesemver.satisfies(v, engines, loose=True):
+            return _res("node-version", "warn", f"Node.js {v} is outside the app's engines.node {engines!r}",
+                        f"root package.json asks for node {engines}; create-app refuses other versions and Backstage "
+                        "supports only the listed LTS lines. It may still run, but upgrade before reporting problems.",
+                        "node-install", {"engines": engines}, version=v, engines=engines)
+    return _ok("node-version", f"Node.js {v}" + (f" (engines.node {engines})" if engines else f" (>= {facts.GUIDE_MIN_NODE})"),
+               "node --version", version=v, engines=engines)
+
+
+def check_yarn(ctx: Context) -> CheckResult:
+    y = ctx.repo.yarn
+    if y is None:
+        return CheckResult("yarn", "skip", "Yarn not checked", "tools were not run")
+    if y.other_manager in ("npm", "pnpm"):
+        return _ok("yarn", f"this repo uses {y.other_manager}, not Yarn", f"packageManager: {y.package_manager or 'from the lockfile'}")
+    if not y.argv:
+        wanted = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else "stable"
+        return _res("yarn", "fail", "no usable Yarn", y.problem or "yarn --version failed", "yarn-missing",
+                    {"yarn_path": y.yarn_path or ".yarn/releases/yarn-<version>.cjs", "wanted": wanted})
+    flavour = "Berry" if y.flavour == "berry" else "classic"
+    how = " ".join(y.argv)
+    wanted = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else None
+    if wanted and y.version and y.version.split(".")[0] != wanted.split(".")[0]:
+        return _res("yarn", "warn", f"Yarn {y.version} runs, but package.json pins {y.package_manager}",
+                    f"`{how} --version` says {y.version}", "yarn-missing",
+                    {"yarn_path": y.yarn_path or "", "wanted": wanted}, version=y.version)
+    return _ok("yarn", f"Yarn {y.version} ({flavour})", f"run as `{how}`", version=y.version, flavour=y.flavour, argv=y.argv)
+
+
+def check_frontend(ctx: Context) -> CheckResult:
+    r = ctx.repo
+    if r.frontend_system == "new":
+        packages = ctx.eff("app", "packages")
+        if isinstance(packages, dict):
+            inc, exc = packages.get("include"), packages.get("exclude")
+            if isinstance(exc, list) and facts.MODULE_PKG in exc:
+                return _res("frontend-system", "fail", "app.packages excludes the module", f"app.packages.exclude lists {facts.MODULE_PKG}",
+                            "frontend-discovery")
+            if isinstance(inc, list) and facts.MODULE_PKG not in inc:
+                return _res("frontend-system", "warn", "app.packages.include does not list the module",
+                            f"with an include list, only listed packages are discovered; add {facts.MODULE_PKG}", "frontend-discovery")
+            return _ok("frontend-system", "new frontend system, package discovery on", r.frontend_evidence)
+        if packages == "all":
+            return _ok("frontend-system", "new frontend system, `app.packages: all` discovers the module", r.frontend_evidence)
+        features_src = ""
+        if r.app_tsx is not None:
+            try:
+                features_src = r.app_tsx.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                features_src = ""
+        if facts.MODULE_PKG in features_src:
+            return _ok("frontend-system", "new frontend system, the module is imported in App.tsx", r.frontend_evidence)
+        return _res("frontend-system", "warn", "new frontend system, but package discovery is off",
+                    "app.packages is not `all`, so the module is only loaded if App.tsx lists it in createApp({ features })",
+                    "frontend-discovery")
+    if r.frontend_system == "legacy":
+        return _res("frontend-system", "fail", "legacy frontend system: the module will not load",
+                    r.frontend_evidence + f". The module is a frontend-system module (createFrontendModule); an app on "
+                    f"{facts.LEGACY_FRONTEND_PKG} / createApp never loads it, so installing it changes nothing.",
+                    "frontend-legacy")
+    return _res("frontend-system", "warn", "frontend system not recognised", r.frontend_evidence, "frontend-legacy")
+
+
+def _backend_module_result(ctx: Context, id: str, pkg: str, what: str, hint_missing: str) -> CheckResult:
+    b = ctx.repo.backend
+    if b is None:
+        return _res(id, "fail", "no backend package found", "no workspace with backstage.role: backend", "repo-layout")
+    index = ctx.repo.backend_index
+    index_rel = index.relative_to(ctx.repo.root).as_posix() if index else f"{b.rel}/src/index.ts"
+    add_line = f"backend.add(import('{pkg}'));"
+    declared = b.has(pkg)
+    added = pkg in ctx.repo.backend_added
+    vars = {"cmd": ctx.add_cmd(b.rel, pkg), "index": index_rel, "line": add_line, "package": pkg}
+    if declared and added:
+        return _ok(id, f"{what} installed and added in {index_rel}", f"{b.rel}/package.json and {index_rel}")
+    if declared:
+        return _res(id, "fail", f"{what} is in package.json but not added to the backend",
+                    f"{index_rel} has no (uncommented) `{add_line}`: the backend never loads it", hint_missing + "-wiring", vars)
+    if added:
+        return _res(id, "fail", f"{what} is added in {index_rel} but not a dependency",
+                    f"{b.rel}/package.json does not list {pkg}: the backend will fail to start", hint_missing, vars)
+    return _res(id, "fail", f"{what} missing", f"{b.rel}/package.json does not list {pkg}", hint_missing, vars)
+
+
+def check_auth_backend(ctx: Context) -> CheckResult:
+    return _backend_module_result(ctx, "auth-backend-module", facts.AUTH_BACKEND_PKG, "SpectroCloud auth backend module", "install-auth-backend")
+
+
+def check_auth_frontend(ctx: Context) -> CheckResult:
+    app = ctx.repo.app
+    if app is None:
+        return _res("auth-frontend-plugin", "fail", "no frontend package found", "no workspace with backstage.role: frontend", "repo-layout")
+    if app.has(facts.AUTH_FRONTEND_PKG):
+        return _ok("auth-frontend-plugin", "SpectroCloud auth frontend plugin installed", f"{app.rel}/package.json")
+    return _res("auth-frontend-plugin", "fail", "SpectroCloud auth frontend plugin missing",
+                f"{app.rel}/package.json does not list {facts.AUTH_FRONTEND_PKG}; the module depends on it for the sign-in",
+                "install-auth-frontend", {"cmd": ctx.add_cmd(app.rel, facts.AUTH_FRONTEND_PKG)})
+
+
+def check_kubernetes_plugin(ctx: Context) -> CheckResult:
+    app, b = ctx.repo.app, ctx.repo.backend
+    missing = []
+    if app is None or not app.has(facts.K8S_FRONTEND_PKG):
+        missing.append(f"{facts.K8S_FRONTEND_PKG} in {app.rel if app else 'the app'}")
+    if b is None or not b.has(facts.K8S_BACKEND_PKG):
+        missing.append(f"{facts.K8S_BACKEND_PKG} in {b.rel if b else 'the backend'}")
+    elif facts.K8S_BACKEND_PKG not in ctx.repo.backend_added:
+        missing.append(f"backend.add(import('{facts.K8S_BACKEND_PKG}')) in the backend's src/index.ts")
+    if not missing:
+        return _ok("kubernetes-plugin", "Kubernetes plugin installed (frontend and backend)", "")
+    cmds = []
+    if app is not None and not app.has(facts.K8S_FRONTEND_PKG):
+        cmds.append(ctx.add_cmd(app.rel, facts.K8S_FRONTEND_PKG))
+    if b is not None and not b.has(facts.K8S_BACKEND_PKG):
+        cmds.append(ctx.add_cmd(b.rel, facts.K8S_BACKEND_PKG))
+    return _res("kubernetes-plugin", "fail", "Kubernetes plugin incomplete", "missing: " + "; ".join(missing),
+                "install-kubernetes-plugin", {"cmd": " && ".join(cmds) or "(packages present)"})
+
+
+def check_module(ctx: Context) -> CheckResult:
+    app = ctx.repo.app
+    if app is None:
+        return _res("kubernetes-auth-module", "fail", "no frontend package found", "", "repo-layout")
+    wrong = [p.rel for p in ctx.repo.workspaces if p.has(facts.GUIDE_WRONG_MODULE_PKG)]
+    cmd = ctx.add_cmd(app.rel, facts.MODULE_PKG)
+    if wrong:
+        return _res("kubernetes-auth-module", "fail", "the guide's wrong package name is in package.json",
+                    f"{', '.join(w + '/package.json' for w in wrong)} lists {facts.GUIDE_WRONG_MODULE_PKG}, which does not exist; "
+                    f"the module is {facts.MODULE_PKG}", "wrong-package-name", {"cmd": cmd, "wrong": facts.GUIDE_WRONG_MODULE_PKG})
+    in_backend = [p.rel for p in ctx.repo.workspaces if p.has(facts.MODULE_PKG) and p is not app]
+    if app.has(facts.MODULE_PKG):
+        installed = (ctx.repo.root / "node_modules" / facts.MODULE_PKG).is_dir() or (app.dir / "node_modules" / facts.MODULE_PKG).is_dir()
+        detail = f"{app.rel}/package.json" + ("" if installed else "; not yet in node_modules (run yarn install)")
+        if in_backend:
+            return _res("kubernetes-auth-module", "warn", "module installed, also listed in another workspace",
+                        f"{', '.join(in_backend)} also lists it; it is a frontend module and belongs in {app.rel} only",
+                        "install-module", {"cmd": cmd})
+        return _ok("kubernetes-auth-module", "SpectroCloud Kubernetes auth module installed", detail, installed=installed)
+    return _res("kubernetes-auth-module", "fail", "SpectroCloud Kubernetes auth module not installed",
+                f"{app.rel}/package.json does not list {facts.MODULE_PKG}", "install-module", {"cmd": cmd})
+
+
+# ------------------------------------------------------------------------------------------------
+# config checks
+
+
+def validate_extension_entry(item: Node) -> str | None:
+    """Why Backstage would reject this `app.extensions` entry, or None (rules of the facts, §2)."""
+    item = item.resolved
+    if item.kind == "scalar":
+        v = item.to_python()
+        if not isinstance(v, str) or not v:
+            return "an entry must be an extension ID or a map with one key"
+        if v != v.strip():
+            return f"extension ID {v!r} has surrounding spaces"
+        return None
+    if item.kind != "map":
+        return "an entry must be an extension ID or a map with one key"
+    if len(item.pairs) != 1:
+        return f"must have exactly one key (has {len(item.pairs)})"
+    key = item.pairs[0][0].to_python()
+    if not isinstance(key, str) or not key.strip():
+        return "the extension ID is empty"
+    if key != key.strip():
+        return f"extension ID {key!r} has surrounding spaces"
+    value = item.pairs[0][1].resolved.to_python()
+    if value is None or isinstance(value, bool) or value in ("true", "false"):
+        return None
+    if isinstance(value, dict):
+        unknown = set(value) - {"attachTo", "disabled", "config"}
+        if unknown:
+            return f"unknown parameter {sorted(unknown)[0]!r} (allowed: attachTo, disabled, config)"
+        if "disabled" in value and value["disabled"] not in (True, False, "true", "false"):
+            return "disabled must be true or false"
+        if "config" in value and value["config"] is not None and not isinstance(value["config"], dict):
+            return "config must be a map"
+        if "attachTo" in value:
+            at = value["attachTo"]
+            if not isinstance(at, dict) or not at.get("id") or not at.get("input"):
+                return "attachTo must be a map with non-empty id and input"
+        return None
+    return f"value must be true/false, null or a map, not {value!r}"
+
+
+def check_extensions(ctx: Context) -> CheckResult:
+    files = [f for f in ctx.configs.files if f.doc.node_at(["app", "extensions"]) is not None]
+    problems: list[str] = []
+    guide_at: list[str] = []
+    correct_at: list[str] = []
+    enabled_at: list[str] = []
+    for f in files:
+        seq = f.doc.node_at(["app", "extensions"])
+        assert seq is not None
+        if seq.is_null():
+            continue
+        if seq.kind != "seq":
+            problems.append(f"{f.rel}:{seq.line + 1}: app.extensions must be a list")
+            continue
+        for it in seq.items:
+            where = f"{f.rel}:{it.line + 1}"
+            eid = extension_id(it)
+            if eid == facts.GUIDE_EXTENSION_ID:
+                guide_at.append(where)
+                continue
+            why = validate_extension_entry(it)
+            if why:
+                problems.append(f"{where}: {why}")
+            if eid == facts.EXTENSION_ID:
+                (correct_at if extension_disabled(it) else enabled_at).append(where)
+    note = _installed_extension_name(ctx)
+    if guide_at:
+        return _res("default-auth-providers-disabled", "fail", "the guide's extension ID is in app.extensions",
+                    f"{', '.join(guide_at)}: `{facts.GUIDE_EXTENSION_ID}` is the API ref's ID, not an extension; the frontend "
+                    f"reports INVALID_EXTENSION_CONFIG_KEY. The extension is `{facts.EXTENSION_ID}`." + note
+                    + ("\nOther entries Backstage rejects: " + "; ".join(problems) if problems else ""),
+                    "guide-extension-id", {"where": ", ".join(guide_at)})
+    if problems:
+        return _res("default-auth-providers-disabled", "fail", "app.extensions has entries Backstage rejects",
+                    "; ".join(problems), "invalid-extension-entry", {"where": problems[0]})
+    if correct_at and not enabled_at:
+        return _ok("default-auth-providers-disabled", f"`{facts.EXTENSION_ID}` is disabled", ", ".join(correct_at) + note)
+    if enabled_at:
+        return _res("default-auth-providers-disabled", "fail", f"`{facts.EXTENSION_ID}` is listed but enabled",
+                    ", ".join(enabled_at) + ": set it to false", "disable-default-auth-providers", {})
+    return _res("default-auth-providers-disabled", "fail", "the default Kubernetes auth providers are not disabled",
+                f"no `- {facts.EXTENSION_ID}: false` in app.extensions: which auth-providers API wins would depend on load order" + note,
+                "disable-default-auth-providers", {})
+
+
+def _installed_extension_name(ctx: Context) -> str:
+    """When the Kubernetes plugin is installed, read the extension's name from its own code."""
+    candidates = [ctx.repo.root / "node_modules" / facts.K8S_FRONTEND_PKG / "dist" / "alpha" / "apis.esm.js"]
+    if ctx.repo.app is not None:
+        candidates.append(ctx.repo.app.dir / "node_modules" / facts.K8S_FRONTEND_PKG / "dist" / "alpha" / "apis.esm.js")
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            src = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        names = re.findall(r"""name:\s*["']([\w-]*auth-providers[\w-]*)["']""", src)
+        if names:
+            if "auth-providers" in names:
+                return f" (confirmed in {path.relative_to(ctx.repo.root).as_posix()}: name \"auth-providers\")"
+            return f" (note: {path.relative_to(ctx.repo.root).as_posix()} names it {names[0]!r}: the ID may differ in this version)"
+    return ""
+
+
+def check_auth_provider(ctx: Context) -> CheckResult:
+    env = ctx.eff("auth", "environment")
+    env = env if isinstance(env, str) and env else "development"
+    provider = ctx.eff("auth", "providers", facts.PROVIDER)
+    where = f"auth.providers.{facts.PROVIDER}.{env}"
+    if not isinstance(provider, dict) or not isinstance(provider.get(env), dict):
+        others = sorted(provider) if isinstance(provider, dict) else []
+        extra = f" (it has {', '.join(others)}; auth.environment is {env})" if others else ""
+        return _res("auth-provider-config", "fail", f"{where} is not configured", f"no {where} in the config files{extra}",
+                    "configure-auth-provider", {"env": env}, environment=env)
+    cfg = provider[env]
+    missing = [k for k in ("clientId", "clientSecret", "authorizationUrl", "callbackUrl") if not cfg.get(k)]
+    if missing:
+        return _res("auth-provider-config", "fail", f"{where} is incomplete", "missing: " + ", ".join(missing),
+                    "configure-auth-provider", {"env": env}, environment=env, missing=missing)
+    warnings: list[str] = []
+    for key in ("clientId", "clientSecret"):
+        v = cfg.get(key)
+        if isinstance(v, str) and is_env_reference(v):
+            var = v.strip()[2:-1]
+            if var not in os.environ:
+                warnings.append(f"{key} reads ${{{var}}}, which is not set in this shell (Backstage fails to start without it)")
+        elif key == "clientSecret":
+            warnings.append("clientSecret is a literal value in the config (shown masked); reference an environment variable instead")
+    auth_url = str(cfg.get("authorizationUrl"))
+    if "/auth" in auth_url and not auth_url.rstrip("/").endswith("/auth") or auth_url.count("/auth") > 1:
+        token = auth_url.replace("/auth", "/token", 1)
+        warnings.append(
+            f"authorizationUrl has '/auth' before its end: the module derives its token endpoint as {token}, which is likely wrong"
+        )
+    base = ctx.eff("backend", "baseUrl")
+    cb = str(cfg.get("callbackUrl"))
+    if isinstance(base, str) and "${" not in base and cb != base.rstrip("/") + CALLBACK_PATH:
+        warnings.append(f"callbackUrl {cb} is not backend.baseUrl + {CALLBACK_PATH} ({base.rstrip('/')}{CALLBACK_PATH})")
+    if warnings:
+        return _res("auth-provider-config", "warn", f"{where} configured, with problems", "\n".join(warnings),
+                    "auth-provider-values", {"env": env}, environment=env)
+    return _ok("auth-provider-config", f"{where} configured", f"authorizationUrl {auth_url}, callbackUrl {cb}", environment=env)
+
+
+def check_kubernetes_config(ctx: Context) -> CheckResult:
+    kube_backend = ctx.repo.backend is not None and facts.K8S_BACKEND_PKG in ctx.repo.backend_added
+    flat = [f"{f.rel}:{f.doc.node_at(['kubernetes', 'clusters']).line + 1}" for f in ctx.configs.files  # type: ignore[union-attr]
+            if f.doc.node_at(["kubernetes", "clusters"]) is not None]
+    if flat:
+        return _res("kubernetes-config", "fail", "the guide's flat kubernetes.clusters is not read by Backstage",
+                    f"{', '.join(flat)}: Backstage reads clusters from kubernetes.clusterLocatorMethods[type: config].clusters; "
+                    "with the flat form the backend fails: Missing required config value at 'kubernetes.clusterLocatorMethods'",
+                    "guide-flat-clusters", {"where": flat[0]})
+    kube = ctx.eff("kubernetes")
+    slm = ctx.eff("kubernetes", "serviceLocatorMethod", "type")
+    clm = ctx.eff("kubernetes", "clusterLocatorMethods")
+    problems = []
+    if kube_backend or isinstance(kube, dict):
+        if not slm:
+            problems.append("kubernetes.serviceLocatorMethod.type is missing (the backend fails: Missing required config value at 'kubernetes.serviceLocatorMethod.type')")
+        if not clm:
+            problems.append("kubernetes.clusterLocatorMethods is missing (the backend fails: Missing required config value at 'kubernetes.clusterLocatorMethods')")
+        elif not isinstance(clm, list):
+            problems.append("kubernetes.clusterLocatorMethods must be a list")
+    if problems:
+        return _res("kubernetes-config", "fail", "the kubernetes config is incomplete: the backend will not start",
+                    "\n".join(problems), "kubernetes-config-shape", {})
+    if not kube_backend and kube is None:
+        return CheckResult("kubernetes-config", "skip", "no kubernetes config and no kubernetes backend", "")
+    return _ok("kubernetes-config", "kubernetes.serviceLocatorMethod and clusterLocatorMethods present", f"serviceLocatorMethod: {slm}")
+
+
+def cluster_inventory(configs: ConfigSet) -> dict[str, Any]:
+    """Every configured cluster with its auth, and the cluster-provider environments (for check and report)."""
+    refs = config_clusters(configs.files)
+    clusters = []
+    for r in refs:
+        sat = r.node.get("serviceAccountToken")
+        token = sat.to_python() if sat is not None else None
+        token_env = token.strip()[2:-1] if isinstance(token, str) and is_env_reference(token) else None
+        clusters.append({
+            "name": r.name, "file": r.file.rel, "line": r.node.line + 1, "authProvider": r.auth,
+            "oidcTokenProvider": r.token_provider, "tokenEnv": token_env,
+            "literalToken": token is not None and token_env is None,
+            "url": (r.node.get("url").to_python() if r.node.get("url") is not None else None),
+        })
+    envs = []
+    for f in configs.files:
+        seq = f.doc.node_at(["spectrocloud", "environments"])
+        if seq is None or seq.kind != "seq":
+            continue
+        for it in seq.items:
+            data = it.resolved.to_python()
+            if not isinstance(data, dict):
+                continue
+            cp = data.get("clusterProvider") if isinstance(data.get("clusterProvider"), dict) else {}
+            rbac = cp.get("rbac") if isinstance(cp.get("rbac"), dict) else {}
+            token = data.get("apiToken")
+            envs.append({
+                "name": data.get("name"), "file": f.rel, "line": it.line + 1, "url": data.get("url"),
+                "tenant": data.get("tenant"), "authType": cp.get("authType", "serviceAccount"),
+                "oidcAuthProviderName": cp.get("oidcAuthProviderName", facts.PROVIDER),
+                "apiTokenEnv": token.strip()[2:-1] if isinstance(token, str) and is_env_reference(token) else None,
+                "rbac": rbac,
+            })
+    return {"clusters": clusters, "environments": envs}
+
+
+def check_clusters(ctx: Context) -> CheckResult:
+    inv = cluster_inventory(ctx.configs)
+    clusters, envs = inv["clusters"], inv["environments"]
+    on_oidc = [c["name"] for c in clusters if c["authProvider"] == "oidc" and c["oidcTokenProvider"] == facts.PROVIDER]
+    sa = [c for c in clusters if c["authProvider"] in (None, facts.SERVICE_ACCOUNT)]
+    no_tp = [c["name"] for c in clusters if c["authProvider"] == "oidc" and not c["oidcTokenProvider"]]
+    other_oidc = [c["name"] for c in clusters if c["authProvider"] == "oidc" and c["oidcTokenProvider"] not in (None, facts.PROVIDER)]
+    others = [f"{c['name']} ({c['authProvider']})" for c in clusters if c["authProvider"] not in (None, "oidc", facts.SERVICE_ACCOUNT)]
+    env_oidc = [e["name"] for e in envs if e["authType"] == "oidc"]
+    env_sa = [e for e in envs if e["authType"] != "oidc"]
+    data = {"oidc": on_oidc, "serviceAccount": [c["name"] for c in sa], "unchanged": others, "inventory": inv}
+    lines = []
+    if on_oidc:
+        lines.append("on SpectroCloud OIDC: " + ", ".join(on_oidc))
+    if env_oidc:
+        lines.append("cluster provider in OIDC mode: " + ", ".join(str(n) for n in env_oidc))
+    if sa:
+        lines.append("still on service accounts: " + ", ".join(
+            c["name"] + (f" (token in ${{{c['tokenEnv']}}})" if c["tokenEnv"] else " (literal token)" if c["literalToken"] else "") for c in sa))
+    if env_sa:
+        lines.append("cluster provider environments in serviceAccount mode: " + ", ".join(str(e["name"]) for e in env_sa))
+    if others:
+        lines.append("other providers, left as they are: " + ", ".join(others))
+    if other_oidc:
+        lines.append("OIDC with another token provider, left as they are: " + ", ".join(other_oidc))
+    detail = "\n".join(lines)
+    if no_tp:
+        return _res("clusters-oidc", "fail", "oidc cluster(s) without oidcTokenProvider: " + ", ".join(no_tp),
+                    detail + "\nthe backend rejects them: Must specify a token provider for 'oidc' strategy",
+                    "cluster-token-provider", {"names": ", ".join(no_tp)}, **data)
+    if not on_oidc and not env_oidc:
+        if not sa and not env_sa:
+            return _res("clusters-oidc", "fail", "no cluster uses SpectroCloud OIDC yet", detail or "no clusters configured",
+                        "add-clusters", {}, **data)
+        names = [c["name"] for c in sa] + [str(e["name"]) for e in env_sa]
+        return _res("clusters-oidc", "fail", "no cluster uses SpectroCloud OIDC yet", detail,
+                    "clusters-not-oidc", {"names": ", ".join(names)}, **data)
+    if sa or env_sa:
+        names = [c["name"] for c in sa] + [str(e["name"]) for e in env_sa]
+        return _res("clusters-oidc", "warn", f"{len(on_oidc) + len(env_oidc)} on SpectroCloud OIDC, {len(names)} still on service accounts: " + ", ".join(names),
+                    detail + "\nmixed mode works; migrate the rest when ready (migrate: [names] in the answers)",
+                    "clusters-not-oidc", {"names": ", ".join(names)}, **data)
+    return _ok("clusters-oidc", f"{len(on_oidc) + len(env_oidc)} cluster source(s) on SpectroCloud OIDC", detail, **data)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+ALL_CHECKS = (
+    check_config_valid, check_backstage_version, check_node, check_yarn, check_frontend,
+    check_auth_backend, check_auth_frontend, check_kubernetes_plugin, check_module,
+    check_extensions, check_auth_provider, check_kubernetes_config, check_clusters,
+)
+
+
+def run_checks(repo: RepoInfo, configs: ConfigSet) -> list[CheckResult]:
+    ctx = Context(repo, configs)
+    return [fn(ctx) for fn in ALL_CHECKS]
+
+
+__all__ = ["CHECK_IDS", "run_checks", "cluster_inventory", "validate_extension_entry", "install_command"]

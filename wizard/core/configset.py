@@ -1,0 +1,174 @@
+"""The app-config files of a Backstage app, read in Backstage's merge order.
+
+Backstage merges config files in the order given (later files win): objects merge key by key,
+while arrays and scalars from a later file replace the earlier value as a whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard.core.yamldoc import Document, Node, YamlSyntaxError, parse
+from wizard.errors import BadInput
+
+MAX_CONFIG_BYTES = 10 * 1024 * 1024  # real app-configs are far below this; a 50 MB "config" is a mistake
+DEFAULT_FILES = ("app-config.yaml", "app-config.local.yaml", "app-config.production.yaml")
+
+
+@dataclass
+class ConfigFile:
+    rel: str  # the name as the user knows it, relative to the repo
+    path: Path  # the file itself (a symlink's target when the config is a link)
+    raw: bytes
+    text: str
+    doc: Document
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    def reparse(self, text: str) -> "ConfigFile":
+        return ConfigFile(self.rel, self.path, text.encode("utf-8"), text, parse(text))
+
+
+@dataclass
+class ConfigSet:
+    repo: Path
+    files: list[ConfigFile]
+    explicit: bool = False  # names came from --config
+    errors: list[BadInput] = field(default_factory=list)  # files that could not be read (check only)
+
+    def defining(self, path: list[str]) -> list[ConfigFile]:
+        """Files that define `path` (with any value, null included), in merge order."""
+        out = []
+        for f in self.files:
+            if _has_path(f.doc, path):
+                out.append(f)
+        return out
+
+    def merged(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for f in self.files:
+            data = f.doc.root.to_python() if f.doc.root is not None else None
+            if isinstance(data, dict):
+                result = deep_merge(result, data)
+        return result
+
+    def effective(self, path: list[str]) -> Any:
+        node: Any = self.merged()
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+    def file(self, rel: str) -> ConfigFile | None:
+        return next((f for f in self.files if f.rel == rel), None)
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        elif v is None and k in out:
+            # Backstage ignores a null in a later file: `kubernetes:` alone does not erase an
+            # earlier definition.
+            continue
+        else:
+            out[k] = v
+    return out
+
+
+def _has_path(doc: Document, path: list[str]) -> bool:
+    node: Node | None = doc.root
+    for key in path:
+        if node is None:
+            return False
+        node = node.resolved
+        if node.kind != "map":
+            return False
+        node = node.get(key)
+        if node is None:
+            return False
+    return True
+
+
+def config_names(repo: Path, configs: list[str] | None) -> tuple[list[str], bool]:
+    if configs:
+        return list(configs), True
+    names = [n for n in DEFAULT_FILES if (repo / n).exists() or (repo / n).is_symlink()]
+    if "app-config.yaml" not in names:
+        raise BadInput(f"no app-config.yaml in {repo}: run the wizard in a Backstage app, or name the files with --config")
+    return names, False
+
+
+def read_config(repo: Path, rel: str) -> ConfigFile:
+    """Read and parse one config file; any problem is a BadInput naming the file (and line)."""
+    path = repo / rel
+    display = rel
+    if not path.exists():
+        if path.is_symlink():
+            raise BadInput(f"{display} is a symbolic link to {os.readlink(path)}, which does not exist; fix the link")
+        raise BadInput(f"{display} does not exist in {repo}; check the --config names")
+    real = path.resolve()
+    if real.is_dir():
+        raise BadInput(f"{display} is a directory, not a config file")
+    try:
+        size = real.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise BadInput(
+                f"{display} is {size / 1048576:.1f} MiB; the wizard reads config files up to "
+                f"{MAX_CONFIG_BYTES // 1048576} MiB — is this really an app-config?"
+            )
+        raw = real.read_bytes()
+    except PermissionError:
+        raise BadInput(f"{display} cannot be read (permission denied); run as a user who can read it") from None
+    except OSError as exc:
+        raise BadInput(f"{display} cannot be read: {exc.strerror or exc}") from None
+    text = decode(raw, display)
+    try:
+        doc = parse(text)
+    except YamlSyntaxError as exc:
+        where = f":{exc.line}:{exc.column}" if exc.line else ""
+        raise BadInput(f"{display}{where}: not valid YAML: {exc.problem}; fix the file and run again") from None
+    if doc.duplicates:
+        key, line, col = doc.duplicates[0]
+        raise BadInput(
+            f"{display}:{line}:{col}: duplicate key '{key}' — Backstage refuses config files with duplicate keys; "
+            "merge the two entries and run again"
+        )
+    if doc.root is not None and not (doc.root.kind == "map" or doc.root.is_null()):
+        raise BadInput(f"{display}:{doc.root.line + 1}:{doc.root.col + 1}: the top level must be a mapping of keys")
+    return ConfigFile(rel, real, raw, text, doc)
+
+
+def decode(raw: bytes, display: str) -> str:
+    if b"\x00" in raw[:8192]:
+        raise BadInput(f"{display} holds binary data (NUL bytes), not YAML text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BadInput(
+            f"{display}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8 and run again"
+        ) from None
+
+
+def load(repo: Path, configs: list[str] | None = None, tolerant: bool = False) -> ConfigSet:
+    """Read the config files. With `tolerant`, unreadable files are collected in `errors`."""
+    names, explicit = config_names(repo, configs)
+    files: list[ConfigFile] = []
+    errors: list[BadInput] = []
+    for rel in names:
+        try:
+            files.append(read_config(repo, rel))
+        except BadInput as exc:
+            if not tolerant:
+                raise
+            errors.append(exc)
+    return ConfigSet(repo, files, explicit, errors)

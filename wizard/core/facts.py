@@ -1,0 +1,39 @@
+"""What was verified against a real Backstage 1.55 backend and the real packages.
+
+Where the install guide disagrees, these win (the guide's values are kept here too, so the wizard can
+recognise a config that followed the guide and repair it).
+"""
+
+from __future__ import annotations
+
+MIN_BACKSTAGE = "1.47.1"
+GUIDE_MIN_NODE = 18
+
+# packages (npm name -> workspace it belongs to)
+MODULE_PKG = "@terasky/backstage-plugin-spectrocloud-kubernetes-auth-module"
+GUIDE_WRONG_MODULE_PKG = "@terasky/spectrocloud-kubernetes-auth-module"
+AUTH_FRONTEND_PKG = "@terasky/backstage-plugin-spectrocloud-auth"
+AUTH_BACKEND_PKG = "@terasky/backstage-plugin-spectrocloud-auth-backend"
+CLUSTER_PROVIDER_PKG = "@terasky/backstage-plugin-spectrocloud-cluster-provider"
+K8S_FRONTEND_PKG = "@backstage/plugin-kubernetes"
+K8S_BACKEND_PKG = "@backstage/plugin-kubernetes-backend"
+NEW_FRONTEND_PKG = "@backstage/frontend-defaults"
+LEGACY_FRONTEND_PKG = "@backstage/app-defaults"
+
+# app-config
+EXTENSION_ID = "api:kubernetes/auth-providers"
+GUIDE_EXTENSION_ID = "plugin.kubernetes-auth-providers.service"
+MODULE_EXTENSION_ID = "api:kubernetes/kubernetes-auth-providers-with-spectrocloud"
+PROVIDER = "spectrocloud"
+AUTH_PROVIDER_OIDC = "oidc"
+SERVICE_ACCOUNT = "serviceAccount"
+DEFAULT_SERVICE_LOCATOR = {"type": "multiTenant"}
+REQUIRED_SCOPES = ("openid", "profile", "email")
+# The cluster provider's serviceAccount mode creates these in each cluster (names configurable in rbac).
+PROVIDER_SA_NAMESPACE = "backstage-system"
+PROVIDER_SA_NAME = "backstage-sa"
+
+DOCS_K8S_CONFIG = "https://backstage.io/docs/features/kubernetes/configuration"
+DOCS_FRONTEND_MIGRATION = "https://backstage.io/docs/frontend-system/building-apps/migrating"
+DOCS_EXTENSION_CONFIG = "https://backstage.io/docs/frontend-system/architecture/app#configuring-extensions"
+DOCS_MODULE = "https://terasky-oss.github.io/backstage-plugins/plugins/spectrocloud/kubernetes-auth-module/overview"

@@ -1,0 +1,914 @@
+"""The config patch engine: answers -> the exact new text of each file, and why.
+
+The plan runs in phases (extensions, auth provider, kubernetes shape, clusters, cluster provider).
+Each phase computes non-overlapping splices against the current parse of every file, applies them
+and re-parses, so a later phase sees the structure an earlier one created. Text outside the edited
+nodes is never re-emitted. Before a plan is returned, every changed file is parsed again and
+checked to say what the plan meant it to say; a mismatch refuses the plan rather than writing it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from wizard.core import edits, facts
+from wizard.core.answers import Answers, ClusterAnswer
+from wizard.core.configset import ConfigFile, ConfigSet
+from wizard.core.edits import EditError, Splice
+from wizard.core.mask import is_env_reference, mask_diff
+from wizard.core.repo import RepoInfo
+from wizard.core.yamldoc import Node, YamlSyntaxError
+from wizard.errors import BadInput, WizardError
+
+
+class AnswerError(BadInput):
+    """The answers ask for something the config cannot give (an unknown cluster...): exit 2."""
+
+
+class PlanError(WizardError):
+    """The engine could not produce a safe edit (exit 1; nothing is written)."""
+
+    exit_code = 1
+
+
+@dataclass
+class FileChange:
+    rel: str
+    path: Path
+    before: str
+    after: str
+    kind: str = "config"  # "config" | "package.json"
+
+    @property
+    def sha256_before(self) -> str:
+        return hashlib.sha256(self.before.encode("utf-8")).hexdigest()
+
+    def diff(self, masked: bool = True) -> str:
+        lines = difflib.unified_diff(
+            self.before.splitlines(keepends=True),
+            self.after.splitlines(keepends=True),
+            fromfile=f"a/{self.rel}",
+            tofile=f"b/{self.rel}",
+        )
+        out = []
+        for line in lines:
+            if not line.endswith("\n"):
+                line += "\n\\ No newline at end of file\n"
+            out.append(line)
+        text = "".join(out)
+        return mask_diff(text) if masked else text
+
+
+@dataclass
+class InstallStep:
+    package: str
+    workspace: str  # packages/app
+    argv: list[str]
+    cwd: Path
+    display: str  # the command as a person would type it
+    note: str = ""
+
+
+@dataclass
+class Plan:
+    repo: Path
+    changes: list[FileChange] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # what the plan does, one line each
+    notes: list[str] = field(default_factory=list)  # what the user must know (changed values, env vars)
+    install: InstallStep | None = None
+    env_vars: list[str] = field(default_factory=list)  # variables the written config references
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes and self.install is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "changes": [{"file": c.rel, "diff": c.diff()} for c in self.changes],
+            "actions": self.actions,
+            "notes": self.notes,
+            "install": None if self.install is None else {
+                "package": self.install.package, "workspace": self.install.workspace,
+                "command": self.install.display,
+            },
+            "envVars": self.env_vars,
+        }
+
+
+# ------------------------------------------------------------------------------------------------
+# working state
+
+
+class _State:
+    def __init__(self, configs: ConfigSet, answers: Answers):
+        self.configs = configs
+        self.answers = answers
+        self.files: list[ConfigFile] = list(configs.files)
+        self.actions: list[str] = []
+        self.notes: list[str] = []
+        self.expect: list[Callable[[list[ConfigFile]], str | None]] = []
+
+    def defining(self, path: list[str]) -> list[ConfigFile]:
+        out = []
+        for f in self.files:
+            node = f.doc.root
+            ok = True
+            for key in path:
+                if node is None or node.resolved.kind != "map":
+                    ok = False
+                    break
+                node = node.resolved.get(key)
+                if node is None:
+                    ok = False
+                    break
+            if ok:
+                out.append(f)
+        return out
+
+    def first_with_prefix(self, path: list[str]) -> ConfigFile:
+        """The file a new key at `path` goes to: where most of its parents already are, else the first."""
+        for depth in range(len(path) - 1, 0, -1):
+            files = [f for f in self.defining(path[:depth]) if _is_map_or_null(f.doc.node_at(path[:depth]))]
+            if files:
+                return files[0]
+        return self.files[0]
+
+    def commit(self, batches: dict[str, list[Splice]]) -> None:
+        for i, f in enumerate(self.files):
+            splices = batches.get(f.rel)
+            if not splices:
+                continue
+            try:
+                text = edits.apply_splices(f.text, splices, f.doc.style.newline)
+                self.files[i] = f.reparse(text)
+            except (EditError, YamlSyntaxError) as exc:
+                raise PlanError(
+                    f"{f.rel}: the wizard could not edit this file safely ({exc}); nothing was written — "
+                    "please report this with the file (secrets removed)"
+                ) from None
+
+
+def _is_map_or_null(node: Node | None) -> bool:
+    return node is not None and (node.kind == "map" or node.is_null())
+
+
+def _add(batches: dict[str, list[Splice]], f: ConfigFile, splices: list[Splice]) -> None:
+    if splices:
+        batches.setdefault(f.rel, []).extend(splices)
+
+
+def _ref(env: str) -> str:
+    return "${" + env + "}"
+
+
+# ------------------------------------------------------------------------------------------------
+# phase 1: disable the default Kubernetes auth providers
+
+
+def extension_id(item: Node) -> str | None:
+    item = item.resolved
+    if item.kind == "scalar":
+        return item.value
+    if item.kind == "map" and len(item.pairs) == 1 and item.pairs[0][0].kind == "scalar":
+        return item.pairs[0][0].value
+    return None
+
+
+def extension_disabled(item: Node) -> bool:
+    """Whether an `app.extensions` entry disables its extension (Backstage's own rules)."""
+    item = item.resolved
+    if item.kind != "map" or len(item.pairs) != 1:
+        return False
+    value = item.pairs[0][1].resolved
+    v = value.to_python()
+    if v is False or v == "false":
+        return True
+    if isinstance(v, dict) and set(v) <= {"attachTo", "disabled", "config"}:
+        return v.get("disabled") in (True, "true")
+    return False
+
+
+def _phase_extensions(st: _State) -> dict[str, list[Splice]]:
+    batches: dict[str, list[Splice]] = {}
+    entry = {facts.EXTENSION_ID: False}
+    files = [f for f in st.defining(["app", "extensions"])]
+    seqs = []
+    for f in files:
+        node = f.doc.node_at(["app", "extensions"])
+        if node is None or node.is_null():
+            seqs.append((f, None))
+            continue
+        if node.kind != "seq":
+            raise BadInput(
+                f"{f.rel}:{node.line + 1}:{node.col + 1}: app.extensions must be a list, as Backstage expects; "
+                "fix it and run again"
+            )
+        seqs.append((f, node))
+    if not seqs:
+        target = st.first_with_prefix(["app", "extensions"])
+        _add(batches, target, edits.create_path(target.doc, ["app", "extensions"], [entry]))
+        st.actions.append(f"{target.rel}: add app.extensions with `{facts.EXTENSION_ID}: false` (disables the default Kubernetes auth providers)")
+        return batches
+    for f, seq in seqs:
+        if seq is None:
+            k, v = f.doc.node_at(["app"]).pair("extensions")  # type: ignore[union-attr]
+            _add(batches, f, edits.fill_value(f.doc, k, v, [entry]))
+            st.actions.append(f"{f.rel}: app.extensions: add `{facts.EXTENSION_ID}: false`")
+            continue
+        correct = [i for i, it in enumerate(seq.items) if extension_id(it) == facts.EXTENSION_ID]
+        guide = [i for i, it in enumerate(seq.items) if extension_id(it) == facts.GUIDE_EXTENSION_ID]
+        splices: list[Splice] = []
+        if correct:
+            first = correct[0]
+            if not extension_disabled(seq.items[first]):
+                splices += edits.replace_item(f.doc, seq, first, entry)
+                st.actions.append(f"{f.rel}:{seq.items[first].line + 1}: set `{facts.EXTENSION_ID}` to false (it was enabled)")
+            for i in guide:
+                splices += edits.delete_item(f.doc, seq, i)
+                st.actions.append(
+                    f"{f.rel}:{seq.items[i].line + 1}: remove the guide's `{facts.GUIDE_EXTENSION_ID}` entry "
+                    "(not an extension ID; Backstage rejects it)"
+                )
+        elif guide:
+            splices += edits.replace_item(f.doc, seq, guide[0], entry)
+            st.actions.append(
+                f"{f.rel}:{seq.items[guide[0]].line + 1}: replace the guide's `{facts.GUIDE_EXTENSION_ID}` "
+                f"(INVALID_EXTENSION_CONFIG_KEY) with `{facts.EXTENSION_ID}: false`"
+            )
+            for i in guide[1:]:
+                splices += edits.delete_item(f.doc, seq, i)
+        else:
+            splices += edits.append_items(f.doc, seq, [entry])
+            st.actions.append(f"{f.rel}: app.extensions: add `{facts.EXTENSION_ID}: false` (disables the default Kubernetes auth providers)")
+        _add(batches, f, splices)
+    return batches
+
+
+# ------------------------------------------------------------------------------------------------
+# phase 2: auth.providers.spectrocloud.<env>
+
+
+def auth_environment(st_or_configs: Any, answers: Answers) -> str:
+    if answers.environment:
+        return answers.environment
+    configs = st_or_configs.configs if isinstance(st_or_configs, _State) else st_or_configs
+    env = configs.effective(["auth", "environment"])
+    return env if isinstance(env, str) and env and "${" not in env else "development"
+
+
+def desired_provider(st: _State, env: str) -> dict[str, Any]:
+    a = st.answers
+    base = st.configs.effective(["backend", "baseUrl"])
+    desired: dict[str, Any] = {
+        "clientId": _ref(a.clientIdEnv),
+        "clientSecret": _ref(a.clientSecretEnv),
+        "authorizationUrl": a.authorization_url(),
+        "callbackUrl": a.callback_url(base if isinstance(base, str) else None),
+    }
+    if a.signInResolvers:
+        desired["signIn"] = {"resolvers": [{"resolver": r} for r in a.signInResolvers]}
+    return desired
+
+
+def _phase_auth(st: _State) -> dict[str, list[Splice]]:
+    batches: dict[str, list[Splice]] = {}
+    env = auth_environment(st, st.answers)
+    path = ["auth", "providers", facts.PROVIDER, env]
+    desired = desired_provider(st, env)
+    st.env_used = env  # type: ignore[attr-defined]
+    where = ".".join(path)
+    files = [f for f in st.defining(path)]
+    maps = []
+    for f in files:
+        node = f.doc.node_at(path)
+        if node is not None and node.kind == "map":
+            maps.append((f, node))
+        elif node is not None and not node.is_null():
+            raise BadInput(f"{f.rel}:{node.line + 1}:{node.col + 1}: {where} must be a mapping; fix it and run again")
+    if not maps:
+        null_files = [f for f in files if f.doc.node_at(path) is not None]
+        target = null_files[0] if null_files else st.first_with_prefix(path)
+        if null_files:
+            parent = target.doc.node_at(path[:-1])
+            k, v = parent.pair(env)  # type: ignore[union-attr]
+            _add(batches, target, edits.fill_value(target.doc, k, v, desired))
+        else:
+            _add(batches, target, edits.create_path(target.doc, path, desired))
+        st.actions.append(f"{target.rel}: add {where} (client ID and secret as ${{VAR}} references, authorization and callback URLs)")
+        return batches
+    # complete / correct the existing definition(s)
+    missing = dict(desired)
+    for f, node in maps:
+        splices: list[Splice] = []
+        for key, want in desired.items():
+            found = node.pair(key)
+            if found is None:
+                continue
+            missing.pop(key, None)
+            k, v = found
+            have = v.to_python()
+            if have == want:
+                continue
+            if key == "clientSecret" and isinstance(have, str) and not is_env_reference(have):
+                st.notes.append(
+                    f"{f.rel}:{v.line + 1}: {where}.clientSecret held a literal secret; it now reads "
+                    f"{want} — export {st.answers.clientSecretEnv} where Backstage runs, and rotate the old secret"
+                )
+            elif key == "clientId" and isinstance(have, str) and not is_env_reference(have):
+                st.notes.append(
+                    f"{f.rel}:{v.line + 1}: {where}.clientId was a literal ({have}); it now reads {want} — "
+                    f"export {st.answers.clientIdEnv}={have} where Backstage runs"
+                )
+            else:
+                shown = "****" if key == "clientSecret" else json.dumps(have)
+                st.notes.append(f"{f.rel}:{v.line + 1}: {where}.{key} changes from {shown} to {json.dumps(want)}")
+            splices += edits.replace_value(f.doc, k, v, want, edits.neighbour_quote(node))
+            st.actions.append(f"{f.rel}: set {where}.{key}")
+        _add(batches, f, splices)
+    if missing:
+        f, node = maps[0]
+        _add(batches, f, edits.add_pairs(f.doc, node, list(missing.items())))
+        st.actions.append(f"{f.rel}: complete {where} with {', '.join(missing)}")
+    return batches
+
+
+# ------------------------------------------------------------------------------------------------
+# phase 3: the shape Backstage's kubernetes backend reads
+
+
+def _phase_kube_shape(st: _State) -> dict[str, list[Splice]]:
+    batches: dict[str, list[Splice]] = {}
+    needs_kube = bool(st.answers.clusters or st.answers.migrate)
+    for f in st.files:
+        kube = f.doc.node_at(["kubernetes"])
+        if kube is None or kube.kind != "map":
+            continue
+        flat = kube.pair("clusters")
+        if flat is None:
+            continue
+        needs_kube = True
+        k, v = flat
+        methods = kube.get("clusterLocatorMethods")
+        if methods is None:
+            _add(batches, f, _move_flat_clusters(f, kube, k, v))
+            st.actions.append(
+                f"{f.rel}:{k.line + 1}: move the guide's flat kubernetes.clusters under "
+                "kubernetes.clusterLocatorMethods[type: config] (Backstage does not read the flat form)"
+            )
+        else:
+            _add(batches, f, _merge_flat_clusters(st, f, kube, k, v, methods))
+    if needs_kube or st.defining(["kubernetes", "clusterLocatorMethods"]):
+        if not st.defining(["kubernetes", "serviceLocatorMethod"]):
+            target = st.first_with_prefix(["kubernetes", "serviceLocatorMethod"])
+            _add(batches, target, edits.create_path(target.doc, ["kubernetes", "serviceLocatorMethod"], dict(facts.DEFAULT_SERVICE_LOCATOR)))
+            st.actions.append(f"{target.rel}: add kubernetes.serviceLocatorMethod (type: multiTenant), required by the backend")
+    return batches
+
+
+def _move_flat_clusters(f: ConfigFile, kube: Node, key: Node, value: Node) -> list[Splice]:
+    """`clusters:` -> `clusterLocatorMethods: - type: config  clusters:`, keeping the list's own text."""
+    doc = f.doc
+    style = doc.style
+    kcol = key.col
+    dash = kcol + style.seq_indent
+    inner = dash + style.seq_offset
+    delta = inner - kcol
+    start = doc.line_start(key.start)
+    end = edits.after_line(doc, value)
+    original = doc.text[key.start: end]
+    lines = original.splitlines(keepends=True)
+    moved = [lines[0]] + [(" " * delta + ln) if ln.strip() else ln for ln in lines[1:]]
+    head = (
+        " " * kcol + "clusterLocatorMethods:\n"
+        + " " * dash + "-" + " " * (style.seq_offset - 1) + "type: config\n"
+        + " " * inner
+    )
+    body = "".join(moved)
+    if not body.endswith("\n"):
+        body += "\n"
+    # `head` is in "\n" form; `body` is original text already in the file's line endings
+    nl = style.newline
+    return [Splice(start, end, head.replace("\n", nl).replace(nl, "\n") + body.replace(nl, "\n"))]
+
+
+def _merge_flat_clusters(st: _State, f: ConfigFile, kube: Node, key: Node, value: Node, methods: Node) -> list[Splice]:
+    """Both a flat list and clusterLocatorMethods: append the flat clusters to the config method."""
+    doc = f.doc
+    clusters = value.to_python() or []
+    splices: list[Splice] = []
+    config_item = None
+    if methods.kind == "seq":
+        for item in methods.items:
+            it = item.resolved
+            if it.kind == "map" and it.get("type") is not None and it.get("type").value == "config":
+                config_item = it
+                break
+    if config_item is None:
+        if methods.kind != "seq":
+            raise BadInput(f"{f.rel}:{methods.line + 1}: kubernetes.clusterLocatorMethods must be a list")
+        splices += edits.append_items(doc, methods, [{"type": "config", "clusters": clusters}])
+    else:
+        seq = config_item.get("clusters")
+        if seq is not None and seq.kind == "seq":
+            splices += edits.append_items(doc, seq, clusters)
+        elif seq is not None:
+            k, v = config_item.pair("clusters")  # type: ignore[misc]
+            splices += edits.fill_value(doc, k, v, clusters)
+        else:
+            splices += edits.add_pairs(doc, config_item, [("clusters", clusters)])
+    splices += edits.delete_pair(doc, kube, "clusters")
+    st.actions.append(
+        f"{f.rel}:{key.line + 1}: move the guide's flat kubernetes.clusters into clusterLocatorMethods[type: config]"
+    )
+    return splices
+
+
+# ------------------------------------------------------------------------------------------------
+# phase 4: clusters (add, update, migrate)
+
+
+@dataclass
+class ClusterRef:
+    file: ConfigFile
+    node: Node  # the cluster's mapping
+    seq: Node
+    name: str
+    auth: str | None
+    token_provider: str | None
+
+
+def config_clusters(files: list[ConfigFile]) -> list[ClusterRef]:
+    out: list[ClusterRef] = []
+    for f in files:
+        methods = f.doc.node_at(["kubernetes", "clusterLocatorMethods"])
+        if methods is None or methods.kind != "seq":
+            continue
+        for m in methods.items:
+            m = m.resolved
+            if m.kind != "map":
+                continue
+            t = m.get("type")
+            if t is None or t.resolved.to_python() != "config":
+                continue
+            seq = m.get("clusters")
+            if seq is None or seq.resolved.kind != "seq":
+                continue
+            seq = seq.resolved
+            for c in seq.items:
+                c = c.resolved
+                if c.kind != "map":
+                    continue
+                name = c.get("name")
+                auth = c.get("authProvider")
+                tp = c.get("oidcTokenProvider")
+                out.append(ClusterRef(
+                    f, c, seq, str(name.to_python()) if name is not None else "",
+                    auth.to_python() if auth is not None else None,
+                    tp.to_python() if tp is not None else None,
+                ))
+    return out
+
+
+def needs_migration(c: ClusterRef) -> bool:
+    """Service-account clusters, and oidc clusters missing the token provider the backend requires."""
+    if c.auth in (None, facts.SERVICE_ACCOUNT):
+        return True
+    return c.auth == facts.AUTH_PROVIDER_OIDC and not c.token_provider
+
+
+def _phase_clusters(st: _State) -> dict[str, list[Splice]]:
+    batches: dict[str, list[Splice]] = {}
+    a = st.answers
+    existing = config_clusters(st.files)
+    by_name: dict[str, list[ClusterRef]] = {}
+    for c in existing:
+        by_name.setdefault(c.name, []).append(c)
+    updates: dict[int, tuple[ClusterRef, ClusterAnswer | None]] = {}
+
+    targets: list[str] = []
+    if a.migrate == "all":
+        targets = sorted({c.name for c in existing if needs_migration(c)})
+    elif a.migrate:
+        for name in a.migrate:
+            refs = by_name.get(name)
+            if not refs:
+                known = ", ".join(sorted(by_name)) or "none"
+                raise AnswerError(f"migrate: no cluster named {name!r} in kubernetes.clusterLocatorMethods (configured: {known})")
+            other = [r for r in refs if r.auth not in (None, facts.SERVICE_ACCOUNT, facts.AUTH_PROVIDER_OIDC)]
+            if other:
+                raise AnswerError(
+                    f"migrate: cluster {name!r} uses authProvider {other[0].auth} ({other[0].file.rel}:{other[0].node.line + 1}); "
+                    "migrate switches service-account clusters only — list it under clusters: to move it to SpectroCloud OIDC"
+                )
+            targets.append(name)
+    for name in targets:
+        for ref in by_name.get(name, []):
+            updates[id(ref.node)] = (ref, None)
+    new_clusters: list[ClusterAnswer] = []
+    for ca in a.clusters:
+        refs = by_name.get(ca.name)
+        if refs:
+            for ref in refs:
+                updates[id(ref.node)] = (ref, ca)
+        else:
+            if not ca.url:
+                raise AnswerError(f"clusters: {ca.name!r} is a new cluster: give its url")
+            new_clusters.append(ca)
+
+    for ref, ca in updates.values():
+        splices = _update_cluster(st, ref, ca)
+        _add(batches, ref.file, splices)
+    if new_clusters:
+        _add_new_clusters(st, batches, new_clusters)
+    return batches
+
+
+def new_cluster_entry(ca: ClusterAnswer) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": ca.name, "url": ca.url}
+    entry["authProvider"] = facts.AUTH_PROVIDER_OIDC
+    entry["oidcTokenProvider"] = facts.PROVIDER
+    entry.update(ca.tls_fields())
+    return entry
+
+
+def _add_new_clusters(st: _State, batches: dict[str, list[Splice]], clusters: list[ClusterAnswer]) -> None:
+    entries = [new_cluster_entry(c) for c in clusters]
+    names = ", ".join(c.name for c in clusters)
+    files = [f for f in st.defining(["kubernetes", "clusterLocatorMethods"])]
+    if not files:
+        target = st.first_with_prefix(["kubernetes", "clusterLocatorMethods"])
+        _add(batches, target, edits.create_path(
+            target.doc, ["kubernetes", "clusterLocatorMethods"], [{"type": "config", "clusters": entries}]))
+        st.actions.append(f"{target.rel}: add kubernetes.clusterLocatorMethods (type: config) with {names} on SpectroCloud OIDC")
+        return
+    if len(files) > 1:
+        st.notes.append(
+            "kubernetes.clusterLocatorMethods is defined in " + ", ".join(f.rel for f in files)
+            + "; each replaces the other when loaded, so new clusters are added to each"
+        )
+    for f in files:
+        methods = f.doc.node_at(["kubernetes", "clusterLocatorMethods"])
+        assert methods is not None
+        if methods.is_null():
+            k, v = f.doc.node_at(["kubernetes"]).pair("clusterLocatorMethods")  # type: ignore[union-attr]
+            _add(batches, f, edits.fill_value(f.doc, k, v, [{"type": "config", "clusters": entries}]))
+        elif methods.kind != "seq":
+            raise BadInput(f"{f.rel}:{methods.line + 1}:{methods.col + 1}: kubernetes.clusterLocatorMethods must be a list")
+        else:
+            config_item = None
+            for item in methods.items:
+                it = item.resolved
+                if it.kind == "map" and (it.get("type") is not None and it.get("type").resolved.to_python() == "config"):
+                    config_item = it
+                    break
+            if config_item is None:
+                _add(batches, f, edits.append_items(f.doc, methods, [{"type": "config", "clusters": entries}]))
+            else:
+                seq = config_item.get("clusters")
+                if seq is None:
+                    _add(batches, f, edits.add_pairs(f.doc, config_item, [("clusters", entries)]))
+                elif seq.kind == "seq":
+                    _add(batches, f, edits.append_items(f.doc, seq, entries, edits.neighbour_quote(seq.items[0] if seq.items else None)))
+                else:
+                    k, v = config_item.pair("clusters")  # type: ignore[misc]
+                    _add(batches, f, edits.fill_value(f.doc, k, v, entries))
+        st.actions.append(f"{f.rel}: add cluster(s) {names} to kubernetes.clusterLocatorMethods[type: config] on SpectroCloud OIDC")
+
+
+def _update_cluster(st: _State, ref: ClusterRef, ca: ClusterAnswer | None) -> list[Splice]:
+    doc, node = ref.file.doc, ref.node
+    splices: list[Splice] = []
+    what: list[str] = []
+    quote = edits.neighbour_quote(node)
+    if ca is not None and ca.url:
+        found = node.pair("url")
+        if found is None:
+            splices += edits.add_pairs(doc, node, [("url", ca.url)])
+            what.append("url")
+        elif found[1].to_python() != ca.url:
+            st.notes.append(f"{ref.file.rel}:{found[1].line + 1}: cluster {ref.name}: url changes from {found[1].to_python()} to {ca.url}")
+            splices += edits.set_scalar(doc, found[1], ca.url)
+            what.append("url")
+    new_after_auth: list[tuple[str, Any]] = []
+    auth = node.pair("authProvider")
+    if auth is None:
+        new_after_auth.append(("authProvider", facts.AUTH_PROVIDER_OIDC))
+    elif auth[1].to_python() != facts.AUTH_PROVIDER_OIDC:
+        splices += edits.set_scalar(doc, auth[1], facts.AUTH_PROVIDER_OIDC)
+    tp = node.pair("oidcTokenProvider")
+    if tp is None:
+        new_after_auth.append(("oidcTokenProvider", facts.PROVIDER))
+    elif tp[1].to_python() != facts.PROVIDER:
+        splices += edits.set_scalar(doc, tp[1], facts.PROVIDER)
+    if new_after_auth:
+        if auth is not None:
+            splices += edits.insert_pairs_after(doc, node, "authProvider", new_after_auth)
+        elif node.pair("url") is not None:
+            splices += edits.insert_pairs_after(doc, node, "url", new_after_auth)
+        else:
+            splices += edits.add_pairs(doc, node, new_after_auth, quote)
+    if auth is None or auth[1].to_python() != facts.AUTH_PROVIDER_OIDC or tp is None or tp[1].to_python() != facts.PROVIDER:
+        what.append("authProvider: oidc + oidcTokenProvider: spectrocloud")
+    sat = node.pair("serviceAccountToken")
+    if sat is not None:
+        splices += edits.delete_pair(doc, node, "serviceAccountToken")
+        value = sat[1].to_python()
+        if isinstance(value, str) and is_env_reference(value):
+            var = value.strip()[2:-1]
+            st.notes.append(f"cluster {ref.name}: serviceAccountToken ({value}) removed; revoke the token once the switch is verified (variable {var})")
+        else:
+            st.notes.append(f"cluster {ref.name}: a literal serviceAccountToken was removed from {ref.file.rel}; revoke that token once the switch is verified")
+        what.append("drop serviceAccountToken")
+    if ca is not None:
+        tls = ca.tls_fields()
+        for key in ("skipTLSVerify", "caData", "caFile"):
+            found = node.pair(key)
+            if key in tls:
+                if found is None:
+                    splices += edits.add_pairs(doc, node, [(key, tls[key])], quote)
+                    what.append(key)
+                elif found[1].to_python() != tls[key]:
+                    splices += edits.set_scalar(doc, found[1], tls[key])
+                    what.append(key)
+            elif tls and found is not None:
+                splices += edits.delete_pair(doc, node, key)
+                what.append(f"drop {key}")
+    if splices:
+        st.actions.append(f"{ref.file.rel}:{node.line + 1}: cluster {ref.name}: " + ", ".join(what))
+    return _merge_same_point_inserts(splices)
+
+
+def _merge_same_point_inserts(splices: list[Splice]) -> list[Splice]:
+    """Two inserts at one offset would be fine, but one insert reads better in a diff: join them."""
+    out: list[Splice] = []
+    for sp in splices:
+        if out and sp.start == sp.end and out[-1].start == out[-1].end == sp.start:
+            out[-1] = Splice(sp.start, sp.end, out[-1].text + (sp.text[1:] if sp.text.startswith("\n") and out[-1].text.endswith("\n") else sp.text))
+        else:
+            out.append(sp)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# phase 5: SpectroCloud cluster provider in OIDC mode
+
+
+def _phase_cluster_provider(st: _State) -> dict[str, list[Splice]]:
+    batches: dict[str, list[Splice]] = {}
+    p = st.answers.clusterProvider
+    if p is None:
+        return batches
+    path = ["spectrocloud", "environments"]
+    cp_settings: dict[str, Any] = {"authType": "oidc", "oidcAuthProviderName": facts.PROVIDER}
+    if p.includeProjects is not None:
+        cp_settings["includeProjects"] = p.includeProjects
+    if p.excludeProjects is not None:
+        cp_settings["excludeProjects"] = p.excludeProjects
+    entry: dict[str, Any] = {"name": p.name, "url": p.url}
+    if p.tenant:
+        entry["tenant"] = p.tenant
+    entry["apiToken"] = _ref(p.apiTokenEnv)
+    entry["clusterProvider"] = cp_settings
+    matched = False
+    for f in st.defining(path):
+        seq = f.doc.node_at(path)
+        if seq is None or seq.kind != "seq":
+            continue
+        for item in seq.items:
+            it = item.resolved
+            if it.kind != "map":
+                continue
+            name = it.get("name")
+            if name is None or name.resolved.to_python() != p.name:
+                continue
+            matched = True
+            _add(batches, f, _update_environment(st, f, it, entry, cp_settings))
+    if matched:
+        return batches
+    files = [f for f in st.defining(path) if (f.doc.node_at(path) is not None and f.doc.node_at(path).kind == "seq")]
+    if files:
+        for f in files:
+            seq = f.doc.node_at(path)
+            _add(batches, f, edits.append_items(f.doc, seq, [entry]))  # type: ignore[arg-type]
+            st.actions.append(f"{f.rel}: add spectrocloud.environments entry {p.name!r} in OIDC mode")
+    else:
+        target = st.first_with_prefix(path)
+        _add(batches, target, edits.create_path(target.doc, path, [entry]))
+        st.actions.append(f"{target.rel}: add spectrocloud.environments with {p.name!r} (cluster provider in OIDC mode)")
+    return batches
+
+
+def _update_environment(st: _State, f: ConfigFile, env: Node, entry: dict[str, Any], cp: dict[str, Any]) -> list[Splice]:
+    doc = f.doc
+    splices: list[Splice] = []
+    what: list[str] = []
+    missing: list[tuple[str, Any]] = []
+    for key in ("url", "tenant", "apiToken"):
+        if key not in entry:
+            continue
+        found = env.pair(key)
+        if found is None:
+            missing.append((key, entry[key]))
+            what.append(key)
+        elif found[1].to_python() != entry[key]:
+            old = found[1].to_python()
+            if key == "apiToken" and isinstance(old, str) and not is_env_reference(old):
+                st.notes.append(f"{f.rel}:{found[1].line + 1}: a literal Palette API token was replaced by {entry[key]}; export it where Backstage runs and rotate the old one")
+            elif key != "apiToken":
+                st.notes.append(f"{f.rel}:{found[1].line + 1}: environment {entry['name']}: {key} changes from {old} to {entry[key]}")
+            splices += edits.set_scalar(doc, found[1], entry[key])
+            what.append(key)
+    cpn = env.pair("clusterProvider")
+    if cpn is None:
+        missing.append(("clusterProvider", cp))
+        what.append("clusterProvider (oidc)")
+    else:
+        k, v = cpn
+        if v.kind == "map" and v.pairs:
+            add: list[tuple[str, Any]] = []
+            for key, want in cp.items():
+                found = v.pair(key)
+                if found is None:
+                    add.append((key, want))
+                elif found[1].to_python() != want:
+                    splices += edits.replace_value(doc, found[0], found[1], want)
+                else:
+                    continue
+                what.append(f"clusterProvider.{key}")
+            splices += edits.add_pairs(doc, v, add)
+            if v.get("authType") is not None and v.get("authType").to_python() == "serviceAccount":
+                st.notes.append(
+                    f"environment {entry['name']}: switching from serviceAccount to oidc; the cluster provider no longer "
+                    f"needs {facts.PROVIDER_SA_NAMESPACE}/{facts.PROVIDER_SA_NAME} and its ClusterRole in each cluster (delete them once verified)"
+                )
+        else:
+            splices += edits.fill_value(doc, k, v, cp)
+            what.append("clusterProvider (oidc)")
+    if missing:
+        splices += edits.add_pairs(doc, env, missing)
+    if what:
+        st.actions.append(f"{f.rel}:{env.line + 1}: spectrocloud environment {entry['name']}: " + ", ".join(what))
+    return splices
+
+
+# ------------------------------------------------------------------------------------------------
+# package.json: the guide's wrong package name
+
+
+def _fix_wrong_package(repo: RepoInfo) -> list[FileChange]:
+    out = []
+    for pkg in repo.workspaces:
+        if facts.GUIDE_WRONG_MODULE_PKG not in pkg.deps():
+            continue
+        text = pkg.text
+        new = remove_json_dependency(text, facts.GUIDE_WRONG_MODULE_PKG)
+        if new != text:
+            out.append(FileChange(f"{pkg.rel}/package.json", pkg.dir / "package.json", text, new, kind="package.json"))
+    return out
+
+
+def remove_json_dependency(text: str, name: str) -> str:
+    """Remove `"name": "..."` from package.json text, fixing the comma, touching nothing else."""
+    m = re.search(re.escape(json.dumps(name)) + r'\s*:\s*"[^"\\]*"', text)
+    if not m:
+        return text
+    rest = text[m.end():]
+    comma = re.match(r"[ \t]*,", rest)
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    if comma:
+        tail = rest[comma.end():]
+        newline = re.match(r"[ \t]*\r?\n", tail)
+        if text[line_start: m.start()].strip() == "" and newline:
+            new = text[:line_start] + tail[newline.end():]  # the whole line goes
+        else:
+            new = text[: m.start()] + tail.lstrip(" ")
+    else:
+        prev = text.rfind(",", 0, m.start())
+        if prev >= 0 and text[prev + 1: m.start()].strip() == "":
+            new = text[:prev] + rest  # last entry: the comma before it goes too
+        else:
+            new = text[: m.start()] + rest
+    try:
+        before = json.loads(text)
+        after = json.loads(new)
+    except json.JSONDecodeError:
+        return text
+    for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+        if isinstance(before.get(section), dict):
+            before[section].pop(name, None)
+    return new if before == after else text
+
+
+# ------------------------------------------------------------------------------------------------
+# the install step
+
+
+def install_step(repo: RepoInfo, answers: Answers, skip_install: bool = False) -> InstallStep | None:
+    if skip_install or not answers.installPackage or repo.app is None:
+        return None
+    if repo.app.has(facts.MODULE_PKG):
+        return None
+    return install_command(repo, facts.MODULE_PKG)
+
+
+def install_command(repo: RepoInfo, package: str) -> InstallStep:
+    app = repo.app
+    assert app is not None
+    y = repo.yarn
+    if y is not None and y.other_manager == "npm":
+        argv = ["npm", "install", package, "--workspace", app.rel]
+    elif y is not None and y.other_manager == "pnpm":
+        argv = ["pnpm", "--filter", app.name, "add", package]
+    else:
+        runner = list(y.argv) if y is not None and y.argv else (
+            ["node", y.yarn_path] if y is not None and y.yarn_path and y.yarn_path_exists else ["yarn"])
+        if y is not None and y.flavour == "classic":
+            argv = runner + ["--cwd", app.rel, "add", package]
+        else:
+            argv = runner + ["workspace", app.name, "add", package]
+    display = " ".join(argv)
+    return InstallStep(package, app.rel, argv, repo.root, display)
+
+
+# ------------------------------------------------------------------------------------------------
+# entry point
+
+
+PHASES = (_phase_extensions, _phase_auth, _phase_kube_shape, _phase_clusters, _phase_cluster_provider)
+
+
+def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install: bool = False) -> Plan:
+    st = _State(configs, answers)
+    for phase in PHASES:
+        try:
+            batches = phase(st)
+        except EditError as exc:
+            raise PlanError(f"cannot plan this edit: {exc}") from None
+        st.commit(batches)
+    plan = Plan(repo.root)
+    originals = {f.rel: f for f in configs.files}
+    for f in st.files:
+        before = originals[f.rel].text
+        if f.text != before:
+            plan.changes.append(FileChange(f.rel, originals[f.rel].path, before, f.text))
+    plan.changes += _fix_wrong_package(repo)
+    if any(c.kind == "package.json" for c in plan.changes):
+        st.actions.append(f"remove the guide's wrong package name {facts.GUIDE_WRONG_MODULE_PKG} from package.json (it does not exist on npm)")
+    plan.actions = st.actions
+    plan.notes = st.notes
+    plan.install = install_step(repo, answers, skip_install)
+    if plan.install is not None:
+        plan.actions.append(f"add {facts.MODULE_PKG} to {plan.install.workspace}: {plan.install.display}")
+    plan.env_vars = sorted({answers.clientIdEnv, answers.clientSecretEnv} | ({answers.clusterProvider.apiTokenEnv} if answers.clusterProvider else set()))
+    _verify(st, answers, plan)
+    return plan
+
+
+def _verify(st: _State, answers: Answers, plan: Plan) -> None:
+    """Re-read the result and check it says what the plan meant; refuse otherwise."""
+    from wizard.core.configset import ConfigSet as _CS
+
+    result = _CS(st.configs.repo, st.files, st.configs.explicit)
+    problems: list[str] = []
+    for f in st.files:
+        if f.doc.duplicates:
+            problems.append(f"{f.rel}: duplicate key {f.doc.duplicates[0][0]!r} after the edit")
+    env = getattr(st, "env_used", "development")
+    prov = result.effective(["auth", "providers", facts.PROVIDER, env]) or {}
+    if not isinstance(prov, dict) or prov.get("clientSecret") != _ref(answers.clientSecretEnv):
+        problems.append("auth provider not as planned")
+    ext_ok = False
+    for f in result.defining(["app", "extensions"]):
+        seq = f.doc.node_at(["app", "extensions"])
+        if seq is not None and seq.kind == "seq" and any(
+            extension_id(i) == facts.EXTENSION_ID and extension_disabled(i) for i in seq.items
+        ):
+            ext_ok = True
+    if not ext_ok:
+        problems.append("app.extensions entry not as planned")
+    refs = config_clusters(st.files)
+    wanted = {c.name for c in answers.clusters}
+    if isinstance(answers.migrate, list):
+        wanted |= set(answers.migrate)
+    for r in refs:
+        if r.name in wanted and (r.auth != facts.AUTH_PROVIDER_OIDC or r.token_provider != facts.PROVIDER):
+            problems.append(f"cluster {r.name} not switched")
+        if r.name in wanted and r.node.get("serviceAccountToken") is not None:
+            problems.append(f"cluster {r.name} still has serviceAccountToken")
+    missing = wanted - {r.name for r in refs}
+    if missing:
+        problems.append("clusters not written: " + ", ".join(sorted(missing)))
+    if answers.migrate == "all" and any(needs_migration(r) for r in refs):
+        problems.append("some clusters were not migrated")
+    if problems:
+        raise PlanError(
+            "the planned edit did not produce the expected config (" + "; ".join(problems)
+            + "); nothing was written — please report this"
+        )

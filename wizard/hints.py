@@ -1,0 +1,104 @@
+"""The troubleshooting catalog: data in templates/hints/*.yaml, rendered for the CLI, TUI and report.
+
+Each entry: id, title, symptoms, cause, steps, links. Steps may hold `{placeholders}` that a check
+fills with repo-specific values (the exact install command, the file and line); a placeholder with
+no value is shown as written.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from wizard.resources import templates_dir
+
+REQUIRED = ("id", "title", "cause", "steps")
+
+
+@dataclass(frozen=True)
+class Hint:
+    id: str
+    title: str
+    cause: str
+    steps: tuple[str, ...]
+    symptoms: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    source: str = ""
+
+    def render(self, vars: dict[str, str] | None = None) -> str:
+        """Plain text: the cause, then numbered steps with the placeholders filled in."""
+        vars = vars or {}
+        lines = [fill(self.cause, vars), ""]
+        for i, step in enumerate(self.steps, 1):
+            body = fill(step, vars).rstrip("\n")
+            first, *rest = body.split("\n")
+            lines.append(f"{i}. {first}")
+            lines.extend("   " + r for r in rest)
+        if self.links:
+            lines.append("")
+            lines.extend(f"More: {link}" for link in self.links)
+        return "\n".join(lines)
+
+
+class _Keep(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(text: str, vars: dict[str, str]) -> str:
+    try:
+        return string.Formatter().vformat(text, (), _Keep(vars))
+    except (ValueError, IndexError, KeyError):
+        return text
+
+
+@dataclass
+class Catalog:
+    hints: dict[str, Hint] = field(default_factory=dict)
+
+    def get(self, hint_id: str) -> Hint | None:
+        return self.hints.get(hint_id)
+
+    def ids(self) -> list[str]:
+        return sorted(self.hints)
+
+
+class CatalogError(Exception):
+    pass
+
+
+def load_dir(directory: Path) -> Catalog:
+    cat = Catalog()
+    yaml = YAML(typ="safe", pure=True)
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, list):
+            raise CatalogError(f"{path.name}: expected a list of hints")
+        for i, entry in enumerate(data):
+            if not isinstance(entry, dict):
+                raise CatalogError(f"{path.name}[{i}]: a hint must be a mapping")
+            missing = [k for k in REQUIRED if not entry.get(k)]
+            if missing:
+                raise CatalogError(f"{path.name}[{i}]: missing {', '.join(missing)}")
+            hid = str(entry["id"])
+            if hid in cat.hints:
+                raise CatalogError(f"{path.name}: hint {hid!r} is defined twice (also in {cat.hints[hid].source})")
+            cat.hints[hid] = Hint(
+                id=hid,
+                title=str(entry["title"]),
+                cause=str(entry["cause"]).strip(),
+                steps=tuple(str(s) for s in entry["steps"]),
+                symptoms=tuple(str(s) for s in entry.get("symptoms") or ()),
+                links=tuple(str(s) for s in entry.get("links") or ()),
+                source=path.name,
+            )
+    return cat
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    return load_dir(templates_dir() / "hints")

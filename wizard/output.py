@@ -1,0 +1,102 @@
+"""Text output for the command line: check tables, diffs, notes. Honours NO_COLOR and non-TTYs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, TextIO
+
+from wizard.core.results import CheckResult
+from wizard.hints import catalog
+
+_COLORS = {"ok": "32", "warn": "33", "fail": "31", "skip": "90", "bold": "1", "dim": "2", "add": "32", "del": "31", "hunk": "36"}
+
+
+def use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def unicode_ok(stream: TextIO) -> bool:
+    enc = (getattr(stream, "encoding", None) or "").lower()
+    return "utf" in enc
+
+
+class Printer:
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stdout
+        self.color = use_color(self.stream)
+        self.uni = unicode_ok(self.stream)
+
+    def c(self, code: str, text: str) -> str:
+        if not self.color:
+            return text
+        return f"\x1b[{_COLORS.get(code, code)}m{text}\x1b[0m"
+
+    def mark(self, status: str) -> str:
+        marks = {"ok": "✔", "warn": "!", "fail": "✖", "skip": "–"} if self.uni else {"ok": "ok", "warn": "!!", "fail": "XX", "skip": "--"}
+        return self.c(status, marks.get(status, "?"))
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.stream)
+
+    def diff(self, text: str) -> None:
+        for ln in text.splitlines():
+            if ln.startswith(("+++", "---")):
+                self.line(self.c("bold", ln))
+            elif ln.startswith("+"):
+                self.line(self.c("add", ln))
+            elif ln.startswith("-"):
+                self.line(self.c("del", ln))
+            elif ln.startswith("@@"):
+                self.line(self.c("hunk", ln))
+            else:
+                self.line(ln)
+
+
+def print_checks(p: Printer, title: str, results: list[CheckResult], show_hints: bool = True) -> None:
+    p.line(p.c("bold", title))
+    width = max((len(r.id) for r in results), default=10)
+    for r in results:
+        p.line(f"  {p.mark(r.status)} {r.id.ljust(width)}  {r.summary}")
+        if r.status in ("warn", "fail") and r.detail:
+            for ln in r.detail.splitlines():
+                p.line("      " + p.c("dim", ln))
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "warn", "fail", "skip")}
+    p.line("")
+    p.line(" · ".join(f"{n} {s}" for s, n in counts.items() if n) or "no checks")
+    if show_hints:
+        fired = [r for r in results if r.hint and r.status in ("warn", "fail")]
+        if fired:
+            p.line("")
+            p.line(p.c("bold", "What to do"))
+            seen: set[str] = set()
+            cat = catalog()
+            for r in fired:
+                if r.hint in seen:
+                    continue
+                seen.add(r.hint)  # type: ignore[arg-type]
+                h = cat.get(r.hint or "")
+                if h is None:
+                    p.line(f"  [{r.hint}] (no catalog entry)")
+                    continue
+                p.line(f"  {p.c('bold', h.title)}  [{h.id}]")
+                for ln in h.render(r.hint_vars).splitlines():
+                    p.line("    " + ln if ln else "")
+                p.line("")
+
+
+def checks_json(results: list[CheckResult], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    cat = catalog()
+    hints: dict[str, Any] = {}
+    for r in results:
+        if r.hint and r.hint not in hints:
+            h = cat.get(r.hint)
+            hints[r.hint] = {"title": h.title if h else r.hint, "text": h.render(r.hint_vars) if h else ""}
+    out: dict[str, Any] = {"ok": not any(r.status == "fail" for r in results), "checks": [r.to_json() for r in results], "hints": hints}
+    if extra:
+        out.update(extra)
+    return out

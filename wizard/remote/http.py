@@ -1,0 +1,106 @@
+"""One place that builds httpx clients and turns transport failures into one plain sentence.
+
+TLS verification is always on unless a caller passes `verify=False` for a cluster whose config says
+`skipTLSVerify: true`; a private CA comes in through `ca_file` / `ca_data`. There is no silent
+fallback to an unverified connection.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+DEFAULT_TIMEOUT = 10.0
+USER_AGENT = "spectro-wizard"
+
+
+@dataclass(frozen=True)
+class TLSOptions:
+    """How to trust a server: the system store, a CA file or PEM data, or (explicitly) nothing."""
+
+    verify: bool = True
+    ca_file: str | None = None
+    ca_data: str | None = None  # PEM text, already base64-decoded
+
+    def ssl_context(self) -> ssl.SSLContext | bool:
+        if not self.verify:
+            return False
+        if self.ca_file or self.ca_data:
+            ctx = ssl.create_default_context(cafile=self.ca_file, cadata=self.ca_data)
+            return ctx
+        return ssl.create_default_context()
+
+
+def async_client(
+    tls: TLSOptions | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    follow_redirects: bool = False,
+) -> httpx.AsyncClient:
+    tls = tls or TLSOptions()
+    return httpx.AsyncClient(
+        verify=tls.ssl_context(),
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=follow_redirects,
+        headers={"User-Agent": USER_AGENT},
+        trust_env=False,  # a proxy from the environment would hide what we are testing
+    )
+
+
+def sync_client(
+    tls: TLSOptions | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    follow_redirects: bool = False,
+) -> httpx.Client:
+    tls = tls or TLSOptions()
+    return httpx.Client(
+        verify=tls.ssl_context(),
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=follow_redirects,
+        headers={"User-Agent": USER_AGENT},
+        trust_env=False,
+    )
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc or url
+
+
+def describe_error(exc: BaseException, url: str) -> str:
+    """A one-sentence, user-facing explanation of why `url` could not be reached."""
+    host = host_of(url)
+    text = str(exc) or exc.__class__.__name__
+    cause = exc.__cause__ or exc.__context__
+    chain = f"{text} {cause}" if cause else text
+    lowered = chain.lower()
+    if isinstance(exc, httpx.TimeoutException):
+        return f"{host} did not answer in time ({exc.__class__.__name__}); check that it is up and reachable from here"
+    if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
+        reason = "the certificate is not trusted"
+        if "self-signed" in lowered or "self signed" in lowered:
+            reason = "the certificate is self-signed"
+        elif "hostname mismatch" in lowered or "doesn't match" in lowered or "ip address mismatch" in lowered:
+            reason = "the certificate does not name this host"
+        elif "expired" in lowered:
+            reason = "the certificate has expired"
+        elif "unable to get local issuer" in lowered:
+            reason = "the certificate's issuer (CA) is not trusted"
+        return f"TLS to {host} failed: {reason}; give its CA (caData/caFile, or --ca-file) rather than turning verification off"
+    if isinstance(exc, httpx.ConnectError) or isinstance(exc, OSError):
+        if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
+            return f"{host} does not resolve (DNS lookup failed); check the host name"
+        if "connection refused" in lowered or "errno 111" in lowered or "connect call failed" in lowered:
+            return f"{host} refused the connection; is the server running and listening on that port?"
+        if "wrong version number" in lowered or "record layer failure" in lowered or "packet length too long" in lowered:
+            return f"{host} does not speak TLS on that port; check http:// vs https:// and the port"
+        if "ssl" in lowered or "tls" in lowered:
+            return f"TLS handshake with {host} failed: {text}"
+        return f"could not connect to {host}: {text}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{host} closed the connection or answered something that is not HTTP: {text}"
+    if isinstance(exc, httpx.HTTPError):
+        return f"request to {host} failed: {text}"
+    return f"request to {host} failed: {text}"
