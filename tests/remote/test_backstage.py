@@ -8,6 +8,8 @@ import pytest
 
 from tests.remote.conftest import DNS_FAIL_URL, Running, Serve
 from tests.remote.doubles import (
+    CAPTURE_CLUSTERS_200,
+    CAPTURE_CLUSTERS_401,
     GUEST_TOKEN,
     ID_TOKEN,
     ID_TOKEN_BOB,
@@ -25,6 +27,19 @@ EXPECTED = [
     {"name": "my-cluster", "authProvider": "oidc", "oidcTokenProvider": "spectrocloud"},
     {"name": "legacy-prod", "authProvider": "serviceAccount"},
 ]
+
+
+# ------------------------------------------------------------------------------------ the double
+
+
+async def test_the_double_answers_with_the_captured_bodies(backstage: Running) -> None:
+    """Guard: the fake backend's clusters route says byte for byte what the real one said."""
+    async with async_client() as client:
+        anonymous = await client.get(backstage.url + "/api/kubernetes/clusters")
+        served = await client.get(backstage.url + "/api/kubernetes/clusters",
+                                  headers={"Authorization": f"Bearer {USER_TOKEN}"})
+    assert (anonymous.status_code, anonymous.json()) == (401, CAPTURE_CLUSTERS_401)
+    assert (served.status_code, served.json()) == (200, CAPTURE_CLUSTERS_200)
 
 
 # ------------------------------------------------------------------------------------ reachable
@@ -93,6 +108,13 @@ async def test_auth_provider_redirect_elsewhere_warns_naming_both(backstage: Run
                          status="warn", hint="backend-auth-redirect-mismatch")
     assert "old-tenant" in result.summary and "abc123" in result.summary
     assert "restarted" in result.detail
+
+
+async def test_auth_provider_path_prefix_is_not_enough(backstage: Running) -> None:
+    backstage.double.authorization_url = AUTH_URL + "orize"
+    async with async_client() as client:
+        checked(await bs.check_backend_auth_provider(client, backstage.url, "development", AUTH_URL),
+                status="warn", hint="backend-auth-redirect-mismatch")
 
 
 async def test_auth_provider_missing_module(backstage: Running) -> None:
@@ -187,7 +209,7 @@ async def test_clusters_only_unexpected_warns(backstage: Running) -> None:
 
 
 @pytest.mark.parametrize("origin, words", [("guest", "guest token was refused"), ("given", "--token")])
-async def test_clusters_401_names_the_fix(backstage: Running, origin: str, words: str) -> None:
+async def test_clusters_401_names_the_fix(backstage: Running, origin: bs.TokenOrigin, words: str) -> None:
     async with async_client() as client:
         result = checked(await bs.check_backend_clusters(client, backstage.url, "not-a-valid-token", EXPECTED,
                                                          origin), status="fail", hint="backend-token-refused")

@@ -187,6 +187,12 @@ async def test_malformed_kubeconfig(palette: Running, trust: TLSOptions, text: s
     assert_clean_error(info.value, "palette-unexpected-answer")
     assert words in str(info.value)
     assert_no_secret(caplog.text)
+    # a traceback printed with locals (rich, Textual) must not show the kubeconfig either
+    tb = info.value.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename != __file__:  # this test's own locals hold the text, of course
+            assert_no_secret(repr(tb.tb_frame.f_locals).replace(PALETTE_API_KEY, ""))  # the client holds the key
+        tb = tb.tb_next
 
 
 async def test_kubeconfig_without_ca(palette: Running, trust: TLSOptions) -> None:

@@ -83,23 +83,8 @@ def scrub(text: str, secrets: Sequence[str | None]) -> str:
 
 
 def explain_error(exc: BaseException, url: str) -> str:
-    """describe_error, but also looking at the root of the exception chain.
-
-    httpx over anyio wraps a refused connection three levels deep (httpx.ConnectError ->
-    httpcore.ConnectError -> OSError('All connection attempts failed') -> ConnectionRefusedError),
-    and describe_error only reads one level, so it would say "could not connect". Until http.py
-    walks the chain itself, retry with the innermost cause when that gives a precise sentence.
-    """
-    text = describe_error(exc, url)
-    if not text.startswith(("could not connect", "request to")):
-        return text
-    root = exc
-    seen: set[int] = set()
-    while (nxt := root.__cause__ or root.__context__) is not None and id(nxt) not in seen:
-        seen.add(id(root))
-        root = nxt
-    better = describe_error(root, url) if root is not exc else text
-    return text if better.startswith(("could not connect", "request to")) else better
+    """The one-sentence reason `url` could not be reached (http.describe_error reads the whole chain)."""
+    return describe_error(exc, url)
 
 
 def _json(resp: httpx.Response) -> Any:
@@ -123,8 +108,8 @@ def error_message(resp: httpx.Response) -> str:
             message = body["message"]
     if not isinstance(message, str) or not message:
         message = resp.text.strip().splitlines()[0] if resp.text.strip() else f"HTTP {resp.status_code}"
-    message = " ".join(message.split())
-    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+    text = " ".join(str(message).split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
 def is_not_started(resp: httpx.Response) -> bool:
@@ -141,9 +126,13 @@ def _without_query(url: str) -> str:
 
 
 def _same_endpoint(location: str, expected: str) -> bool:
-    if location.startswith(expected):
-        return True
-    return _without_query(location).rstrip("/") == _without_query(expected).rstrip("/")
+    """Same scheme, host and path; a query in the configured URL must be kept as a prefix.
+
+    A bare startswith would take `.../authorize` for `.../auth`.
+    """
+    if _without_query(location).rstrip("/") != _without_query(expected).rstrip("/"):
+        return False
+    return "?" not in expected or location.startswith(expected)
 
 
 def _not_started_result(check_id: str) -> CheckResult:

@@ -73,9 +73,16 @@ def describe_error(exc: BaseException, url: str) -> str:
     """A one-sentence, user-facing explanation of why `url` could not be reached."""
     host = host_of(url)
     text = str(exc) or exc.__class__.__name__
+    # httpx's async transport wraps the OS error several levels down (httpx.ConnectError <-
+    # httpcore.ConnectError <- ... <- ConnectionRefusedError): read the whole chain.
+    parts = [text]
+    seen = {id(exc)}
     cause = exc.__cause__ or exc.__context__
-    chain = f"{text} {cause}" if cause else text
-    lowered = chain.lower()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        parts.append(f"{cause.__class__.__name__} {cause}")
+        cause = cause.__cause__ or cause.__context__
+    lowered = " ".join(parts).lower()
     if isinstance(exc, httpx.TimeoutException):
         return f"{host} did not answer in time ({exc.__class__.__name__}); check that it is up and reachable from here"
     if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
@@ -92,7 +99,7 @@ def describe_error(exc: BaseException, url: str) -> str:
     if isinstance(exc, httpx.ConnectError) or isinstance(exc, OSError):
         if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
             return f"{host} does not resolve (DNS lookup failed); check the host name"
-        if "connection refused" in lowered or "errno 111" in lowered or "connect call failed" in lowered:
+        if "connection refused" in lowered or "errno 111" in lowered or "connect call failed" in lowered or "connectionrefusederror" in lowered:
             return f"{host} refused the connection; is the server running and listening on that port?"
         if "wrong version number" in lowered or "record layer failure" in lowered or "packet length too long" in lowered:
             return f"{host} does not speak TLS on that port; check http:// vs https:// and the port"

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
+import re
 import secrets
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
@@ -170,11 +172,18 @@ def _redact(text: str, secret: str | None) -> str:
     return text
 
 
+_HTML_NOISE = re.compile(r"<(style|script)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+
+
 def _snippet(text: str, secret: str | None = None) -> str:
-    one_line = " ".join(text.split())
+    """One short line of a server's answer; for an HTML page, its visible text (error pages put the
+    OAuth error there, after kilobytes of <style>)."""
+    # Redact before cutting: a secret cut in half would no longer be found.
+    visible = html.unescape(_HTML_NOISE.sub(" ", _redact(text, secret)))
+    one_line = _redact(" ".join(visible.split()), secret)
     if len(one_line) > SNIPPET_CHARS:
         one_line = one_line[:SNIPPET_CHARS] + "..."
-    return _redact(one_line, secret)
+    return one_line
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:
@@ -610,7 +619,7 @@ async def check_redirect_uri(
             "fail",
             f"callback URL {callback_url} is not registered for client {client_id!r}",
             detail=(
-                f"GET authorizationUrl answered HTTP {response.status_code} invalid_redirect_uri. Register exactly "
+                f"GET authorizationUrl answered HTTP {response.status_code} ({_snippet(text)}). Register exactly "
                 f"{callback_url} (scheme, host, port and path must match) as a redirect URI of the client."
             ),
             hint=HINT_REDIRECT_URI_NOT_REGISTERED,
@@ -816,7 +825,7 @@ def _timed_out(check_id: str, seconds: float, url: str) -> CheckResult:
 async def _bounded(check_id: str, check: Awaitable[CheckResult], seconds: float, url: str) -> CheckResult:
     """A backstop over httpx's own timeouts: a server that trickles bytes must not hang verify."""
     try:
-        return await check
+        return await asyncio.wait_for(check, seconds)
     except TimeoutError:
         return _timed_out(check_id, seconds, url)
 

@@ -159,7 +159,7 @@ class PaletteClient:
         return [c for c in clusters if _selected(c, include_projects, exclude_projects, exclude_tenant_scoped)]
 
     async def _with_project_name(self, cluster: PaletteCluster) -> PaletteCluster:
-        if not _project_scoped(cluster):
+        if not _project_scoped(cluster) or not cluster.project_uid:
             return cluster
         name = await self.project_name(cluster.project_uid)
         return PaletteCluster(cluster.uid, cluster.name, cluster.project_uid, name, cluster.cloud_type,
@@ -187,9 +187,13 @@ class PaletteClient:
         if resp.status_code != 200:
             raise PaletteError(f"Palette answered {resp.status_code} for the kubeconfig of cluster "
                                f"{cluster.name!r}", H_UNEXPECTED)
-        server, ca_data = _server_and_ca(resp.text, cluster.name)
+        text = resp.text
         await resp.aclose()
-        del resp  # the admin credentials must not outlive this line
+        del resp  # the response caches the body: drop it now
+        try:
+            server, ca_data = _server_and_ca(text, cluster.name)
+        finally:
+            del text  # not even a traceback's frame locals may keep the admin credentials
         return ClusterEndpoint(cluster.name, cluster.uid, server, ca_data)
 
     async def cluster_endpoints(self, clusters: Sequence[PaletteCluster]) -> list[ClusterEndpoint]:
@@ -211,14 +215,18 @@ def _text(mapping: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _parse_meta(item: Any) -> PaletteCluster:
     """One entry of /v1/dashboard/spectroclusters/meta: {metadata, spec.cloudType, status.state}."""
     meta = item.get("metadata") if isinstance(item, dict) else None
     if not isinstance(meta, dict) or not _text(meta, "uid") or not _text(meta, "name"):
         raise PaletteError("Palette's cluster list has an entry without metadata.uid/name", H_UNEXPECTED)
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
-    spec = item.get("spec") if isinstance(item.get("spec"), dict) else {}
-    status = item.get("status") if isinstance(item.get("status"), dict) else {}
+    annotations = _mapping(meta.get("annotations"))
+    spec = _mapping(item.get("spec"))
+    status = _mapping(item.get("status"))
     return PaletteCluster(uid=meta["uid"], name=meta["name"], project_uid=_text(annotations, "projectUid"),
                           cloud_type=_text(spec, "cloudType"), state=_text(status, "state"),
                           scope=_text(annotations, "scope"))
@@ -262,6 +270,7 @@ def _server_and_ca(text: str, cluster_name: str) -> tuple[str, str | None]:
         raise PaletteError(f"the kubeconfig Palette returned for {cluster_name!r} has no clusters[0].cluster.server",
                            H_UNEXPECTED)
     if ca_data is not None and not _is_base64_pem(ca_data):
+        ca_data = None  # not a CA, so possibly anything: keep it out of the traceback's locals
         raise PaletteError(f"the kubeconfig of {cluster_name!r} has a certificate-authority-data that is not "
                            "base64 PEM", H_UNEXPECTED)
     return server, ca_data

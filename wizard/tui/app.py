@@ -1,0 +1,116 @@
+"""The Textual wizard: a thin front end over `wizard.core.session.Session`.
+
+Screens never edit YAML; they fill the session's answers and ask it for checks, plans, apply, undo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from wizard.core.session import Session
+from wizard.tui.widgets.modals import ConfirmScreen
+
+# step name -> title shown in the step indicator
+TITLES = {
+    "welcome": "Welcome",
+    "prereqs": "Prerequisites",
+    "inventory": "Inventory",
+    "tenant": "SpectroCloud",
+    "clusters": "Clusters",
+    "review": "Review",
+    "apply": "Apply",
+    "verify": "Verify",
+    "summary": "Summary",
+}
+FLOWS = {
+    "setup": ["welcome", "prereqs", "tenant", "clusters", "review", "apply", "verify", "summary"],
+    "migrate": ["welcome", "prereqs", "inventory", "tenant", "review", "apply", "verify", "summary"],
+    "verify": ["welcome", "prereqs", "verify", "summary"],
+}
+
+
+class WizardApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "spectro-wizard"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save answers"),
+        Binding("ctrl+q", "request_quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, session: Session):
+        super().__init__()
+        self.session = session
+        self.reached: set[str] = set()
+        self.current = "welcome"
+        self.dirty = False
+
+    # ---- flow ------------------------------------------------------------------------------
+    @property
+    def flow(self) -> list[str]:
+        return FLOWS.get(self.session.path, FLOWS["setup"])
+
+    def step_titles(self) -> list[tuple[str, str]]:
+        return [(s, TITLES[s]) for s in self.flow]
+
+    def on_mount(self) -> None:
+        from wizard.tui.screens import all_screens
+
+        for name, cls in all_screens().items():
+            self.install_screen(cls(), name)
+        self.push_screen("welcome")
+
+    def goto(self, name: str) -> None:
+        if name == self.current:
+            return
+        if self.current in self.flow:
+            self.reached.add(self.current)
+        self.current = name
+        self.switch_screen(name)
+
+    def next(self) -> None:
+        flow = self.flow
+        i = flow.index(self.current) if self.current in flow else 0
+        if i + 1 < len(flow):
+            self.goto(flow[i + 1])
+
+    def back(self) -> None:
+        flow = self.flow
+        if self.current in flow and flow.index(self.current) > 0:
+            self.goto(flow[flow.index(self.current) - 1])
+
+    def mark_dirty(self) -> None:
+        self.dirty = True
+        self.session.autosave()
+
+    # ---- global actions --------------------------------------------------------------------
+    def action_save(self) -> None:
+        try:
+            path = self.session.save_answers()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, not raised
+            self.notify(f"could not save the answers: {exc}", severity="error")
+            return
+        self.dirty = False
+        rel = path.relative_to(self.session.root) if path.is_relative_to(self.session.root) else path
+        self.notify(f"answers saved to {rel} (no secrets in it)")
+
+    def action_request_quit(self) -> None:
+        if not self.dirty:
+            self.exit(0)
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(ConfirmScreen("Your answers are not saved (Ctrl+S saves them). Quit anyway?", "Quit", "Stay"), done)
+
+
+def run_tui(root: Path, config_names: list[str] | None = None, demo: bool = False) -> int:
+    session = Session(root, config_names, demo=demo)
+    session.load()
+    app = WizardApp(session)
+    result = app.run()
+    return int(result or 0)

@@ -1,0 +1,77 @@
+"""What every wizard screen shares: the step indicator, the footer, help (F1/?), back (Esc)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from wizard.tui.widgets.modals import HelpScreen
+from wizard.tui.widgets.stepper import Stepper
+
+if TYPE_CHECKING:
+    from wizard.core.session import Session
+    from wizard.tui.app import WizardApp
+
+
+class WizardScreen(Screen):
+    """A step of the wizard. Subclasses set STEP, TITLE, HELP and implement `body()`."""
+
+    STEP: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("f1,question_mark", "help", "Help"),
+    ]
+
+    @property
+    def wizard(self) -> "WizardApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> "Session":
+        return self.wizard.session
+
+    def compose(self) -> ComposeResult:
+        yield Stepper(self.wizard.step_titles(), self.STEP, self.wizard.reached)
+        yield Static(self.TITLE, classes="screen-title")
+        with Vertical(classes="screen-body"):
+            yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:  # pragma: no cover - overridden
+        yield from ()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_stepper()
+
+    def refresh_stepper(self) -> None:
+        for old in self.query(Stepper):
+            new = Stepper(self.wizard.step_titles(), self.STEP, self.wizard.reached)
+            self.mount(new, before=old)
+            old.remove()
+
+    def on_stepper_jump(self, message: Stepper.Jump) -> None:
+        self.wizard.goto(message.name)
+
+    def action_back(self) -> None:
+        self.wizard.back()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.TITLE, self.HELP + "\n\n" + GLOBAL_KEYS))
+
+    def error(self, message: str) -> None:
+        """Core errors appear as the same one sentence as on the command line."""
+        self.notify(message, severity="error", timeout=10)
+
+
+GLOBAL_KEYS = """\
+**Keys everywhere:** Tab / Shift+Tab move between fields · Enter activates · Esc goes back ·
+F1 or ? shows this help · Ctrl+S saves your answers (never secrets) · Ctrl+Q quits ·
+click a finished step at the top to jump back to it. The mouse works too.
+"""

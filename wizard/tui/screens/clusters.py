@@ -1,0 +1,436 @@
+"""Step: which clusters users reach with their SpectroCloud identity.
+
+Existing clusters come from the config (service-account ones can be ticked to migrate); new ones
+are added by hand, imported from a kubeconfig (server and CA only) or discovered from Palette.
+The filter stays instant with thousands of clusters: rows are rebuilt from an in-memory list.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Collapsible, DataTable, Input, Label, SelectionList, Static
+
+from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
+from wizard.core.kubeconfig import ca_file_to_data, read_contexts
+from wizard.errors import WizardError
+from wizard.tui.screens.base import WizardScreen
+
+_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+@dataclass
+class Row:
+    name: str
+    auth: str
+    url: str
+    source: str  # config file, "new", "kubeconfig", "palette"
+    migratable: bool
+    selected: bool = False
+
+
+class ClustersScreen(WizardScreen):
+    STEP = "clusters"
+    TITLE = "Clusters"
+    CSS_PATH = "clusters.tcss"
+    HELP = """\
+Every cluster Backstage shows needs `authProvider: oidc` and `oidcTokenProvider: spectrocloud` to use
+each user's SpectroCloud identity.
+
+* Clusters already in app-config are listed with their auth. Tick (**Space**) the service-account
+  ones to switch them now; the rest stay as they are (mixed mode works).
+* **Add** a cluster by URL, with its CA (a PEM file) — or skip TLS verification, which you should
+  only do for a lab cluster.
+* **Import kubeconfig** takes the server URL and CA of chosen contexts; credentials are never read.
+* **Palette** lists the clusters of your tenant with an API key taken from an environment variable.
+* **Cluster provider mode** lets the SpectroCloud cluster provider discover clusters itself, in OIDC
+  mode (it then creates nothing in the clusters).
+
+Type in the filter to narrow the list.
+"""
+    BINDINGS = WizardScreen.BINDINGS + [
+        Binding("space", "toggle", "Tick/untick", show=True),
+        Binding("a", "add", "Add"),
+        Binding("slash", "filter", "Filter", show=False),
+    ]
+
+    def body(self) -> ComposeResult:
+        yield Input(placeholder="filter clusters (name, url, auth)…", id="filter")
+        yield DataTable(id="clusters", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="cluster-count", classes="muted")
+        with Collapsible(title="SpectroCloud cluster provider (discovers clusters from Palette)", id="provider-box", collapsed=True):
+            yield Checkbox("Use the cluster provider in OIDC mode", id="provider-on")
+            with Horizontal(classes="provider-row"):
+                yield Input(placeholder="environment name, e.g. palette", id="provider-name")
+                yield Input(placeholder="Palette API URL", id="provider-url", value="https://api.spectrocloud.com")
+            with Horizontal(classes="provider-row"):
+                yield Input(placeholder="API key env var", id="provider-token-env", value="SPECTROCLOUD_API_TOKEN")
+                yield Input(placeholder="include projects (comma separated, optional)", id="provider-projects")
+        with Horizontal(classes="buttons"):
+            yield Button("Continue", variant="primary", id="continue")
+            yield Button("Add…", id="add")
+            yield Button("Import kubeconfig…", id="import")
+            yield Button("Palette…", id="palette")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#clusters", DataTable)
+        table.add_columns("", "cluster", "auth", "url", "from")
+        self.rows: list[Row] = []
+        self.load_rows()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.load_rows()
+
+    # ---- model ------------------------------------------------------------------------------
+    def load_rows(self) -> None:
+        a = self.session.answers
+        migrate = set(a.migrate) if isinstance(a.migrate, list) else set()
+        rows: list[Row] = []
+        known: set[str] = set()
+        for c in self.session.inventory()["clusters"]:
+            auth = c["authProvider"] or "(none)"
+            if c["authProvider"] == "oidc":
+                auth = f"oidc/{c['oidcTokenProvider'] or '?'}"
+            migratable = c["authProvider"] in (None, "serviceAccount") or (c["authProvider"] == "oidc" and not c["oidcTokenProvider"])
+            rows.append(Row(c["name"], auth, str(c["url"] or ""), f"{c['file']}:{c['line']}", migratable,
+                            a.migrate == "all" and migratable or c["name"] in migrate))
+            known.add(c["name"])
+        for ca in a.clusters:
+            if ca.name not in known:
+                rows.append(Row(ca.name, "oidc/spectrocloud (new)", ca.url or "", "new", False, True))
+        self.rows = rows
+        p = a.clusterProvider
+        if p is not None:
+            self.query_one("#provider-on", Checkbox).value = True
+            self.query_one("#provider-name", Input).value = p.name
+            self.query_one("#provider-url", Input).value = p.url
+            self.query_one("#provider-token-env", Input).value = p.apiTokenEnv
+            self.query_one("#provider-projects", Input).value = ", ".join(p.includeProjects or [])
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        needle = self.query_one("#filter", Input).value.strip().lower()
+        table = self.query_one("#clusters", DataTable)
+        table.clear()
+        shown = 0
+        batch = []
+        for i, r in enumerate(self.rows):
+            if needle and needle not in r.name.lower() and needle not in r.url.lower() and needle not in r.auth.lower():
+                continue
+            mark = "☑" if r.selected else ("☐" if r.migratable else " ")
+            batch.append(((mark, r.name, r.auth, r.url, r.source), str(i)))
+            shown += 1
+        for cells, key in batch:
+            table.add_row(*cells, key=key)
+        ticked = sum(1 for r in self.rows if r.selected and r.migratable)
+        new = sum(1 for r in self.rows if r.source in ("new", "kubeconfig", "palette"))
+        self.query_one("#cluster-count", Static).update(
+            f"{shown} of {len(self.rows)} shown · {ticked} to migrate · {new} new")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.render_rows()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_toggle(self) -> None:
+        table = self.query_one("#clusters", DataTable)
+        if not self.rows or table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        row = self.rows[int(key)]  # type: ignore[arg-type]
+        if not row.migratable:
+            self.notify(f"{row.name} is not a service-account cluster; nothing to switch", severity="warning")
+            return
+        row.selected = not row.selected
+        cursor = table.cursor_row
+        self.render_rows()
+        table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_toggle()
+
+    # ---- adding ----------------------------------------------------------------------------
+    def add_cluster(self, ca: ClusterAnswer, source: str) -> None:
+        a = self.session.answers
+        a.clusters = [c for c in a.clusters if c.name != ca.name] + [ca]
+        self.rows = [r for r in self.rows if r.name != ca.name]
+        self.rows.append(Row(ca.name, "oidc/spectrocloud (new)", ca.url or "", source, False, True))
+        self.render_rows()
+        self.wizard.mark_dirty()
+
+    def action_add(self) -> None:
+        self.app.push_screen(AddClusterScreen(), self._added)
+
+    def _added(self, ca: ClusterAnswer | None) -> None:
+        if ca is not None:
+            self.add_cluster(ca, "new")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        bid = event.button.id
+        if bid == "continue":
+            if self.collect():
+                self.wizard.next()
+        elif bid == "add":
+            self.action_add()
+        elif bid == "import":
+            try:
+                contexts = read_contexts()
+            except WizardError as exc:
+                self.error(str(exc))
+                return
+            if not contexts:
+                self.error("no kubeconfig contexts found ($KUBECONFIG or ~/.kube/config)")
+                return
+            self.app.push_screen(ImportScreen(contexts), self._imported)
+        elif bid == "palette":
+            self.app.push_screen(PaletteScreen(), self._imported)
+
+    def _imported(self, clusters: list[ClusterAnswer] | None) -> None:
+        for ca in clusters or []:
+            self.add_cluster(ca, "imported")
+
+    def collect(self) -> bool:
+        a = self.session.answers
+        selected = [r.name for r in self.rows if r.selected and r.migratable]
+        all_migratable = [r.name for r in self.rows if r.migratable]
+        if selected and len(selected) == len(all_migratable) and a.migrate == "all":
+            pass
+        else:
+            a.migrate = selected or None
+        if self.query_one("#provider-on", Checkbox).value:
+            name = self.query_one("#provider-name", Input).value.strip()
+            url = self.query_one("#provider-url", Input).value.strip()
+            env = self.query_one("#provider-token-env", Input).value.strip()
+            projects = [p.strip() for p in self.query_one("#provider-projects", Input).value.split(",") if p.strip()]
+            if not _NAME.match(name):
+                self.error("cluster provider: give the environment a name (letters, digits, '-', '_', '.')")
+                return False
+            if not url.startswith(("http://", "https://")):
+                self.error("cluster provider: the Palette API URL must be an http(s) URL")
+                return False
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", env):
+                self.error("cluster provider: the API key variable must be an environment variable name")
+                return False
+            a.clusterProvider = ClusterProviderAnswer(name=name, url=url, tenant=a.tenant, apiTokenEnv=env,
+                                                      includeProjects=projects or None)
+        else:
+            a.clusterProvider = None
+        has_any = bool(a.clusters or a.migrate or a.clusterProvider or any(r.auth.startswith("oidc/spectrocloud") for r in self.rows))
+        if not has_any:
+            self.error("add at least one cluster, tick one to migrate, or use the cluster provider")
+            return False
+        self.wizard.mark_dirty()
+        return True
+
+
+class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    AddClusterScreen { align: center middle; }
+    AddClusterScreen > Vertical { width: 76; max-width: 98%; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
+    AddClusterScreen Input { margin-bottom: 0; }
+    AddClusterScreen #add-error { color: $error; height: auto; }
+    AddClusterScreen #tls-warning { color: $warning; height: auto; }
+    AddClusterScreen Horizontal { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Add a cluster[/b]")
+            yield Input(placeholder="name, e.g. prod-eu-1", id="name")
+            yield Input(placeholder="API server URL, e.g. https://prod-eu-1.example.com:6443", id="url")
+            yield Input(placeholder="CA certificate file (PEM), e.g. ~/certs/prod-eu-1-ca.pem", id="ca")
+            yield Checkbox("Skip TLS verification instead (lab clusters only)", id="skip")
+            yield Static("", id="tls-warning")
+            yield Static("", id="add-error")
+            with Horizontal():
+                yield Button("Add", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#tls-warning", Static).update(
+            "Without verification anyone between Backstage and the cluster can read users' tokens." if event.value else "")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+            return
+        name = self.query_one("#name", Input).value.strip()
+        url = self.query_one("#url", Input).value.strip()
+        ca = self.query_one("#ca", Input).value.strip()
+        skip = self.query_one("#skip", Checkbox).value
+        err = self.query_one("#add-error", Static)
+        if not _NAME.match(name):
+            err.update("name: letters, digits, '.', '_' and '-'")
+            return
+        if not url.startswith(("https://", "http://")) or "://" not in url or not url.split("://", 1)[1]:
+            err.update("url: an https:// URL of the API server")
+            return
+        if ca and skip:
+            err.update("give a CA file or skip verification, not both")
+            return
+        if not ca and not skip:
+            err.update("give the cluster's CA file (or tick skip TLS verification)")
+            return
+        answer = ClusterAnswer(name=name, url=url)
+        if ca:
+            try:
+                answer.caData = ca_file_to_data(ca)
+            except WizardError as exc:
+                err.update(str(exc))
+                return
+        else:
+            answer.skipTLSVerify = True
+        self.dismiss(answer)
+
+
+class ImportScreen(ModalScreen[list[ClusterAnswer] | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ImportScreen { align: center middle; }
+    ImportScreen > Vertical { width: 90; max-width: 98%; height: 80%; border: thick $accent; background: $surface; padding: 0 1; }
+    ImportScreen SelectionList { height: 1fr; }
+    ImportScreen Horizontal { height: auto; }
+    """
+
+    def __init__(self, contexts):
+        super().__init__()
+        self.contexts = contexts
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Import from kubeconfig[/b] — server URL and CA only; credentials are not read")
+            yield SelectionList[int](*[(f"{c.context}  {c.server}" + ("  (current)" if c.current else ""), i) for i, c in enumerate(self.contexts)], id="contexts")
+            with Horizontal():
+                yield Button("Import selected", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+            return
+        chosen = self.query_one("#contexts", SelectionList).selected
+        out: list[ClusterAnswer] = []
+        for i in chosen:
+            c = self.contexts[i]
+            name = re.sub(r"[^A-Za-z0-9._-]", "-", c.context).strip("-._") or f"cluster-{i}"
+            ca = ClusterAnswer(name=name, url=c.server)
+            if c.ca_data:
+                ca.caData = c.ca_data
+            elif c.ca_file:
+                ca.caFile = c.ca_file
+            else:
+                ca.skipTLSVerify = True if c.insecure else None
+            out.append(ca)
+        self.dismiss(out)
+
+
+class PaletteScreen(ModalScreen[list[ClusterAnswer] | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    PaletteScreen { align: center middle; }
+    PaletteScreen > Vertical { width: 96; max-width: 98%; height: 85%; border: thick $accent; background: $surface; padding: 0 1; }
+    PaletteScreen SelectionList { height: 1fr; }
+    PaletteScreen Horizontal { height: auto; }
+    PaletteScreen Horizontal Input { width: 1fr; }
+    PaletteScreen #palette-status { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Discover clusters from Palette[/b] — the API key is read from an environment variable")
+            with Horizontal():
+                yield Input(value="https://api.spectrocloud.com", id="p-url")
+                yield Input(value="SPECTROCLOUD_API_TOKEN", id="p-env")
+            with Horizontal():
+                yield Input(placeholder="include projects (comma separated)", id="p-include")
+                yield Input(placeholder="exclude projects", id="p-exclude")
+            yield Static("", id="palette-status")
+            yield SelectionList[int](id="p-list")
+            with Horizontal():
+                yield Button("List clusters", id="list")
+                yield Button("Add selected", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        elif event.button.id == "list":
+            self.list_clusters()
+        elif event.button.id == "ok":
+            self.add_selected()
+
+    def _key(self) -> str | None:
+        env = self.query_one("#p-env", Input).value.strip()
+        key = os.environ.get(env)
+        if not key:
+            self.query_one("#palette-status", Static).update(f"[red]{env} is not set in this shell: export the Palette API key there first[/red]")
+            return None
+        return key
+
+    @work(exclusive=True, group="palette")
+    async def list_clusters(self) -> None:
+        from wizard.remote.palette import PaletteClient, PaletteError
+
+        key = self._key()
+        if key is None:
+            return
+        status = self.query_one("#palette-status", Static)
+        status.update("listing…")
+        split = lambda v: [p.strip() for p in v.split(",") if p.strip()]  # noqa: E731
+        try:
+            async with PaletteClient(self.query_one("#p-url", Input).value.strip(), key) as palette:
+                self.found = await palette.list_clusters(split(self.query_one("#p-include", Input).value),
+                                                         split(self.query_one("#p-exclude", Input).value))
+        except PaletteError as exc:
+            status.update(f"[red]{exc}[/red]")
+            return
+        lst = self.query_one("#p-list", SelectionList)
+        lst.clear_options()
+        for i, c in enumerate(self.found):
+            lst.add_option((f"{c.name}  [{c.project_name or 'tenant'}] {c.cloud_type or ''} {c.state or ''}", i))
+        status.update(f"{len(self.found)} cluster(s)")
+
+    @work(exclusive=True, group="palette")
+    async def add_selected(self) -> None:
+        from wizard.remote.palette import PaletteClient, PaletteError
+
+        key = self._key()
+        chosen = [self.found[i] for i in self.query_one("#p-list", SelectionList).selected] if hasattr(self, "found") else []
+        if key is None or not chosen:
+            return
+        try:
+            async with PaletteClient(self.query_one("#p-url", Input).value.strip(), key) as palette:
+                endpoints = await palette.cluster_endpoints(chosen)
+        except PaletteError as exc:
+            self.query_one("#palette-status", Static).update(f"[red]{exc}[/red]")
+            return
+        out = []
+        for e in endpoints:
+            ca = ClusterAnswer(name=re.sub(r"[^A-Za-z0-9._-]", "-", e.name), url=e.server)
+            if e.ca_data:
+                ca.caData = e.ca_data
+            out.append(ca)
+        self.dismiss(out)

@@ -1,0 +1,137 @@
+"""Step 2: the checks of `spectro-wizard check`, live, with the selected row's hint beside them."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, LoadingIndicator, ProgressBar, RichLog, Static
+
+from wizard.core.results import CheckResult
+from wizard.hints import catalog
+from wizard.tui.screens.base import WizardScreen
+
+MARKS = {"ok": ("✔", "green"), "warn": ("!", "yellow"), "fail": ("✖", "red"), "skip": ("–", "grey50")}
+
+
+def hint_body(result: CheckResult) -> str:
+    lines = [result.summary]
+    if result.detail:
+        lines += ["", result.detail]
+    if result.hint:
+        h = catalog().get(result.hint)
+        if h is not None:
+            lines += ["", f"What to do — {h.title}", h.render(result.hint_vars)]
+    return "\n".join(lines)
+
+
+class PrereqsScreen(WizardScreen):
+    STEP = "prereqs"
+    TITLE = "Prerequisites"
+    CSS_PATH = "prereqs.tcss"
+    HELP = """\
+The same checks as `spectro-wizard check`: Backstage >= 1.47.1, Node and Yarn, the SpectroCloud sign-in
+plugins, Backstage's Kubernetes plugin, the frontend system, and what the config already says.
+
+Move through the list: the panel on the right explains the selected check and what to do.
+**r** runs the checks again (after you fix something), **i** adds the module with your package
+manager and streams its output below. Failures here do not block you: the next steps fix the
+config ones, and you can come back at any time.
+"""
+    BINDINGS = WizardScreen.BINDINGS + [
+        Binding("r", "rerun", "Re-run"),
+        Binding("i", "install", "Install module"),
+    ]
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="prereq-main"):
+            with Vertical(id="prereq-left"):
+                yield LoadingIndicator(id="checks-loading")
+                yield DataTable(id="checks", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="hint-panel"):
+                yield Static("Select a check to see what it found and what to do.", id="hint-text", markup=False)
+        yield ProgressBar(id="install-progress", total=None, show_eta=False)
+        yield RichLog(id="install-log", max_lines=500, wrap=True)
+        with Horizontal(classes="buttons"):
+            yield Button("Continue", variant="primary", id="continue")
+            yield Button("Re-run checks", id="rerun")
+            yield Button("Install the module", id="install")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#checks", DataTable)
+        table.add_columns(" ", "check", "result")
+        self.query_one("#install-progress").display = False
+        self.query_one("#install-log").display = False
+        self.results: list[CheckResult] = []
+        self.action_rerun()
+
+    def action_rerun(self) -> None:
+        self.query_one("#checks-loading").display = True
+        self.run_checks()
+
+    @work(thread=True, exclusive=True, group="checks")
+    def run_checks(self) -> None:
+        results = self.session.run_checks()
+        self.app.call_from_thread(self.show_results, results)
+
+    def show_results(self, results: list[CheckResult]) -> None:
+        self.results = results
+        self.query_one("#checks-loading").display = False
+        table = self.query_one("#checks", DataTable)
+        table.clear()
+        for r in results:
+            mark, color = MARKS.get(r.status, ("?", "white"))
+            table.add_row(f"[{color}]{mark}[/{color}]", r.id, r.summary, key=r.id)
+        failing = next((i for i, r in enumerate(results) if r.status == "fail"), 0)
+        table.move_cursor(row=failing)
+        if results:
+            self.show_hint(results[failing])
+        table.focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key is not None else None
+        found = next((r for r in self.results if r.id == key), None)
+        if found is not None:
+            self.show_hint(found)
+
+    def show_hint(self, result: CheckResult) -> None:
+        self.query_one("#hint-text", Static).update(hint_body(result))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "continue":
+            self.wizard.next()
+        elif event.button.id == "rerun":
+            self.action_rerun()
+        elif event.button.id == "install":
+            self.action_install()
+
+    def action_install(self) -> None:
+        if self.session.demo:
+            self.error("the demo app has no package manager set up; in your own app this runs "
+                       "`yarn workspace app add @terasky/backstage-plugin-spectrocloud-kubernetes-auth-module`")
+            return
+        log = self.query_one("#install-log", RichLog)
+        log.display = True
+        log.clear()
+        self.query_one("#install-progress").display = True
+        self.query_one("#install", Button).disabled = True
+        self.install()
+
+    @work(thread=True, exclusive=True, group="install")
+    def install(self) -> None:
+        log = self.query_one("#install-log", RichLog)
+        ok, message = self.session.install_module_now(lambda line: self.app.call_from_thread(log.write, line))
+        self.app.call_from_thread(self.install_done, ok, message)
+
+    def install_done(self, ok: bool, message: str) -> None:
+        self.query_one("#install-progress").display = False
+        self.query_one("#install", Button).disabled = False
+        log = self.query_one("#install-log", RichLog)
+        if ok:
+            log.write(f"✔ installed ({message})")
+            self.notify("module added")
+            self.action_rerun()
+        else:
+            log.write(f"✖ {message}")
+            self.error(message)

@@ -1,0 +1,118 @@
+"""Step 1: what was found, what the wizard will do, and which path to take."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+
+from wizard.core.answers import load_file
+from wizard.core.session import PATHS
+from wizard.errors import WizardError
+from wizard.tui.screens.base import WizardScreen
+
+
+class WelcomeScreen(WizardScreen):
+    STEP = "welcome"
+    TITLE = "Welcome — SpectroCloud Kubernetes auth for Backstage"
+    CSS_PATH = "welcome.tcss"
+    HELP = """\
+This wizard sets up the **SpectroCloud Kubernetes auth module** so that each Backstage user reaches
+Kubernetes clusters with their own SpectroCloud identity instead of a shared service account.
+
+It checks the prerequisites, asks for your SpectroCloud tenant and OIDC client, lets you pick the
+clusters, shows exactly what it will change in app-config (a diff), writes it with a backup, and
+then verifies the result.
+
+**Paths:** *New setup* walks every step. *Migrate* starts from the clusters that still use service
+accounts and switches them in waves. *Verify* changes nothing: it checks and explains.
+
+**Resume** loads the answers saved in `.spectro-wizard/answers.yaml` (saved as you go);
+**Load** reads an answers file (the same format as `spectro-wizard plan --answers`).
+"""
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="welcome-scroll"):
+            yield Static(id="repo-facts")
+            yield Static(
+                "The wizard will: check the prerequisites · add the module to packages/app · disable the default "
+                "Kubernetes auth providers · configure the spectrocloud sign-in provider · switch clusters to "
+                "authProvider: oidc + oidcTokenProvider: spectrocloud · verify it all.",
+                classes="muted", id="plan-text",
+            )
+            with RadioSet(id="path"):
+                for key, text in PATHS.items():
+                    yield RadioButton(text, value=(key == "setup"), id=f"path-{key}")
+            with Horizontal(classes="buttons"):
+                yield Button("Continue", variant="primary", id="continue")
+                yield Button("Resume saved answers", id="resume")
+            with Horizontal(id="load-row"):
+                yield Input(placeholder="answers file to load (optional)", id="answers-path")
+                yield Button("Load", id="load")
+
+    def on_mount(self) -> None:
+        self.show_facts()
+        self.query_one("#resume", Button).display = self.session.answers_path.is_file()
+        self.query_one("#path", RadioSet).focus()
+
+    def show_facts(self) -> None:
+        s = self.session
+        info = s.info
+        lines = [f"[b]Backstage app[/b]  {s.root}" + ("   [i](demo copy)[/i]" if s.demo else "")]
+        if info is not None:
+            lines.append(f"  version {info.backstage_version or 'unknown'} · frontend system: {info.frontend_system}")
+        if s.configs is not None:
+            names = ", ".join(f.rel for f in s.configs.files) or "none readable"
+            lines.append(f"  config files (merge order): {names}")
+        if s.config_error:
+            lines.append(f"  [red]{s.config_error}[/red]")
+        self.query_one("#repo-facts", Static).update("\n".join(lines))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "continue":
+            self.choose_path()
+            self.wizard.next()
+        elif event.button.id == "resume":
+            try:
+                saved = self.session.saved_answers()
+            except WizardError as exc:
+                self.error(str(exc))
+                return
+            if saved is not None:
+                self.session.answers = saved
+                self.notify("saved answers loaded")
+                self.choose_path()
+                self.wizard.next()
+        elif event.button.id == "load":
+            self.load_answers()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "answers-path":
+            self.load_answers()
+
+    def load_answers(self) -> None:
+        raw = self.query_one("#answers-path", Input).value.strip()
+        if not raw:
+            self.error("type the path of an answers file first")
+            return
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        try:
+            self.session.answers = load_file(path)
+        except WizardError as exc:
+            self.error(str(exc))
+            return
+        if self.session.demo:
+            self.session.answers.installPackage = False
+        self.notify(f"answers loaded from {path.name}")
+        self.choose_path()
+        self.wizard.next()
+
+    def choose_path(self) -> None:
+        pressed = self.query_one("#path", RadioSet).pressed_button
+        key = (pressed.id or "path-setup").removeprefix("path-") if pressed else "setup"
+        self.session.path = key
+        self.session.prefill_from_config()
