@@ -67,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true")
     p.add_argument("--force", action="store_true", help="restore even if the files changed after the apply")
 
+    p = sub.add_parser("verify", help="prove it works: OIDC provider, Backstage backend, each cluster")
+    _common(p)
+    p.add_argument("--answers", metavar="FILE", help="fills in what the config does not say")
+    p.add_argument("--backend-url", metavar="URL", help="default: backend.baseUrl")
+    p.add_argument("--token", metavar="TOKEN", help="a Backstage user token (default: $BACKSTAGE_TOKEN, else the dev-only guest token)")
+    p.add_argument("--id-token", metavar="TOKEN", help="a user's SpectroCloud ID token: enables the identity, RBAC and proxy checks")
+    p.add_argument("--ca-file", metavar="PEM", help="trust this CA for the backend and the OIDC provider")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
+    p.add_argument("--concurrency", type=int, default=32, metavar="N", help="checks at once (default 32)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("hints", help="the troubleshooting catalog")
     p.add_argument("id", nargs="?", help="one hint")
     p.add_argument("--json", action="store_true")
@@ -247,6 +258,36 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from wizard.core import configset
+    from wizard.output import Printer, checks_json, print_checks
+    from wizard.verify.runner import VerifyOptions, run_verify
+
+    root = _repo_root(args)
+    answers = _load_answers(args.answers) if args.answers else None
+    configs = configset.load(root, args.config)
+    if args.backend_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(args.backend_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise BadInput(f"--backend-url {args.backend_url!r} is not an http(s) URL")
+    if args.ca_file and not Path(args.ca_file).is_file():
+        raise BadInput(f"--ca-file {args.ca_file}: no such file")
+    if args.timeout <= 0 or args.concurrency < 1:
+        raise BadInput("--timeout must be positive and --concurrency at least 1")
+    opts = VerifyOptions(backend_url=args.backend_url, token=args.token, id_token=args.id_token,
+                         ca_file=args.ca_file, timeout=args.timeout, concurrency=args.concurrency)
+    results = asyncio.run(run_verify(root, configs, answers, opts))
+    if args.json:
+        print(json.dumps(checks_json(results, {"repo": str(root)}), indent=2))
+    else:
+        print_checks(Printer(), f"{PROG} verify — {root}", results)
+    return 1 if any(r.status == "fail" for r in results) else 0
+
+
 def cmd_hints(args: argparse.Namespace) -> int:
     from wizard.hints import catalog
     from wizard.output import Printer
@@ -304,6 +345,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": cmd_plan,
     "apply": cmd_apply,
     "undo": cmd_undo,
+    "verify": cmd_verify,
     "hints": cmd_hints,
     "plain": lambda a: cmd_tui(a, plain=True),
 }

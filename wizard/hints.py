@@ -7,7 +7,7 @@ no value is shown as written.
 
 from __future__ import annotations
 
-import string
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -44,16 +44,13 @@ class Hint:
         return "\n".join(lines)
 
 
-class _Keep(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 def fill(text: str, vars: dict[str, str]) -> str:
-    try:
-        return string.Formatter().vformat(text, (), _Keep(vars))
-    except (ValueError, IndexError, KeyError):
-        return text
+    """Replace `{name}` placeholders that have a value; leave every other brace alone (steps hold
+    YAML, JSON and jsonpath like `{.clusters[0]}`)."""
+    return _PLACEHOLDER.sub(lambda m: str(vars[m.group(1)]) if m.group(1) in vars else m.group(0), text)
 
 
 @dataclass

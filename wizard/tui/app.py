@@ -16,9 +16,9 @@ from wizard.tui.widgets.modals import ConfirmScreen
 # step name -> title shown in the step indicator
 TITLES = {
     "welcome": "Welcome",
-    "prereqs": "Prerequisites",
+    "prereqs": "Prereqs",
     "inventory": "Inventory",
-    "tenant": "SpectroCloud",
+    "tenant": "Tenant",
     "clusters": "Clusters",
     "review": "Review",
     "apply": "Apply",
@@ -46,6 +46,9 @@ class WizardApp(App):
         self.reached: set[str] = set()
         self.current = "welcome"
         self.dirty = False
+        self.pending_plan = None  # set by Review, consumed by Apply
+        self.last_apply = None  # (plan, result) of this run's apply
+        self.last_verify = None  # the results of the last verify run
 
     # ---- flow ------------------------------------------------------------------------------
     @property

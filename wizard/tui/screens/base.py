@@ -48,13 +48,8 @@ class WizardScreen(Screen):
         yield from ()
 
     def on_screen_resume(self) -> None:
-        self.refresh_stepper()
-
-    def refresh_stepper(self) -> None:
-        for old in self.query(Stepper):
-            new = Stepper(self.wizard.step_titles(), self.STEP, self.wizard.reached)
-            self.mount(new, before=old)
-            old.remove()
+        # Textual calls this base handler as well as a subclass's own: no super() call needed there.
+        self.query_one(Stepper).update_state(self.wizard.step_titles(), self.wizard.reached)
 
     def on_stepper_jump(self, message: Stepper.Jump) -> None:
         self.wizard.goto(message.name)

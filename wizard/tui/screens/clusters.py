@@ -86,7 +86,6 @@ Type in the filter to narrow the list.
         self.load_rows()
 
     def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self.load_rows()
 
     # ---- model ------------------------------------------------------------------------------

@@ -27,12 +27,12 @@ def is_http_url(value: str) -> bool:
 
 FIELDS = [
     # id, label, validator, message
-    ("consoleUrl", "SpectroCloud console URL", is_http_url, "an http(s) URL, e.g. https://console.spectrocloud.com"),
+    ("consoleUrl", "Console URL", is_http_url, "an http(s) URL, e.g. https://console.spectrocloud.com"),
     ("tenant", "Tenant", lambda v: bool(_TENANT.match(v.strip())), "letters, digits, '.', '_' or '-'"),
-    ("environment", "Auth environment (auth.providers.spectrocloud.<env>)", lambda v: bool(_NAME.match(v.strip())), "a name like development"),
-    ("clientIdEnv", "Environment variable holding the client ID", lambda v: bool(_ENV.match(v.strip())), "a variable name (A-Z, 0-9, _)"),
-    ("clientSecretEnv", "Environment variable holding the client secret", lambda v: bool(_ENV.match(v.strip())), "a variable name (A-Z, 0-9, _)"),
-    ("callbackUrl", "Callback URL (register it with the OIDC client)", lambda v: is_http_url(v) or "${" in v, "an http(s) URL"),
+    ("environment", "Auth environment", lambda v: bool(_NAME.match(v.strip())), "a name like development"),
+    ("clientIdEnv", "Client ID variable", lambda v: bool(_ENV.match(v.strip())), "a variable name (A-Z, 0-9, _)"),
+    ("clientSecretEnv", "Client secret variable", lambda v: bool(_ENV.match(v.strip())), "a variable name (A-Z, 0-9, _)"),
+    ("callbackUrl", "Callback URL", lambda v: is_http_url(v) or "${" in v, "an http(s) URL"),
 ]
 
 
@@ -61,9 +61,10 @@ derives, whether the client ID and secret are accepted, and whether the callback
     def body(self) -> ComposeResult:
         with VerticalScroll(id="tenant-form"):
             for fid, label, check, message in FIELDS:
-                yield Label(label, classes="field-label")
                 with Horizontal(classes="field-row"):
-                    yield Input(id=fid, validators=[Function(lambda v, c=check: c(v), message)], validate_on=["changed", "blur"])
+                    yield Label(label, classes="field-label")
+                    yield Input(id=fid, compact=True, validators=[Function(lambda v, c=check: c(v), message)],
+                                validate_on=["changed", "blur"])
                     if fid.endswith("Env"):
                         yield Static("", id=f"{fid}-mark", classes="env-mark")
                 yield Static("", id=f"{fid}-error", classes="error-text")
@@ -74,10 +75,11 @@ derives, whether the client ID and secret are accepted, and whether the callback
             yield Button("Test", id="test")
 
     def on_mount(self) -> None:
+        for fid, *_ in FIELDS:
+            self.set_error(fid, "")
         self.fill()
 
     def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self.fill()
 
     def fill(self) -> None:
@@ -115,11 +117,15 @@ derives, whether the client ID and secret are accepted, and whether the callback
         self.update_marks()
 
     def show_validation(self, fid: str, result: ValidationResult | None) -> None:
-        err = self.query_one(f"#{fid}-error", Static)
         if result is None or result.is_valid:
-            err.update("")
+            self.set_error(fid, "")
         else:
-            err.update(f"{fid}: " + "; ".join(result.failure_descriptions))
+            self.set_error(fid, f"{fid}: " + "; ".join(result.failure_descriptions))
+
+    def set_error(self, fid: str, text: str) -> None:
+        err = self.query_one(f"#{fid}-error", Static)
+        err.update(text)
+        err.display = bool(text)
 
     def collect(self) -> bool:
         """Copy the form into the answers; False (with the errors shown) when something is invalid."""
@@ -127,7 +133,7 @@ derives, whether the client ID and secret are accepted, and whether the callback
         for fid, _label, check, message in FIELDS:
             value = self.query_one(f"#{fid}", Input).value.strip()
             if not check(value):
-                self.query_one(f"#{fid}-error", Static).update(f"{fid}: {message}")
+                self.set_error(fid, f"{fid}: {message}")
                 ok = False
         if not ok:
             self.error("some fields are not valid yet; see the messages under them")

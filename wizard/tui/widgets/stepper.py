@@ -15,6 +15,11 @@ class Step(Static):
         self.step_name = name
         self.state = state
 
+    def set_state(self, state: str) -> None:
+        self.remove_class(self.state)
+        self.state = state
+        self.add_class(state)
+
     def on_click(self) -> None:
         if self.state == "done":
             self.post_message(Stepper.Jump(self.step_name))
@@ -25,7 +30,8 @@ class Stepper(Horizontal):
 
     DEFAULT_CSS = """
     Stepper { height: 1; background: $panel; }
-    Stepper .step { width: auto; padding: 0 1; color: $text-muted; }
+    Stepper .step { width: auto; padding: 0 0 0 1; color: $text-muted; }
+    Stepper .step.current { padding: 0 1; }
     Stepper .step.current { background: $accent; color: $text; text-style: bold; }
     Stepper .step.done { color: $success; }
     Stepper .step.done:hover { text-style: underline; }
@@ -42,7 +48,20 @@ class Stepper(Horizontal):
         self.current = current
         self.reached = reached
 
+    def _state(self, name: str) -> str:
+        return "current" if name == self.current else ("done" if name in self.reached else "todo")
+
     def compose(self) -> ComposeResult:
         for i, (name, title) in enumerate(self.steps):
-            state = "current" if name == self.current else ("done" if name in self.reached else "todo")
-            yield Step(i, name, title, state)
+            yield Step(i, name, title, self._state(name))
+
+    def update_state(self, steps: list[tuple[str, str]], reached: set[str]) -> None:
+        """Refresh in place; rebuild only when the path (and so the list of steps) changed."""
+        self.reached = reached
+        if steps != self.steps:
+            self.steps = steps
+            self.remove_children()
+            self.mount_all([Step(i, n, t, self._state(n)) for i, (n, t) in enumerate(steps)])
+            return
+        for step in self.query(Step):
+            step.set_state(self._state(step.step_name))

@@ -1,0 +1,102 @@
+"""Step: the plan, per file, as a highlighted diff (secrets masked), and where the backups go."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, LoadingIndicator, Static
+
+from wizard.core.plan import Plan
+from wizard.errors import WizardError
+from wizard.tui.screens.base import WizardScreen
+from wizard.tui.widgets.diffview import DiffView
+
+
+class ReviewScreen(WizardScreen):
+    STEP = "review"
+    TITLE = "Review the changes"
+    CSS_PATH = "review.tcss"
+    HELP = """\
+This is exactly what **Apply** will write: a unified diff per file. Lines starting with `+` are added,
+`-` removed; everything else in your files stays byte for byte as it is (comments, quoting, blank
+lines, line endings). Secret values already in a config are shown as `****`.
+
+Before writing, each changed file is copied to `.spectro-wizard/backups/<timestamp>/`;
+`spectro-wizard undo` (or Undo after a failure) puts them back exactly.
+Go back (Esc) to change an answer; the plan is recomputed when you return.
+"""
+
+    def body(self) -> ComposeResult:
+        yield LoadingIndicator(id="plan-loading")
+        with VerticalScroll(id="plan-scroll"):
+            yield Static("", id="plan-summary", markup=False)
+            yield Static("", id="plan-error", classes="error-text", markup=False)
+            yield DiffView(id="plan-diff")
+            yield Static("", id="plan-notes", markup=False)
+        with Horizontal(classes="buttons"):
+            yield Button("Apply", variant="primary", id="apply", disabled=True)
+            yield Button("Back", id="back")
+
+    def on_mount(self) -> None:
+        self.plan: Plan | None = None
+        self.compute()
+
+    def on_screen_resume(self) -> None:
+        self.compute()
+
+    def compute(self) -> None:
+        self.query_one("#plan-loading").display = True
+        self.query_one("#apply", Button).disabled = True
+        self.make()
+
+    @work(thread=True, exclusive=True, group="plan")
+    def make(self) -> None:
+        try:
+            self.session.load(run_tools=False)
+            plan = self.session.make_plan()
+            self.app.call_from_thread(self.show, plan, None)
+        except WizardError as exc:
+            self.app.call_from_thread(self.show, None, str(exc))
+
+    def show(self, plan: Plan | None, error: str | None) -> None:
+        self.plan = plan
+        self.query_one("#plan-loading").display = False
+        err = self.query_one("#plan-error", Static)
+        summary = self.query_one("#plan-summary", Static)
+        if error:
+            err.update(error)
+            summary.update("")
+            self.query_one("#plan-diff", DiffView).show("")
+            self.error(error)
+            return
+        err.update("")
+        assert plan is not None
+        if plan.empty:
+            summary.update("Nothing to change: the config already matches your answers. Continue to Verify.")
+            self.query_one("#plan-diff", DiffView).show("")
+            self.query_one("#apply", Button).label = "Continue"
+            self.query_one("#apply", Button).disabled = False
+            return
+        lines = [f"{len(plan.changes)} file(s) change; backups go to .spectro-wizard/backups/<timestamp>/"]
+        lines += [f"• {a}" for a in plan.actions]
+        summary.update("\n".join(lines))
+        self.query_one("#plan-diff", DiffView).show("\n".join(c.diff() for c in plan.changes))
+        notes = [f"! {n}" for n in plan.notes]
+        if plan.env_vars:
+            notes.append("The config references " + ", ".join(plan.env_vars) + ": export them where Backstage runs.")
+        self.query_one("#plan-notes", Static).update("\n".join(notes))
+        btn = self.query_one("#apply", Button)
+        btn.label = "Apply"
+        btn.disabled = False
+        btn.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "back":
+            self.wizard.back()
+        elif event.button.id == "apply" and self.plan is not None:
+            self.wizard.pending_plan = None if self.plan.empty else self.plan
+            if self.plan.empty:
+                self.wizard.goto("verify")
+            else:
+                self.wizard.next()

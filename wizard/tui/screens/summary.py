@@ -1,0 +1,99 @@
+"""Step: what changed, what to do next, the RBAC users need, save the answers, export a report."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Static
+
+from wizard.tui.screens.base import WizardScreen
+
+
+class SummaryScreen(WizardScreen):
+    STEP = "summary"
+    TITLE = "Summary"
+    CSS_PATH = "summary.tcss"
+    HELP = """\
+What the wizard changed, and what is left for you: export the environment variables where Backstage
+runs, restart it, and give users RBAC in each cluster (they now act as themselves).
+
+**Save answers** writes `.spectro-wizard/answers.yaml` (never secrets): `spectro-wizard apply --answers`
+replays it in CI or on another environment. **Export report** writes a support report with every
+secret masked.
+"""
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="summary-scroll"):
+            yield Static("", id="summary-text", markup=False)
+        with Horizontal(classes="buttons"):
+            yield Button("Save answers", id="save")
+            yield Button("Export report", id="report")
+            yield Button("Quit", variant="primary", id="quit")
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#summary-text", Static).update(self.text())
+
+    def text(self) -> str:
+        s = self.session
+        a = s.answers
+        lines: list[str] = []
+        last = getattr(self.wizard, "last_apply", None)
+        if last is not None:
+            plan, result = last
+            lines.append("Changed:")
+            lines += [f"  • {x}" for x in plan.actions]
+            if result is not None and result.backup is not None:
+                lines.append(f"  backups: {result.backup.relative_to(s.root)} (spectro-wizard undo restores them)")
+        else:
+            lines.append("Nothing was applied in this run.")
+        for n in (last[0].notes if last else []):
+            lines.append(f"  ! {n}")
+        lines.append("")
+        lines.append("Next steps:")
+        envs = [a.clientIdEnv, a.clientSecretEnv] + ([a.clusterProvider.apiTokenEnv] if a.clusterProvider else [])
+        lines.append(f"  1. Export {', '.join(envs)} where Backstage runs (never in app-config).")
+        lines.append("  2. Register the callback URL with the SpectroCloud OIDC client: "
+                     + a.callback_url(s.backend_base_url()))
+        lines.append("  3. Restart Backstage (yarn start) and run `spectro-wizard verify` (or the Verify step).")
+        lines.append("  4. Sign in with SpectroCloud, open an entity's Kubernetes tab: resources load with your identity.")
+        verify = getattr(self.wizard, "last_verify", None) or []
+        fails = [r for r in verify if r.status == "fail"]
+        if verify:
+            lines.append("")
+            lines.append(f"Verify: {len(verify) - len(fails)} passed or skipped, {len(fails)} failed" +
+                         ("" if not fails else " — " + ", ".join(r.id for r in fails[:6])))
+        user, groups = self.identity(verify)
+        lines.append("")
+        lines.append("RBAC: clusters now see each user; give them roles, e.g.")
+        cmd = "spectro-wizard rbac --user " + (user or "you@example.com") + "".join(f" --group {g}" for g in (groups or ["your-team"]))
+        lines.append(f"  {cmd} --role view --output rbac.yaml && kubectl apply -f rbac.yaml")
+        return "\n".join(lines)
+
+    @staticmethod
+    def identity(results) -> tuple[str | None, list[str]]:
+        for r in results:
+            if r.id.endswith(":identity") and r.data.get("username"):
+                return str(r.data["username"]), [str(g) for g in r.data.get("groups", []) if not str(g).startswith("system:")]
+        return None, []
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.wizard.action_save()
+        elif event.button.id == "report":
+            self.export_report()
+        elif event.button.id == "quit":
+            self.wizard.action_request_quit()
+
+    def export_report(self) -> None:
+        try:
+            from wizard.report import write_report
+        except ImportError:
+            self.error("the support report is not available in this version")
+            return
+        path = self.session.root / ".spectro-wizard" / "support-report.md"
+        try:
+            write_report(self.session.root, self.session.config_names, path, verify_results=getattr(self.wizard, "last_verify", None))
+        except Exception as exc:  # noqa: BLE001 - one sentence for the user
+            self.error(f"could not write the report: {exc}")
+            return
+        self.notify(f"report written to {path.relative_to(self.session.root)} (secrets masked)")

@@ -1,0 +1,117 @@
+"""Step: the checks of `spectro-wizard verify`, running concurrently with live status."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Input, Static
+
+from wizard.core.results import CheckResult
+from wizard.tui.screens.base import WizardScreen
+from wizard.tui.screens.prereqs import MARKS, hint_body
+from wizard.tui.widgets.modals import HintScreen
+
+
+class VerifyScreen(WizardScreen):
+    STEP = "verify"
+    TITLE = "Verify"
+    CSS_PATH = "verify.tcss"
+    HELP = """\
+Proves the setup end to end, without a browser:
+
+* **OIDC**: the provider's discovery document, the token endpoint the module derives, whether your
+  client ID and secret are accepted, whether the callback URL is registered.
+* **Backend**: it answers; `/api/auth/spectrocloud/start` redirects to SpectroCloud; the clusters it
+  serves use oidc/spectrocloud. (Restart the backend after Apply so it reads the new config.)
+* **Clusters**: each API server answers over TLS. With a user's **ID token**, also who the cluster
+  thinks you are, whether RBAC lets you list pods, and the Kubernetes tab's own path through the
+  backend's proxy.
+
+Select a failed check and press Enter to see what to do. **r** runs everything again.
+"""
+    BINDINGS = WizardScreen.BINDINGS + [Binding("r", "run", "Re-run")]
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="verify-opts"):
+            yield Input(placeholder="backend URL (default backend.baseUrl)", id="backend-url")
+            yield Input(placeholder="ID token (optional, never stored)", id="id-token", password=True)
+        yield DataTable(id="verify-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="verify-summary")
+        with Horizontal(classes="buttons"):
+            yield Button("Continue", variant="primary", id="continue")
+            yield Button("Run checks", id="run")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#verify-table", DataTable)
+        table.add_columns(" ", "check", "result")
+        self.results: list[CheckResult] = []
+
+    def on_screen_resume(self) -> None:
+        self.action_run()
+
+    def action_run(self) -> None:
+        self.results = []
+        self.pending = ["OIDC provider", "Backstage backend"] + [
+            f"cluster {c['name']}" for c in self.session.inventory()["clusters"]]
+        self.render_table()
+        self.query_one("#verify-summary", Static).update("running…")
+        self.query_one("#run", Button).disabled = True
+        self.run_checks()
+
+    def render_table(self) -> None:
+        table = self.query_one("#verify-table", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for i, r in enumerate(self.results):
+            mark, color = MARKS.get(r.status, ("?", "white"))
+            table.add_row(f"[{color}]{mark}[/{color}]", r.id, r.summary, key=str(i))
+        for p in self.pending:
+            table.add_row("…", p, "running", key=f"pending-{p}")
+        if table.row_count:
+            table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
+
+    def got(self, result: CheckResult) -> None:
+        self.results.append(result)
+        group = "OIDC provider" if result.id.startswith(("oidc", "id-token")) else (
+            "Backstage backend" if result.id.startswith("backend") else f"cluster {result.id.split(':')[1]}" if result.id.startswith("cluster:") else None)
+        if group in self.pending:
+            self.pending.remove(group)
+        self.render_table()
+
+    @work(exclusive=True, group="verify")
+    async def run_checks(self) -> None:
+        from wizard.verify.runner import VerifyOptions, run_verify
+
+        self.session.load(run_tools=False)
+        opts = VerifyOptions(
+            backend_url=self.query_one("#backend-url", Input).value.strip() or None,
+            id_token=self.query_one("#id-token", Input).value.strip() or None,
+        )
+        if self.session.configs is None or self.session.configs.errors:
+            self.error(self.session.config_error or "the config cannot be read")
+            self.query_one("#run", Button).disabled = False
+            return
+        results = await run_verify(self.session.root, self.session.configs, self.session.answers, opts, on_result=self.got)
+        self.results = results
+        self.pending = []
+        self.render_table()
+        self.wizard.last_verify = results
+        counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "warn", "fail", "skip")}
+        self.query_one("#verify-summary", Static).update(
+            " · ".join(f"{n} {s}" for s, n in counts.items() if n) + ("  — select a failure and press Enter" if counts["fail"] else ""))
+        self.query_one("#run", Button).disabled = False
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value or ""
+        if not key.isdigit():
+            return
+        r = self.results[int(key)]
+        self.app.push_screen(HintScreen(f"{r.id}: {r.status}", hint_body(r)))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "continue":
+            self.wizard.next()
+        elif event.button.id == "run":
+            self.action_run()

@@ -1,0 +1,189 @@
+"""`spectro-wizard verify`: every remote check, concurrently, bounded.
+
+The config the wizard wrote is the source of truth: the OIDC settings, the clusters and the
+environment variables they reference all come from the app-config files (answers only fill in
+what the config does not say). Checks run as groups (OIDC, the backend, one group per cluster)
+under a semaphore (32 at once by default), each request with its own timeout and the whole run
+with an overall bound. `on_result` is called as each group finishes, for live front ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from wizard.core import facts
+from wizard.core.answers import Answers
+from wizard.core.configset import ConfigSet
+from wizard.core.plan import auth_environment, config_clusters
+from wizard.core.results import CheckResult
+from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions
+
+DEFAULT_CONCURRENCY = 32
+DEFAULT_OVERALL = 300.0
+
+
+@dataclass
+class VerifyOptions:
+    backend_url: str | None = None
+    token: str | None = None  # Backstage user token; else BACKSTAGE_TOKEN; else the guest token
+    id_token: str | None = None  # the user's SpectroCloud ID token (enables identity/RBAC/proxy checks)
+    ca_file: str | None = None  # a private CA for the backend and the OIDC provider
+    timeout: float = DEFAULT_TIMEOUT
+    concurrency: int = DEFAULT_CONCURRENCY
+    overall_timeout: float = DEFAULT_OVERALL
+    namespace: str | None = None
+
+
+@dataclass
+class VerifyTarget:
+    """What verify needs, read from the config (+ answers)."""
+
+    environment: str
+    authorization_url: str | None
+    callback_url: str | None
+    client_id_env: str | None
+    client_secret_env: str | None
+    client_id: str | None  # literal client IDs are not secret; values from env vars
+    client_secret: str | None = field(default=None, repr=False)
+    backend_url: str | None = None
+    clusters: list[dict[str, Any]] = field(default_factory=list)  # config entries of type-config clusters
+    expected: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _env_ref(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip().startswith("${") and value.strip().endswith("}"):
+        return value.strip()[2:-1]
+    return None
+
+
+def read_target(configs: ConfigSet, answers: Answers | None = None, backend_url: str | None = None) -> VerifyTarget:
+    env = auth_environment(configs, answers or Answers())
+    prov = configs.effective(["auth", "providers", facts.PROVIDER, env])
+    prov = prov if isinstance(prov, dict) else {}
+    auth_url = prov.get("authorizationUrl")
+    if not auth_url and answers is not None and (answers.tenant or answers.authorizationUrl):
+        auth_url = answers.authorization_url()
+    base = backend_url or configs.effective(["backend", "baseUrl"])
+    callback = prov.get("callbackUrl")
+    if not callback and answers is not None:
+        callback = answers.callback_url(base if isinstance(base, str) else None)
+    target = VerifyTarget(env, auth_url if isinstance(auth_url, str) else None,
+                          callback if isinstance(callback, str) else None, None, None, None)
+    for key, attr in (("clientId", "client_id"), ("clientSecret", "client_secret")):
+        raw = prov.get(key)
+        var = _env_ref(raw)
+        if var:
+            setattr(target, f"{attr}_env", var)
+            setattr(target, attr, os.environ.get(var) or None)
+        elif isinstance(raw, str) and raw:
+            setattr(target, attr, raw)  # a literal in the config (masked everywhere we show it)
+        elif answers is not None:
+            name = answers.clientIdEnv if key == "clientId" else answers.clientSecretEnv
+            setattr(target, f"{attr}_env", name)
+            setattr(target, attr, os.environ.get(name) or None)
+    target.backend_url = base if isinstance(base, str) and "${" not in base else None
+    if isinstance(base, str) and "${" in base and not backend_url:
+        target.problems.append(f"backend.baseUrl is {base}; pass --backend-url")
+    for ref in config_clusters(configs.files):
+        entry = ref.node.to_python()
+        if isinstance(entry, dict):
+            entry["_file"] = ref.file.rel
+            target.clusters.append(entry)
+            target.expected.append({"name": ref.name, "authProvider": ref.auth, "oidcTokenProvider": ref.token_provider})
+    return target
+
+
+async def _bounded(sem: asyncio.Semaphore, coro: Awaitable[list[CheckResult]]) -> list[CheckResult]:
+    async with sem:
+        return await coro
+
+
+def _tls(opts: VerifyOptions) -> TLSOptions:
+    return TLSOptions(ca_file=opts.ca_file) if opts.ca_file else TLSOptions()
+
+
+async def _oidc_group(t: VerifyTarget, opts: VerifyOptions) -> list[CheckResult]:
+    from wizard.remote.oidc import run_oidc_checks
+
+    if not t.authorization_url:
+        return [CheckResult("oidc-discovery", "skip", f"no auth.providers.spectrocloud.{t.environment}.authorizationUrl in the config",
+                            "run the wizard (or apply an answers file) first", "configure-auth-provider")]
+    return await run_oidc_checks(
+        t.authorization_url, t.callback_url or "", t.client_id, t.client_secret,
+        client_id_env=t.client_id_env or "SPECTROCLOUD_CLIENT_ID",
+        client_secret_env=t.client_secret_env or "SPECTROCLOUD_CLIENT_SECRET",
+        id_token=opts.id_token, tls=_tls(opts), timeout=opts.timeout,
+    )
+
+
+async def _backend_group(t: VerifyTarget, opts: VerifyOptions) -> list[CheckResult]:
+    from wizard.remote.backstage import verify_backend
+
+    if not t.backend_url:
+        why = "; ".join(t.problems) or "no backend.baseUrl in the config; pass --backend-url"
+        return [CheckResult("backend-reachable", "skip", "backend URL unknown", why, "backend-unreachable")]
+    token = opts.token or os.environ.get("BACKSTAGE_TOKEN") or None
+    return await verify_backend(
+        t.backend_url, env=t.environment, authorization_url=t.authorization_url, expected=t.expected,
+        token=token, id_token=opts.id_token, tls=_tls(opts), timeout=opts.timeout,
+    )
+
+
+async def _cluster_group(entry: dict[str, Any], repo: Path, opts: VerifyOptions) -> list[CheckResult]:
+    from wizard.remote.kube import cluster_target, verify_cluster
+
+    name = str(entry.get("name") or "?")
+    try:
+        target = cluster_target(entry, base_dir=repo)
+    except ValueError as exc:
+        return [CheckResult(f"cluster:{name}", "fail", f"cluster {name}: {exc}", f"in {entry.get('_file')}", "cluster-tls")]
+    return await verify_cluster(target, opts.id_token, namespace=opts.namespace, timeout=opts.timeout)
+
+
+async def run_verify(
+    repo: Path,
+    configs: ConfigSet,
+    answers: Answers | None = None,
+    opts: VerifyOptions | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> list[CheckResult]:
+    opts = opts or VerifyOptions()
+    t = read_target(configs, answers, opts.backend_url)
+    sem = asyncio.Semaphore(max(1, opts.concurrency))
+    groups: list[tuple[str, Awaitable[list[CheckResult]]]] = [
+        ("oidc", _oidc_group(t, opts)),
+        ("backend", _backend_group(t, opts)),
+    ]
+    for entry in t.clusters:
+        groups.append((f"cluster:{entry.get('name')}", _cluster_group(entry, repo, opts)))
+    order = {name: i for i, (name, _) in enumerate(groups)}
+    done: dict[str, list[CheckResult]] = {}
+
+    async def run(name: str, coro: Awaitable[list[CheckResult]]) -> None:
+        results = await _bounded(sem, coro)
+        done[name] = results
+        if on_result is not None:
+            for r in results:
+                on_result(r)
+
+    tasks = [asyncio.ensure_future(run(name, coro)) for name, coro in groups]
+    _, pending = await asyncio.wait(tasks, timeout=opts.overall_timeout)
+    for task in pending:
+        task.cancel()
+    for name, _ in groups:
+        if name not in done:
+            r = CheckResult(name if name.startswith("cluster:") else f"{name}", "fail",
+                            f"{name}: no answer within the overall limit of {opts.overall_timeout:.0f} s",
+                            "the remaining checks were stopped", "cluster-unreachable" if name.startswith("cluster:") else "backend-unreachable")
+            done[name] = [r]
+            if on_result is not None:
+                on_result(r)
+    out: list[CheckResult] = []
+    for name in sorted(done, key=lambda n: order[n]):
+        out.extend(done[name])
+    return out
