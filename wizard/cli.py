@@ -108,6 +108,10 @@ def _make_plan(args: argparse.Namespace, skip_install: bool):
     root = _repo_root(args)
     answers = _load_answers(args.answers)
     configs = configset.load(root, args.config)
+    if answers.palette is not None:
+        from wizard.remote.discovery import with_discovered
+
+        answers = with_discovered(answers)
     info = repo.inspect(root, run_tools=not skip_install and answers.installPackage)
     try:
         return plan.make_plan(info, configs, answers, skip_install=skip_install)
@@ -334,7 +338,7 @@ def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
     if plain:
         from wizard.plain import run_plain
 
-        return run_plain(root, args.config)
+        return run_plain(root, args.config, demo=args.demo)
     from wizard.tui.app import run_tui
 
     return run_tui(root, args.config, demo=args.demo)

@@ -384,20 +384,27 @@ def fake_exe(bin_dir: Path, name: str, body: str) -> Path:
 
 
 def fake_node(bin_dir: Path, version: str = "v22.3.0") -> Path:
+    """A stand-in `node`: `--version` prints `version`; `node some.cjs ARGS` runs that file as Python
+    (the tests write their stand-in Yarn release as Python), like `node .yarn/releases/yarn-x.cjs`."""
     return fake_exe(bin_dir, "node", f"""
         import sys
         if sys.argv[1:] == ["--version"]:
             print({version!r})
             sys.exit(0)
+        if len(sys.argv) > 1 and sys.argv[1].endswith(".cjs"):
+            script = sys.argv[1]
+            sys.argv = sys.argv[1:]
+            exec(compile(open(script).read(), script, "exec"))
+            sys.exit(0)
         sys.exit(3)
     """)
 
 
-def fake_yarn(bin_dir: Path, version: str = "4.13.0", exit_code: int = 0, record: Path | None = None) -> Path:
-    """A stand-in `yarn`: records its argv (one JSON list per line), prints a few lines, and adds the
-    requested package to the workspace's package.json the way `yarn ... add` would."""
-    record = record or (bin_dir / "yarn-calls.jsonl")
-    return fake_exe(bin_dir, "yarn", f"""
+def yarn_body(version: str = "4.13.0", exit_code: int = 0, record: Path | None = None) -> str:
+    """Python source of a stand-in `yarn`: records its argv (one JSON object per line in `record`),
+    prints a few lines, and adds the requested package to the workspace's package.json (and a
+    yarn.lock entry) the way `yarn workspace NAME add PKG` / `yarn --cwd DIR add PKG` would."""
+    return textwrap.dedent(f"""
         import json, os, sys
         args = sys.argv[1:]
         if args == ["--version"]:
@@ -406,8 +413,7 @@ def fake_yarn(bin_dir: Path, version: str = "4.13.0", exit_code: int = 0, record
         with open({str(record)!r}, "a") as fh:
             fh.write(json.dumps({{"argv": args, "cwd": os.getcwd()}}) + "\\n")
         print("➤ YN0000: · Yarn stand-in")
-        print("➤ YN0000: ┌ Resolution step")
-        sys.stdout.flush()
+        print("➤ YN0000: ┌ Resolution step", flush=True)
         if {exit_code} != 0:
             print("➤ YN0035: │ " + args[-1] + "@npm:latest: Package not found", flush=True)
             sys.exit({exit_code})
@@ -427,7 +433,19 @@ def fake_yarn(bin_dir: Path, version: str = "4.13.0", exit_code: int = 0, record
             fh.write('"' + pkg + '@npm:^1.2.3":\\n  version: 1.2.3\\n')
         print("➤ YN0000: └ Completed")
         print("➤ YN0000: · Done in 0s 1ms")
-    """)
+    """).lstrip("\n")
+
+
+def fake_yarn(bin_dir: Path, version: str = "4.13.0", exit_code: int = 0, record: Path | None = None) -> Path:
+    return fake_exe(bin_dir, "yarn", yarn_body(version, exit_code, record or (bin_dir / "yarn-calls.jsonl")))
+
+
+def yarn_release(root: Path, bin_dir: Path, version: str = "4.13.0") -> Path:
+    """The repo's pinned release (.yarnrc.yml yarnPath), run by the stand-in node."""
+    path = root / ".yarn/releases" / f"yarn-{version}.cjs"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yarn_body(version, 0, bin_dir / "yarn-calls.jsonl"), encoding="utf-8")
+    return path
 
 
 def yarn_calls(bin_dir: Path) -> list[dict[str, Any]]:

@@ -77,6 +77,26 @@ class ClusterProviderAnswer:
 
 
 @dataclass
+class PaletteAnswer:
+    """Discover clusters from Palette at plan time: their server URL and CA (never credentials)."""
+
+    url: str = "https://api.spectrocloud.com"
+    apiKeyEnv: str = DEFAULT_API_TOKEN_ENV
+    includeProjects: list[str] | None = None
+    excludeProjects: list[str] | None = None
+    clusters: list[str] | str = "all"  # names to add, or "all" (after the project filters)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "apiKeyEnv": self.apiKeyEnv}
+        if self.includeProjects is not None:
+            out["includeProjects"] = list(self.includeProjects)
+        if self.excludeProjects is not None:
+            out["excludeProjects"] = list(self.excludeProjects)
+        out["clusters"] = self.clusters if isinstance(self.clusters, str) else list(self.clusters)
+        return out
+
+
+@dataclass
 class Answers:
     tenant: str | None = None
     environment: str | None = None
@@ -89,6 +109,7 @@ class Answers:
     clusters: list[ClusterAnswer] = field(default_factory=list)
     migrate: list[str] | str | None = None  # names, or "all"
     clusterProvider: ClusterProviderAnswer | None = None
+    palette: PaletteAnswer | None = None
     installPackage: bool = True
 
     def authorization_url(self) -> str:
@@ -127,6 +148,8 @@ class Answers:
             out["migrate"] = self.migrate if isinstance(self.migrate, str) else list(self.migrate)
         if self.clusterProvider:
             out["clusterProvider"] = self.clusterProvider.to_dict()
+        if self.palette:
+            out["palette"] = self.palette.to_dict()
         if not self.installPackage:
             out["installPackage"] = False
         return out
@@ -176,10 +199,11 @@ def _path_text(path: list[str | int]) -> str:
 
 _TOP_KEYS = {
     "environment", "consoleUrl", "tenant", "authorizationUrl", "callbackUrl", "clientIdEnv",
-    "clientSecretEnv", "signInResolvers", "clusters", "migrate", "clusterProvider", "installPackage",
+    "clientSecretEnv", "signInResolvers", "clusters", "migrate", "clusterProvider", "palette", "installPackage",
 }
 _CLUSTER_KEYS = {"name", "url", "skipTLSVerify", "caData", "caFile"}
 _PROVIDER_KEYS = {"name", "url", "tenant", "apiTokenEnv", "includeProjects", "excludeProjects"}
+_PALETTE_KEYS = {"url", "apiKeyEnv", "includeProjects", "excludeProjects", "clusters"}
 
 
 def _check_keys(ctx: _Ctx, data: dict[str, Any], allowed: set[str], path: list[str | int]) -> None:
@@ -282,6 +306,7 @@ def validate(data: Any, source: str = "answers", root: Node | None = None) -> An
     a.clusters = _clusters(ctx, data.get("clusters"))
     a.migrate = _migrate(ctx, data.get("migrate"))
     a.clusterProvider = _provider(ctx, data.get("clusterProvider"), a.tenant)
+    a.palette = _palette(ctx, data.get("palette"))
     install = _bool(ctx, data.get("installPackage"), ["installPackage"])
     a.installPackage = True if install is None else install
     return a
@@ -357,6 +382,27 @@ def _provider(ctx: _Ctx, value: Any, tenant: str | None) -> ClusterProviderAnswe
     return p
 
 
+def _palette(ctx: _Ctx, value: Any) -> PaletteAnswer | None:
+    if value is None:
+        return None
+    path: list[str | int] = ["palette"]
+    if not isinstance(value, dict):
+        raise ctx.fail(path, f"must be a mapping (url, apiKeyEnv, includeProjects, clusters), not {_describe(value)}")
+    _check_keys(ctx, value, _PALETTE_KEYS, path)
+    p = PaletteAnswer()
+    p.url = _url(ctx, value.get("url"), path + ["url"]) or p.url
+    p.apiKeyEnv = _env(ctx, value.get("apiKeyEnv"), path + ["apiKeyEnv"], DEFAULT_API_TOKEN_ENV)
+    p.includeProjects = _str_list(ctx, value.get("includeProjects"), path + ["includeProjects"])
+    p.excludeProjects = _str_list(ctx, value.get("excludeProjects"), path + ["excludeProjects"])
+    clusters = value.get("clusters", "all")
+    if clusters != "all":
+        if isinstance(clusters, str):
+            raise ctx.fail(path + ["clusters"], f"must be a list of cluster names or the word all, not {clusters!r}")
+        clusters = _str_list(ctx, clusters, path + ["clusters"]) or []
+    p.clusters = clusters
+    return p
+
+
 def load_file(path: Path) -> Answers:
     display = str(path)
     try:
@@ -394,3 +440,34 @@ def dump(answers: Answers) -> str:
     if not data:
         return header + "{}\n"
     return header + render.block_at(data, 0, Style()) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------
+# one field at a time (the TUI validates as you type, plain mode at each prompt)
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+FIELD_RULES: dict[str, tuple[Any, str]] = {
+    "consoleUrl": (_is_http_url, "an http(s) URL, e.g. https://console.spectrocloud.com"),
+    "tenant": (lambda v: bool(_TENANT_RE.match(v.strip())), "letters, digits, '.', '_' or '-'"),
+    "environment": (lambda v: bool(_NAME_RE.match(v.strip())), "a name like development"),
+    "clientIdEnv": (lambda v: bool(_ENV_RE.match(v.strip())), "an environment variable name (A-Z, 0-9, _)"),
+    "clientSecretEnv": (lambda v: bool(_ENV_RE.match(v.strip())), "an environment variable name (A-Z, 0-9, _)"),
+    "apiTokenEnv": (lambda v: bool(_ENV_RE.match(v.strip())), "an environment variable name (A-Z, 0-9, _)"),
+    "callbackUrl": (lambda v: _is_http_url(v) or "${" in v, "an http(s) URL"),
+    "url": (_is_http_url, "an http(s) URL, e.g. https://my-cluster.example.com:6443"),
+    "name": (lambda v: bool(_NAME_RE.match(v.strip())), "letters, digits, '.', '_' and '-'"),
+}
+
+
+def check_field(name: str, value: str) -> str | None:
+    """None when `value` is acceptable for answers field `name`, else what it should be."""
+    rule = FIELD_RULES.get(name)
+    if rule is None:
+        return None
+    predicate, message = rule
+    return None if predicate(value or "") else message

@@ -86,6 +86,12 @@ class Session:
             return self.answers.environment or "development"
         return plan.auth_environment(self.configs, self.answers)
 
+    def default_environment(self) -> str:
+        """The auth environment the config implies (auth.environment, else development)."""
+        if self.configs is None:
+            return "development"
+        return plan.auth_environment(self.configs, Answers())
+
     def existing_provider(self) -> dict[str, Any]:
         if self.configs is None:
             return {}
@@ -131,6 +137,10 @@ class Session:
         if self.configs.errors:
             raise self.configs.errors[0]
         validated = answers_mod.validate(self.answers.to_dict())
+        if validated.palette is not None:
+            from wizard.remote.discovery import with_discovered
+
+            validated = with_discovered(validated)
         return plan.make_plan(self.info, self.configs, validated, skip_install=skip_install or self.demo)
 
     def apply(self, the_plan: plan.Plan, on_output: Callable[[str], None] | None = None) -> ApplyResult:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
-from urllib.parse import urlsplit
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,28 +10,22 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.validation import Function, ValidationResult
 from textual.widgets import Button, Input, Label, Static
 
-from wizard.core.answers import CALLBACK_PATH, DEFAULT_CONSOLE_URL
+from wizard.core.answers import CALLBACK_PATH, DEFAULT_CONSOLE_URL, check_field
 from wizard.tui.screens.base import WizardScreen
 
-_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
-
-
-def is_http_url(value: str) -> bool:
-    parts = urlsplit(value.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 FIELDS = [
-    # id, label, validator, message
-    ("consoleUrl", "Console URL", is_http_url, "an http(s) URL, e.g. https://console.spectrocloud.com"),
-    ("tenant", "Tenant", lambda v: bool(_TENANT.match(v.strip())), "letters, digits, '.', '_' or '-'"),
-    ("environment", "Auth environment", lambda v: bool(_NAME.match(v.strip())), "a name like development"),
-    ("clientIdEnv", "Client ID variable", lambda v: bool(_ENV.match(v.strip())), "a variable name (A-Z, 0-9, _)"),
-    ("clientSecretEnv", "Client secret variable", lambda v: bool(_ENV.match(v.strip())), "a variable name (A-Z, 0-9, _)"),
-    ("callbackUrl", "Callback URL", lambda v: is_http_url(v) or "${" in v, "an http(s) URL"),
+    # id, label — the rules themselves live in the core (check_field), shared with plain mode
+    ("consoleUrl", "Console URL"),
+    ("tenant", "Tenant"),
+    ("environment", "Auth environment"),
+    ("clientIdEnv", "Client ID variable"),
+    ("clientSecretEnv", "Client secret variable"),
+    ("callbackUrl", "Callback URL"),
 ]
+
+
+def _rule(fid: str) -> Function:
+    return Function(lambda v: check_field(fid, v) is None, check_field(fid, "") or "not valid")
 
 
 class TenantScreen(WizardScreen):
@@ -60,11 +52,10 @@ derives, whether the client ID and secret are accepted, and whether the callback
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="tenant-form"):
-            for fid, label, check, message in FIELDS:
+            for fid, label in FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(label, classes="field-label")
-                    yield Input(id=fid, compact=True, validators=[Function(lambda v, c=check: c(v), message)],
-                                validate_on=["changed", "blur"])
+                    yield Input(id=fid, compact=True, validators=[_rule(fid)], validate_on=["changed", "blur"])
                     if fid.endswith("Env"):
                         yield Static("", id=f"{fid}-mark", classes="env-mark")
                 yield Static("", id=f"{fid}-error", classes="error-text")
@@ -75,7 +66,7 @@ derives, whether the client ID and secret are accepted, and whether the callback
             yield Button("Test", id="test")
 
     def on_mount(self) -> None:
-        for fid, *_ in FIELDS:
+        for fid, _ in FIELDS:
             self.set_error(fid, "")
         self.fill()
 
@@ -130,10 +121,11 @@ derives, whether the client ID and secret are accepted, and whether the callback
     def collect(self) -> bool:
         """Copy the form into the answers; False (with the errors shown) when something is invalid."""
         ok = True
-        for fid, _label, check, message in FIELDS:
+        for fid, _label in FIELDS:
             value = self.query_one(f"#{fid}", Input).value.strip()
-            if not check(value):
-                self.set_error(fid, f"{fid}: {message}")
+            problem = check_field(fid, value)
+            if problem:
+                self.set_error(fid, f"{fid}: {problem}")
                 ok = False
         if not ok:
             self.error("some fields are not valid yet; see the messages under them")
@@ -142,7 +134,8 @@ derives, whether the client ID and secret are accepted, and whether the callback
         a.consoleUrl = self.query_one("#consoleUrl", Input).value.strip().rstrip("/")
         a.tenant = self.query_one("#tenant", Input).value.strip()
         env = self.query_one("#environment", Input).value.strip()
-        a.environment = env if env != "development" or a.environment else None
+        # write an explicit environment only when it differs from what the config already implies
+        a.environment = None if env == self.session.default_environment() else env
         a.clientIdEnv = self.query_one("#clientIdEnv", Input).value.strip()
         a.clientSecretEnv = self.query_one("#clientSecretEnv", Input).value.strip()
         cb = self.query_one("#callbackUrl", Input).value.strip()
