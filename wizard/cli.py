@@ -215,7 +215,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "ok": result.install_ok is not False, "changed": result.written, "backup": rel_backup,
-            "install": None if plan.install is None else {"command": plan.install.display, "ok": result.install_ok, "error": result.install_error},
+            "install": None if plan.install is None else {
+                "command": plan.install.display, "ok": result.install_ok, "error": result.install_error,
+                "hint": None if result.install_ok else "install-failed"},
             "notes": plan.notes, "envVars": plan.env_vars,
         }, indent=2))
     else:
@@ -235,7 +237,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
         p.line("Next: export " + ", ".join(plan.env_vars) + " where Backstage runs, restart it (`yarn start`), then run "
                f"`{PROG} verify`.")
     if result.install_ok is False:
-        sys.stderr.write(f"{PROG}: the config was written, but adding the module failed: {result.install_error}\n")
+        from wizard.core.apply import INSTALL_FAILED_HINT
+
+        sys.stderr.write(f"{PROG}: the config was written, but adding the module failed: {result.install_error} "
+                         f"(`{PROG} hints {INSTALL_FAILED_HINT}`; `{PROG} undo` reverts the config)\n")
         return 1
     return 0
 
