@@ -87,7 +87,7 @@ def tui_env(monkeypatch: pytest.MonkeyPatch, fake_bin: Path) -> None:
     monkeypatch.setenv("COLUMNS", "100")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def closed_port() -> int:
     """The loopback port the verify tests aim at must refuse connections (deterministic failures)."""
     with socket.socket() as s:

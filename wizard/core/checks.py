@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import nodesemver
+from packaging.version import InvalidVersion, Version
 
 from wizard.core import facts
 from wizard.core.answers import CALLBACK_PATH
@@ -32,6 +33,7 @@ CHECK_IDS = (
     "config-valid", "backstage-version", "node-version", "yarn", "frontend-system",
     "auth-backend-module", "auth-frontend-plugin", "kubernetes-plugin", "kubernetes-auth-module",
     "default-auth-providers-disabled", "auth-provider-config", "kubernetes-config", "clusters-oidc",
+    "cluster-provider-module",
 )
 
 
@@ -42,6 +44,7 @@ HINT_IDS = (
     "install-kubernetes-plugin", "wrong-package-name", "install-module", "guide-extension-id",
     "invalid-extension-entry", "disable-default-auth-providers", "configure-auth-provider", "auth-provider-values",
     "guide-flat-clusters", "kubernetes-config-shape", "cluster-token-provider", "clusters-not-oidc", "add-clusters",
+    "install-cluster-provider", "install-cluster-provider-wiring",
 )
 
 
@@ -163,11 +166,18 @@ def check_yarn(ctx: Context) -> CheckResult:
     flavour = "Berry" if y.flavour == "berry" else "classic"
     how = " ".join(y.argv)
     wanted = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else None
-    if wanted and y.version and y.version.split(".")[0] != wanted.split(".")[0]:
+    if wanted and y.version and _major(y.version) != _major(wanted):
         return _res("yarn", "warn", f"Yarn {y.version} runs, but package.json pins {y.package_manager}",
                     f"`{how} --version` says {y.version}", "yarn-missing",
                     {"yarn_path": y.yarn_path or "", "wanted": wanted}, version=y.version)
     return _ok("yarn", f"Yarn {y.version} ({flavour})", f"run as `{how}`", version=y.version, flavour=y.flavour, argv=y.argv)
+
+
+def _major(version: str) -> int | None:
+    try:
+        return Version(version).major
+    except InvalidVersion:
+        return None
 
 
 def check_frontend(ctx: Context) -> CheckResult:
@@ -227,6 +237,16 @@ def _backend_module_result(ctx: Context, id: str, pkg: str, what: str, hint_miss
 
 def check_auth_backend(ctx: Context) -> CheckResult:
     return _backend_module_result(ctx, "auth-backend-module", facts.AUTH_BACKEND_PKG, "SpectroCloud auth backend module", "install-auth-backend")
+
+
+def check_cluster_provider(ctx: Context) -> CheckResult:
+    """Only when the config has spectrocloud.environments: the cluster provider must be installed."""
+    envs = ctx.eff("spectrocloud", "environments")
+    if not envs:
+        return CheckResult("cluster-provider-module", "skip", "no SpectroCloud cluster provider configured",
+                           "spectrocloud.environments is not set; clusters come from kubernetes.clusterLocatorMethods")
+    return _backend_module_result(ctx, "cluster-provider-module", facts.CLUSTER_PROVIDER_PKG,
+                                  "SpectroCloud cluster provider", "install-cluster-provider")
 
 
 def check_auth_frontend(ctx: Context) -> CheckResult:
@@ -545,7 +565,7 @@ def check_clusters(ctx: Context) -> CheckResult:
 ALL_CHECKS = (
     check_config_valid, check_backstage_version, check_node, check_yarn, check_frontend,
     check_auth_backend, check_auth_frontend, check_kubernetes_plugin, check_module,
-    check_extensions, check_auth_provider, check_kubernetes_config, check_clusters,
+    check_extensions, check_auth_provider, check_kubernetes_config, check_clusters, check_cluster_provider,
 )
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from wizard.core import facts
 from wizard.errors import BadInput
 
@@ -315,7 +317,10 @@ def detect_yarn(root: Path, root_pkg: Package | None, node: ToolRun | None, run:
     flavour = None
     ver = version or wanted
     if ver:
-        flavour = "classic" if ver.split(".")[0] in ("0", "1") else "berry"
+        try:
+            flavour = "classic" if Version(ver).major <= 1 else "berry"
+        except InvalidVersion:
+            flavour = "classic" if ver.split(".")[0] in ("0", "1") else "berry"
     elif yarn_path:
         flavour = "berry"
     return YarnInfo(flavour, version, argv, pm, yarn_path, yarn_path_exists, problem, other)

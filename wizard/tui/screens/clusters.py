@@ -87,6 +87,8 @@ Type in the filter to narrow the list.
 
     def on_screen_resume(self) -> None:
         self.load_rows()
+        # the table, not the filter, takes the keys first: space ticks, a adds, / filters
+        self.query_one("#clusters", DataTable).focus()
 
     # ---- model ------------------------------------------------------------------------------
     def load_rows(self) -> None:

@@ -42,6 +42,8 @@ secret masked.
             plan, result = last
             lines.append("Changed:")
             lines += [f"  • {x}" for x in plan.actions]
+            if result is not None and plan.install is not None and result.install_ok is False:
+                lines.append(f"  ✖ the module was NOT added: {result.install_error}")
             if result is not None and result.backup is not None:
                 lines.append(f"  backups: {result.backup.relative_to(s.root)} (spectro-wizard undo restores them)")
         else:

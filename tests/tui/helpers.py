@@ -1,0 +1,206 @@
+"""Fixture apps and pilot steps shared by the TUI tests and snapshot tests."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from wizard.core.session import Session
+from wizard.resources import templates_dir
+from wizard.tui.app import WizardApp
+
+# Nothing listens there (checked by the `closed_port` fixture): every remote check fails the same way.
+CLOSED_PORT = 9
+CLOSED_URL = f"http://127.0.0.1:{CLOSED_PORT}"
+SNAPSHOT_ROOT = "/tmp/spectro-wizard-snapshot/backstage-app"
+SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
+
+KUBERNETES_PLACEHOLDER = (
+    "kubernetes:\n"
+    "  # see https://backstage.io/docs/features/kubernetes/configuration for kubernetes configuration options\n"
+)
+
+LEGACY_KUBERNETES = f"""\
+kubernetes:
+  # see https://backstage.io/docs/features/kubernetes/configuration for kubernetes configuration options
+  serviceLocatorMethod:
+    type: multiTenant
+  clusterLocatorMethods:
+    - type: config
+      clusters:
+        # the production cluster, still on a shared token
+        - name: legacy-prod
+          url: https://127.0.0.1:{CLOSED_PORT}
+          authProvider: serviceAccount
+          serviceAccountToken: ${{LEGACY_TOKEN}}
+          skipTLSVerify: true
+        - name: legacy-dev
+          url: https://127.0.0.1:{CLOSED_PORT}
+          authProvider: serviceAccount
+          serviceAccountToken: ${{LEGACY_TOKEN}}
+          skipTLSVerify: true
+"""
+
+
+def copy_demo_app(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(templates_dir() / "demo-app", target)
+    return target
+
+
+def set_kubernetes(root: Path, block: str) -> None:
+    """Replace the demo app's empty `kubernetes:` section by `block`."""
+    cfg = root / "app-config.yaml"
+    text = cfg.read_text(encoding="utf-8")
+    assert KUBERNETES_PLACEHOLDER in text, "the demo app's app-config.yaml changed shape"
+    cfg.write_text(text.replace(KUBERNETES_PLACEHOLDER, block), encoding="utf-8")
+
+
+def many_clusters_block(n: int) -> str:
+    lines = [
+        "kubernetes:",
+        "  serviceLocatorMethod:",
+        "    type: multiTenant",
+        "  clusterLocatorMethods:",
+        "    - type: config",
+        "      clusters:",
+    ]
+    for i in range(n):
+        auth = "serviceAccount" if i % 2 else "oidc"
+        lines += [
+            f"        - name: cluster-{i:04d}",
+            f"          url: https://k8s-{i}.example.com:6443",
+            f"          authProvider: {auth}",
+        ]
+        lines.append("          serviceAccountToken: ${LEGACY_TOKEN}" if i % 2 else "          oidcTokenProvider: spectrocloud")
+    return "\n".join(lines) + "\n"
+
+
+class _FrozenDatetime(datetime):
+    @classmethod
+    def now(cls, tz=None):  # noqa: D102 - the backup directory name and manifest time
+        return datetime(2025, 1, 2, 3, 4, 5, 0, tzinfo=timezone.utc)
+
+
+def freeze_backup_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backups go to .spectro-wizard/backups/<timestamp>/; the Apply screen shows it."""
+    import wizard.core.apply as apply_mod
+
+    monkeypatch.setattr(apply_mod, "datetime", _FrozenDatetime)
+
+
+def make_app(root: Path, demo: bool = False, install: bool | None = None) -> WizardApp:
+    session = Session(root, demo=demo)
+    session.load()
+    if install is not None:
+        session.answers.installPackage = install
+    return WizardApp(session)
+
+
+# ---- pilot steps ---------------------------------------------------------------------------
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until no worker runs (a worker's callback can start another, hence the loop)."""
+    app = pilot.app
+    for _ in range(5):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            break
+    await pilot.pause()
+
+
+def screen_name(pilot: Pilot) -> str:
+    return pilot.app.current  # type: ignore[attr-defined]
+
+
+async def welcome_continue(pilot: Pilot, path: str = "setup") -> None:
+    assert screen_name(pilot) == "welcome"
+    if path != "setup":
+        await pilot.click(f"#path-{path}")
+    await pilot.click("#continue")
+    await settle(pilot)
+    assert screen_name(pilot) == "prereqs"
+
+
+async def prereqs_continue(pilot: Pilot) -> None:
+    assert screen_name(pilot) == "prereqs"
+    await settle(pilot)
+    await pilot.click("#continue")
+    await settle(pilot)
+
+
+async def type_into(pilot: Pilot, selector: str, text: str) -> None:
+    """Focus an Input, clear it and type `text` key by key."""
+    inp = pilot.app.screen.query_one(selector, Input)
+    inp.focus()
+    inp.clear()
+    await pilot.pause()
+    await pilot.press(*[c if c != " " else "space" for c in text])
+    await pilot.pause()
+
+
+async def fill_tenant(pilot: Pilot, tenant: str = "acme", console_url: str | None = CLOSED_URL) -> None:
+    """The Tenant screen; the console URL (so the OIDC checks) points at a closed local port."""
+    assert screen_name(pilot) == "tenant"
+    if console_url is not None:
+        await type_into(pilot, "#consoleUrl", console_url)
+    await type_into(pilot, "#tenant", tenant)
+    await pilot.click("#continue")
+    await settle(pilot)
+
+
+async def add_cluster(pilot: Pilot, name: str, url: str, skip_tls: bool = True) -> None:
+    assert screen_name(pilot) == "clusters"
+    await pilot.click("#add")
+    await pilot.pause()
+    await type_into(pilot, "#name", name)
+    await type_into(pilot, "#url", url)
+    if skip_tls:
+        await pilot.click("#skip")
+    await pilot.click("#ok")
+    await pilot.pause()
+
+
+async def clusters_continue(pilot: Pilot) -> None:
+    assert screen_name(pilot) == "clusters"
+    await pilot.click("#continue")
+    await settle(pilot)
+
+
+async def review_apply(pilot: Pilot) -> None:
+    assert screen_name(pilot) == "review"
+    await settle(pilot)
+    await pilot.click("#apply")
+    await settle(pilot)
+
+
+async def apply_continue(pilot: Pilot) -> None:
+    assert screen_name(pilot) == "apply"
+    await settle(pilot)
+    await pilot.click("#continue")
+    await settle(pilot)
+
+
+async def verify_against_closed_port(pilot: Pilot) -> None:
+    """The Verify screen runs on arrival against backend.baseUrl; run it again at a closed port."""
+    assert screen_name(pilot) == "verify"
+    await settle(pilot)
+    await type_into(pilot, "#backend-url", CLOSED_URL)
+    await pilot.click("#run")
+    await settle(pilot)
+
+
+def table_rows(pilot: Pilot, selector: str) -> list[list[str]]:
+    table = pilot.app.screen.query_one(selector, DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def screen_text(pilot: Pilot) -> str:
+    """What the top screen shows, as plain text lines (for assertions on what the user sees)."""
+    return "\n".join(strip.text.rstrip() for strip in pilot.app.screen._compositor.render_strips())
