@@ -81,6 +81,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hints", help="the troubleshooting catalog")
     p.add_argument("id", nargs="?", help="one hint")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("report", help="a support report: versions, checks, config sections and history, secrets masked")
+    _common(p)
+    p.add_argument("--output", metavar="FILE", required=True, help="where to write it (Markdown, or JSON with --json)")
+    p.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    p.add_argument("--verify", action="store_true", help="run verify too and include its results (network)")
+    p.add_argument("--backend-url", metavar="URL", help="with --verify: default backend.baseUrl")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="with --verify: per request (default 10)")
+
+    p = sub.add_parser("rbac", help="RBAC bindings for SpectroCloud OIDC users and groups (Kubernetes YAML)")
+    p.add_argument("--user", metavar="EMAIL", action="extend", nargs="+", default=[], help="a user's email (repeatable)")
+    p.add_argument("--group", metavar="NAME", action="extend", nargs="+", default=[], help="a group from the ID token (repeatable)")
+    p.add_argument("--role", metavar="ROLE", default="view", help="view, edit, admin, or any ClusterRole name (default view)")
+    p.add_argument("--namespace", metavar="NS", help="RoleBindings in this namespace instead of ClusterRoleBindings")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--username-prefix", metavar="PREFIX", default="",
+                   help="the API server's --oidc-username-prefix / claimMappings.username.prefix (default \"\")")
+    p.add_argument("--groups-prefix", metavar="PREFIX", default="",
+                   help="the API server's --oidc-groups-prefix / claimMappings.groups.prefix (default \"\")")
+    p.add_argument("--username-claim", metavar="CLAIM", default="email", help="the username claim (default email)")
     return parser
 
 
@@ -211,6 +231,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     _confirm("Apply these changes?", args.yes, "apply")
     out = sys.stderr if args.json else sys.stdout
     result = apply_plan(plan, on_output=lambda line: print(f"  │ {line}", file=out, flush=True))
+    cleanup = _cleanup_after_apply(args, plan)
     rel_backup = result.backup.relative_to(plan.repo).as_posix() if result.backup else None
     if args.json:
         print(json.dumps({
@@ -219,6 +240,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
                 "command": plan.install.display, "ok": result.install_ok, "error": result.install_error,
                 "hint": None if result.install_ok else "install-failed"},
             "notes": plan.notes, "envVars": plan.env_vars,
+            "cleanup": None if cleanup is None else cleanup.to_json(),
         }, indent=2))
     else:
         for rel in result.written:
@@ -236,6 +258,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
         p.line("")
         p.line("Next: export " + ", ".join(plan.env_vars) + " where Backstage runs, restart it (`yarn start`), then run "
                f"`{PROG} verify`.")
+        if cleanup is not None:
+            p.line("")
+            p.line(cleanup.render())
     if result.install_ok is False:
         from wizard.core.apply import INSTALL_FAILED_HINT
 
@@ -243,6 +268,27 @@ def cmd_apply(args: argparse.Namespace) -> int:
                          f"(`{PROG} hints {INSTALL_FAILED_HINT}`; `{PROG} undo` reverts the config)\n")
         return 1
     return 0
+
+
+def _cleanup_after_apply(args: argparse.Namespace, plan: Any) -> Any:
+    """After a wave that migrated clusters or switched a provider environment: what is left to revoke
+    and delete (`before` is the config the plan was made from, `after` is read back from disk)."""
+    from wizard.core import configset
+    from wizard.core.migration import cleanup_after
+
+    answers = _load_answers(args.answers)
+    if not answers.migrate and answers.clusterProvider is None:
+        return None
+    try:
+        after = configset.load(plan.repo, args.config)
+        old = {c.rel: c.before for c in plan.changes if c.kind == "config"}
+        before = configset.ConfigSet(after.repo, [f.reparse(old[f.rel]) if f.rel in old else f for f in after.files],
+                                     after.explicit)
+        return cleanup_after(before, after)
+    except Exception as exc:  # noqa: BLE001 - the apply succeeded; a listing problem must not hide that
+        sys.stderr.write(f"{PROG}: the config was written, but the clean-up list could not be computed "
+                         f"({exc.__class__.__name__}: {exc}); `{PROG} check` shows the inventory\n")
+        return None
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
@@ -331,6 +377,51 @@ def cmd_hints(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from wizard.report import write_report
+
+    root = _repo_root(args)
+    opts = None
+    if args.verify:
+        from urllib.parse import urlsplit
+
+        from wizard.verify.runner import VerifyOptions
+
+        if args.backend_url:
+            parts = urlsplit(args.backend_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise BadInput(f"--backend-url {args.backend_url!r} is not an http(s) URL")
+        if args.timeout <= 0:
+            raise BadInput("--timeout must be positive")
+        opts = VerifyOptions(backend_url=args.backend_url, timeout=args.timeout)
+    elif args.backend_url:
+        raise BadInput("--backend-url only applies with --verify")
+    path = write_report(root, args.config, Path(args.output), json_format=args.json, run_verify=args.verify,
+                        verify_options=opts)
+    kind = "JSON" if args.json else "Markdown"
+    print(f"wrote {path} ({kind} support report; every secret masked — read it before you share it)")
+    return 0
+
+
+def cmd_rbac(args: argparse.Namespace) -> int:
+    from wizard import rbac
+
+    text = rbac.render(args.user, args.group, role=args.role, namespace=args.namespace,
+                       username_prefix=args.username_prefix, groups_prefix=args.groups_prefix,
+                       username_claim=args.username_claim)
+    if args.role == "cluster-admin":
+        sys.stderr.write(f"{PROG}: note: cluster-admin gives full control of the cluster to every subject named\n")
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    rbac.write(Path(args.output), text)
+    count = len(rbac.load_documents(text))
+    kind = "RoleBinding" if args.namespace else "ClusterRoleBinding"
+    print(f"wrote {args.output}: {count} {kind}(s) granting {args.role}; apply it to each cluster with an admin kubeconfig: "
+          f"kubectl --context <cluster> apply -f {args.output}")
+    return 0
+
+
 def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
     root: Path
     if args.demo:
@@ -356,6 +447,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "undo": cmd_undo,
     "verify": cmd_verify,
     "hints": cmd_hints,
+    "report": cmd_report,
+    "rbac": cmd_rbac,
     "plain": lambda a: cmd_tui(a, plain=True),
 }
 

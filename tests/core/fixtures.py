@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import stat
 import sys
 import textwrap
@@ -459,11 +458,3 @@ def path_env(bin_dir: Path) -> str:
     """PATH holding only the stand-ins: no real node/yarn of this machine leaks into a test."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     return str(bin_dir)
-
-
-def file_bytes(root: Path, *rels: str) -> dict[str, bytes]:
-    return {rel: (root / rel).read_bytes() for rel in rels if (root / rel).exists()}
-
-
-def env_without(*names: str) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in names}

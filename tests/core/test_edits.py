@@ -442,3 +442,9 @@ def test_neighbour_quote():
     assert edits.neighbour_quote(doc.node_at(["c"])) == ""
     assert edits.neighbour_quote(doc.node_at(["d"])) == ""
     assert edits.neighbour_quote(None) == ""
+
+
+# was a bug found by this suite: the block scalar's line break was swallowed (`a: newb: 1`)
+@pytest.mark.parametrize("text", ["a: |\n  old\nb: 1\n", "a: >-\n  old\n\nb: 1\n", "a: |\r\n  old\r\nb: 1\r\n"])
+def test_set_scalar_replaces_a_block_scalar(text):
+    edit(text, lambda d: edits.set_scalar(d, d.root.get("a"), "new"), {"a": "new", "b": 1}, changed=[0, 1, 2])

@@ -101,40 +101,31 @@ def test_key_text():
     assert render.key_text("a: b") == "'a: b'"
 
 
-# YAML's printable set minus what the bug below covers (C1 controls, U+FFFE/U+FFFF)
-_NOT_PRINTABLE = "".join(chr(c) for c in range(0x80, 0xA0) if c != 0x85) + "\ufffe\uffff"
-PRINTABLE_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=_NOT_PRINTABLE), max_size=40)
-
-
-@given(PRINTABLE_TEXT)
-@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None, database=None)
 def test_any_string_round_trips_in_block_and_flow(text):
     assert reads_back(render.scalar(text)) == text
-    if "?" not in text:  # see test_question_mark_in_flow_scalars_reads_back
-        assert reads_back_in_flow(render.scalar(text, flow=True)) == text
+    assert reads_back_in_flow(render.scalar(text, flow=True)) == text
     for quote in ("'", '"'):
         assert reads_back(render.scalar(text, quote)) == text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: plain_ok(flow=True) accepts '?' but the wizard's own parser "
-                   "(libyaml) rejects `[a?b]`: a caFile like /certs/ca?.pem added to a flow list makes the plan fail")
+# The next three were bugs found by this suite (fixed since): '?' in flow scalars, C1 controls and
+# U+FFFE/U+FFFF written raw, and inf/nan written as strings.
 @pytest.mark.parametrize("value", ["0?", "/certs/ca?.pem"])
 def test_question_mark_in_flow_scalars_reads_back(value):
     assert reads_back_in_flow(render.scalar(value, flow=True)) == value
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: render.scalar writes C1 control characters (U+0080-U+009F but "
-                   "U+0085) and U+FFFE/U+FFFF unescaped; YAML forbids them raw, so the written file does not parse")
 @pytest.mark.parametrize("value", ["https://h.example.com/\x80", "a\x9fb", "x\ufffe"])
 def test_non_printable_characters_are_escaped(value):
     assert reads_back(render.scalar(value)) == value
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: render.scalar(float('inf'/'nan')) writes 'inf'/'nan', "
-                   "which YAML reads back as strings (should be .inf/.nan)")
 @pytest.mark.parametrize("value", [math.inf, -math.inf])
 def test_special_floats_round_trip(value):
     assert reads_back(render.scalar(value)) == value
+    assert math.isnan(reads_back(render.scalar(math.nan)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -26,7 +25,6 @@ from bench import configgen
 
 PROJECT = Path(__file__).resolve().parents[2]
 PY = sys.executable
-NOBODY = 65534
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -83,7 +81,7 @@ def planned_after(root: Path, answers: dict[str, Any], rel: str = "app-config.ya
 # snapshots: "nothing was written"
 
 
-def snapshot(root: Path, ignore: tuple[str, ...] = (".spectro-wizard/lock",)) -> dict[str, Any]:
+def snapshot(root: Path, ignore: tuple[str, ...] = (".spectro-wizard/lock", ".spectro-wizard/.gitignore")) -> dict[str, Any]:
     """Every file and link under `root` (links as ('link', target)), to compare before/after."""
     out: dict[str, Any] = {}
     for dirpath, dirnames, filenames in os.walk(root):
@@ -144,41 +142,21 @@ def cli_env(tmpdir: Path | None = None, **extra: str) -> dict[str, str]:
 
 
 def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-            user: int | None = None, timeout: float = 120, stdin: Any = subprocess.DEVNULL) -> subprocess.CompletedProcess:
-    kw: dict[str, Any] = {}
-    if user is not None and os.geteuid() == 0:
-        kw.update(user=user, group=user, extra_groups=[])
-    return subprocess.run([PY, "-m", "wizard", *args], cwd=cwd or PROJECT, env=env or cli_env(), capture_output=True,
-                          text=True, timeout=timeout, stdin=stdin, **kw)
+            unprivileged: bool = False, timeout: float = 120, stdin: Any = subprocess.DEVNULL) -> subprocess.CompletedProcess:
+    """`python -m wizard ARGS`. With `unprivileged`, file modes apply even when the tests run as root."""
+    argv = (unprivileged_prefix() if unprivileged else []) + [PY, "-m", "wizard", *args]
+    return subprocess.run(argv, cwd=cwd or PROJECT, env=env or cli_env(), capture_output=True, text=True,
+                          timeout=timeout, stdin=stdin)
 
 
-@pytest.fixture
-def world_dir() -> Iterator[Path]:
-    """A temp dir every user can traverse (pytest's own tmp dirs are 0700 when run as root), for
-    tests that run the CLI as an unprivileged user."""
-    d = Path(tempfile.mkdtemp(prefix="sw-quality-"))
-    d.chmod(0o755)
-    try:
-        yield d
-    finally:
-        for dirpath, dirnames, _ in os.walk(d):
-            for n in dirnames:
-                try:
-                    os.chmod(os.path.join(dirpath, n), 0o755)
-                except OSError:
-                    pass
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def unprivileged() -> int | None:
-    """The uid to run as so that file permissions apply (root ignores them); None: already so."""
-    return NOBODY if os.geteuid() == 0 else None
-
-
-def give_to(path: Path, uid: int | None) -> None:
-    if uid is None:
-        return
-    for dirpath, dirnames, filenames in os.walk(path):
-        os.chown(dirpath, uid, uid)
-        for n in filenames + dirnames:
-            os.lchown(os.path.join(dirpath, n), uid, uid)
+def unprivileged_prefix() -> list[str]:
+    """Root ignores file modes (CAP_DAC_OVERRIDE). As root, run the command as root without the
+    capabilities that bypass permissions, so a 0444 file or a 0555 directory refuses writes exactly as
+    it does for an ordinary user. (Switching to uid 65534 is not possible here: the interpreter lives
+    under /root, which that user cannot traverse.)"""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: cannot drop CAP_DAC_OVERRIDE to test file permissions")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search,-fowner,-linux_immutable", "--"]

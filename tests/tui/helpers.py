@@ -136,7 +136,7 @@ async def prereqs_continue(pilot: Pilot) -> None:
 
 
 async def type_into(pilot: Pilot, selector: str, text: str) -> None:
-    """Focus an Input, clear it and type `text` key by key."""
+    """Focus an Input, clear it and type `text` key by key (slow: use for what the test is about)."""
     inp = pilot.app.screen.query_one(selector, Input)
     inp.focus()
     inp.clear()
@@ -145,12 +145,21 @@ async def type_into(pilot: Pilot, selector: str, text: str) -> None:
     await pilot.pause()
 
 
+async def set_input(pilot: Pilot, selector: str, text: str) -> None:
+    """Focus an Input and set its value at once (what a paste does): posts Input.Changed."""
+    inp = pilot.app.screen.query_one(selector, Input)
+    inp.focus()
+    inp.value = text
+    inp.cursor_position = len(text)
+    await pilot.pause()
+
+
 async def fill_tenant(pilot: Pilot, tenant: str = "acme", console_url: str | None = CLOSED_URL) -> None:
     """The Tenant screen; the console URL (so the OIDC checks) points at a closed local port."""
     assert screen_name(pilot) == "tenant"
     if console_url is not None:
-        await type_into(pilot, "#consoleUrl", console_url)
-    await type_into(pilot, "#tenant", tenant)
+        await set_input(pilot, "#consoleUrl", console_url)
+    await set_input(pilot, "#tenant", tenant)
     await pilot.click("#continue")
     await settle(pilot)
 
@@ -159,8 +168,8 @@ async def add_cluster(pilot: Pilot, name: str, url: str, skip_tls: bool = True) 
     assert screen_name(pilot) == "clusters"
     await pilot.click("#add")
     await pilot.pause()
-    await type_into(pilot, "#name", name)
-    await type_into(pilot, "#url", url)
+    await set_input(pilot, "#name", name)
+    await set_input(pilot, "#url", url)
     if skip_tls:
         await pilot.click("#skip")
     await pilot.click("#ok")
@@ -191,7 +200,7 @@ async def verify_against_closed_port(pilot: Pilot) -> None:
     """The Verify screen runs on arrival against backend.baseUrl; run it again at a closed port."""
     assert screen_name(pilot) == "verify"
     await settle(pilot)
-    await type_into(pilot, "#backend-url", CLOSED_URL)
+    await set_input(pilot, "#backend-url", CLOSED_URL)
     await pilot.click("#run")
     await settle(pilot)
 
@@ -204,3 +213,29 @@ def table_rows(pilot: Pilot, selector: str) -> list[list[str]]:
 def screen_text(pilot: Pilot) -> str:
     """What the top screen shows, as plain text lines (for assertions on what the user sees)."""
     return "\n".join(strip.text.rstrip() for strip in pilot.app.screen._compositor.render_strips())
+
+
+async def jump_to(pilot: Pilot, step: str, path: str = "setup") -> None:
+    """Open `step` directly, as if the earlier steps were done (what clicking the step indicator does
+    once they are): for tests about one screen, where walking every step would only cost time."""
+    app = pilot.app
+    app.session.path = path  # type: ignore[attr-defined]
+    app.session.prefill_from_config()  # type: ignore[attr-defined]
+    flow = app.flow  # type: ignore[attr-defined]
+    app.reached.update(flow[: flow.index(step)])  # type: ignore[attr-defined]
+    app.goto(step)  # type: ignore[attr-defined]
+    await settle(pilot)
+    assert screen_name(pilot) == step
+
+
+def give_answers(app: WizardApp, cluster: bool = True) -> None:
+    """The answers the Tenant and Clusters screens produce in the walks (tenant acme, one cluster),
+    with every remote endpoint on the closed loopback port."""
+    from wizard.core.answers import ClusterAnswer
+
+    a = app.session.answers
+    a.consoleUrl = CLOSED_URL
+    a.tenant = "acme"
+    if cluster:
+        a.clusters = [ClusterAnswer(name="my-cluster", url=f"https://127.0.0.1:{CLOSED_PORT}", skipTLSVerify=True)]
+    app.dirty = True

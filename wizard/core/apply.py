@@ -48,6 +48,17 @@ def backups_dir(repo: Path) -> Path:
     return state_dir(repo) / "backups"
 
 
+def ensure_state_dir(repo: Path) -> Path:
+    """Create `.spectro-wizard/` with a .gitignore: backups may hold copies of configs with literal
+    secrets, and none of it belongs in the app's repository."""
+    d = state_dir(repo)
+    d.mkdir(parents=True, exist_ok=True)
+    ignore = d / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# spectro-wizard's state: backups and saved answers stay out of git\n*\n", encoding="utf-8")
+    return d
+
+
 # ------------------------------------------------------------------------------------------------
 # lock
 
@@ -62,7 +73,7 @@ class RepoLock:
 
     def __enter__(self) -> "RepoLock":
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_state_dir(self.path.parent.parent)
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except PermissionError:
             raise Refused(f"cannot create {self.path} (permission denied); run as a user who can write the repo") from None

@@ -16,10 +16,11 @@ import nodesemver
 from packaging.version import InvalidVersion, Version
 
 from wizard.core import facts
-from wizard.core.answers import CALLBACK_PATH
+from wizard.core.answers import CALLBACK_PATH, Answers
 from wizard.core.configset import ConfigSet
 from wizard.core.mask import is_env_reference
 from wizard.core.plan import (
+    auth_environment,
     config_clusters,
     extension_disabled,
     extension_id,
@@ -411,8 +412,7 @@ def _installed_extension_name(ctx: Context) -> str:
 
 
 def check_auth_provider(ctx: Context) -> CheckResult:
-    env = ctx.eff("auth", "environment")
-    env = env if isinstance(env, str) and env else "development"
+    env = auth_environment(ctx.configs, Answers())  # the same rule as the plan (a ${VAR} -> development)
     provider = ctx.eff("auth", "providers", facts.PROVIDER)
     where = f"auth.providers.{facts.PROVIDER}.{env}"
     if not isinstance(provider, dict) or not isinstance(provider.get(env), dict):
@@ -516,7 +516,10 @@ def cluster_inventory(configs: ConfigSet) -> dict[str, Any]:
 
 def check_clusters(ctx: Context) -> CheckResult:
     inv = cluster_inventory(ctx.configs)
-    clusters, envs = inv["clusters"], inv["environments"]
+    envs = inv["environments"]
+    # a cluster defined in several files is one cluster (each file's list replaces the other's)
+    seen: set[str] = set()
+    clusters = [c for c in inv["clusters"] if not (c["name"] in seen or seen.add(c["name"]))]
     on_oidc = [c["name"] for c in clusters if c["authProvider"] == "oidc" and c["oidcTokenProvider"] == facts.PROVIDER]
     sa = [c for c in clusters if c["authProvider"] in (None, facts.SERVICE_ACCOUNT)]
     no_tp = [c["name"] for c in clusters if c["authProvider"] == "oidc" and not c["oidcTokenProvider"]]

@@ -190,6 +190,12 @@ def _after_owned_comments(doc: Document, key: Node) -> int:
 
 def set_scalar(doc: Document, node: Node, value: Any) -> list[Splice]:
     """Replace a scalar (or flow collection) in place, keeping its quoting where possible."""
+    if node.kind == "scalar" and node.style in ("|", ">"):
+        # A block scalar's text runs to the start of the next line (blank lines included): replace
+        # up to the end of its last text line, keeping that line break and any blank lines after.
+        end = after_line(doc, node)
+        end -= 2 if doc.text[end - 2: end] == "\r\n" else (1 if doc.text[end - 1: end] == "\n" else 0)
+        return [Splice(node.start, end, render.scalar(value))]
     if node.kind == "scalar" and node.style in ("'", '"') and isinstance(value, str):
         text = render.single_quoted(value) if node.style == "'" else render.double_quoted(value)
     else:

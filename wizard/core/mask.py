@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from typing import Any
+from typing import Any, Iterable
 
 MASK = "****"
 
@@ -21,21 +21,35 @@ SECRET_KEY_RE = re.compile(
 # Keys whose value identifies rather than authenticates: never masked even though they match above.
 _NOT_SECRET_KEYS = {"oidctokenprovider", "tokenendpoint", "token_endpoint", "secretenv", "clientsecretenv",
                     "apitokenenv", "tokenenv"}
+# Half of a credential pair: not secret on its own (the plan echoes a literal clientId so it can be
+# exported), but the support report masks these too (`strict=True`).
+STRICT_EXTRA_KEYS = {"clientid", "client_id", "client-id", "accesskeyid", "access_key_id", "access-key-id"}
 CA_KEY_RE = re.compile(r"^(caData|certificate-authority-data)$")
 
 JWT_RE = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b")
 ENV_REF_RE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 PEM_RE = re.compile(r"-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----")
+# user:password@ in URLs (database connection strings, proxies, git remotes)
+URL_CREDENTIALS_RE = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):(?P<pw>[^@\s/]+)@")
+# Authorization header values in free text (error messages, logs)
+AUTH_HEADER_RE = re.compile(r"(?i)\b(?P<scheme>bearer|basic)(?P<sp>\s+)(?P<cred>[A-Za-z0-9._~+/\-]{8,}=*)")
 # `key: value` on one YAML line (value may be quoted); used for diff lines and excerpts
 _LINE_RE = re.compile(
-    r"""^(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<key>["']?[A-Za-z0-9_.\-/$]+["']?)(?P<sep>[ \t]*:[ \t]+)(?P<value>.*?)(?P<trail>[ \t]+\#.*)?(?P<nl>\r?\n?)$"""
+    r"""^(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<key>["']?[A-Za-z0-9_.\-/$]+(?::[A-Za-z0-9_.\-/$]+)*["']?)(?P<sep>[ \t]*:[ \t]+)(?P<value>.*?)(?P<trail>[ \t]+\#.*)?(?P<nl>\r?\n?)$"""
 )
+# `key:` with nothing after it (a nested block follows)
+_OPEN_KEY_RE = re.compile(r"""^(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<key>["']?[A-Za-z0-9_.\-/$]+(?::[A-Za-z0-9_.\-/$]+)*["']?)[ \t]*:(?P<rest>[ \t]*(?:\#.*)?)\r?\n?$""")
+# anchors and tags in front of a value: `&creds`, `!!str`
+_PROPS_RE = re.compile(r"^(?P<props>(?:[&!][^\s]*[ \t]+)*)(?P<core>.*)$", re.S)
+_BLOCK_INDICATOR_RE = re.compile(r"^[|>][0-9+\-]*$")
 
 
-def is_secret_key(key: str) -> bool:
+def is_secret_key(key: str, strict: bool = False) -> bool:
     k = key.strip("'\"")
     if k.lower() in _NOT_SECRET_KEYS or k.endswith("Env"):
         return False
+    if strict and k.lower() in STRICT_EXTRA_KEYS:
+        return True
     return bool(SECRET_KEY_RE.search(k))
 
 
@@ -64,46 +78,268 @@ def high_entropy(value: str) -> bool:
 
 
 def mask_text(text: str) -> str:
-    """Mask JWTs and PEM blocks anywhere in free text."""
+    """Mask JWTs, PEM blocks, URL passwords and Authorization credentials anywhere in free text."""
     text = JWT_RE.sub(MASK, text)
-    return PEM_RE.sub("-----BEGIN (masked)-----", text)
+    text = PEM_RE.sub("-----BEGIN (masked)-----", text)
+    text = URL_CREDENTIALS_RE.sub(lambda m: f"{m.group('head')}:{MASK}@", text)
+    return AUTH_HEADER_RE.sub(lambda m: f"{m.group('scheme')}{m.group('sp')}{MASK}", text)
 
 
-def mask_line(line: str) -> str:
+def _looks_secret(value: str) -> bool:
+    return bool(high_entropy(value) or JWT_RE.search(value))
+
+
+# ---- flow collections on one line: `{ user: x, password: y }`, `[a, b]` ----------------------
+
+_FLOW_TOKEN_RE = re.compile(r"""
+    (?P<dq>"(?:[^"\\]|\\.)*")
+  | (?P<sq>'(?:[^']|'')*')
+  | (?P<punct>[{}\[\],])
+  | (?P<colon>:(?=[\s,}\]]|$))
+  | (?P<ws>\s+)
+  | (?P<plain>(?:[^\s{}\[\],:]|:(?![\s,}\]]|$))+(?:[ \t]+(?:[^\s{}\[\],:#]|:(?![\s,}\]]|$))+)*)
+""", re.X)
+
+
+def _mask_flow(value: str, strict: bool = False, secret_parent: bool = False) -> str:
+    """Mask scalars of a one-line flow collection: values under secret keys, secret-looking items."""
+    out: list[str] = []
+    stack: list[bool] = []  # per open collection: does it sit under a secret key?
+    pending_key: str | None = None  # the last scalar seen in a mapping, before its ':'
+    key_secret = False
+    pos = 0
+    last_scalar_idx: int | None = None
+    while pos < len(value):
+        m = _FLOW_TOKEN_RE.match(value, pos)
+        if m is None:  # not a flow collection we understand: mask what looks secret in it
+            rest = value[pos:]
+            out.append(MASK if (secret_parent or any(stack) or _looks_secret(rest)) else mask_text(rest))
+            break
+        tok = m.group(0)
+        pos = m.end()
+        if m.group("punct"):
+            if tok in "{[":
+                stack.append(key_secret or (stack[-1] if stack else secret_parent))
+                key_secret = False
+            elif tok in "}]":
+                if stack:
+                    stack.pop()
+                key_secret = False
+            else:  # ','
+                key_secret = False
+            pending_key = None
+            out.append(tok)
+            continue
+        if m.group("colon"):
+            if pending_key is not None and last_scalar_idx is not None:
+                key_secret = is_secret_key(pending_key, strict)
+            pending_key = None
+            out.append(tok)
+            continue
+        if m.group("ws"):
+            out.append(tok)
+            continue
+        # a scalar: a key (if a ':' follows) or a value
+        raw = tok
+        text = raw[1:-1] if raw[:1] in "\"'" else raw
+        following = value[pos:].lstrip(" \t")
+        is_key = following.startswith(":") and (len(following) == 1 or following[1] in " \t,}]")
+        if is_key:
+            pending_key = text
+            last_scalar_idx = len(out)
+            out.append(raw)
+            continue
+        under_secret = key_secret or (stack[-1] if stack else secret_parent)
+        if is_env_reference(text):
+            out.append(raw)
+        elif under_secret or _looks_secret(text):
+            out.append(MASK)
+        else:
+            out.append(mask_text(raw))
+        key_secret = False
+    return "".join(out)
+
+
+def _mask_scalar_text(key: str, value: str, strict: bool) -> str | None:
+    """The masked form of `value` (YAML text of one scalar or flow collection), or None to keep it."""
+    m = _PROPS_RE.match(value)
+    props, core = (m.group("props"), m.group("core")) if m else ("", value)
+    if not core or core.startswith("*"):  # an alias names an anchor, not a value
+        return None
+    if is_env_reference(core) or _BLOCK_INDICATOR_RE.match(core):
+        return None
+    if core[:1] in "{[":
+        masked = _mask_flow(core, strict, is_secret_key(key, strict))
+        return None if masked == core else props + masked
+    if is_secret_key(key, strict):
+        return props + MASK
+    if CA_KEY_RE.match(key.strip("'\"")) and len(core) > 40:
+        return f"{props}<{fingerprint(core.strip(chr(39) + chr(34)))}>"
+    if _looks_secret(core):
+        return props + MASK
+    return None
+
+
+def mask_line(line: str, strict: bool = False) -> str:
     """Mask the value of a `key: value` YAML line when the key is secret-looking or the value is."""
     m = _LINE_RE.match(line)
     if m:
         key, value = m.group("key"), m.group("value")
-        if value and not is_env_reference(value) and value not in ("|", ">", "|-", ">-"):
-            if is_secret_key(key) or high_entropy(value) or JWT_RE.search(value):
-                return f"{m.group('lead')}{key}{m.group('sep')}{MASK}{m.group('trail') or ''}{m.group('nl')}"
-            if CA_KEY_RE.match(key.strip("'\"")) and len(value) > 40:
-                return f"{m.group('lead')}{key}{m.group('sep')}<{fingerprint(value.strip(chr(39) + chr(34)))}>{m.group('trail') or ''}{m.group('nl')}"
+        if value:
+            masked = _mask_scalar_text(key, value, strict)
+            if masked is not None:
+                return f"{m.group('lead')}{key}{m.group('sep')}{masked}{m.group('trail') or ''}{m.group('nl')}"
+    else:
+        # a bare sequence item or continuation line: `- value`, `  value`
+        bare = re.match(r"^(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<value>\S.*?)(?P<nl>\r?\n?)$", line)
+        if bare and not bare.group("value").startswith("#"):
+            v = bare.group("value")
+            if v[:1] in "{[":
+                masked = _mask_flow(v, strict)
+                if masked != v:
+                    return f"{bare.group('lead')}{masked}{bare.group('nl')}"
+            elif not is_env_reference(v) and _looks_secret(v.strip("'\"")):
+                return f"{bare.group('lead')}{MASK}{bare.group('nl')}"
     return mask_text(line)
+
+
+def mask_lines(lines: Iterable[str], strict: bool = False) -> list[str]:
+    """Mask YAML lines in order, remembering nested blocks: everything indented under a secret key
+    with no inline value (`password:` then a list, a map, or `|` block text) is masked too."""
+    out: list[str] = []
+    block_indent: int | None = None  # lines indented deeper than this are inside a secret block
+    for line in lines:
+        body = line.rstrip("\r\n")
+        nl = line[len(body):]
+        if block_indent is not None:
+            if not body.strip():
+                out.append(line)
+                continue
+            indent = len(body) - len(body.lstrip(" \t"))
+            if indent > block_indent:
+                lead = re.match(r"^[ \t]*(?:-[ \t]+)*", body).group(0)  # type: ignore[union-attr]
+                out.append(lead + MASK + nl)
+                continue
+            block_indent = None
+        opened = _OPEN_KEY_RE.match(body)
+        m = _LINE_RE.match(body)
+        if opened is not None and is_secret_key(opened.group("key"), strict):
+            block_indent = len(body) - len(body.lstrip(" \t"))
+            out.append(line)
+            continue
+        if m is not None and m.group("key"):
+            core = _PROPS_RE.match(m.group("value")).group("core")  # type: ignore[union-attr]
+            key = m.group("key")
+            if _BLOCK_INDICATOR_RE.match(core) and (is_secret_key(key, strict) or CA_KEY_RE.match(key.strip("'\""))):
+                block_indent = len(body) - len(body.lstrip(" \t"))
+                out.append(line)
+                continue
+        out.append(mask_line(line, strict))
+    return out
+
+
+def mask_yaml_text(text: str, strict: bool = False) -> str:
+    """Mask a whole YAML text line by line (config excerpts)."""
+    return "".join(mask_lines(text.splitlines(keepends=True), strict))
 
 
 def mask_diff(diff: str) -> str:
     out = []
+    pending: list[tuple[str, str]] = []  # (prefix, content) of the current hunk
+
+    def flush() -> None:
+        # mask the hunk's old and new sides separately, each as YAML text in order
+        old = mask_lines([c for p, c in pending if p in " -"])
+        new = mask_lines([c for p, c in pending if p in " +"])
+        io = inew = 0
+        for p, raw in pending:
+            if p == " ":  # a context line: masked if either side's view says it is secret
+                out.append(p + (old[io] if old[io] != raw else new[inew]))
+                io += 1
+                inew += 1
+            elif p == "-":
+                out.append(p + old[io])
+                io += 1
+            else:
+                out.append(p + new[inew])
+                inew += 1
+        pending.clear()
+
     for line in diff.splitlines(keepends=True):
         if line[:1] in "+- " and not line.startswith(("+++", "---")):
-            out.append(line[0] + mask_line(line[1:]))
+            pending.append((line[0], line[1:]))
         else:
+            flush()
             out.append(line)
+    flush()
     return "".join(out)
 
 
-def mask_value(key: str, value: Any) -> Any:
-    """Mask a parsed config value (recursively) for reports and JSON."""
+def mask_value(key: str, value: Any, strict: bool = False, _secret_parent: bool = False) -> Any:
+    """Mask a parsed config value (recursively) for reports and JSON.
+
+    Every scalar under a secret key is masked, however deep (`credentials: {user: .., pass: ..}`),
+    numbers included; `${VAR}` references stay. `strict` also masks clientId-like keys.
+    """
+    secret = _secret_parent or is_secret_key(str(key), strict)
     if isinstance(value, dict):
-        return {k: mask_value(str(k), v) for k, v in value.items()}
+        return {k: mask_value(str(k), v, strict, secret) for k, v in value.items()}
     if isinstance(value, list):
-        return [mask_value(key, v) for v in value]
+        return [mask_value(key, v, strict, secret) for v in value]
     if isinstance(value, str):
         if is_env_reference(value):
             return value
-        if is_secret_key(key) or JWT_RE.search(value) or high_entropy(value):
-            return MASK
-        if CA_KEY_RE.match(key) and len(value) > 40:
+        if CA_KEY_RE.match(str(key)) and len(value) > 40:
             return f"<{fingerprint(value)}>"
+        if secret or JWT_RE.search(value) or high_entropy(value):
+            return MASK
         return mask_text(value)
+    if secret and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return MASK
     return value
+
+
+def secret_values(key: str, value: Any, strict: bool = True, _secret_parent: bool = False) -> set[str]:
+    """The literal strings `mask_value` hides in `value`: a report scrubs them from all its text,
+    so a secret that also sits under an innocent key (an anchor, a copy) is caught there too."""
+    secret = _secret_parent or is_secret_key(str(key), strict)
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found |= secret_values(str(k), v, strict, secret)
+    elif isinstance(value, list):
+        for v in value:
+            found |= secret_values(key, v, strict, secret)
+    elif isinstance(value, str):
+        if not is_env_reference(value) and (secret or JWT_RE.search(value) or high_entropy(value)
+                                            or (CA_KEY_RE.match(str(key)) and len(value) > 40)):
+            found.add(value)
+            found |= {m.group(0) for m in JWT_RE.finditer(value)}
+        for m in URL_CREDENTIALS_RE.finditer(value):
+            found.add(m.group("pw"))
+    elif secret and isinstance(value, (int, float)) and not isinstance(value, bool):
+        found.add(str(value))
+    return found
+
+
+MIN_SCRUB_LENGTH = 6
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of the known secret strings (longest first) and their common
+    encodings (JSON-escaped), then mask what still looks secret."""
+    values = sorted({s for s in secrets if isinstance(s, str) and len(s.strip()) >= MIN_SCRUB_LENGTH}, key=len, reverse=True)
+    for s in values:
+        for form in {s, s.strip(), _json_inner(s)}:
+            if len(form) >= MIN_SCRUB_LENGTH:
+                text = text.replace(form, MASK)
+        for ln in s.splitlines():
+            if len(ln.strip()) >= MIN_SCRUB_LENGTH:
+                text = text.replace(ln.strip(), MASK)
+    return mask_text(text)
+
+
+def _json_inner(s: str) -> str:
+    import json
+
+    return json.dumps(s)[1:-1]

@@ -393,9 +393,11 @@ def _move_flat_clusters(f: ConfigFile, kube: Node, key: Node, value: Node) -> li
     body = "".join(moved)
     if not body.endswith("\n"):
         body += "\n"
-    # `head` is in "\n" form; `body` is original text already in the file's line endings
-    nl = style.newline
-    return [Splice(start, end, head.replace("\n", nl).replace(nl, "\n") + body.replace(nl, "\n"))]
+    # splice text is written with "\n" (apply_splices converts to the file's line ending), so the
+    # moved original lines are brought to that form first
+    if style.newline != "\n":
+        body = body.replace(style.newline, "\n")
+    return [Splice(start, end, head + body)]
 
 
 def _merge_flat_clusters(st: _State, f: ConfigFile, kube: Node, key: Node, value: Node, methods: Node) -> list[Splice]:
@@ -474,6 +476,13 @@ def config_clusters(files: list[ConfigFile]) -> list[ClusterRef]:
                     tp.to_python() if tp is not None else None,
                 ))
     return out
+
+
+def effective_cluster_files(files: list[ConfigFile]) -> list[ConfigFile]:
+    """The file whose kubernetes.clusterLocatorMethods Backstage uses: arrays are not merged, the
+    last file (in merge order) that defines it replaces the others."""
+    defining = [f for f in files if f.doc.node_at(["kubernetes", "clusterLocatorMethods"]) is not None]
+    return defining[-1:] if defining else []
 
 
 def needs_migration(c: ClusterRef) -> bool:
@@ -775,7 +784,17 @@ def _fix_wrong_package(repo: RepoInfo) -> list[FileChange]:
 
 
 def remove_json_dependency(text: str, name: str) -> str:
-    """Remove `"name": "..."` from package.json text, fixing the comma, touching nothing else."""
+    """Remove every `"name": "..."` entry (it may be in several sections) from package.json text."""
+    for _ in range(8):
+        new = _remove_one_json_dependency(text, name)
+        if new == text:
+            return text
+        text = new
+    return text
+
+
+def _remove_one_json_dependency(text: str, name: str) -> str:
+    """Remove one `"name": "..."` from package.json text, fixing the comma, touching nothing else."""
     m = re.search(re.escape(json.dumps(name)) + r'\s*:\s*"[^"\\]*"', text)
     if not m:
         return text
@@ -800,10 +819,14 @@ def remove_json_dependency(text: str, name: str) -> str:
         after = json.loads(new)
     except json.JSONDecodeError:
         return text
+    # exactly one entry went, nothing else changed
+    removed = False
     for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
-        if isinstance(before.get(section), dict):
-            before[section].pop(name, None)
-    return new if before == after else text
+        if not removed and isinstance(before.get(section), dict) and name in before[section] and (
+                not isinstance(after.get(section), dict) or name not in after[section]):
+            before[section].pop(name)
+            removed = True
+    return new if removed and before == after else text
 
 
 # ------------------------------------------------------------------------------------------------

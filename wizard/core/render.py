@@ -33,11 +33,20 @@ def plain_ok(text: str, flow: bool = False) -> bool:
         return False
     if ": " in text or " #" in text or text.endswith(":") or "\t" in text:
         return False
-    if any(ord(c) < 32 or c in "\x7f\x85\u2028\u2029\ufeff" for c in text):
+    if _needs_escape(text):
         return False
-    if flow and (any(c in _FLOW_CHARS for c in text) or ":" in text):
+    if flow and (any(c in _FLOW_CHARS for c in text) or ":" in text or "?" in text):
         return False
     return True
+
+
+def _needs_escape(text: str) -> bool:
+    """Characters YAML does not allow raw in a document (C0/C1 controls, U+FFFE/U+FFFF, surrogates)."""
+    for c in text:
+        o = ord(c)
+        if o < 32 or 0x7F <= o <= 0x9F or c in "\u2028\u2029\ufeff\ufffe\uffff" or 0xD800 <= o <= 0xDFFF:
+            return True
+    return False
 
 
 def single_quoted(text: str) -> str:
@@ -57,7 +66,7 @@ def double_quoted(text: str) -> str:
             out.append("\\t")
         elif ch == "\r":
             out.append("\\r")
-        elif ord(ch) < 32 or ch in "\x7f\x85\u2028\u2029\ufeff":
+        elif _needs_escape(ch):
             out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
@@ -73,11 +82,12 @@ def scalar(value: Any, quote: str = "", flow: bool = False) -> str:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return ".nan" if value != value else (".inf" if value > 0 else "-.inf")
     if isinstance(value, (int, float)):
         return repr(value)
     text = str(value)
-    needs_escape = any(ord(c) < 32 or c in "\x7f\x85\u2028\u2029\ufeff" for c in text)
-    if needs_escape or quote == '"':
+    if _needs_escape(text) or quote == '"':
         return double_quoted(text)
     if quote == "'":
         return single_quoted(text)

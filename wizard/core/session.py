@@ -15,7 +15,9 @@ from typing import Any, Callable
 from wizard.core import answers as answers_mod
 from wizard.core import checks, configset, plan, repo
 from wizard.core.answers import Answers
-from wizard.core.apply import STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, last_applied, undo_last
+from wizard.core.apply import (
+    STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied, undo_last,
+)
 from wizard.core.configset import ConfigSet
 from wizard.core.results import CheckResult
 
@@ -59,6 +61,8 @@ class Session:
 
     def save_answers(self, target: Path | None = None) -> Path:
         path = target or self.answers_path
+        if target is None:
+            ensure_state_dir(self.root)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, answers_mod.dump(self.answers).encode("utf-8"), 0o644)
         return path

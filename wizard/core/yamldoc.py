@@ -248,8 +248,8 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def _events(text: str) -> Iterator[Any]:
-    if _CParser is not None:
+def _events(text: str, pure: bool = False) -> Iterator[Any]:
+    if _CParser is not None and not pure:
         parser = _CParser(text)
         while parser.check_event():
             yield parser.get_event()
@@ -269,7 +269,24 @@ def _syntax_error(exc: Exception) -> YamlSyntaxError:
 
 
 def parse(text: str) -> Document:
-    """Parse `text` into a positioned tree. Raises YamlSyntaxError for anything Backstage rejects."""
+    """Parse `text` into a positioned tree. Raises YamlSyntaxError for anything Backstage rejects.
+
+    libyaml (fast) reads YAML 1.1 and refuses a few things YAML 1.2 and Backstage's loader accept,
+    such as `:` inside a flow plain scalar (`[page:catalog]`); ruamel.yaml's own parser (YAML 1.2)
+    then gets the last word.
+    """
+    try:
+        return _parse(text, pure=_CParser is None)
+    except YamlSyntaxError as first:
+        if _CParser is None:
+            raise
+        try:
+            return _parse(text, pure=True)
+        except YamlSyntaxError:
+            raise first from None
+
+
+def _parse(text: str, pure: bool) -> Document:
     bom = 1 if text.startswith(BOM) else 0
     body = text[bom:]
     if "\x00" in body:
@@ -295,7 +312,7 @@ def parse(text: str) -> Document:
             pending.append(node)
 
     try:
-        for ev in _events(body):
+        for ev in _events(body, pure):
             cls = type(ev).__name__
             if cls == "ScalarEvent":
                 sm, em = ev.start_mark, ev.end_mark

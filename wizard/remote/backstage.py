@@ -346,11 +346,18 @@ def compare_clusters(
     """Pure comparison behind `backend-clusters` (no I/O), so front ends can reuse it."""
     served_by = {str(c.get("name")): c for c in served}
     expected_by = {str(c.get("name")): c for c in expected}
+    def wants_spectro(c: Mapping[str, Any]) -> bool:
+        return c.get("authProvider") == "oidc" and c.get("oidcTokenProvider") in (None, "spectrocloud")
+
     stale = sorted(n for n, c in expected_by.items()
-                   if c.get("authProvider") == "oidc" and n in served_by and not _is_spectro_oidc(served_by[n]))
+                   if wants_spectro(c) and n in served_by and not _is_spectro_oidc(served_by[n]))
     missing = sorted(n for n in expected_by if n not in served_by)
     kept = sorted(n for n, c in expected_by.items()
-                  if c.get("authProvider") != "oidc" and n in served_by and not _is_spectro_oidc(served_by[n]))
+                  if c.get("authProvider") in (None, "serviceAccount") and n in served_by
+                  and not _is_spectro_oidc(served_by[n]))
+    # google, aws, oidc with another token provider...: not ours to switch, reported as they are
+    others = sorted(n for n, c in expected_by.items()
+                    if n in served_by and not wants_spectro(c) and c.get("authProvider") not in (None, "serviceAccount"))
     unexpected = sorted(n for n in served_by if n not in expected_by)
     oidc = sorted(n for n, c in served_by.items() if _is_spectro_oidc(c))
     data = {"served": [dict(c) for c in served], "oidc": oidc, "stale": stale, "missing": missing,
@@ -375,6 +382,7 @@ def compare_clusters(
                          + " (another config file, or a cluster provider, adds them)", H_CLUSTERS_UNEXPECTED))
 
     counts = f"{len(served)} served, {len(oidc)} on oidc/spectrocloud"
+    data["otherProviders"] = others
     if not problems:
         return CheckResult("backend-clusters", "ok", f"the backend serves the configured clusters ({counts})",
                            "served: " + (", ".join(f"{c.get('name')} ({_describe(c)})" for c in served) or "none"),

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable
 from wizard.core import facts
 from wizard.core.answers import Answers
 from wizard.core.configset import ConfigSet
-from wizard.core.plan import auth_environment, config_clusters
+from wizard.core.plan import auth_environment, config_clusters, effective_cluster_files
 from wizard.core.results import CheckResult
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions
 
@@ -89,7 +89,8 @@ def read_target(configs: ConfigSet, answers: Answers | None = None, backend_url:
     target.backend_url = base if isinstance(base, str) and "${" not in base else None
     if isinstance(base, str) and "${" in base and not backend_url:
         target.problems.append(f"backend.baseUrl is {base}; pass --backend-url")
-    for ref in config_clusters(configs.files):
+    # only the definition Backstage uses: a later file's clusterLocatorMethods replaces an earlier one
+    for ref in config_clusters(effective_cluster_files(configs.files)):
         entry = ref.node.to_python()
         if isinstance(entry, dict):
             entry["_file"] = ref.file.rel

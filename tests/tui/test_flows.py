@@ -1,0 +1,364 @@
+"""Whole wizard flows driven with the pilot, on fixture apps in tmp_path; asserts the files written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from textual.widgets import Button, DataTable, Input, Static
+
+from tests.tui import helpers as h
+from wizard.core.facts import MODULE_PKG
+from wizard.tui.screens.verify import VerifyScreen
+from wizard.tui.widgets.diffview import DiffView
+
+SIZE = (100, 30)
+
+
+def load_yaml(path: Path):
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+def config_clusters(cfg: dict) -> list[dict]:
+    out = []
+    for m in cfg["kubernetes"]["clusterLocatorMethods"]:
+        if m.get("type") == "config":
+            out += m.get("clusters") or []
+    return out
+
+
+def static_text(pilot, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).content)
+
+
+async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_port: int) -> None:
+    before_extensions = load_yaml(demo_app / "app-config.yaml")["app"]["extensions"]
+    app = h.make_app(demo_app)  # not a demo session: the (fake) package manager runs
+    async with app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert "Backstage app" in static_text(pilot, "#repo-facts")
+        await h.welcome_continue(pilot)
+        assert h.screen_name(pilot) == "prereqs"
+        checks = {row[1]: row[0] for row in h.table_rows(pilot, "#checks")}
+        assert "node-version" in checks and "yarn" in checks and "kubernetes-auth-module" in checks
+        await h.prereqs_continue(pilot)
+
+        assert h.screen_name(pilot) == "tenant"
+        await h.fill_tenant(pilot, "acme")
+        assert h.screen_name(pilot) == "clusters"
+        assert app.session.answers.tenant == "acme"
+
+        await h.add_cluster(pilot, "my-cluster", f"https://127.0.0.1:{closed_port}", skip_tls=True)
+        rows = h.table_rows(pilot, "#clusters")
+        assert [r[1] for r in rows] == ["my-cluster"]
+        assert "new" in rows[0][4]
+        assert "1 of 1 shown" in static_text(pilot, "#cluster-count")
+        await h.clusters_continue(pilot)
+
+        assert h.screen_name(pilot) == "review"
+        await h.settle(pilot)
+        diff = str(pilot.app.screen.query_one("#plan-diff", DiffView).content)
+        assert "+++ b/app-config.yaml" in diff
+        assert "+    - api:kubernetes/auth-providers: false" in diff
+        assert "authProvider: oidc" in diff
+        assert "1 file(s) change" in static_text(pilot, "#plan-summary")
+        assert not pilot.app.screen.query_one("#apply", Button).disabled
+        # nothing is written before Apply
+        assert not (demo_app / ".spectro-wizard" / "backups").exists()
+        await h.review_apply(pilot)
+
+        assert h.screen_name(pilot) == "apply"
+        status = static_text(pilot, "#apply-status")
+        assert "✔ wrote app-config.yaml" in status
+        assert f"✔ added {MODULE_PKG}" in status
+        assert not pilot.app.screen.query_one("#undo").display
+        await h.apply_continue(pilot)
+
+        assert h.screen_name(pilot) == "verify"
+        await h.settle(pilot)
+        results = {r.id: r.status for r in app.screen.results}
+        assert results["backend-reachable"] == "fail"  # the backend is not running
+        assert results["cluster:my-cluster"] == "fail"
+        assert "fail" in static_text(pilot, "#verify-summary")
+        await pilot.click("#continue")
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "summary"
+        summary = static_text(pilot, "#summary-text")
+        assert "Changed:" in summary and "backend-reachable" in summary
+
+    cfg = load_yaml(demo_app / "app-config.yaml")
+    assert {"api:kubernetes/auth-providers": False} in cfg["app"]["extensions"]
+    assert cfg["app"]["extensions"][: len(before_extensions)] == before_extensions
+    assert cfg["auth"]["providers"]["guest"] == {}
+    prov = cfg["auth"]["providers"]["spectrocloud"]["development"]
+    assert prov["clientId"] == "${SPECTROCLOUD_CLIENT_ID}"
+    assert prov["clientSecret"] == "${SPECTROCLOUD_CLIENT_SECRET}"
+    assert prov["authorizationUrl"] == f"{h.CLOSED_URL}/v1/oidc/tenant/acme/auth"
+    assert cfg["kubernetes"]["serviceLocatorMethod"] == {"type": "multiTenant"}
+    assert config_clusters(cfg) == [{
+        "name": "my-cluster", "url": f"https://127.0.0.1:{closed_port}", "authProvider": "oidc",
+        "oidcTokenProvider": "spectrocloud", "skipTLSVerify": True,
+    }]
+    deps = json.loads((demo_app / "packages/app/package.json").read_text())["dependencies"]
+    assert MODULE_PKG in deps
+    # the comments of the original file are still there
+    assert "# Default landing page configuration." in (demo_app / "app-config.yaml").read_text()
+
+
+async def test_migration_switches_the_ticked_cluster(legacy_app: Path, closed_port: int) -> None:
+    app = h.make_app(legacy_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.welcome_continue(pilot, "migrate")
+        await h.prereqs_continue(pilot)
+        assert h.screen_name(pilot) == "inventory"
+        rows = h.table_rows(pilot, "#inv-table")
+        assert [r[1] for r in rows] == ["legacy-prod", "legacy-dev"]
+        assert all(r[0] == "☐" for r in rows)
+        assert rows[0][3] == "${LEGACY_TOKEN}"
+        assert "2 on service accounts · 0 in this wave" in static_text(pilot, "#inv-summary")
+
+        # Continue without a tick: refused
+        await pilot.click("#continue")
+        await pilot.pause()
+        assert h.screen_name(pilot) == "inventory"
+
+        table = pilot.app.screen.query_one("#inv-table", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("space")
+        assert [r[0] for r in h.table_rows(pilot, "#inv-table")] == ["☑", "☐"]
+        assert "1 in this wave" in static_text(pilot, "#inv-summary")
+        await pilot.click("#continue")
+        await h.settle(pilot)
+        assert app.session.answers.migrate == ["legacy-prod"]
+
+        assert h.screen_name(pilot) == "tenant"
+        await h.fill_tenant(pilot, "acme")
+        assert h.screen_name(pilot) == "review"
+        await h.settle(pilot)
+        diff = str(pilot.app.screen.query_one("#plan-diff", DiffView).content)
+        assert "-          serviceAccountToken: ${LEGACY_TOKEN}" in diff
+        await h.review_apply(pilot)
+        assert h.screen_name(pilot) == "apply"
+        assert "package install skipped" in static_text(pilot, "#apply-status")
+
+    cfg = load_yaml(legacy_app / "app-config.yaml")
+    by_name = {c["name"]: c for c in config_clusters(cfg)}
+    prod, dev = by_name["legacy-prod"], by_name["legacy-dev"]
+    assert prod["authProvider"] == "oidc"
+    assert prod["oidcTokenProvider"] == "spectrocloud"
+    assert "serviceAccountToken" not in prod
+    assert prod["url"] == f"https://127.0.0.1:{closed_port}" and prod["skipTLSVerify"] is True
+    # the next wave is left alone
+    assert dev["authProvider"] == "serviceAccount" and dev["serviceAccountToken"] == "${LEGACY_TOKEN}"
+    assert "# the production cluster, still on a shared token" in (legacy_app / "app-config.yaml").read_text()
+
+
+async def test_back_with_escape_and_the_step_indicator_keeps_answers(demo_app: Path) -> None:
+    from wizard.tui.widgets.stepper import Step
+
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.welcome_continue(pilot)
+        await h.prereqs_continue(pilot)
+        await h.fill_tenant(pilot, "acme", console_url=None)
+        await h.add_cluster(pilot, "my-cluster", "https://127.0.0.1:6443")
+        assert h.screen_name(pilot) == "clusters"
+
+        # the table has focus, not an Input: Esc goes back one step
+        pilot.app.screen.query_one("#clusters", DataTable).focus()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert h.screen_name(pilot) == "tenant"
+        assert pilot.app.screen.query_one("#tenant", Input).value == "acme"
+        await pilot.press("escape")
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "prereqs"
+
+        # the step indicator: finished steps are clickable
+        steps = {s.step_name: s for s in pilot.app.screen.query(Step)}
+        assert steps["welcome"].state == "done" and steps["tenant"].state == "done"
+        assert steps["clusters"].state == "done" and steps["review"].state == "todo"
+        await pilot.click(steps["clusters"])
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "clusters"
+        assert [r[1] for r in h.table_rows(pilot, "#clusters")] == ["my-cluster"]
+
+        steps = {s.step_name: s for s in pilot.app.screen.query(Step)}
+        await pilot.click(steps["review"])  # not reached yet: nothing happens
+        await pilot.pause()
+        assert h.screen_name(pilot) == "clusters"
+        await pilot.click(steps["tenant"])
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "tenant"
+        assert pilot.app.screen.query_one("#tenant", Input).value == "acme"
+        await pilot.click("#continue")
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "clusters"
+        assert [c.name for c in app.session.answers.clusters] == ["my-cluster"]
+        assert app.session.answers.tenant == "acme"
+
+
+async def test_tenant_with_a_space_is_refused_and_nothing_is_written(demo_app: Path) -> None:
+    before = {p: p.read_bytes() for p in demo_app.glob("app-config*.yaml")}
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.jump_to(pilot, "tenant")
+        await h.type_into(pilot, "#tenant", "my tenant")  # typed key by key
+        error = pilot.app.screen.query_one("#tenant-error", Static)
+        assert error.display
+        assert "letters, digits" in str(error.content)
+        assert "letters, digits" in h.screen_text(pilot)
+        await pilot.click("#continue")
+        await pilot.pause()
+        assert h.screen_name(pilot) == "tenant"
+        assert error.display
+        assert any("not valid" in n.message for n in app._notifications)
+        assert app.session.answers.tenant is None
+        assert not app.dirty
+
+        # fixing it clears the message
+        await h.type_into(pilot, "#tenant", "my-tenant")
+        assert not error.display
+    assert {p: p.read_bytes() for p in demo_app.glob("app-config*.yaml")} == before
+    assert not (demo_app / ".spectro-wizard").exists()
+
+
+async def test_failed_install_offers_undo_that_restores_the_files(demo_app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_YARN_FAIL", "1")
+    original = (demo_app / "app-config.yaml").read_bytes()
+    package_json = (demo_app / "packages/app/package.json").read_bytes()
+    app = h.make_app(demo_app, install=True)
+    assert not app.session.demo
+    async with app.run_test(size=SIZE) as pilot:
+        await h.welcome_continue(pilot)
+        await h.prereqs_continue(pilot)
+        await h.fill_tenant(pilot, "acme", console_url=None)
+        await h.add_cluster(pilot, "my-cluster", "https://127.0.0.1:6443")
+        await h.clusters_continue(pilot)
+        await h.review_apply(pilot)
+        assert h.screen_name(pilot) == "apply"
+        assert (demo_app / "app-config.yaml").read_bytes() != original  # the config was written...
+        status = static_text(pilot, "#apply-status")
+        assert "✔ wrote app-config.yaml" in status
+        assert "✖" in status and "exited with code 1" in status  # ...the install failed
+        undo = pilot.app.screen.query_one("#undo", Button)
+        assert undo.display
+        log_text = "".join(line.text for line in pilot.app.screen.query_one("#apply-log").lines)
+        assert "Package not found (fake registry)" in log_text  # the package manager's output is shown
+
+        await pilot.click("#undo")
+        await pilot.pause()
+        assert "restored" in static_text(pilot, "#apply-status")
+        assert not undo.display
+    assert (demo_app / "app-config.yaml").read_bytes() == original
+    assert (demo_app / "packages/app/package.json").read_bytes() == package_json
+
+
+async def test_ctrl_s_saves_answers_without_secrets(demo_app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPECTROCLOUD_CLIENT_ID", "client-id-value-1234")
+    monkeypatch.setenv("SPECTROCLOUD_CLIENT_SECRET", "s3cr3t-client-secret-value")
+    app = h.make_app(demo_app, install=False)
+    answers = demo_app / ".spectro-wizard" / "answers.yaml"
+    async with app.run_test(size=SIZE) as pilot:
+        await h.jump_to(pilot, "tenant")
+        assert "✔ set" in str(pilot.app.screen.query_one("#clientSecretEnv-mark", Static).content)
+        await h.fill_tenant(pilot, "acme", console_url=None)
+        await h.add_cluster(pilot, "my-cluster", "https://127.0.0.1:6443")
+        answers.unlink(missing_ok=True)  # the autosave may have written it already
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert answers.is_file()
+        assert any("answers saved to .spectro-wizard/answers.yaml" in n.message for n in app._notifications)
+        assert not app.dirty
+    text = answers.read_text()
+    saved = YAML(typ="safe").load(text)
+    assert saved["tenant"] == "acme"
+    assert saved["clusters"][0]["name"] == "my-cluster"
+    assert "client-id-value-1234" not in text and "s3cr3t-client-secret-value" not in text
+
+
+async def test_ctrl_q_quits_at_once_when_nothing_is_unsaved(demo_app: Path) -> None:
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+async def test_ctrl_q_with_unsaved_answers_asks_first(demo_app: Path) -> None:
+    from wizard.tui.widgets.modals import ConfirmScreen
+
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.jump_to(pilot, "tenant")
+        assert not app.dirty
+        await h.fill_tenant(pilot, "acme", console_url=None)
+        assert app.dirty
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "not saved" in h.screen_text(pilot)
+        await pilot.press("n")  # stay
+        await pilot.pause()
+        assert h.screen_name(pilot) == "clusters" and not isinstance(app.screen, ConfirmScreen)
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+async def test_f1_and_question_mark_open_help(demo_app: Path) -> None:
+    from wizard.tui.widgets.modals import HelpScreen
+
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "Help: Welcome" in h.screen_text(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert h.screen_name(pilot) == "welcome" and not isinstance(app.screen, HelpScreen)
+
+        await h.jump_to(pilot, "tenant")
+        assert isinstance(app.focused, Input)  # F1 works from inside a text field
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = h.screen_text(pilot)
+        assert "Help: SpectroCloud tenant and OIDC client" in text
+        await pilot.click("#help-close")
+        await pilot.pause()
+        assert h.screen_name(pilot) == "tenant" and not isinstance(app.screen, HelpScreen)
+        assert app.session.answers.tenant is None  # '?' and F1 typed nothing into the answers
+
+
+async def test_prerequisites_hint_follows_the_selected_check(demo_app: Path) -> None:
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.welcome_continue(pilot)
+        await h.settle(pilot)
+        screen = pilot.app.screen
+        table = screen.query_one("#checks", DataTable)
+        results = screen.results
+        assert table.row_count == len(results) > 5
+        first_fail = next(i for i, r in enumerate(results) if r.status == "fail")
+        assert table.cursor_row == first_fail  # the first failure is selected
+        hint = static_text(pilot, "#hint-text")
+        assert hint.startswith(results[first_fail].summary)
+        assert "What to do" in hint
+
+        assert app.focused is table
+        await pilot.press("up")
+        await pilot.pause()
+        assert table.cursor_row == first_fail - 1
+        assert static_text(pilot, "#hint-text").startswith(results[first_fail - 1].summary)
+        await pilot.press(*["up"] * first_fail)
+        await pilot.pause()
+        assert table.cursor_row == 0
+        assert static_text(pilot, "#hint-text").startswith(results[0].summary)

@@ -1,0 +1,79 @@
+"""SVG snapshots of every screen at 100x30 and 80x24 (pytest-textual-snapshot).
+
+Deterministic: fake node/yarn with fixed versions, the app copied to a fixed path (the Welcome screen
+shows it), a frozen backup timestamp, and every remote check aimed at a closed loopback port (the
+OIDC provider through the console URL, the backend through the Verify screen's URL field, the
+cluster through its URL), so verify always ends with the same refusals.
+
+Regenerate with `pytest tests/tui --snapshot-update` and look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tui import helpers as h
+
+SCREENS = ["welcome", "prereqs", "inventory", "tenant", "clusters", "review", "apply", "verify", "summary", "help"]
+
+
+async def open_screen(pilot, target: str) -> None:
+    """Bring the wizard to `target` with the answers the walks in test_flows.py produce.
+
+    The walks themselves are tested there; here the steps before the target are taken directly
+    (as the step indicator does) so that twenty snapshots stay fast. Each screen still runs its own
+    workers: checks, plan, apply, verify.
+    """
+    app = pilot.app
+    await h.settle(pilot)
+    if target == "welcome":
+        return
+    if target == "help":
+        await pilot.press("f1")
+        await pilot.pause()
+        return
+    if target == "prereqs":
+        await h.welcome_continue(pilot)
+        return
+    if target == "inventory":
+        await h.jump_to(pilot, "inventory", path="migrate")
+        return
+    if target == "tenant":
+        await h.jump_to(pilot, "tenant")
+        return
+    if target == "clusters":
+        h.give_answers(app, cluster=False)
+        await h.jump_to(pilot, "clusters")
+        await h.add_cluster(pilot, "my-cluster", f"https://127.0.0.1:{h.CLOSED_PORT}")
+        return
+    h.give_answers(app)
+    await h.jump_to(pilot, "review")
+    if target == "review":
+        return
+    await h.review_apply(pilot)
+    if target == "apply":
+        return
+    await h.apply_continue(pilot)
+    await h.verify_against_closed_port(pilot)
+    if target == "verify":
+        return
+    await pilot.click("#continue")
+    await h.settle(pilot)
+    assert target == "summary"
+
+
+@pytest.mark.parametrize("size", list(h.SIZES))
+@pytest.mark.parametrize("screen", SCREENS)
+def test_screen(screen: str, size: str, snapshot_app: Path, closed_port: int, snap_compare) -> None:
+    if screen == "inventory":
+        h.set_kubernetes(snapshot_app, h.LEGACY_KUBERNETES)
+    app = h.make_app(snapshot_app)
+
+    async def run_before(pilot) -> None:
+        await open_screen(pilot, screen)
+        expected = "welcome" if screen == "help" else screen
+        assert h.screen_name(pilot) == expected
+
+    assert snap_compare(app, terminal_size=h.SIZES[size], run_before=run_before)
