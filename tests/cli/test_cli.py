@@ -140,6 +140,7 @@ def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, bin_d
     proc = wizard("undo", "--yes", cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert "restored app-config.yaml" in proc.stdout and "restored packages/app/package.json" in proc.stdout
+    assert "run `yarn install`" in proc.stdout  # node_modules must follow the restored package.json
     now = snapshot(root)
     assert {k: v for k, v in now.items() if not k.startswith(".spectro-wizard/")} == before
     proc = wizard("undo", "--yes", cwd=root)

@@ -471,3 +471,19 @@ def test_undo_after_fixing_the_wrong_package_name_and_installing(tmp_path, bin_d
     assert facts.MODULE_PKG in app_pkg and facts.GUIDE_WRONG_MODULE_PKG not in app_pkg
     undo_last(root)
     assert snapshot(root) == before
+
+
+def test_an_install_only_apply_is_recorded_and_undone(tmp_path, bin_dir):
+    fake_node(bin_dir)
+    fake_yarn(bin_dir, "4.13.0")
+    root = make_repo(tmp_path)
+    apply_plan(make_plan(root))  # the config is already done
+    before = snapshot(root)
+    plan = install_plan(root)
+    assert plan.changes == [] and plan.install is not None
+    result = apply_plan(plan, on_output=lambda line: None)
+    assert result.install_ok is True and result.written == [] and result.backup is not None
+    assert snapshot(root) != before
+    undone = undo_last(root)
+    assert sorted(undone.restored) == ["packages/app/package.json", "yarn.lock"]
+    assert snapshot(root) == before

@@ -655,7 +655,7 @@ def test_half_configured_provider_is_completed_and_corrected(tmp_path):
     notes = "\n".join(plan.notes)
     assert "authorizationUrl changes from" in notes and "tenant/OLD/auth" in notes
     assert "clientSecret held a literal secret" in notes and "rotate" in notes
-    assert "export SPECTROCLOUD_CLIENT_ID=my-client-id" in notes
+    assert "export SPECTROCLOUD_CLIENT_ID with that value" in notes and "my-client-id" not in notes
     # the literal secret never shows: not in the masked diff, the notes, the actions or the JSON
     secret = "s3cr3t-Literal-Value-abcdef"
     assert secret not in change(plan).diff()

@@ -80,8 +80,6 @@ def test_no_secret_in_report_check_plan_or_logs(secrets_repo: Path, tmp_path: Pa
     assert "${LEGACY_TOKEN}" in outputs["plan"] and "****" in outputs["plan"]
 
 
-@pytest.mark.xfail(strict=True, reason="CONFLICT: plan.py's note prints a literal clientId "
-                   "('export SPECTROCLOUD_CLIENT_ID=<value>'), required by tests/core/test_plan.py; the report masks it")
 def test_plan_output_does_not_show_a_literal_client_id(secrets_repo: Path, tmp_path: Path, capsys) -> None:
     answers = write_answers(tmp_path / "answers.yaml", PLAN_ANSWERS)
     code, out, err = run(capsys, "plan", "--repo", str(secrets_repo), "--answers", str(answers))

@@ -542,6 +542,12 @@ def check_clusters(ctx: Context) -> CheckResult:
         lines.append("other providers, left as they are: " + ", ".join(others))
     if other_oidc:
         lines.append("OIDC with another token provider, left as they are: " + ", ".join(other_oidc))
+    if sa or env_sa:
+        # the migration inventory: token variables, what the cluster provider created in each cluster
+        from wizard.core.migration import inventory as migration_inventory, render_inventory
+
+        lines.append("Inventory:")
+        lines.append(render_inventory(migration_inventory(ctx.configs)))
     detail = "\n".join(lines)
     if no_tp:
         return _res("clusters-oidc", "fail", "oidc cluster(s) without oidcTokenProvider: " + ", ".join(no_tp),

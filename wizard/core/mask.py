@@ -243,14 +243,14 @@ def mask_yaml_text(text: str, strict: bool = False) -> str:
     return "".join(mask_lines(text.splitlines(keepends=True), strict))
 
 
-def mask_diff(diff: str) -> str:
+def mask_diff(diff: str, strict: bool = False) -> str:
     out = []
     pending: list[tuple[str, str]] = []  # (prefix, content) of the current hunk
 
     def flush() -> None:
         # mask the hunk's old and new sides separately, each as YAML text in order
-        old = mask_lines([c for p, c in pending if p in " -"])
-        new = mask_lines([c for p, c in pending if p in " +"])
+        old = mask_lines([c for p, c in pending if p in " -"], strict)
+        new = mask_lines([c for p, c in pending if p in " +"], strict)
         io = inew = 0
         for p, raw in pending:
             if p == " ":  # a context line: masked if either side's view says it is secret

@@ -62,7 +62,8 @@ class FileChange:
                 line += "\n\\ No newline at end of file\n"
             out.append(line)
         text = "".join(out)
-        return mask_diff(text) if masked else text
+        # strict: a literal clientId is masked too (the support report treats it the same way)
+        return mask_diff(text, strict=True) if masked else text
 
 
 @dataclass
@@ -323,8 +324,8 @@ def _phase_auth(st: _State) -> dict[str, list[Splice]]:
                 )
             elif key == "clientId" and isinstance(have, str) and not is_env_reference(have):
                 st.notes.append(
-                    f"{f.rel}:{v.line + 1}: {where}.clientId was a literal ({have}); it now reads {want} — "
-                    f"export {st.answers.clientIdEnv}={have} where Backstage runs"
+                    f"{f.rel}:{v.line + 1}: {where}.clientId was a literal value; it now reads {want} — "
+                    f"export {st.answers.clientIdEnv} with that value where Backstage runs (the backup keeps it)"
                 )
             else:
                 shown = "****" if key == "clientSecret" else json.dumps(have)
@@ -753,9 +754,13 @@ def _update_environment(st: _State, f: ConfigFile, env: Node, entry: dict[str, A
                 what.append(f"clusterProvider.{key}")
             splices += edits.add_pairs(doc, v, add)
             if v.get("authType") is not None and v.get("authType").to_python() == "serviceAccount":
+                from wizard.core.migration import provider_resources
+
+                r = provider_resources(v.get("rbac").to_python() if v.get("rbac") is not None else None)
                 st.notes.append(
                     f"environment {entry['name']}: switching from serviceAccount to oidc; the cluster provider no longer "
-                    f"needs {facts.PROVIDER_SA_NAMESPACE}/{facts.PROVIDER_SA_NAME} and its ClusterRole in each cluster (delete them once verified)"
+                    f"needs {r['namespace']}/{r['serviceAccountName']} and ClusterRole {r['clusterRoleName']} in each "
+                    "cluster (apply prints the kubectl commands to delete them once verified)"
                 )
         else:
             splices += edits.fill_value(doc, k, v, cp)

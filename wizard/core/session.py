@@ -148,9 +148,29 @@ class Session:
         return plan.make_plan(self.info, self.configs, validated, skip_install=skip_install or self.demo)
 
     def apply(self, the_plan: plan.Plan, on_output: Callable[[str], None] | None = None) -> ApplyResult:
+        before = self.configs
         result = apply_plan(the_plan, on_output=on_output)
         self.load(run_tools=False)
+        self.before_apply = before
         return result
+
+    def cleanup(self):  # -> wizard.core.migration.Cleanup | None
+        """After a migration wave: the variables safe to revoke and the kubectl commands to run."""
+        from wizard.core.migration import cleanup_after
+
+        before = getattr(self, "before_apply", None)
+        if before is None or self.configs is None or before.errors or self.configs.errors:
+            return None
+        return cleanup_after(before, self.configs)
+
+    def rbac_manifests(self, users: list[str], groups: list[str]) -> Path:
+        """Write the (Cluster)RoleBindings users need into .spectro-wizard/rbac.yaml (view role)."""
+        from wizard import rbac
+
+        text = rbac.render(users, groups)
+        path = ensure_state_dir(self.root) / "rbac.yaml"
+        atomic_write(path, text.encode("utf-8"), 0o644)
+        return path
 
     def can_undo(self) -> bool:
         return last_applied(self.root) is not None

@@ -307,7 +307,15 @@ def _parse(text: str, pure: bool) -> Document:
         if parent.kind == "seq":
             parent.items.append(node)
         elif pending:
-            parent.pairs.append((pending.pop(), node))
+            key = pending.pop()
+            if node.kind == "scalar" and node.value == "" and node.style == "" and node.start == node.end and not parent.flow:
+                # An empty value (`key:`): libyaml places it right after the colon, ruamel's pure
+                # parser at the next token (lines later). Pin it after the colon for both.
+                colon = body.find(":", key.end - bom)
+                if colon >= 0:
+                    node.start = node.end = colon + 1 + bom
+                    node.line, node.col = key.line, key.col + (node.start - key.start)
+            parent.pairs.append((key, node))
         else:
             pending.append(node)
 

@@ -27,6 +27,7 @@ secret masked.
             yield Static("", id="summary-text", markup=False)
         with Horizontal(classes="buttons"):
             yield Button("Save answers", id="save")
+            yield Button("Write RBAC", id="rbac")
             yield Button("Export report", id="report")
             yield Button("Quit", variant="primary", id="quit")
 
@@ -50,6 +51,11 @@ secret masked.
             lines.append("Nothing was applied in this run.")
         for n in (last[0].notes if last else []):
             lines.append(f"  ! {n}")
+        cleanup = s.cleanup() if last else None
+        if cleanup is not None and not cleanup.empty:
+            lines.append("")
+            lines.append("Clean-up after this wave (for you to run once verified; the wizard runs nothing):")
+            lines += ["  " + ln for ln in cleanup.render().splitlines()]
         lines.append("")
         lines.append("Next steps:")
         envs = [a.clientIdEnv, a.clientSecretEnv] + ([a.clusterProvider.apiTokenEnv] if a.clusterProvider else [])
@@ -83,15 +89,25 @@ secret masked.
             self.wizard.action_save()
         elif event.button.id == "report":
             self.export_report()
+        elif event.button.id == "rbac":
+            user, groups = self.identity(getattr(self.wizard, "last_verify", None) or [])
+            if not user and not groups:
+                self.error("no signed-in identity yet: run Verify with a user's ID token, or use "
+                           "`spectro-wizard rbac --user EMAIL --group NAME`")
+                return
+            try:
+                path = self.session.rbac_manifests([user] if user else [], groups)
+            except Exception as exc:  # noqa: BLE001 - one sentence for the user
+                self.error(str(exc))
+                return
+            self.notify(f"RBAC for {user or ', '.join(groups)} written to {path.relative_to(self.session.root)}: "
+                        "kubectl apply -f it in each cluster")
         elif event.button.id == "quit":
             self.wizard.action_request_quit()
 
     def export_report(self) -> None:
-        try:
-            from wizard.report import write_report
-        except ImportError:
-            self.error("the support report is not available in this version")
-            return
+        from wizard.report import write_report
+
         path = self.session.root / ".spectro-wizard" / "support-report.md"
         try:
             write_report(self.session.root, self.session.config_names, path, verify_results=getattr(self.wizard, "last_verify", None))

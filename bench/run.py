@@ -1,0 +1,857 @@
+#!/usr/bin/env python3
+"""spectro-wizard benchmarks: `python bench/run.py` (see bench/README.md).
+
+Every item is timed against its baseline in the same run, interleaved (item, baseline, item, ...)
+so that load from other processes hits both alike; medians of several runs are reported with the
+ratio, the goal and whether it is met. Peak memory is the maximum resident set size of a fresh
+process doing the item once (os.wait4), next to the same figure for the baseline.
+
+Writes bench/RESULTS.md (or --output) and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import configgen  # noqa: E402
+
+PY = sys.executable
+THIS = str(Path(__file__).resolve())
+IMPORT_BASELINE = "import wizard.cli, ruamel.yaml, httpx, nodesemver"
+FILTER_NEEDLE = "1999"
+
+
+# ================================================================================================
+# measuring
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["NO_COLOR"] = "1"
+    e["PYTHONDONTWRITEBYTECODE"] = "1"
+    return e
+
+
+def spawn(argv: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
+    """Run a process to completion: (wall seconds, peak RSS in KiB, exit code)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=env(), cwd=cwd or ROOT)
+    _, status, ru = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return dt, ru.ru_maxrss, p.returncode
+
+
+def spawn_ready(argv: list[str]) -> tuple[float, int, str]:
+    """Run a child that prints READY (then maybe more): (seconds to READY, peak RSS KiB, rest of stdout)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(),
+                         cwd=ROOT, text=True)
+    assert p.stdout is not None and p.stderr is not None
+    dt = None
+    for line in p.stdout:
+        if line.strip() == "READY":
+            dt = time.perf_counter() - t0
+            break
+    rest = p.stdout.read()
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if dt is None or p.returncode != 0:
+        raise RuntimeError(f"{argv[2:]} did not get ready (exit {p.returncode}): {err[-2000:]}")
+    return dt, ru.ru_maxrss, rest
+
+
+def child(mode: str, *args: str) -> list[str]:
+    return [PY, THIS, "--child", mode, *args]
+
+
+def child_peak(mode: str, *args: str) -> tuple[dict, int]:
+    t0 = time.perf_counter()
+    p = subprocess.Popen(child(mode, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(), cwd=ROOT, text=True)
+    assert p.stdout is not None and p.stderr is not None
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError(f"child {mode} {args} failed: {err[-3000:]}")
+    data = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    data.setdefault("wall", time.perf_counter() - t0)
+    return data, ru.ru_maxrss
+
+
+def interleaved(ops: dict[str, Callable[[], float]], runs: int, prepare: Callable[[str], None] | None = None) -> dict[str, list[float]]:
+    """Run each op `runs` times, rotating the order each round. `prepare(name)` runs untimed before each op."""
+    names = list(ops)
+    out: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(runs):
+        order = names[r % len(names):] + names[: r % len(names)]
+        for n in order:
+            if prepare is not None:
+                prepare(n)
+            out[n].append(ops[n]())
+    return out
+
+
+def timed(fn: Callable[[], Any]) -> Callable[[], float]:
+    def run() -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+    return run
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+# ================================================================================================
+# results
+
+
+@dataclass
+class Row:
+    section: str
+    item: str
+    runs: int
+    median: float  # seconds
+    baseline: str
+    base_median: float | None
+    goal: str
+    ratio: float | None
+    met: str
+    peak: str = ""
+    note: str = ""
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(f"  {row.item:<52} {fmt_s(row.median):>9}  base {fmt_s(row.base_median) if row.base_median else '-':>9}  "
+              f"ratio {'-' if row.ratio is None else f'{row.ratio:.2f}':>5}  {row.met}", flush=True)
+
+    def note(self, section: str, text: str) -> None:
+        self.notes.setdefault(section, []).append(text)
+
+
+def fmt_s(s: float | None) -> str:
+    if s is None:
+        return "-"
+    if s < 1:
+        return f"{s * 1000:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def mib(kib: int) -> str:
+    return f"{kib / 1024:.0f} MiB"
+
+
+def verdict_ratio(ratio: float, goal: float, stretch: float | None = None) -> str:
+    if ratio <= goal:
+        s = "yes"
+        if stretch is not None:
+            s += " (stretch met)" if ratio <= stretch else f" (stretch {stretch} not met: {ratio / stretch:.1f}x over)"
+        return s
+    return f"NO: {ratio / goal:.2f}x over the goal"
+
+
+# ================================================================================================
+# 1. CLI start-up
+
+
+def bench_startup(res: Results, runs: int, work: Path) -> None:
+    print("CLI start-up", flush=True)
+    from wizard.demo import make_demo_app
+
+    demo = make_demo_app(work)
+    argvs = {
+        "version": [PY, "-m", "wizard", "--version"],
+        "check": [PY, "-m", "wizard", "check", "--repo", str(demo)],
+        "imports": [PY, "-c", IMPORT_BASELINE],
+        "python": [PY, "-c", "pass"],
+    }
+    node = shutil.which("node")
+    if node:
+        argvs["node --version"] = [node, "--version"]
+    yarn = shutil.which("yarn")
+    if yarn:
+        argvs["yarn --version"] = [yarn, "--version"]
+    rss: dict[str, int] = {}
+
+    def op(name: str) -> Callable[[], float]:
+        def run() -> float:
+            dt, peak, _ = spawn(argvs[name])
+            rss[name] = max(rss.get(name, 0), peak)
+            return dt
+        return run
+
+    samples = interleaved({n: op(n) for n in argvs}, runs)
+    base = med(samples["imports"])
+    for name, label in (("version", "`spectro-wizard --version`"), ("check", "`spectro-wizard check` (demo app)")):
+        m = med(samples[name])
+        ratio = m / base
+        res.add(Row("startup", label, runs, m, f"`python -c \"{IMPORT_BASELINE}\"`", base, "ratio <= 1.5", ratio,
+                    verdict_ratio(ratio, 1.5), f"{mib(rss[name])} / {mib(rss['imports'])}"))
+    parts = [f"bare interpreter `python -c pass` {fmt_s(med(samples['python']))}"]
+    for k in ("node --version", "yarn --version"):
+        if k in samples:
+            parts.append(f"`{k}` {fmt_s(med(samples[k]))}")
+    if not yarn:
+        parts.append("no `yarn` on PATH here (check reports it missing without running it)")
+    res.note("startup", "Same run, for reference: " + "; ".join(parts) + ".")
+    # where check's time goes (in-process profile of one run, imports excluded)
+    res.note("startup", "In-process profile of one `check` (imports already loaded):\n\n" + profile_text(
+        lambda: _run_main(["check", "--repo", str(demo)]), 8))
+
+
+def _run_main(argv: list[str]) -> int:
+    from wizard.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        return main(argv)
+
+
+def profile_text(fn: Callable[[], Any], n: int) -> str:
+    pr = cProfile.Profile()
+    pr.enable()
+    fn()
+    pr.disable()
+    st = pstats.Stats(pr)
+    total = st.total_tt  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, func), (cc, nc, tt, ct, callers) in st.stats.items():  # type: ignore[attr-defined]
+        if "bench/run.py" in file or func in ("<module>", "<built-in method builtins.exec>"):
+            continue
+        short = file.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "")
+        short = short.split("site-packages/")[-1]
+        rows.append((ct, tt, nc, f"{short}:{line}({func})"))
+    rows.sort(reverse=True)
+    lines = ["    cumulative   own      calls  function", f"    (profiled total {total:.3f} s; cProfile slows Python code ~2x)"]
+    for ct, tt, nc, name in rows[:n]:
+        lines.append(f"    {ct:8.3f} s {tt:7.3f} s {nc:8d}  {name}")
+    return "\n".join(lines)
+
+
+# ================================================================================================
+# 2. plan and apply
+
+
+def ruamel_roundtrip(path: Path) -> str:
+    from ruamel.yaml import YAML
+
+    y = YAML()
+    data = y.load(path.read_text(encoding="utf-8"))
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return buf.getvalue()
+
+
+def core_plan(root: Path, answers: dict) -> Any:
+    from wizard.core import answers as am, configset, plan, repo
+
+    return plan.make_plan(repo.inspect(root, run_tools=False), configset.load(root), am.validate(answers), skip_install=True)
+
+
+def core_apply(root: Path, answers: dict) -> Any:
+    from wizard.core.apply import apply_plan
+
+    p = core_plan(root, answers)
+    assert p.changes, "nothing to apply"
+    return apply_plan(p)
+
+
+def reset_repo(root: Path, original: bytes) -> None:
+    (root / "app-config.yaml").write_bytes(original)
+    shutil.rmtree(root / ".spectro-wizard", ignore_errors=True)
+
+
+def bench_plan_apply(res: Results, sizes: list[int], runs_for: Callable[[int], int], work: Path, scenarios: list[str]) -> None:
+    for n in sizes:
+        for scenario in scenarios:
+            print(f"plan/apply, {n} clusters, answers: {scenario}", flush=True)
+            root = configgen.make_repo(work, n, name=f"pa-{n}-{scenario}")
+            cfg = root / "app-config.yaml"
+            original = cfg.read_bytes()
+            answers = configgen.answers(n, scenario)
+            ans_file = work / f"answers-{n}-{scenario}.json"
+            ans_file.write_text(json.dumps(answers))
+            runs = runs_for(n)
+            label = f"{n} clusters" + ("" if scenario == "typical" else ", migrate: all")
+            size = f"{len(original) / 1024:.0f} KiB"
+
+            # in-process, core API
+            samples = interleaved({
+                "rt": timed(lambda: ruamel_roundtrip(cfg)),
+                "plan": timed(lambda: core_plan(root, answers)),
+                "apply": timed(lambda: core_apply(root, answers)),
+            }, runs, prepare=lambda name: reset_repo(root, original))
+            reset_repo(root, original)
+            _, rss_rt = child_peak("rt", str(cfg))
+            _, rss_plan = child_peak("plan", str(root), str(ans_file))
+            reset_repo(root, original)
+            _, rss_apply = child_peak("apply", str(root), str(ans_file))
+            reset_repo(root, original)
+            base = med(samples["rt"])
+            for op, rss in (("plan", rss_plan), ("apply", rss_apply)):
+                m = med(samples[op])
+                ratio = m / base
+                what = "make_plan (read, parse, plan, re-check)" if op == "plan" else "make_plan + apply_plan (backup, atomic write)"
+                res.add(Row("plan-apply", f"{op}, core API, {label} ({size}): {what}", runs, m,
+                            "ruamel.yaml round-trip (load + dump), in-process", base, "ratio <= 1.0 (stretch 0.3)", ratio,
+                            verdict_ratio(ratio, 1.0, 0.3), f"{mib(rss)} / {mib(rss_rt)}"))
+
+            # the CLI, as a user runs it (interpreter start-up and imports included on both sides)
+            def cli(cmd: str) -> Callable[[], float]:
+                argv = [PY, "-m", "wizard", cmd, "--repo", str(root), "--answers", str(ans_file)]
+                if cmd == "apply":
+                    argv += ["--yes", "--skip-install"]
+
+                def run() -> float:
+                    dt, peak, rc = spawn(argv)
+                    assert rc == 0, f"{cmd} exited {rc}"
+                    cli_rss[cmd] = max(cli_rss.get(cmd, 0), peak)
+                    return dt
+                return run
+
+            cli_rss: dict[str, int] = {}
+
+            def rt_proc() -> float:
+                dt, peak, rc = spawn(child("rt", str(cfg)))
+                assert rc == 0
+                cli_rss["rt"] = max(cli_rss.get("rt", 0), peak)
+                return dt
+
+            samples = interleaved({"rt": rt_proc, "plan": cli("plan"), "apply": cli("apply")}, runs,
+                                  prepare=lambda name: reset_repo(root, original))
+            reset_repo(root, original)
+            base = med(samples["rt"])
+            for op in ("plan", "apply"):
+                m = med(samples[op])
+                ratio = m / base
+                res.add(Row("plan-apply", f"`spectro-wizard {op}` CLI, {label}", runs, m,
+                            "`python -c` ruamel.yaml round-trip of the file (process)", base, "ratio <= 1.0 (stretch 0.3)",
+                            ratio, verdict_ratio(ratio, 1.0, 0.3), f"{mib(cli_rss[op])} / {mib(cli_rss['rt'])}"))
+            if n == max(sizes) and scenario == scenarios[0]:
+                res.note("plan-apply", f"Profile of `make_plan` on {n} clusters ({size}):\n\n" + profile_text(
+                    lambda: core_plan(root, answers), 12))
+
+
+# ================================================================================================
+# 3. verify: N clusters that answer /version after 300 ms
+
+
+SLOWKUBE = r"""
+import asyncio, json, ssl, sys
+cert, n, delay = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(cert)
+BODY = json.dumps({"major": "1", "minor": "30", "gitVersion": "v1.30.2"}).encode()
+
+async def handle(reader, writer):
+    try:
+        while True:
+            line = await reader.readline()
+            if not line or line in (b"\r\n", b"\n"):
+                break
+        await asyncio.sleep(delay)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(BODY) + BODY)
+        await writer.drain()
+    except Exception:
+        pass
+    finally:
+        writer.close()
+
+async def main():
+    servers = [await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ctx, backlog=512) for _ in range(n)]
+    print(json.dumps([s.sockets[0].getsockname()[1] for s in servers]), flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.readline)
+
+asyncio.run(main())
+"""
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def verify_once(root: Path, concurrency: int, backend: str) -> float:
+    from wizard.core import configset
+    from wizard.verify.runner import VerifyOptions, run_verify
+
+    configs = configset.load(root)
+    opts = VerifyOptions(backend_url=backend, timeout=10.0, concurrency=concurrency)
+    t0 = time.perf_counter()
+    results = asyncio.run(run_verify(root, configs, None, opts))
+    dt = time.perf_counter() - t0
+    bad = [r for r in results if r.id.startswith("cluster:") and r.status != "ok"]
+    if bad:
+        raise RuntimeError(f"verify: {bad[0].id} {bad[0].status}: {bad[0].summary} {bad[0].detail}")
+    return dt
+
+
+def bench_verify(res: Results, runs: int, work: Path, n: int = 100, delay: float = 0.3) -> None:
+    print(f"verify: {n} clusters answering after {delay * 1000:.0f} ms vs one", flush=True)
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    pem = work / "kube-server.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(pem))
+    ca_b64 = base64.b64encode(ca.cert_pem.bytes()).decode()
+    server = subprocess.Popen([PY, "-c", SLOWKUBE, str(pem), str(n), str(delay)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None and server.stdin is not None
+        ports = json.loads(server.stdout.readline())
+        urls = [f"https://127.0.0.1:{p}" for p in ports]
+        repos = {}
+        for k in (1, n):
+            repos[k] = configgen.make_repo(work, k, name=f"verify-{k}",
+                                           config_text=configgen.app_config(k, urls=urls[:k], ca_data=ca_b64))
+        backend = f"http://127.0.0.1:{closed_port()}"
+        samples = interleaved({
+            "one": lambda: verify_once(repos[1], 32, backend),
+            "many": lambda: verify_once(repos[n], 32, backend),
+            "many-wide": lambda: verify_once(repos[n], n, backend),
+        }, runs)
+        _, rss_one = child_peak("verify", str(repos[1]), "32", backend)
+        _, rss_many = child_peak("verify", str(repos[n]), "32", backend)
+        _, rss_wide = child_peak("verify", str(repos[n]), str(n), backend)
+    finally:
+        if server.stdin:
+            server.stdin.close()
+        server.wait(timeout=10)
+    base = med(samples["one"])
+    for key, label, rss in (("many", f"verify, {n} clusters x {delay * 1000:.0f} ms, default --concurrency 32", rss_many),
+                            ("many-wide", f"verify, {n} clusters x {delay * 1000:.0f} ms, --concurrency {n}", rss_wide)):
+        m = med(samples[key])
+        ratio = m / base
+        res.add(Row("verify", label, runs, m, "verify, 1 cluster (same server)", base, "ratio < 2", ratio,
+                    "yes" if ratio < 2 else f"NO: {ratio / 2:.2f}x over the goal", f"{mib(rss)} / {mib(rss_one)}"))
+    waves = -(-n // 32)
+    res.note("verify", f"With the default `--concurrency 32`, {n} clusters run in {waves} waves of at most 32, so the floor is "
+                       f"{waves} x {delay * 1000:.0f} ms = {waves * delay:.1f} s against {delay:.1f} s for one cluster "
+                       f"(ratio >= {waves}); the goal can only be met by letting all {n} run at once, which the second row measures.")
+
+
+# ================================================================================================
+# 4. TUI
+
+
+TUI_FIRST = r"""
+import asyncio, sys
+from pathlib import Path
+from wizard.core.session import Session
+from wizard.tui.app import WizardApp
+from wizard.tui.screens.welcome import WelcomeScreen
+
+async def main():
+    root = Path(sys.argv[1])
+    s = Session(root, None, demo=True)
+    s.load()
+    app = WizardApp(s)
+    ready = asyncio.Event()
+    orig = WelcomeScreen.on_mount
+    def on_mount(self):
+        orig(self)
+        self.call_after_refresh(ready.set)
+    WelcomeScreen.on_mount = on_mount
+    async with app.run_test(headless=True, size=(120, 40)):
+        await ready.wait()
+        assert isinstance(app.screen, WelcomeScreen)
+        print("READY", flush=True)
+
+asyncio.run(main())
+"""
+
+TUI_HELLO = r"""
+import asyncio
+from textual.app import App
+from textual.widgets import Static
+
+class Hello(App):
+    def compose(self):
+        yield Static("Hello, world!")
+    def on_mount(self):
+        self.call_after_refresh(ready.set)
+
+async def main():
+    global ready
+    ready = asyncio.Event()
+    async with Hello().run_test(headless=True, size=(120, 40)):
+        await ready.wait()
+        print("READY", flush=True)
+
+asyncio.run(main())
+"""
+
+# Both filter children type FILTER_NEEDLE one key at a time, then delete it, `rounds` times, and
+# time each keystroke from the key press to the screen refreshed with the new rows.
+TUI_FILTER = r"""
+import asyncio, json, sys, time
+from pathlib import Path
+from wizard.core.session import Session
+from wizard.tui.app import WizardApp
+from wizard.tui.screens.clusters import ClustersScreen
+from textual.widgets import DataTable, Input
+
+needle, rounds = sys.argv[2], int(sys.argv[3])
+
+async def main():
+    s = Session(Path(sys.argv[1]))
+    s.load(run_tools=False)
+    app = WizardApp(s)
+    rendered = asyncio.Event()
+    orig = ClustersScreen.render_rows
+    def render_rows(self):
+        orig(self)
+        rendered.set()
+    ClustersScreen.render_rows = render_rows
+    async with app.run_test(headless=True, size=(160, 50)) as pilot:
+        app.goto("clusters")
+        await rendered.wait()
+        screen = app.screen
+        table = screen.query_one("#clusters", DataTable)
+        assert table.row_count == len(screen.rows) >= 2000, table.row_count
+        screen.query_one("#filter", Input).focus()
+        await pilot.pause()
+        lat, counts = [], []
+        for _ in range(rounds):
+            for key in list(needle) + ["backspace"] * len(needle):
+                rendered.clear()
+                refreshed = asyncio.Event()
+                t0 = time.perf_counter()
+                await pilot.press(key)
+                await rendered.wait()
+                app.call_after_refresh(refreshed.set)
+                await refreshed.wait()
+                lat.append(time.perf_counter() - t0)
+                counts.append(table.row_count)
+    print(json.dumps({"lat": lat, "rows": counts}))
+
+asyncio.run(main())
+"""
+
+TUI_FILTER_BARE = r"""
+import asyncio, json, sys, time
+from textual.app import App
+from textual.widgets import DataTable, Input, Static
+sys.path.insert(0, sys.argv[4])
+from bench import configgen
+
+n, needle, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+AUTH = ["serviceAccount", "serviceAccount", "oidc/spectrocloud", "oidc/spectrocloud"]
+ROWS = [("☐" if i % 4 < 2 else " ", configgen.cluster_name(i), AUTH[i % 4],
+         f"https://{configgen.cluster_name(i)}.{configgen.REGIONS[i % 4]}.k8s.example.com:6443", f"app-config.yaml:{100 + 7 * i}")
+        for i in range(n)]
+
+class Bare(App):
+    def compose(self):
+        yield Input(id="filter")
+        yield DataTable(id="t", cursor_type="row", zebra_stripes=True)
+        yield Static(id="count")
+    def on_mount(self):
+        self.query_one(DataTable).add_columns("", "cluster", "auth", "url", "from")
+        self.render_rows()
+    def render_rows(self):
+        needle = self.query_one(Input).value.strip().lower()
+        t = self.query_one(DataTable)
+        t.clear()
+        shown = [r for r in ROWS if not needle or needle in r[1].lower() or needle in r[3].lower() or needle in r[2].lower()]
+        for i, r in enumerate(shown):
+            t.add_row(*r, key=str(i))
+        self.query_one("#count", Static).update(f"{len(shown)} of {len(ROWS)} shown")
+        rendered.set()
+    def on_input_changed(self, event):
+        self.render_rows()
+
+async def main():
+    global rendered
+    rendered = asyncio.Event()
+    app = Bare()
+    async with app.run_test(headless=True, size=(160, 50)) as pilot:
+        await rendered.wait()
+        table = app.query_one(DataTable)
+        app.query_one(Input).focus()
+        await pilot.pause()
+        lat, counts = [], []
+        for _ in range(rounds):
+            for key in list(needle) + ["backspace"] * len(needle):
+                rendered.clear()
+                refreshed = asyncio.Event()
+                t0 = time.perf_counter()
+                await pilot.press(key)
+                await rendered.wait()
+                app.call_after_refresh(refreshed.set)
+                await refreshed.wait()
+                lat.append(time.perf_counter() - t0)
+                counts.append(table.row_count)
+    print(json.dumps({"lat": lat, "rows": counts}))
+
+asyncio.run(main())
+"""
+
+
+def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:
+    print("TUI: time to first screen", flush=True)
+    from wizard.demo import make_demo_app
+
+    demo = make_demo_app(work)
+    rss: dict[str, int] = {}
+
+    def first(name: str, argv: list[str]) -> Callable[[], float]:
+        def run() -> float:
+            dt, peak, _ = spawn_ready(argv)
+            rss[name] = max(rss.get(name, 0), peak)
+            return dt
+        return run
+
+    samples = interleaved({"wizard": first("wizard", [PY, "-c", TUI_FIRST, str(demo)]),
+                           "hello": first("hello", [PY, "-c", TUI_HELLO])}, runs)
+    base = med(samples["hello"])
+    m = med(samples["wizard"])
+    res.add(Row("tui", "TUI time to first screen (Welcome, demo app; process start to first refresh)", runs, m,
+                "hello-world Textual app, same harness (run_test headless, 120x40)", base, "ratio <= 1.5 (our goal)", m / base,
+                verdict_ratio(m / base, 1.5), f"{mib(rss['wizard'])} / {mib(rss['hello'])}"))
+
+    print("TUI: filtering 2,000 clusters", flush=True)
+    n = 2000
+    root = configgen.make_repo(work, n, name="tui-2000")
+    wiz_lat: list[float] = []
+    bare_lat: list[float] = []
+    rows_seen: list[int] = []
+    rss_w = rss_b = 0
+    for _ in range(max(1, runs // 3)):
+        data, peak = child_peak("raw", "-c", TUI_FILTER, str(root), FILTER_NEEDLE, str(filter_rounds))
+        wiz_lat += data["lat"]
+        rows_seen = data["rows"]
+        rss_w = max(rss_w, peak)
+        data, peak = child_peak("raw", "-c", TUI_FILTER_BARE, str(n), FILTER_NEEDLE, str(filter_rounds), str(ROOT))
+        bare_lat += data["lat"]
+        rss_b = max(rss_b, peak)
+    keys = len(wiz_lat)
+    m, b = med(wiz_lat), med(bare_lat)
+    worst_w, worst_b = max(wiz_lat), max(bare_lat)
+    res.add(Row("tui", f"filter 2,000 clusters: keystroke to table refreshed, median of {keys} keystrokes", keys, m,
+                "bare Textual app: Input + DataTable rebuilt with the same rows", b, "<= 100 ms per keystroke (our goal)", m / b,
+                "yes" if m <= 0.1 else f"NO: {m / 0.1:.2f}x over 100 ms", f"{mib(rss_w)} / {mib(rss_b)}"))
+    res.add(Row("tui", "filter 2,000 clusters: slowest keystroke (a full 2,000-row rebuild)", keys, worst_w,
+                "bare app, slowest keystroke", worst_b, "<= 100 ms per keystroke (our goal)", worst_w / worst_b,
+                "yes" if worst_w <= 0.1 else f"NO: {worst_w / 0.1:.2f}x over 100 ms", f"{mib(rss_w)} / {mib(rss_b)}"))
+    res.note("tui", f"Keystrokes typed: `{FILTER_NEEDLE}` one key at a time, then {len(FILTER_NEEDLE)} backspaces, "
+                    f"{filter_rounds} rounds per process; rows shown after each key (one round): {rows_seen[: 2 * len(FILTER_NEEDLE)]}.")
+
+
+# ================================================================================================
+# children
+
+
+def run_child(mode: str, args: list[str]) -> None:
+    if mode == "rt":
+        t0 = time.perf_counter()
+        ruamel_roundtrip(Path(args[0]))
+        print(json.dumps({"s": time.perf_counter() - t0}))
+    elif mode in ("plan", "apply"):
+        root, answers = Path(args[0]), json.loads(Path(args[1]).read_text())
+        t0 = time.perf_counter()
+        (core_plan if mode == "plan" else core_apply)(root, answers)
+        print(json.dumps({"s": time.perf_counter() - t0}))
+    elif mode == "verify":
+        print(json.dumps({"s": verify_once(Path(args[0]), int(args[1]), args[2])}))
+    elif mode == "raw":  # python -c CODE ARGS, for the TUI children (peak RSS measured by the parent)
+        code = args[1]
+        sys.argv = ["-c", *args[2:]]
+        exec(compile(code, "<bench-child>", "exec"), {"__name__": "__main__"})
+    else:
+        raise SystemExit(f"unknown child mode {mode}")
+
+
+# ================================================================================================
+# machine and report
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    osname = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                osname = line.split("=", 1)[1].strip('"') + f" (kernel {platform.release()})"
+    except OSError:
+        pass
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:
+        affinity = os.cpu_count() or 0
+    versions = []
+    from importlib.metadata import PackageNotFoundError, version
+
+    for pkg in ("spectro-wizard", "ruamel.yaml", "ruamel.yaml.clib", "textual", "httpx"):
+        try:
+            versions.append(f"{pkg} {version(pkg)}")
+        except PackageNotFoundError:
+            pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "wizard"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        commit = commit + (" + uncommitted changes in wizard/" if dirty else "")
+    except OSError:
+        commit = "?"
+    return {
+        "CPU": cpu,
+        "Cores": f"{os.cpu_count()} logical ({affinity} usable by this process)",
+        "RAM": ram,
+        "Python": f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})",
+        "OS": osname,
+        "Packages": ", ".join(versions),
+        "Code": commit,
+    }
+
+
+def loadavg() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+SECTIONS = {
+    "startup": "CLI start-up",
+    "plan-apply": "plan and apply",
+    "verify": "verify",
+    "tui": "TUI",
+}
+
+
+def write_report(res: Results, path: Path, info: dict[str, str], started: str, load_before: str, load_after: str,
+                 elapsed: float, argv: list[str]) -> str:
+    out = ["# Benchmark results", ""]
+    out.append(f"Produced by `python bench/run.py{(' ' + ' '.join(argv)) if argv else ''}` (see bench/README.md) "
+               f"on {started}, in {elapsed / 60:.1f} min.")
+    out.append("")
+    out.append("## Machine")
+    out.append("")
+    for k, v in info.items():
+        out.append(f"- **{k}:** {v}")
+    out.append(f"- **Date:** {started}")
+    out.append(f"- **Load average** (1, 5, 15 min) at start: {load_before}; at the end: {load_after}. Other processes "
+               "were running on this machine; every ratio compares an item with its baseline measured in the same "
+               "run, interleaved, so both saw the same load.")
+    out.append("")
+    out.append("## Results")
+    out.append("")
+    out.append("Times are medians; ratio = item median / baseline median. Peak RSS = maximum resident set size of a fresh "
+               "process doing the item once (item / baseline).")
+    for sec, title in SECTIONS.items():
+        rows = [r for r in res.rows if r.section == sec]
+        if not rows:
+            continue
+        out.append("")
+        out.append(f"### {title}")
+        out.append("")
+        out.append("| Item | Runs | Median | Baseline (same run) | Baseline median | Ratio | Goal | Met? | Peak RSS |")
+        out.append("|---|---:|---:|---|---:|---:|---|---|---:|")
+        for r in rows:
+            ratio = "-" if r.ratio is None else f"{r.ratio:.2f}"
+            out.append(f"| {r.item} | {r.runs} | {fmt_s(r.median)} | {r.baseline} | {fmt_s(r.base_median)} | {ratio} | "
+                       f"{r.goal} | {r.met} | {r.peak} |")
+        for n in res.notes.get(sec, []):
+            out.append("")
+            out.append(n)
+    text = "\n".join(out) + "\n"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="fewer runs and no 3,000-cluster CLI runs (a smoke test)")
+    ap.add_argument("--only", default="", help="comma-separated sections: startup, plan-apply, verify, tui")
+    ap.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"), help="where to write the results")
+    args = ap.parse_args(argv)
+    if args.child:
+        run_child(args.child[0], args.child[1:])
+        return 0
+    only = set(filter(None, args.only.split(",")))
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load_before = loadavg()
+    t0 = time.perf_counter()
+    info = machine()
+    print(f"spectro-wizard benchmarks — {started}\n" + "\n".join(f"  {k}: {v}" for k, v in info.items()), flush=True)
+    res = Results()
+    q = args.quick
+    with tempfile.TemporaryDirectory(prefix="sw-bench-") as tmp:
+        work = Path(tmp)
+        if not only or "startup" in only:
+            bench_startup(res, 5 if q else 15, work)
+        if not only or "plan-apply" in only:
+            sizes = [10, 300] if q else [10, 300, 3000]
+            bench_plan_apply(res, sizes, lambda n: (3 if q else {10: 15, 300: 9}.get(n, 5)), work,
+                             ["typical"] if q else ["typical", "all"])
+        if not only or "verify" in only:
+            bench_verify(res, 3 if q else 7, work)
+        if not only or "tui" in only:
+            bench_tui(res, 3 if q else 7, 2 if q else 3, work)
+    elapsed = time.perf_counter() - t0
+    text = write_report(res, Path(args.output), info, started, load_before, loadavg(), elapsed,
+                        [a for a in (argv if argv is not None else sys.argv[1:])])
+    Path(args.output).write_text(text, encoding="utf-8")
+    print()
+    print(text)
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
