@@ -28,9 +28,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repo", metavar="DIR", help="the Backstage app (default: nearest directory with backstage.json)")
-    p.add_argument("--config", metavar="FILE", action="append",
+def _common(p: argparse.ArgumentParser, top: bool = False) -> None:
+    # On subcommands the defaults are SUPPRESSed, so `spectro-wizard --repo X check` keeps the X
+    # given before the command instead of being overwritten by the subcommand's own default.
+    default = None if top else argparse.SUPPRESS
+    p.add_argument("--repo", metavar="DIR", default=default,
+                   help="the Backstage app (default: nearest directory with backstage.json)")
+    p.add_argument("--config", metavar="FILE", action="append", default=default,
                    help="app-config file(s) in merge order, relative to the repo (repeatable)")
 
 
@@ -38,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Set up the SpectroCloud Kubernetes auth module in a Backstage app, and prove it works.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--demo", action="store_true", help="run the wizard on a fresh copy of a bundled sample Backstage app")
-    _common(parser)
+    _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     p = sub.add_parser("plain", help="the same flow as line-by-line prompts")

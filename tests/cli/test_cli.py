@@ -334,8 +334,6 @@ def test_usage_errors_exit_2(capsys, args):
     assert one_line(err) and "--help" in err
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `spectro-wizard --repo DIR check` ignores DIR: the subcommand's own --repo "
-                   "default (None) overwrites the global one, so the command runs on the current directory's app")
 def test_global_repo_option_before_the_command(tmp_path, capsys, bin_dir, monkeypatch):
     root = make_repo(tmp_path)
     monkeypatch.chdir(tmp_path)

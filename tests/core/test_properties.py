@@ -1,7 +1,7 @@
 """Property tests of the patch engine on generated app-configs × generated answers.
 
 Configs are assembled from building blocks: comments everywhere, plain/single/double quoting, flow and
-block collections, anchors/aliases, `$include`/`$env`/`${VAR}`, LF or CRLF, a BOM, a leading `---`,
+block collections (some with `[page:catalog]`, which only the YAML 1.2 fallback parser reads), anchors/aliases, `$include`/`$env`/`${VAR}`, LF or CRLF, a BOM, a leading `---`,
 no final newline, indentation 2 or 4, indented or non-indented sequences, `kubernetes:` absent / null
 with a comment / `{}` / guide-style flat clusters / clusterLocatorMethods with clusters,
 app.extensions absent / null / block / flow with guide and default entries. Answers: a tenant, an
@@ -263,6 +263,8 @@ def section_other(draw, L: Layout) -> list[str]:
         ["catalog:", f"{L.pad(1)}rules:", f"{L.dash(1)}- allow: [Component, System, API, Resource, Location]"],
         ["permission:", f"{L.pad(1)}# setting this to `false` will disable permissions", f"{L.pad(1)}enabled: true"],
         ["techdocs:", f"{L.pad(1)}builder: 'local' # Alternatives - 'external'"],
+        # valid YAML 1.2 that libyaml refuses: the whole file then goes through the fallback parser
+        ["proxy:", f"{L.pad(1)}allowed: [page:catalog, https://api.example.com/v1]"],
     ]))
 
 

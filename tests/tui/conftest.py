@@ -84,7 +84,6 @@ def tui_env(monkeypatch: pytest.MonkeyPatch, fake_bin: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATH", f"{fake_bin}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("NO_PROXY", "*")
-    monkeypatch.setenv("COLUMNS", "100")
 
 
 @pytest.fixture(scope="session")

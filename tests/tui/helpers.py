@@ -107,12 +107,12 @@ def make_app(root: Path, demo: bool = False, install: bool | None = None) -> Wiz
 async def settle(pilot: Pilot) -> None:
     """Wait until no worker runs (a worker's callback can start another, hence the loop)."""
     app = pilot.app
-    for _ in range(5):
+    for _ in range(10):
         await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
-            break
-    await pilot.pause()
+            return
+    raise AssertionError("workers keep starting: " + ", ".join(w.name for w in app.workers if w.is_running))
 
 
 def screen_name(pilot: Pilot) -> str:

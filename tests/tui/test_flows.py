@@ -11,8 +11,8 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from tests.tui import helpers as h
 from wizard.core.facts import MODULE_PKG
-from wizard.tui.screens.verify import VerifyScreen
 from wizard.tui.widgets.diffview import DiffView
+from wizard.tui.widgets.modals import HintScreen
 
 SIZE = (100, 30)
 
@@ -82,6 +82,18 @@ async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_p
         assert results["backend-reachable"] == "fail"  # the backend is not running
         assert results["cluster:my-cluster"] == "fail"
         assert "fail" in static_text(pilot, "#verify-summary")
+        # a failure opens its hint (Enter on the row), Esc closes it
+        table = pilot.app.screen.query_one("#verify-table", DataTable)
+        ids = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        table.focus()
+        table.move_cursor(row=ids.index("backend-reachable"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HintScreen)
+        assert "backend-reachable: fail" in h.screen_text(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert h.screen_name(pilot) == "verify" and not isinstance(app.screen, HintScreen)
         await pilot.click("#continue")
         await h.settle(pilot)
         assert h.screen_name(pilot) == "summary"
@@ -233,11 +245,8 @@ async def test_failed_install_offers_undo_that_restores_the_files(demo_app: Path
     app = h.make_app(demo_app, install=True)
     assert not app.session.demo
     async with app.run_test(size=SIZE) as pilot:
-        await h.welcome_continue(pilot)
-        await h.prereqs_continue(pilot)
-        await h.fill_tenant(pilot, "acme", console_url=None)
-        await h.add_cluster(pilot, "my-cluster", "https://127.0.0.1:6443")
-        await h.clusters_continue(pilot)
+        h.give_answers(app)  # what the Tenant and Clusters steps produce (walked in the first test)
+        await h.jump_to(pilot, "review")
         await h.review_apply(pilot)
         assert h.screen_name(pilot) == "apply"
         assert (demo_app / "app-config.yaml").read_bytes() != original  # the config was written...

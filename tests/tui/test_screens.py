@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, Static
 
 from tests.tui import helpers as h
 from wizard.core.facts import MODULE_PKG
-from wizard.tui.widgets.modals import ConfirmScreen, HintScreen
+from wizard.tui.widgets.modals import ConfirmScreen
 
 SIZE = (100, 30)
 
@@ -92,28 +92,6 @@ async def test_prerequisites_install_adds_the_module_and_rechecks(demo_app: Path
     assert MODULE_PKG in deps
 
 
-async def test_verify_failure_opens_its_hint(demo_app: Path, closed_port: int) -> None:
-    app = h.make_app(demo_app, install=False)
-    async with app.run_test(size=SIZE) as pilot:
-        h.give_answers(app)
-        await h.jump_to(pilot, "review")
-        await h.review_apply(pilot)
-        await h.apply_continue(pilot)
-        await h.verify_against_closed_port(pilot)
-        table = pilot.app.screen.query_one("#verify-table", DataTable)
-        ids = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
-        row = ids.index("backend-reachable")
-        table.focus()
-        table.move_cursor(row=row)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, HintScreen)
-        assert "backend-reachable: fail" in h.screen_text(pilot)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert h.screen_name(pilot) == "verify" and not isinstance(app.screen, HintScreen)
-
-
 @pytest.mark.xfail(strict=True, reason=(
     "BUG: Ctrl+Q is a priority binding, so pressing it while the quit question is open pushes a "
     "second ConfirmScreen on top of the first (WizardApp.action_request_quit does not check for an "
@@ -151,3 +129,64 @@ async def test_summary_after_undo_does_not_claim_changes(demo_app: Path, monkeyp
         await h.settle(pilot)
         assert h.screen_name(pilot) == "summary"
         assert "Changed:" not in text_of(pilot, "#summary-text")
+
+
+async def test_load_answers_file_from_welcome(demo_app: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("tenant: from-file\nclusters:\n  - name: filed\n    url: https://127.0.0.1:6443\n    skipTLSVerify: true\n")
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert not pilot.app.screen.query_one("#resume", Button).display  # nothing saved yet
+        await h.set_input(pilot, "#answers-path", str(tmp_path / "missing.yaml"))
+        await pilot.click("#load")
+        await pilot.pause()
+        assert h.screen_name(pilot) == "welcome"  # an unreadable file: an error, no step
+        assert any(n.severity == "error" for n in app._notifications)
+        await h.set_input(pilot, "#answers-path", str(answers))
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "prereqs"
+        assert app.session.answers.tenant == "from-file"
+        await h.prereqs_continue(pilot)
+        assert pilot.app.screen.query_one("#tenant").value == "from-file"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: Ctrl+S before the Tenant step saves .spectro-wizard/answers.yaml without a tenant "
+    "(Session.save_answers does not validate); the next start then offers 'Resume saved answers', "
+    "which fails with 'tenant: missing' and stays on Welcome"))
+async def test_answers_saved_early_can_be_resumed(demo_app: Path) -> None:
+    answers = demo_app / ".spectro-wizard" / "answers.yaml"
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")  # on Welcome, nothing answered yet
+        await pilot.pause()
+    if not answers.is_file():
+        return  # refusing to save an incomplete draft is fine too
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert pilot.app.screen.query_one("#resume", Button).display
+        await pilot.click("#resume")
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "prereqs"
+
+
+async def test_verify_path_checks_and_changes_nothing(legacy_app: Path, closed_port: int) -> None:
+    before = (legacy_app / "app-config.yaml").read_bytes()
+    app = h.make_app(legacy_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.welcome_continue(pilot, "verify")
+        steps = [s for s, _ in app.step_titles()]
+        assert steps == ["welcome", "prereqs", "verify", "summary"]
+        await h.prereqs_continue(pilot)
+        assert h.screen_name(pilot) == "verify"
+        await h.verify_against_closed_port(pilot)
+        ids = {r.id: r.status for r in pilot.app.screen.results}
+        assert ids["backend-reachable"] == "fail"
+        assert ids["cluster:legacy-prod"] == "fail" and ids["cluster:legacy-dev"] == "fail"
+        await pilot.click("#continue")
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "summary"
+        assert "Nothing was applied in this run." in text_of(pilot, "#summary-text")
+    assert (legacy_app / "app-config.yaml").read_bytes() == before
+    assert not (legacy_app / ".spectro-wizard" / "backups").exists()

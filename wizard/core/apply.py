@@ -212,9 +212,11 @@ def _preflight(changes: list[FileChange]) -> None:
             raise Refused(f"{ch.rel} cannot be read (permission denied)") from None
         if sha256(current) != sha256(ch.before.encode("utf-8")):
             raise Refused(f"{ch.rel} changed since it was read; nothing was written — run plan (or apply) again")
-        if not os.access(ch.path, os.W_OK):
+        # os.access says yes to root whatever the mode: a file with no write bit at all was made
+        # read-only on purpose, so it is refused for root too
+        if not os.access(ch.path, os.W_OK) or not ch.path.stat().st_mode & 0o222:
             raise Refused(f"{ch.rel} is read-only; make it writable (chmod u+w {ch.rel}) or apply as its owner — nothing was written")
-        if not os.access(ch.path.parent, os.W_OK):
+        if not os.access(ch.path.parent, os.W_OK) or not ch.path.parent.stat().st_mode & 0o222:
             raise Refused(
                 f"the directory of {ch.rel} is not writable, so it cannot be replaced atomically; "
                 "fix its permissions — nothing was written"
@@ -310,16 +312,28 @@ def _run_install(
             now = p.read_bytes()
         except OSError:
             continue
-        if now != data:
-            name = f"files/install-{p.name}-{len(manifest['install']['files'])}"
-            (d / "files").mkdir(exist_ok=True)
-            (d / name).write_bytes(data)
-            os.chmod(d / name, p.stat().st_mode & 0o7777)
-            manifest["files"].append({
-                "path": p.relative_to(repo).as_posix(), "realPath": str(p), "backup": name,
-                "mode": p.stat().st_mode & 0o7777, "sha256Before": sha256(data), "sha256After": sha256(now),
-                "byInstall": True,
-            })
+        if now == data:
+            continue
+        recorded = next((f for f in manifest["files"] if Path(f["realPath"]) == p.resolve()), None)
+        if recorded is not None:
+            # the plan already changed this file (the guide's wrong package name): keep the backup
+            # of the original bytes, and record what the file is now
+            recorded["sha256After"] = sha256(now)
+            recorded["byInstall"] = True
+            manifest["install"]["files"].append(recorded["path"])
+            continue
+        # a file only the package manager changed (the app's package.json, the lockfile)
+        name = f"files/install-{len(manifest['install']['files']):02d}-{p.name}"
+        (d / "files").mkdir(exist_ok=True)
+        (d / name).write_bytes(data)
+        os.chmod(d / name, p.stat().st_mode & 0o7777)
+        rel = p.relative_to(repo).as_posix()
+        manifest["files"].append({
+            "path": rel, "realPath": str(p.resolve()), "backup": name,
+            "mode": p.stat().st_mode & 0o7777, "sha256Before": sha256(data), "sha256After": sha256(now),
+            "byInstall": True,
+        })
+        manifest["install"]["files"].append(rel)
     return code == 0, error
 
 

@@ -17,7 +17,9 @@ _YAML11_SPECIAL = re.compile(
     r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|"
     r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|"  # sexagesimal
     r"[-+]?(0b[01_]+|0[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+)|"  # 1.1 ints with underscores/octal
-    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?)$"  # timestamps
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?|"  # timestamps
+    r"[-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?|[-+]?\.[0-9_]+([eE][-+][0-9]+)?|"  # 1.1 floats (2.36_, ._9)
+    r"=|<<)$"  # the 1.1 value and merge keys
 )
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_CHARS = set(",[]{}")

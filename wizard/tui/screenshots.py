@@ -117,12 +117,11 @@ def _fresh_demo_copy(work: Path, legacy_clusters: bool = False) -> Path:
 
 async def _settle(pilot) -> None:  # noqa: ANN001 - textual.pilot.Pilot
     app = pilot.app
-    for _ in range(5):
+    for _ in range(10):
         await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
-            break
-    await pilot.pause()
+            return
 
 
 async def _set(pilot, selector: str, value: str) -> None:  # noqa: ANN001
