@@ -30,6 +30,11 @@ _TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SECRET_KEYS = {"clientSecret", "clientId", "apiToken", "apiKey", "token", "serviceAccountToken", "password", "secret"}
 
 
+def cluster_name(text: str, fallback: str = "cluster") -> str:
+    """A kubeconfig context or Palette cluster name made into a valid app-config cluster name."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", text).strip("-._") or fallback
+
+
 @dataclass
 class ClusterAnswer:
     name: str

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard.core.yamldoc import Document, Node, YamlSyntaxError, parse
+from wizard.core.yamldoc import YamlSyntaxError, parse
 from wizard.errors import BadInput
 
 MAX_CONFIG_BYTES = 10 * 1024 * 1024  # real app-configs are far below this; a 50 MB "config" is a mistake
@@ -44,11 +44,7 @@ class ConfigSet:
 
     def defining(self, path: list[str]) -> list[ConfigFile]:
         """Files that define `path` (with any value, null included), in merge order."""
-        out = []
-        for f in self.files:
-            if _has_path(f.doc, path):
-                out.append(f)
-        return out
+        return [f for f in self.files if f.doc.node_at(path) is not None]
 
     def merged(self) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -82,20 +78,6 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
-
-
-def _has_path(doc: Document, path: list[str]) -> bool:
-    node: Node | None = doc.root
-    for key in path:
-        if node is None:
-            return False
-        node = node.resolved
-        if node.kind != "map":
-            return False
-        node = node.get(key)
-        if node is None:
-            return False
-    return True
 
 
 def config_names(repo: Path, configs: list[str] | None) -> tuple[list[str], bool]:

@@ -117,21 +117,8 @@ class _State:
         self.expect: list[Callable[[list[ConfigFile]], str | None]] = []
 
     def defining(self, path: list[str]) -> list[ConfigFile]:
-        out = []
-        for f in self.files:
-            node = f.doc.root
-            ok = True
-            for key in path:
-                if node is None or node.resolved.kind != "map":
-                    ok = False
-                    break
-                node = node.resolved.get(key)
-                if node is None:
-                    ok = False
-                    break
-            if ok:
-                out.append(f)
-        return out
+        """Files that define `path` (null included), in merge order, as they are now."""
+        return [f for f in self.files if f.doc.node_at(path) is not None]
 
     def first_with_prefix(self, path: list[str]) -> ConfigFile:
         """The file a new key at `path` goes to: where most of its parents already are, else the first."""
@@ -406,13 +393,7 @@ def _merge_flat_clusters(st: _State, f: ConfigFile, kube: Node, key: Node, value
     doc = f.doc
     clusters = value.to_python() or []
     splices: list[Splice] = []
-    config_item = None
-    if methods.kind == "seq":
-        for item in methods.items:
-            it = item.resolved
-            if it.kind == "map" and it.get("type") is not None and it.get("type").value == "config":
-                config_item = it
-                break
+    config_item = config_method(methods)
     if config_item is None:
         if methods.kind != "seq":
             raise BadInput(f"{f.rel}:{methods.line + 1}: kubernetes.clusterLocatorMethods must be a list")
@@ -435,6 +416,18 @@ def _merge_flat_clusters(st: _State, f: ConfigFile, kube: Node, key: Node, value
 
 # ------------------------------------------------------------------------------------------------
 # phase 4: clusters (add, update, migrate)
+
+
+def config_method(methods: Node) -> Node | None:
+    """The `- type: config` entry of kubernetes.clusterLocatorMethods, if there is one."""
+    if methods.kind != "seq":
+        return None
+    for item in methods.items:
+        it = item.resolved
+        t = it.get("type") if it.kind == "map" else None
+        if t is not None and t.resolved.to_python() == "config":
+            return it
+    return None
 
 
 @dataclass
@@ -572,12 +565,7 @@ def _add_new_clusters(st: _State, batches: dict[str, list[Splice]], clusters: li
         elif methods.kind != "seq":
             raise BadInput(f"{f.rel}:{methods.line + 1}:{methods.col + 1}: kubernetes.clusterLocatorMethods must be a list")
         else:
-            config_item = None
-            for item in methods.items:
-                it = item.resolved
-                if it.kind == "map" and (it.get("type") is not None and it.get("type").resolved.to_python() == "config"):
-                    config_item = it
-                    break
+            config_item = config_method(methods)
             if config_item is None:
                 _add(batches, f, edits.append_items(f.doc, methods, [{"type": "config", "clusters": entries}]))
             else:

@@ -7,9 +7,8 @@ are reduced to server URL + CA by wizard.remote.palette (credentials are never k
 from __future__ import annotations
 
 import os
-import re
 
-from wizard.core.answers import Answers, ClusterAnswer
+from wizard.core.answers import Answers, ClusterAnswer, cluster_name
 from wizard.errors import BadInput, WizardError
 from wizard.remote.http import TLSOptions
 
@@ -42,7 +41,7 @@ def discovered_clusters(answers: Answers, tls: TLSOptions | None = None, timeout
         raise DiscoveryError(f"Palette ({p.url}): {exc}") from None
     out = []
     for e in endpoints:
-        ca = ClusterAnswer(name=re.sub(r"[^A-Za-z0-9._-]", "-", e.name).strip("-._") or e.uid, url=e.server)
+        ca = ClusterAnswer(name=cluster_name(e.name, e.uid), url=e.server)
         if e.ca_data:
             ca.caData = e.ca_data
         out.append(ca)

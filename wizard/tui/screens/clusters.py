@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Collapsible, DataTable, Input, Label, SelectionList, Static
 
-from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
+from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer, cluster_name
 from wizard.core.kubeconfig import ca_file_to_data, read_contexts
 from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
@@ -333,7 +333,7 @@ class ImportScreen(ModalScreen[list[ClusterAnswer] | None]):
         out: list[ClusterAnswer] = []
         for i in chosen:
             c = self.contexts[i]
-            name = re.sub(r"[^A-Za-z0-9._-]", "-", c.context).strip("-._") or f"cluster-{i}"
+            name = cluster_name(c.context, f"cluster-{i}")
             ca = ClusterAnswer(name=name, url=c.server)
             if c.ca_data:
                 ca.caData = c.ca_data
@@ -430,7 +430,7 @@ class PaletteScreen(ModalScreen[list[ClusterAnswer] | None]):
             return
         out = []
         for e in endpoints:
-            ca = ClusterAnswer(name=re.sub(r"[^A-Za-z0-9._-]", "-", e.name), url=e.server)
+            ca = ClusterAnswer(name=cluster_name(e.name, e.uid), url=e.server)
             if e.ca_data:
                 ca.caData = e.ca_data
             out.append(ca)
