@@ -104,7 +104,7 @@ def demo_app(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def legacy_app(tmp_path: Path) -> Path:
-    """The demo app with two service-account clusters (the migration case) and one oidc cluster."""
+    """The demo app with two clusters on service-account tokens (the migration case)."""
     root = helpers.copy_demo_app(tmp_path / "backstage-app")
     helpers.set_kubernetes(root, helpers.LEGACY_KUBERNETES)
     return root

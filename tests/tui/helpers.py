@@ -115,6 +115,13 @@ async def settle(pilot: Pilot) -> None:
     raise AssertionError("workers keep starting: " + ", ".join(w.name for w in app.workers if w.is_running))
 
 
+async def click(pilot: Pilot, target) -> None:
+    """Click like a user, then wait until what the click started is over (its message bubbled up,
+    the workers it started are done)."""
+    await pilot.click(target)
+    await settle(pilot)
+
+
 def screen_name(pilot: Pilot) -> str:
     return pilot.app.current  # type: ignore[attr-defined]
 
@@ -122,17 +129,15 @@ def screen_name(pilot: Pilot) -> str:
 async def welcome_continue(pilot: Pilot, path: str = "setup") -> None:
     assert screen_name(pilot) == "welcome"
     if path != "setup":
-        await pilot.click(f"#path-{path}")
-    await pilot.click("#continue")
-    await settle(pilot)
+        await click(pilot, f"#path-{path}")
+    await click(pilot, "#continue")
     assert screen_name(pilot) == "prereqs"
 
 
 async def prereqs_continue(pilot: Pilot) -> None:
     assert screen_name(pilot) == "prereqs"
     await settle(pilot)
-    await pilot.click("#continue")
-    await settle(pilot)
+    await click(pilot, "#continue")
 
 
 async def type_into(pilot: Pilot, selector: str, text: str) -> None:
@@ -160,40 +165,34 @@ async def fill_tenant(pilot: Pilot, tenant: str = "acme", console_url: str | Non
     if console_url is not None:
         await set_input(pilot, "#consoleUrl", console_url)
     await set_input(pilot, "#tenant", tenant)
-    await pilot.click("#continue")
-    await settle(pilot)
+    await click(pilot, "#continue")
 
 
 async def add_cluster(pilot: Pilot, name: str, url: str, skip_tls: bool = True) -> None:
     assert screen_name(pilot) == "clusters"
-    await pilot.click("#add")
-    await pilot.pause()
+    await click(pilot, "#add")
     await set_input(pilot, "#name", name)
     await set_input(pilot, "#url", url)
     if skip_tls:
-        await pilot.click("#skip")
-    await pilot.click("#ok")
-    await pilot.pause()
+        await click(pilot, "#skip")
+    await click(pilot, "#ok")
 
 
 async def clusters_continue(pilot: Pilot) -> None:
     assert screen_name(pilot) == "clusters"
-    await pilot.click("#continue")
-    await settle(pilot)
+    await click(pilot, "#continue")
 
 
 async def review_apply(pilot: Pilot) -> None:
     assert screen_name(pilot) == "review"
     await settle(pilot)
-    await pilot.click("#apply")
-    await settle(pilot)
+    await click(pilot, "#apply")
 
 
 async def apply_continue(pilot: Pilot) -> None:
     assert screen_name(pilot) == "apply"
     await settle(pilot)
-    await pilot.click("#continue")
-    await settle(pilot)
+    await click(pilot, "#continue")
 
 
 async def verify_against_closed_port(pilot: Pilot) -> None:
@@ -201,8 +200,7 @@ async def verify_against_closed_port(pilot: Pilot) -> None:
     assert screen_name(pilot) == "verify"
     await settle(pilot)
     await set_input(pilot, "#backend-url", CLOSED_URL)
-    await pilot.click("#run")
-    await settle(pilot)
+    await click(pilot, "#run")
 
 
 def table_rows(pilot: Pilot, selector: str) -> list[list[str]]:

@@ -77,7 +77,9 @@ async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_p
         await h.apply_continue(pilot)
 
         assert h.screen_name(pilot) == "verify"
-        await h.settle(pilot)
+        # it ran on arrival against backend.baseUrl; again at a closed port, in case something
+        # listens on localhost:7007 on this machine
+        await h.verify_against_closed_port(pilot)
         results = {r.id: r.status for r in app.screen.results}
         assert results["backend-reachable"] == "fail"  # the backend is not running
         assert results["cluster:my-cluster"] == "fail"
@@ -94,8 +96,7 @@ async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_p
         await pilot.press("escape")
         await pilot.pause()
         assert h.screen_name(pilot) == "verify" and not isinstance(app.screen, HintScreen)
-        await pilot.click("#continue")
-        await h.settle(pilot)
+        await h.click(pilot, "#continue")
         assert h.screen_name(pilot) == "summary"
         summary = static_text(pilot, "#summary-text")
         assert "Changed:" in summary and "backend-reachable" in summary
@@ -132,8 +133,7 @@ async def test_migration_switches_the_ticked_cluster(legacy_app: Path, closed_po
         assert "2 on service accounts · 0 in this wave" in static_text(pilot, "#inv-summary")
 
         # Continue without a tick: refused
-        await pilot.click("#continue")
-        await pilot.pause()
+        await h.click(pilot, "#continue")
         assert h.screen_name(pilot) == "inventory"
 
         table = pilot.app.screen.query_one("#inv-table", DataTable)
@@ -142,8 +142,7 @@ async def test_migration_switches_the_ticked_cluster(legacy_app: Path, closed_po
         await pilot.press("space")
         assert [r[0] for r in h.table_rows(pilot, "#inv-table")] == ["☑", "☐"]
         assert "1 in this wave" in static_text(pilot, "#inv-summary")
-        await pilot.click("#continue")
-        await h.settle(pilot)
+        await h.click(pilot, "#continue")
         assert app.session.answers.migrate == ["legacy-prod"]
 
         assert h.screen_name(pilot) == "tenant"
@@ -193,21 +192,17 @@ async def test_back_with_escape_and_the_step_indicator_keeps_answers(demo_app: P
         steps = {s.step_name: s for s in pilot.app.screen.query(Step)}
         assert steps["welcome"].state == "done" and steps["tenant"].state == "done"
         assert steps["clusters"].state == "done" and steps["review"].state == "todo"
-        await pilot.click(steps["clusters"])
-        await h.settle(pilot)
+        await h.click(pilot, steps["clusters"])
         assert h.screen_name(pilot) == "clusters"
         assert [r[1] for r in h.table_rows(pilot, "#clusters")] == ["my-cluster"]
 
         steps = {s.step_name: s for s in pilot.app.screen.query(Step)}
-        await pilot.click(steps["review"])  # not reached yet: nothing happens
-        await pilot.pause()
+        await h.click(pilot, steps["review"])  # not reached yet: nothing happens
         assert h.screen_name(pilot) == "clusters"
-        await pilot.click(steps["tenant"])
-        await h.settle(pilot)
+        await h.click(pilot, steps["tenant"])
         assert h.screen_name(pilot) == "tenant"
         assert pilot.app.screen.query_one("#tenant", Input).value == "acme"
-        await pilot.click("#continue")
-        await h.settle(pilot)
+        await h.click(pilot, "#continue")
         assert h.screen_name(pilot) == "clusters"
         assert [c.name for c in app.session.answers.clusters] == ["my-cluster"]
         assert app.session.answers.tenant == "acme"
@@ -223,8 +218,7 @@ async def test_tenant_with_a_space_is_refused_and_nothing_is_written(demo_app: P
         assert error.display
         assert "letters, digits" in str(error.content)
         assert "letters, digits" in h.screen_text(pilot)
-        await pilot.click("#continue")
-        await pilot.pause()
+        await h.click(pilot, "#continue")
         assert h.screen_name(pilot) == "tenant"
         assert error.display
         assert any("not valid" in n.message for n in app._notifications)
@@ -258,8 +252,7 @@ async def test_failed_install_offers_undo_that_restores_the_files(demo_app: Path
         log_text = "".join(line.text for line in pilot.app.screen.query_one("#apply-log").lines)
         assert "Package not found (fake registry)" in log_text  # the package manager's output is shown
 
-        await pilot.click("#undo")
-        await pilot.pause()
+        await h.click(pilot, "#undo")
         assert "restored" in static_text(pilot, "#apply-status")
         assert not undo.display
     assert (demo_app / "app-config.yaml").read_bytes() == original
@@ -297,9 +290,24 @@ async def test_ctrl_q_quits_at_once_when_nothing_is_unsaved(demo_app: Path) -> N
     assert app.return_value == 0
 
 
+async def test_answers_are_saved_as_you_go_and_ctrl_q_then_quits_at_once(demo_app: Path) -> None:
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.jump_to(pilot, "tenant")
+        await h.fill_tenant(pilot, "acme", console_url=None)
+        assert not app.dirty
+        assert "tenant: acme" in (demo_app / ".spectro-wizard" / "answers.yaml").read_text()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
 async def test_ctrl_q_with_unsaved_answers_asks_first(demo_app: Path) -> None:
     from wizard.tui.widgets.modals import ConfirmScreen
 
+    # Answers are saved as you go; they stay unsaved only when that fails: here `.spectro-wizard`
+    # is a file, so the state directory cannot be made.
+    (demo_app / ".spectro-wizard").write_text("in the way\n")
     app = h.make_app(demo_app, install=False)
     async with app.run_test(size=SIZE) as pilot:
         await h.jump_to(pilot, "tenant")
@@ -316,8 +324,7 @@ async def test_ctrl_q_with_unsaved_answers_asks_first(demo_app: Path) -> None:
         assert app.is_running
         await pilot.press("ctrl+q")
         await pilot.pause()
-        await pilot.click("#yes")
-        await pilot.pause()
+        await h.click(pilot, "#yes")
     assert app.return_value == 0
 
 
@@ -341,8 +348,7 @@ async def test_f1_and_question_mark_open_help(demo_app: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         text = h.screen_text(pilot)
         assert "Help: SpectroCloud tenant and OIDC client" in text
-        await pilot.click("#help-close")
-        await pilot.pause()
+        await h.click(pilot, "#help-close")
         assert h.screen_name(pilot) == "tenant" and not isinstance(app.screen, HelpScreen)
         assert app.session.answers.tenant is None  # '?' and F1 typed nothing into the answers
 
@@ -359,15 +365,15 @@ async def test_prerequisites_hint_follows_the_selected_check(demo_app: Path) -> 
         first_fail = next(i for i, r in enumerate(results) if r.status == "fail")
         assert table.cursor_row == first_fail  # the first failure is selected
         hint = static_text(pilot, "#hint-text")
-        assert hint.startswith(results[first_fail].summary)
+        assert hint.splitlines()[0] == f"[{results[first_fail].id}] {results[first_fail].summary}"
         assert "What to do" in hint
 
         assert app.focused is table
         await pilot.press("up")
         await pilot.pause()
         assert table.cursor_row == first_fail - 1
-        assert static_text(pilot, "#hint-text").startswith(results[first_fail - 1].summary)
+        assert results[first_fail - 1].summary in static_text(pilot, "#hint-text").splitlines()[0]
         await pilot.press(*["up"] * first_fail)
         await pilot.pause()
         assert table.cursor_row == 0
-        assert static_text(pilot, "#hint-text").startswith(results[0].summary)
+        assert results[0].summary in static_text(pilot, "#hint-text").splitlines()[0]

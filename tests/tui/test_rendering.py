@@ -31,17 +31,16 @@ def chromatic(rgb: set[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
     return {c for c in rgb if len(set(c)) > 1}
 
 
-async def _prereqs_colours(root: Path) -> tuple[bool, set]:
+async def _welcome_colours(root: Path) -> tuple[bool, set]:
     app = h.make_app(root, install=False)
     async with app.run_test(size=SIZE) as pilot:
-        await h.welcome_continue(pilot)  # ✔ green, ✖ red, the accent colours...
-        await h.settle(pilot)
+        await h.settle(pilot)  # the accent title, the primary button, the radio buttons...
         return app.no_color, colours(pilot)
 
 
 async def test_no_color_is_honoured(demo_app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    no_color, seen = await _prereqs_colours(demo_app)
+    no_color, seen = await _welcome_colours(demo_app)
     assert no_color is True
     assert seen, "nothing was rendered"
     assert chromatic(seen) == set(), f"colours rendered despite NO_COLOR: {sorted(chromatic(seen))[:5]}"
@@ -49,7 +48,7 @@ async def test_no_color_is_honoured(demo_app: Path, monkeypatch: pytest.MonkeyPa
 
 async def test_colours_without_no_color(demo_app: Path) -> None:
     """The counterpart: the same screen has colours when NO_COLOR is not set."""
-    no_color, seen = await _prereqs_colours(demo_app)
+    no_color, seen = await _welcome_colours(demo_app)
     assert no_color is False
     assert chromatic(seen)
 

@@ -59,8 +59,7 @@ async def open_screen(pilot, target: str) -> None:
     await h.verify_against_closed_port(pilot)
     if target == "verify":
         return
-    await pilot.click("#continue")
-    await h.settle(pilot)
+    await h.click(pilot, "#continue")
     assert target == "summary"
 
 

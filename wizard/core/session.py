@@ -67,16 +67,17 @@ class Session:
         atomic_write(path, answers_mod.dump(self.answers).encode("utf-8"), 0o644)
         return path
 
-    def autosave(self) -> None:
-        """Save as you go: only when the draft is complete enough to be valid."""
+    def autosave(self) -> bool:
+        """Save as you go, when the draft is complete enough to be valid. True when saved."""
         try:
             answers_mod.validate(self.answers.to_dict())
         except Exception:
-            return
+            return False
         try:
             self.save_answers()
         except OSError:
-            pass
+            return False
+        return True
 
     # ---- facts for the screens ------------------------------------------------------------
     def backend_base_url(self) -> str | None:

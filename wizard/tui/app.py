@@ -85,11 +85,21 @@ class WizardApp(App):
             self.goto(flow[flow.index(self.current) - 1])
 
     def mark_dirty(self) -> None:
-        self.dirty = True
-        self.session.autosave()
+        # answers are saved as you go once they are complete enough to replay; until then they
+        # count as unsaved (Ctrl+Q asks)
+        self.dirty = not self.session.autosave()
 
     # ---- global actions --------------------------------------------------------------------
     def action_save(self) -> None:
+        from wizard.core.answers import validate
+        from wizard.errors import WizardError
+
+        try:
+            validate(self.session.answers.to_dict(), "answers")
+        except WizardError as exc:
+            # an incomplete file could not be resumed or replayed: say what is missing instead
+            self.notify(f"not saved yet: {exc}", severity="warning")
+            return
         try:
             path = self.session.save_answers()
         except Exception as exc:  # noqa: BLE001 - shown to the user, not raised
@@ -100,6 +110,8 @@ class WizardApp(App):
         self.notify(f"answers saved to {rel} (no secrets in it)")
 
     def action_request_quit(self) -> None:
+        if isinstance(self.screen, ConfirmScreen):
+            return  # the question is already on screen
         if not self.dirty:
             self.exit(0)
             return

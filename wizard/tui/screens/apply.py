@@ -95,6 +95,7 @@ If something fails, **Undo** restores every file of this apply exactly as it was
             except WizardError as exc:
                 self.error(str(exc))
                 return
+            self.wizard.last_apply = None  # the summary must not claim changes that were undone
             self.query_one("#apply-status", Static).update("↩ restored " + ", ".join(result.restored) + " — nothing of this apply remains")
             self.query_one("#undo").display = False
             self.notify("undone")

@@ -140,6 +140,13 @@ Type in the filter to narrow the list.
         if event.input.id == "filter":
             self.render_rows()
 
+    def action_back(self) -> None:
+        # Esc in the filter leaves the filter, not the screen
+        if self.focused is self.query_one("#filter", Input):
+            self.query_one("#clusters", DataTable).focus()
+            return
+        super().action_back()
+
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
 

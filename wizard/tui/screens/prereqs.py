@@ -16,7 +16,7 @@ MARKS = {"ok": ("✔", "green"), "warn": ("!", "yellow"), "fail": ("✖", "red")
 
 
 def hint_body(result: CheckResult) -> str:
-    lines = [result.summary]
+    lines = [f"[{result.id}] {result.summary}"]
     if result.detail:
         lines += ["", result.detail]
     if result.hint:
@@ -49,7 +49,7 @@ config ones, and you can come back at any time.
             with Vertical(id="prereq-left"):
                 yield LoadingIndicator(id="checks-loading")
                 yield DataTable(id="checks", cursor_type="row", zebra_stripes=True)
-            with VerticalScroll(id="hint-panel"):
+            with VerticalScroll(id="hint-panel", can_focus=False):
                 yield Static("Select a check to see what it found and what to do.", id="hint-text", markup=False)
         yield ProgressBar(id="install-progress", total=None, show_eta=False)
         yield RichLog(id="install-log", max_lines=500, wrap=True)

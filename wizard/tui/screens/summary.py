@@ -68,8 +68,9 @@ secret masked.
         fails = [r for r in verify if r.status == "fail"]
         if verify:
             lines.append("")
-            lines.append(f"Verify: {len(verify) - len(fails)} passed or skipped, {len(fails)} failed" +
-                         ("" if not fails else " — " + ", ".join(r.id for r in fails[:6])))
+            counts = {st: sum(1 for r in verify if r.status == st) for st in ("ok", "warn", "fail", "skip")}
+            lines.append("Verify: " + ", ".join(f"{n} {st}" for st, n in counts.items() if n) +
+                         ("" if not fails else " — failed: " + ", ".join(r.id for r in fails[:6])))
         user, groups = self.identity(verify)
         lines.append("")
         lines.append("RBAC: clusters now see each user; give them roles, e.g.")

@@ -54,8 +54,16 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
 
     def on_mount(self) -> None:
         self.show_facts()
-        self.query_one("#resume", Button).display = self.session.answers_path.is_file()
-        self.query_one("#path", RadioSet).focus()
+        self.query_one("#resume", Button).display = self._saved_loads()
+        # "New setup" is preselected: Enter goes on; arrows/Shift+Tab reach the other paths
+        self.query_one("#continue", Button).focus()
+
+    def _saved_loads(self) -> bool:
+        """Offer Resume only for a saved file that loads."""
+        try:
+            return self.session.saved_answers() is not None
+        except WizardError:
+            return False
 
     def show_facts(self) -> None:
         s = self.session
