@@ -149,9 +149,8 @@ def _flow(s: Session, ask: Prompts, p: Printer) -> int:
         cleanup = s.cleanup()
         if cleanup is not None and not cleanup.empty:
             p.line("")
-            p.line(p.c("bold", "Clean-up after this wave") + " (for you to run once verified; the wizard runs nothing):")
             for ln in cleanup.render().splitlines():
-                p.line("  " + ln)
+                p.line(ln)
         p.line("")
         p.line("Export " + ", ".join(plan.env_vars) + " where Backstage runs and restart it before verifying.")
     code = _verify(s, ask, p) if ask.confirm("Run the verification now?", True) else 0

@@ -54,8 +54,7 @@ secret masked.
         cleanup = s.cleanup() if last else None
         if cleanup is not None and not cleanup.empty:
             lines.append("")
-            lines.append("Clean-up after this wave (for you to run once verified; the wizard runs nothing):")
-            lines += ["  " + ln for ln in cleanup.render().splitlines()]
+            lines += cleanup.render().splitlines()
         lines.append("")
         lines.append("Next steps:")
         envs = [a.clientIdEnv, a.clientSecretEnv] + ([a.clusterProvider.apiTokenEnv] if a.clusterProvider else [])
