@@ -250,8 +250,8 @@ def _url(ctx: _Ctx, value: Any, path: list[str | int]) -> str | None:
     text = _str(ctx, value, path)
     if text is None:
         return None
-    if "${" in text:
-        return text  # a Backstage ${VAR} reference is resolved where Backstage runs
+    if re.match(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", text):
+        return text  # starts with a Backstage ${VAR} (scheme and host come from it where Backstage runs)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ctx.fail(path, f"{text!r} is not an http(s) URL")

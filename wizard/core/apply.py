@@ -393,10 +393,23 @@ class UndoResult:
 
 
 def last_applied(repo: Path) -> BackupSet | None:
+    """The most recent apply that may have written files: "applied", or "applying" when the run
+    was killed after replacing a file but before it could record that (undo handles both)."""
     for bs in reversed(backup_sets(repo)):
-        if bs.status == "applied":
+        if bs.status == "applied" or (bs.status == "applying" and _wrote_something(bs)):
             return bs
     return None
+
+
+def _wrote_something(bs: BackupSet) -> bool:
+    """Whether an interrupted apply replaced at least one of its files (else it is no undo point)."""
+    for entry in bs.manifest.get("files", []):
+        try:
+            if sha256(Path(entry["realPath"]).read_bytes()) == entry["sha256After"]:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def undo_last(repo: Path, force: bool = False) -> UndoResult:
@@ -406,13 +419,16 @@ def undo_last(repo: Path, force: bool = False) -> UndoResult:
             raise Refused(f"nothing to undo: no apply is recorded under {backups_dir(repo)}")
         files = bs.manifest.get("files", [])
         problems = []
+        untouched: set[str] = set()
         for entry in files:
             path = Path(entry["realPath"])
             try:
                 now = sha256(path.read_bytes())
             except FileNotFoundError:
                 now = None
-            if now != entry["sha256After"] and not force:
+            if now == entry["sha256Before"] and now != entry["sha256After"]:
+                untouched.add(entry["path"])  # a killed run never got to this file
+            elif now != entry["sha256After"] and not force:
                 problems.append(entry["path"])
         if problems:
             raise Refused(
@@ -426,6 +442,8 @@ def undo_last(repo: Path, force: bool = False) -> UndoResult:
             if sha256(data) != entry["sha256Before"]:
                 raise Refused(f"the backup of {entry['path']} in {bs.dir} is damaged (checksum mismatch); nothing was restored")
         for entry in files:
+            if entry["path"] in untouched:
+                continue
             path = Path(entry["realPath"])
             data = (bs.dir / entry["backup"]).read_bytes()
             atomic_write(path, data, int(entry["mode"]))

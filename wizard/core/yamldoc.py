@@ -278,7 +278,9 @@ def parse(text: str) -> Document:
     try:
         return _parse(text, pure=_CParser is None)
     except YamlSyntaxError as first:
-        if _CParser is None:
+        # only for what libyaml gets wrong (YAML 1.1 flow scalars); any other error stands
+        flow_problem = "found unexpected ':'" in first.problem or "while parsing a flow" in first.problem
+        if _CParser is None or not flow_problem:
             raise
         try:
             return _parse(text, pure=True)
@@ -378,10 +380,43 @@ def _parse(text: str, pure: bool) -> Document:
 
     doc = Document(text=text, root=root, style=Style(), bom=bom, doc_start_marker=doc_start_marker, doc_end=doc_end)
     doc.line_starts = _line_starts(text)
+    if anchors and root is not None:
+        _refuse_alias_bombs(root)
     if root is not None:
         _check_keys(root, doc)
     doc.style = detect_style(doc)
     return doc
+
+
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _refuse_alias_bombs(root: Node) -> None:
+    """Refuse documents whose aliases expand to an absurd size ("billion laughs"): Backstage's
+    loader refuses them too (maxAliasCount), and reading one would exhaust memory."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        node = node.resolved
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        sizes[key] = 1  # cycle guard
+        total = 1
+        if node.kind == "map":
+            for k, v in node.pairs:
+                total += size(k) + size(v)
+        elif node.kind == "seq":
+            for item in node.items:
+                total += size(item)
+        sizes[key] = min(total, MAX_EXPANDED_NODES + 1)
+        return sizes[key]
+
+    if size(root) > MAX_EXPANDED_NODES:
+        first = next((n for n in walk(root) if n.kind == "alias"), root)
+        raise YamlSyntaxError(
+            f"aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias-expansion attack?), "
+            f"e.g. *{first.value}; Backstage refuses such files too", first.line + 1, first.col + 1)
 
 
 def _tag(tag: Any) -> str | None:

@@ -169,7 +169,16 @@ def _redact(text: str, secret: str | None) -> str:
         return text
     for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
         text = text.replace(form, "***")
+    # an echoed `Authorization: Basic base64(client_id:secret)` carries it too: any Basic
+    # credential is dropped whole, as is any base64 form of the secret itself
+    text = _BASIC_RE.sub("Basic ***", text)
+    for form in {base64.b64encode(secret.encode()).decode().rstrip("="), base64.urlsafe_b64encode(secret.encode()).decode().rstrip("=")}:
+        if len(form) >= 8:
+            text = text.replace(form, "***")
     return text
+
+
+_BASIC_RE = re.compile(r"\bBasic\s+[A-Za-z0-9+/=_-]{8,}", re.IGNORECASE)
 
 
 _HTML_NOISE = re.compile(r"<(style|script)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
