@@ -127,7 +127,7 @@ def _load_answers(path: str):
 
 
 def _make_plan(args: argparse.Namespace, skip_install: bool):
-    from wizard.core import configset, plan, repo
+    from wizard.core import configset, facts, plan, repo
 
     root = _repo_root(args)
     answers = _load_answers(args.answers)
@@ -136,7 +136,9 @@ def _make_plan(args: argparse.Namespace, skip_install: bool):
         from wizard.remote.discovery import with_discovered
 
         answers = with_discovered(answers)
-    info = repo.inspect(root, run_tools=not skip_install and answers.installPackage)
+    info = repo.inspect(root, run_tools=False)
+    if not skip_install and answers.installPackage and info.app is not None and not info.app.has(facts.MODULE_PKG):
+        repo.detect_tools(info, node=False)  # only the install step needs to know how to run Yarn
     try:
         return plan.make_plan(info, configs, answers, skip_install=skip_install)
     except plan.AnswerError as exc:

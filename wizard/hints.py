@@ -70,7 +70,7 @@ class CatalogError(Exception):
 
 def load_dir(directory: Path) -> Catalog:
     cat = Catalog()
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # libyaml when available: ~10x faster, and `check` loads the catalog
     for path in sorted(directory.glob("*.yaml")):
         data = yaml.load(path.read_text(encoding="utf-8"))
         if not isinstance(data, list):

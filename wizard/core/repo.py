@@ -352,10 +352,23 @@ def inspect(root: Path, run_tools: bool = True) -> RepoInfo:
                 break
     info.frontend_system, info.frontend_evidence, info.app_tsx = detect_frontend(app)
     if run_tools:
-        # node and yarn start in parallel: each can take a few hundred milliseconds
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            node_f = pool.submit(run_version, ["node", "--version"], root)
-            yarn_f = pool.submit(run_version, ["yarn", "--version"], root)
-            info.node = node_f.result()
-            info.yarn = detect_yarn(root, root_pkg, info.node, yarn_f.result())
+        detect_tools(info)
     return info
+
+
+def detect_tools(info: RepoInfo, node: bool = True) -> None:
+    """Run `node --version` and `yarn --version` (in parallel: each can take a few hundred ms).
+
+    With node=False only Yarn is looked at (the install step needs it; `node` is then run only
+    when Yarn must be started through `node <yarnPath>`)."""
+    root = info.root
+    if not node:
+        yarn_run = run_version(["yarn", "--version"], root)
+        node_run = run_version(["node", "--version"], root) if not yarn_run.ok and _yarnrc_path(root) else None
+        info.yarn = detect_yarn(root, info.root_pkg, node_run, yarn_run)
+        return
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        node_f = pool.submit(run_version, ["node", "--version"], root)
+        yarn_f = pool.submit(run_version, ["yarn", "--version"], root)
+        info.node = node_f.result()
+        info.yarn = detect_yarn(root, info.root_pkg, info.node, yarn_f.result())
