@@ -41,6 +41,8 @@ from bench import configgen  # noqa: E402
 PY = sys.executable
 THIS = str(Path(__file__).resolve())
 IMPORT_BASELINE = "import wizard.cli, ruamel.yaml, httpx, nodesemver"
+RT_PROCESS = ("import io, sys\nfrom ruamel.yaml import YAML\ny = YAML()\ndata = y.load(open(sys.argv[1], encoding='utf-8').read())\n"
+              "y.dump(data, io.StringIO())\n")
 FILTER_NEEDLE = "1999"
 
 
@@ -55,35 +57,60 @@ def env() -> dict[str, str]:
     return e
 
 
-def spawn(argv: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
-    """Run a process to completion: (wall seconds, peak RSS in KiB, exit code)."""
+def spawn(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Run a process to completion: (wall seconds, exit code)."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    rc = subprocess.call(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          env=env(), cwd=cwd or ROOT)
-    _, status, ru = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return dt, ru.ru_maxrss, p.returncode
+    return time.perf_counter() - t0, rc
 
 
-def spawn_ready(argv: list[str]) -> tuple[float, int, str]:
-    """Run a child that prints READY (then maybe more): (seconds to READY, peak RSS KiB, rest of stdout)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(),
-                         cwd=ROOT, text=True)
-    assert p.stdout is not None and p.stderr is not None
-    dt = None
-    for line in p.stdout:
-        if line.strip() == "READY":
-            dt = time.perf_counter() - t0
-            break
-    rest = p.stdout.read()
-    err = p.stderr.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
+TIME = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+
+
+def measured(argv: list[str], cwd: Path | None = None, check: bool = True) -> tuple[str, int, int]:
+    """Run once for its peak memory: (stdout, peak RSS in KiB, exit code).
+
+    ru_maxrss of a child forked from this (large) process starts at this process's own high-water mark
+    (Linux keeps it across exec), so the child is started by GNU time, whose own fork is small.
+    Without GNU time, making an arbitrary command report its own VmHWM is not possible,
+    arbitrary commands, so the inflated figure is returned (negative: shown with '~').
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss, tempfile.TemporaryFile() as out, \
+            tempfile.TemporaryFile() as err:
+        cmd = [TIME, "-f", "%M", "-o", rss.name, *argv] if TIME else argv
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env(), cwd=cwd or ROOT)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode(errors="replace")
+        if check and p.returncode != 0:
+            raise RuntimeError(f"{argv[:4]} failed ({p.returncode}): {err.read().decode(errors='replace')[-3000:]}")
+        if TIME:
+            lines = [ln for ln in Path(rss.name).read_text().splitlines() if ln.strip().isdigit()]
+            return text, int(lines[-1]), p.returncode
+        return text, -ru.ru_maxrss, p.returncode
+
+
+def spawn_ready(argv: list[str]) -> tuple[float, str]:
+    """Run a child that prints READY (then maybe more): (seconds to READY, rest of stdout)."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, env=env(), cwd=ROOT, text=True)
+        assert p.stdout is not None
+        dt = None
+        for line in p.stdout:
+            if line.strip() == "READY":
+                dt = time.perf_counter() - t0
+                break
+        rest = p.stdout.read()
+        p.wait()
+        err.seek(0)
+        errors = err.read().decode(errors="replace")
     if dt is None or p.returncode != 0:
-        raise RuntimeError(f"{argv[2:]} did not get ready (exit {p.returncode}): {err[-2000:]}")
-    return dt, ru.ru_maxrss, rest
+        raise RuntimeError(f"child did not get ready (exit {p.returncode}): {errors[-2000:]}")
+    return dt, rest
 
 
 def child(mode: str, *args: str) -> list[str]:
@@ -91,18 +118,14 @@ def child(mode: str, *args: str) -> list[str]:
 
 
 def child_peak(mode: str, *args: str) -> tuple[dict, int]:
-    t0 = time.perf_counter()
-    p = subprocess.Popen(child(mode, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(), cwd=ROOT, text=True)
-    assert p.stdout is not None and p.stderr is not None
-    out = p.stdout.read()
-    err = p.stderr.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise RuntimeError(f"child {mode} {args} failed: {err[-3000:]}")
-    data = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
-    data.setdefault("wall", time.perf_counter() - t0)
-    return data, ru.ru_maxrss
+    """Run a child mode once: its JSON output (last stdout line) and its peak RSS (KiB)."""
+    text, peak, _ = measured(child(mode, *args))
+    data = json.loads(text.strip().splitlines()[-1]) if text.strip() else {}
+    return data, peak
+
+
+def peak(argv: list[str]) -> int:
+    return measured(argv, check=False)[1]
 
 
 def interleaved(ops: dict[str, Callable[[], float]], runs: int, prepare: Callable[[str], None] | None = None) -> dict[str, list[float]]:
@@ -172,6 +195,8 @@ def fmt_s(s: float | None) -> str:
 
 
 def mib(kib: int) -> str:
+    if kib < 0:  # no GNU time: inflated by the parent's high-water mark
+        return f"~{-kib / 1024:.0f} MiB"
     return f"{kib / 1024:.0f} MiB"
 
 
@@ -205,16 +230,13 @@ def bench_startup(res: Results, runs: int, work: Path) -> None:
     yarn = shutil.which("yarn")
     if yarn:
         argvs["yarn --version"] = [yarn, "--version"]
-    rss: dict[str, int] = {}
-
     def op(name: str) -> Callable[[], float]:
         def run() -> float:
-            dt, peak, _ = spawn(argvs[name])
-            rss[name] = max(rss.get(name, 0), peak)
-            return dt
+            return spawn(argvs[name])[0]
         return run
 
     samples = interleaved({n: op(n) for n in argvs}, runs)
+    rss = {n: peak(argvs[n]) for n in ("version", "check", "imports")}
     base = med(samples["imports"])
     for name, label in (("version", "`spectro-wizard --version`"), ("check", "`spectro-wizard check` (demo app)")):
         m = med(samples[name])
@@ -228,6 +250,25 @@ def bench_startup(res: Results, runs: int, work: Path) -> None:
     if not yarn:
         parts.append("no `yarn` on PATH here (check reports it missing without running it)")
     res.note("startup", "Same run, for reference: " + "; ".join(parts) + ".")
+    # the troubleshooting catalog check prints: pure-Python YAML vs the libyaml loader, same files
+    from ruamel.yaml import YAML
+
+    from wizard.hints import load_dir
+    from wizard.resources import templates_dir
+
+    hints = templates_dir() / "hints"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(hints.glob("*.yaml"))]
+
+    def c_load() -> None:
+        y = YAML(typ="safe")
+        for t in texts:
+            y.load(t)
+
+    cat = interleaved({"pure": timed(lambda: load_dir(hints)), "c": timed(c_load)}, max(5, runs // 2))
+    res.note("startup", f"`check` prints hints from the troubleshooting catalog ({len(texts)} YAML files, "
+                        f"{sum(len(t) for t in texts) / 1024:.0f} KiB), which `wizard.hints.load_dir` parses with ruamel's "
+                        f"pure-Python loader: {fmt_s(med(cat['pure']))} per load here; the same files through the libyaml "
+                        f"loader (`YAML(typ='safe')`) take {fmt_s(med(cat['c']))}.")
     # where check's time goes (in-process profile of one run, imports excluded)
     res.note("startup", "In-process profile of one `check` (imports already loaded):\n\n" + profile_text(
         lambda: _run_main(["check", "--repo", str(demo)]), 8))
@@ -252,9 +293,10 @@ def profile_text(fn: Callable[[], Any], n: int) -> str:
     total = st.total_tt  # type: ignore[attr-defined]
     rows = []
     for (file, line, func), (cc, nc, tt, ct, callers) in st.stats.items():  # type: ignore[attr-defined]
-        if "bench/run.py" in file or func in ("<module>", "<built-in method builtins.exec>"):
+        if "bench/run.py" in file or func in ("<module>", "<built-in method builtins.exec>") or file == "~" \
+                or "/asyncio/" in file or "/concurrent/" in file or "/threading.py" in file:
             continue
-        short = file.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "")
+        short = file.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "").replace(sys.base_prefix + "/lib/", "")
         short = short.split("site-packages/")[-1]
         rows.append((ct, tt, nc, f"{short}:{line}({func})"))
     rows.sort(reverse=True)
@@ -338,34 +380,63 @@ def bench_plan_apply(res: Results, sizes: list[int], runs_for: Callable[[int], i
                 if cmd == "apply":
                     argv += ["--yes", "--skip-install"]
 
+                cli_argv[cmd] = argv
+
                 def run() -> float:
-                    dt, peak, rc = spawn(argv)
+                    dt, rc = spawn(argv)
                     assert rc == 0, f"{cmd} exited {rc}"
-                    cli_rss[cmd] = max(cli_rss.get(cmd, 0), peak)
                     return dt
                 return run
 
-            cli_rss: dict[str, int] = {}
+            cli_argv: dict[str, list[str]] = {"rt": [PY, "-c", RT_PROCESS, str(cfg)]}
 
             def rt_proc() -> float:
-                dt, peak, rc = spawn(child("rt", str(cfg)))
+                dt, rc = spawn(cli_argv["rt"])
                 assert rc == 0
-                cli_rss["rt"] = max(cli_rss.get("rt", 0), peak)
                 return dt
 
             samples = interleaved({"rt": rt_proc, "plan": cli("plan"), "apply": cli("apply")}, runs,
                                   prepare=lambda name: reset_repo(root, original))
+            cli_rss: dict[str, int] = {}
+            for k in ("rt", "plan", "apply"):
+                reset_repo(root, original)
+                cli_rss[k] = peak(cli_argv[k])
             reset_repo(root, original)
             base = med(samples["rt"])
             for op in ("plan", "apply"):
                 m = med(samples[op])
                 ratio = m / base
                 res.add(Row("plan-apply", f"`spectro-wizard {op}` CLI, {label}", runs, m,
-                            "`python -c` ruamel.yaml round-trip of the file (process)", base, "ratio <= 1.0 (stretch 0.3)",
+                            "a `python -c` process: ruamel.yaml round-trip of the file", base, "ratio <= 1.0 (stretch 0.3)",
                             ratio, verdict_ratio(ratio, 1.0, 0.3), f"{mib(cli_rss[op])} / {mib(cli_rss['rt'])}"))
+            if n == min(sizes) and scenario == scenarios[0]:
+                imp = subprocess.run([PY, "-X", "importtime", "-m", "wizard", "plan", "--repo", str(root), "--answers",
+                                      str(ans_file)], capture_output=True, text=True, env=env(), cwd=ROOT).stderr
+                own, selfs = {}, 0
+                for line in imp.splitlines():
+                    parts = line.split("|")
+                    if len(parts) == 3 and parts[1].strip().isdigit():
+                        own[parts[2].strip()] = int(parts[1])
+                        selfs += int(parts[0].split(":")[1])
+                total = selfs / 1000
+                top = ", ".join(f"`{k}` {v / 1000:.0f} ms" for k, v in sorted(own.items(), key=lambda kv: -kv[1])
+                                if v >= 8000 and (k.startswith(("wizard", "ruamel", "site", "__editable")) or k in ("httpx", "nodesemver")))
+                res.note("plan-apply", f"On small configs the CLI rows measure start-up: `-X importtime` of `spectro-wizard plan` "
+                                       f"({n} clusters, one run) adds up to {total:.0f} ms of imports; the largest (cumulative): {top}. "
+                                       "The work itself is the core-API row above.")
             if n == max(sizes) and scenario == scenarios[0]:
                 res.note("plan-apply", f"Profile of `make_plan` on {n} clusters ({size}):\n\n" + profile_text(
                     lambda: core_plan(root, answers), 12))
+            if n == max(sizes):
+                p = core_plan(root, answers)
+                t0 = time.perf_counter()
+                for ch in p.changes:
+                    ch.diff()
+                dt = time.perf_counter() - t0
+                lines = sum(ch.after.count("\n") for ch in p.changes)
+                res.note("plan-apply", f"{label}: rendering the plan's diff (`FileChange.diff()`, difflib.unified_diff over "
+                                       f"{lines} lines, then masking), which `plan` prints and `apply --yes` does not, takes "
+                                       f"{fmt_s(dt)} (one run).")
 
 
 # ================================================================================================
@@ -411,6 +482,12 @@ def closed_port() -> int:
     return port
 
 
+def proc_cpu(pid: int) -> float:
+    """utime + stime of a process, in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def verify_once(root: Path, concurrency: int, backend: str) -> float:
     from wizard.core import configset
     from wizard.verify.runner import VerifyOptions, run_verify
@@ -454,6 +531,12 @@ def bench_verify(res: Results, runs: int, work: Path, n: int = 100, delay: float
         _, rss_one = child_peak("verify", str(repos[1]), "32", backend)
         _, rss_many = child_peak("verify", str(repos[n]), "32", backend)
         _, rss_wide = child_peak("verify", str(repos[n]), str(n), backend)
+        cpu: dict[str, tuple[float, float]] = {}
+        for key, k, conc in (("one", 1, 32), ("many-wide", n, n)):
+            c0, s0 = time.process_time(), proc_cpu(server.pid)
+            verify_once(repos[k], conc, backend)
+            cpu[key] = (time.process_time() - c0, proc_cpu(server.pid) - s0)
+        prof = profile_text(lambda: verify_once(repos[n], n, backend), 12)
     finally:
         if server.stdin:
             server.stdin.close()
@@ -465,6 +548,12 @@ def bench_verify(res: Results, runs: int, work: Path, n: int = 100, delay: float
         ratio = m / base
         res.add(Row("verify", label, runs, m, "verify, 1 cluster (same server)", base, "ratio < 2", ratio,
                     "yes" if ratio < 2 else f"NO: {ratio / 2:.2f}x over the goal", f"{mib(rss)} / {mib(rss_one)}"))
+    res.note("verify", f"Client-side profile of one `run_verify` with {n} clusters and `--concurrency {n}` (the server is another "
+                       "process; both share the 2 cores):\n\n" + prof)
+    res.note("verify", f"CPU time of one run (client = this process, server = the {n}-port HTTPS server process): "
+                       f"1 cluster: client {cpu['one'][0]:.2f} s, server {cpu['one'][1]:.2f} s; {n} clusters at once: client "
+                       f"{cpu['many-wide'][0]:.2f} s, server {cpu['many-wide'][1]:.2f} s. On 2 cores, the extra time over the "
+                       f"300 ms floor is CPU: TLS handshakes and HTTP on both ends, which real clusters would not share with the client.")
     waves = -(-n // 32)
     res.note("verify", f"With the default `--concurrency 32`, {n} clusters run in {waves} waves of at most 32, so the floor is "
                        f"{waves} x {delay * 1000:.0f} ms = {waves * delay:.1f} s against {delay:.1f} s for one cluster "
@@ -476,16 +565,22 @@ def bench_verify(res: Results, runs: int, work: Path, n: int = 100, delay: float
 
 
 TUI_FIRST = r"""
-import asyncio, sys
+import time
+T0 = time.perf_counter()
+import asyncio, json, sys
 from pathlib import Path
 from wizard.core.session import Session
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.welcome import WelcomeScreen
+from wizard.tui.screens import all_screens
+all_screens()
+T_IMPORTS = time.perf_counter()
 
 async def main():
     root = Path(sys.argv[1])
     s = Session(root, None, demo=True)
     s.load()
+    t_loaded = time.perf_counter()
     app = WizardApp(s)
     ready = asyncio.Event()
     orig = WelcomeScreen.on_mount
@@ -495,8 +590,10 @@ async def main():
     WelcomeScreen.on_mount = on_mount
     async with app.run_test(headless=True, size=(120, 40)):
         await ready.wait()
+        t_ready = time.perf_counter()
         assert isinstance(app.screen, WelcomeScreen)
         print("READY", flush=True)
+    print(json.dumps({"imports": T_IMPORTS - T0, "session.load": t_loaded - T_IMPORTS, "app to first refresh": t_ready - t_loaded}))
 
 asyncio.run(main())
 """
@@ -546,12 +643,17 @@ async def main():
     ClustersScreen.render_rows = render_rows
     async with app.run_test(headless=True, size=(160, 50)) as pilot:
         app.goto("clusters")
-        await rendered.wait()
+        await asyncio.wait_for(rendered.wait(), 60)
         screen = app.screen
         table = screen.query_one("#clusters", DataTable)
+        box = screen.query_one("#filter", Input)
+        for _ in range(100):  # let the screen switch settle (it may move the focus), then focus the filter
+            await pilot.pause()
+            if app.focused is box:
+                break
+            box.focus()
+        assert app.focused is box, app.focused
         assert table.row_count == len(screen.rows) >= 2000, table.row_count
-        screen.query_one("#filter", Input).focus()
-        await pilot.pause()
         lat, counts = [], []
         for _ in range(rounds):
             for key in list(needle) + ["backspace"] * len(needle):
@@ -559,9 +661,9 @@ async def main():
                 refreshed = asyncio.Event()
                 t0 = time.perf_counter()
                 await pilot.press(key)
-                await rendered.wait()
+                await asyncio.wait_for(rendered.wait(), 60)
                 app.call_after_refresh(refreshed.set)
-                await refreshed.wait()
+                await asyncio.wait_for(refreshed.wait(), 60)
                 lat.append(time.perf_counter() - t0)
                 counts.append(table.row_count)
     print(json.dumps({"lat": lat, "rows": counts}))
@@ -607,10 +709,15 @@ async def main():
     rendered = asyncio.Event()
     app = Bare()
     async with app.run_test(headless=True, size=(160, 50)) as pilot:
-        await rendered.wait()
+        await asyncio.wait_for(rendered.wait(), 60)
         table = app.query_one(DataTable)
-        app.query_one(Input).focus()
-        await pilot.pause()
+        box = app.query_one(Input)
+        for _ in range(100):
+            await pilot.pause()
+            if app.focused is box:
+                break
+            box.focus()
+        assert app.focused is box, app.focused
         lat, counts = [], []
         for _ in range(rounds):
             for key in list(needle) + ["backspace"] * len(needle):
@@ -618,9 +725,9 @@ async def main():
                 refreshed = asyncio.Event()
                 t0 = time.perf_counter()
                 await pilot.press(key)
-                await rendered.wait()
+                await asyncio.wait_for(rendered.wait(), 60)
                 app.call_after_refresh(refreshed.set)
-                await refreshed.wait()
+                await asyncio.wait_for(refreshed.wait(), 60)
                 lat.append(time.perf_counter() - t0)
                 counts.append(table.row_count)
     print(json.dumps({"lat": lat, "rows": counts}))
@@ -634,22 +741,40 @@ def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:
     from wizard.demo import make_demo_app
 
     demo = make_demo_app(work)
-    rss: dict[str, int] = {}
+    phases: dict[str, list[float]] = {}
 
     def first(name: str, argv: list[str]) -> Callable[[], float]:
         def run() -> float:
-            dt, peak, _ = spawn_ready(argv)
-            rss[name] = max(rss.get(name, 0), peak)
+            dt, rest = spawn_ready(argv)
+            if rest.strip():
+                for k, v in json.loads(rest.strip().splitlines()[-1]).items():
+                    phases.setdefault(k, []).append(v)
             return dt
         return run
 
     samples = interleaved({"wizard": first("wizard", [PY, "-c", TUI_FIRST, str(demo)]),
                            "hello": first("hello", [PY, "-c", TUI_HELLO])}, runs)
+    rss = {"wizard": peak([PY, "-c", TUI_FIRST, str(demo)]), "hello": peak([PY, "-c", TUI_HELLO])}
     base = med(samples["hello"])
     m = med(samples["wizard"])
     res.add(Row("tui", "TUI time to first screen (Welcome, demo app; process start to first refresh)", runs, m,
                 "hello-world Textual app, same harness (run_test headless, 120x40)", base, "ratio <= 1.5 (our goal)", m / base,
                 verdict_ratio(m / base, 1.5), f"{mib(rss['wizard'])} / {mib(rss['hello'])}"))
+
+    imp = subprocess.run([PY, "-X", "importtime", "-c", "import wizard.tui.app, wizard.core.session; "
+                          "from wizard.tui.screens import all_screens; all_screens()"],
+                         capture_output=True, text=True, env=env(), cwd=ROOT).stderr
+    cum: dict[str, int] = {}
+    for line in imp.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            cum[parts[2].strip()] = int(parts[1])
+    top = ", ".join(f"`{k}` {v / 1000:.0f} ms" for k, v in sorted(cum.items(), key=lambda kv: -kv[1])
+                    if (k.startswith("wizard") or k in ("textual.app", "textual.widgets", "httpx", "ruamel.yaml"))
+                    and v >= 5000)
+    res.note("tui", "Where the wizard's first screen goes, medians of the same runs (from the child's first line of "
+                    "code): " + "; ".join(f"{k} {fmt_s(med(v))}" for k, v in phases.items())
+             + f". `-X importtime` (cumulative, one run): {top}.")
 
     print("TUI: filtering 2,000 clusters", flush=True)
     n = 2000
@@ -659,13 +784,13 @@ def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:
     rows_seen: list[int] = []
     rss_w = rss_b = 0
     for _ in range(max(1, runs // 3)):
-        data, peak = child_peak("raw", "-c", TUI_FILTER, str(root), FILTER_NEEDLE, str(filter_rounds))
+        data, pk = child_peak("raw", "-c", TUI_FILTER, str(root), FILTER_NEEDLE, str(filter_rounds))
         wiz_lat += data["lat"]
         rows_seen = data["rows"]
-        rss_w = max(rss_w, peak)
-        data, peak = child_peak("raw", "-c", TUI_FILTER_BARE, str(n), FILTER_NEEDLE, str(filter_rounds), str(ROOT))
+        rss_w = max(rss_w, pk)
+        data, pk = child_peak("raw", "-c", TUI_FILTER_BARE, str(n), FILTER_NEEDLE, str(filter_rounds), str(ROOT))
         bare_lat += data["lat"]
-        rss_b = max(rss_b, peak)
+        rss_b = max(rss_b, pk)
     keys = len(wiz_lat)
     m, b = med(wiz_lat), med(bare_lat)
     worst_w, worst_b = max(wiz_lat), max(bare_lat)
@@ -788,6 +913,16 @@ def write_report(res: Results, path: Path, info: dict[str, str], started: str, l
     out.append(f"- **Load average** (1, 5, 15 min) at start: {load_before}; at the end: {load_after}. Other processes "
                "were running on this machine; every ratio compares an item with its baseline measured in the same "
                "run, interleaved, so both saw the same load.")
+    out.append("")
+    missed = [r for r in res.rows if r.met.startswith("NO")]
+    out.append("## Summary")
+    out.append("")
+    out.append(f"{len(res.rows) - len(missed)} of {len(res.rows)} items meet their goal. Not met:")
+    out.append("")
+    for r in missed:
+        out.append(f"- {r.item}: {fmt_s(r.median)} against {fmt_s(r.base_median)} (ratio {r.ratio:.2f}; goal {r.goal}) — {r.met[4:]}")
+    out.append("")
+    out.append("Where the time goes is measured below each table (profiles, import times, CPU split).")
     out.append("")
     out.append("## Results")
     out.append("")

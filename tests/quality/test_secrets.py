@@ -209,12 +209,11 @@ VERIFY_ARGS = ["--token", S["--token (Backstage JWT)"], "--id-token", S["--id-to
 
 
 def test_verify_text_and_json_against_doubles_that_echo_credentials(world: World) -> None:
-    """(The HTTP Basic form of the client secret is left to the next test, which fails today.)"""
     n_backend, n_cluster, n_oidc = len(world.backend.requests), len(world.cluster.requests), len(world.oidc.requests)
     for args in ([], ["--json"]):
         proc = world.cli("verify", "--repo", "{repo}", "--ca-file", str(world.ca_pem), *VERIFY_ARGS, *args)
         _ok(proc, 0, 1)
-        assert_no_secrets(proc.stdout + proc.stderr, f"verify {' '.join(args)}", basic=False)
+        assert_no_secrets(proc.stdout + proc.stderr, f"verify {' '.join(args)}")
     # the doubles really were asked, with the secrets (so the scan above means something)
     sent = " ".join(r.headers.get("Authorization", "") + " " + r.body for r in
                     world.backend.requests[n_backend:] + world.cluster.requests[n_cluster:] + world.oidc.requests[n_oidc:])
@@ -224,14 +223,9 @@ def test_verify_text_and_json_against_doubles_that_echo_credentials(world: World
         f"{CLIENT_ID}:{S['client secret (config literal)']}".encode()).decode() in sent
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: verify's oidc-client check probes the token endpoint with client_secret_basic and prints the "
-    "response's error_description after scrubbing only the literal secret (oidc._snippet); a token endpoint "
-    "that echoes the request's Authorization header makes verify print `Basic <base64(client_id:client_secret)>`, "
-    "which decodes to the client secret (verify text and --json; the same with the secret from "
-    "SPECTROCLOUD_CLIENT_SECRET). Expected: the Basic "
-    "credentials (and any base64/URL-encoded form of the secret) scrubbed like the literal"))
 def test_verify_does_not_show_the_client_secret_as_http_basic_credentials(world: World) -> None:
+    """Regression (found by this suite, fixed): a token endpoint echoing `Authorization: Basic
+    base64(client_id:secret)` made verify print the credentials; only the literal secret was scrubbed."""
     proc = world.cli("verify", "--repo", "{repo}", "--ca-file", str(world.ca_pem), *VERIFY_ARGS, "--json")
     _ok(proc, 0, 1)
     assert basic_auth(S["client secret (config literal)"]) not in proc.stdout
@@ -261,7 +255,7 @@ def test_apply_text_and_json_then_verify_with_the_environment_secret(world: Worl
         n = len(world.oidc.requests)
         proc = world.cli("verify", "--repo", "{repo}", "--ca-file", str(world.ca_pem), *VERIFY_ARGS, "--json", root=root)
         _ok(proc, 0, 1)
-        assert_no_secrets(proc.stdout + proc.stderr, "verify after apply", basic=False)  # Basic: see the xfail above
+        assert_no_secrets(proc.stdout + proc.stderr, "verify after apply")
         assert any(S["client secret (environment)"] in r.body for r in world.oidc.requests[n:]), "the env secret was not used"
         plan = world.cli("plan", "--repo", "{repo}", "--answers", str(world.answers), root=root)
         _ok(plan, 0)
@@ -387,21 +381,19 @@ def test_backups_keep_unusual_permissions(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def untrusted() -> Iterator[tuple[EchoServer, EchoServer, Path]]:
+def untrusted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EchoServer, EchoServer, Path]]:
     """An HTTPS OIDC provider and an HTTPS backend whose certificates come from a CA nobody trusts."""
     ca = trustme.CA()
     tls = server_tls(ca)
     oidc = EchoServer(oidc_handler("/v1/oidc/tenant/abc123"), tls)
     backend = EchoServer(backend_handler, tls)
-    d = Path(os.environ.get("TMPDIR", "/tmp"))
-    pem = Path(__import__("tempfile").mkdtemp(dir=d)) / "private-ca.pem"
+    pem = tmp_path_factory.mktemp("private-ca") / "private-ca.pem"
     ca.cert_pem.write_to_path(str(pem))
     try:
         yield oidc, backend, pem
     finally:
         oidc.close()
         backend.close()
-        shutil.rmtree(pem.parent, ignore_errors=True)
 
 
 def _checks(proc: subprocess.CompletedProcess) -> dict[str, dict]:
