@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-token", metavar="TOKEN", help="a user's SpectroCloud ID token: enables the identity, RBAC and proxy checks")
     p.add_argument("--ca-file", metavar="PEM", help="trust this CA for the backend and the OIDC provider")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
-    p.add_argument("--concurrency", type=int, default=32, metavar="N", help="checks at once (default 32)")
+    p.add_argument("--concurrency", type=int, default=32, metavar="N", help="checks at once against one server (default 32)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("hints", help="the troubleshooting catalog")

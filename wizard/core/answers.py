@@ -409,16 +409,20 @@ def _palette(ctx: _Ctx, value: Any) -> PaletteAnswer | None:
 
 
 def load_file(path: Path) -> Answers:
+    from wizard.core.configset import read_limited
+
     display = str(path)
+    if path.is_fifo() or path.is_socket():
+        raise BadInput(f"{display}: not a regular file; give the path of a YAML answers file")
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, 1024 * 1024)
     except FileNotFoundError:
         raise BadInput(f"{display}: answers file not found") from None
     except IsADirectoryError:
         raise BadInput(f"{display}: is a directory, not an answers file") from None
     except PermissionError:
         raise BadInput(f"{display}: cannot be read (permission denied)") from None
-    if len(raw) > 1024 * 1024:
+    if raw is None:
         raise BadInput(f"{display}: an answers file over 1 MiB is not an answers file")
     try:
         text = raw.decode("utf-8")

@@ -100,14 +100,17 @@ def read_config(repo: Path, rel: str) -> ConfigFile:
     real = path.resolve()
     if real.is_dir():
         raise BadInput(f"{display} is a directory, not a config file")
+    if not real.is_file():
+        # a device (/dev/zero), a FIFO or a socket would be read forever or block
+        raise BadInput(f"{display} is not a regular file ({real}); point it at a YAML file")
     try:
         size = real.stat().st_size
-        if size > MAX_CONFIG_BYTES:
+        raw = read_limited(real, MAX_CONFIG_BYTES) if size <= MAX_CONFIG_BYTES else None
+        if raw is None:
             raise BadInput(
-                f"{display} is {size / 1048576:.1f} MiB; the wizard reads config files up to "
+                f"{display} is {max(size, MAX_CONFIG_BYTES + 1) / 1048576:.1f} MiB; the wizard reads config files up to "
                 f"{MAX_CONFIG_BYTES // 1048576} MiB — is this really an app-config?"
             )
-        raw = real.read_bytes()
     except PermissionError:
         raise BadInput(f"{display} cannot be read (permission denied); run as a user who can read it") from None
     except OSError as exc:
@@ -127,6 +130,13 @@ def read_config(repo: Path, rel: str) -> ConfigFile:
     if doc.root is not None and not (doc.root.kind == "map" or doc.root.is_null()):
         raise BadInput(f"{display}:{doc.root.line + 1}:{doc.root.col + 1}: the top level must be a mapping of keys")
     return ConfigFile(rel, real, raw, text, doc)
+
+
+def read_limited(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None when it holds more than `limit` (never reading more than limit+1)."""
+    with open(path, "rb") as fh:
+        raw = fh.read(limit + 1)
+    return None if len(raw) > limit else raw
 
 
 def decode(raw: bytes, display: str) -> str:

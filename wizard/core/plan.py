@@ -9,7 +9,6 @@ checked to say what the plan meant it to say; a mismatch refuses the plan rather
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wizard.core import edits, facts
+from wizard.core.diff import unified_diff
 from wizard.core.answers import Answers, ClusterAnswer
 from wizard.core.configset import ConfigFile, ConfigSet
 from wizard.core.edits import EditError, Splice
@@ -50,7 +50,7 @@ class FileChange:
         return hashlib.sha256(self.before.encode("utf-8")).hexdigest()
 
     def diff(self, masked: bool = True) -> str:
-        lines = difflib.unified_diff(
+        lines = unified_diff(
             self.before.splitlines(keepends=True),
             self.after.splitlines(keepends=True),
             fromfile=f"a/{self.rel}",

@@ -125,7 +125,7 @@ class WizardApp(App):
 
 def run_tui(root: Path, config_names: list[str] | None = None, demo: bool = False) -> int:
     session = Session(root, config_names, demo=demo)
-    session.load()
+    session.load(run_tools=False)  # the Prerequisites step runs node/yarn; the first screen need not wait
     app = WizardApp(session)
     result = app.run()
     return int(result or 0)

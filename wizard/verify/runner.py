@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -22,7 +23,8 @@ from wizard.core.plan import auth_environment, config_clusters, effective_cluste
 from wizard.core.results import CheckResult
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions
 
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 32  # checks at once against one server
+MAX_OPEN = 256  # checks at once in all (file descriptors)
 DEFAULT_OVERALL = 300.0
 
 
@@ -155,28 +157,40 @@ async def run_verify(
 ) -> list[CheckResult]:
     opts = opts or VerifyOptions()
     t = read_target(configs, answers, opts.backend_url)
-    sem = asyncio.Semaphore(max(1, opts.concurrency))
-    groups: list[tuple[str, Awaitable[list[CheckResult]]]] = [
-        ("oidc", _oidc_group(t, opts)),
-        ("backend", _backend_group(t, opts)),
+    # `concurrency` bounds the checks running at once against any one server (like a browser's
+    # per-host limit): 100 clusters are 100 servers and run together, while many checks aimed at
+    # one backend or one OIDC provider queue up instead of flooding it.
+    semaphores: dict[str, asyncio.Semaphore] = {}
+
+    def sem_for(url: str | None) -> asyncio.Semaphore:
+        parts = urlsplit(url or "")
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return semaphores.setdefault(origin, asyncio.Semaphore(max(1, opts.concurrency)))
+
+    groups: list[tuple[str, asyncio.Semaphore, Awaitable[list[CheckResult]]]] = [
+        ("oidc", sem_for(t.authorization_url), _oidc_group(t, opts)),
+        ("backend", sem_for(t.backend_url), _backend_group(t, opts)),
     ]
     for entry in t.clusters:
-        groups.append((f"cluster:{entry.get('name')}", _cluster_group(entry, repo, opts)))
-    order = {name: i for i, (name, _) in enumerate(groups)}
+        groups.append((f"cluster:{entry.get('name')}", sem_for(str(entry.get("url") or "")), _cluster_group(entry, repo, opts)))
+    order = {name: i for i, (name, _, _) in enumerate(groups)}
     done: dict[str, list[CheckResult]] = {}
 
-    async def run(name: str, coro: Awaitable[list[CheckResult]]) -> None:
-        results = await _bounded(sem, coro)
+    overall = asyncio.Semaphore(MAX_OPEN)  # and a bound on open connections in all
+
+    async def run(name: str, sem: asyncio.Semaphore, coro: Awaitable[list[CheckResult]]) -> None:
+        async with overall:
+            results = await _bounded(sem, coro)
         done[name] = results
         if on_result is not None:
             for r in results:
                 on_result(r)
 
-    tasks = [asyncio.ensure_future(run(name, coro)) for name, coro in groups]
+    tasks = [asyncio.ensure_future(run(name, sem, coro)) for name, sem, coro in groups]
     _, pending = await asyncio.wait(tasks, timeout=opts.overall_timeout)
     for task in pending:
         task.cancel()
-    for name, _ in groups:
+    for name, _, _ in groups:
         if name not in done:
             r = CheckResult(name if name.startswith("cluster:") else f"{name}", "fail",
                             f"{name}: no answer within the overall limit of {opts.overall_timeout:.0f} s",

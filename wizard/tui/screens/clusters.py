@@ -117,24 +117,27 @@ Type in the filter to narrow the list.
             self.query_one("#provider-projects", Input).value = ", ".join(p.includeProjects or [])
         self.render_rows()
 
+    MAX_ROWS = 200  # rebuilding a DataTable costs ~0.1 ms a row: cap it so the filter stays instant
+
     def render_rows(self) -> None:
         needle = self.query_one("#filter", Input).value.strip().lower()
         table = self.query_one("#clusters", DataTable)
         table.clear()
-        shown = 0
+        matches = 0
         batch = []
         for i, r in enumerate(self.rows):
             if needle and needle not in r.name.lower() and needle not in r.url.lower() and needle not in r.auth.lower():
                 continue
-            mark = "☑" if r.selected else ("☐" if r.migratable else " ")
-            batch.append(((mark, r.name, r.auth, r.url, r.source), str(i)))
-            shown += 1
+            matches += 1
+            if len(batch) < self.MAX_ROWS:
+                mark = "☑" if r.selected else ("☐" if r.migratable else " ")
+                batch.append(((mark, r.name, r.auth, r.url, r.source), str(i)))
         for cells, key in batch:
             table.add_row(*cells, key=key)
         ticked = sum(1 for r in self.rows if r.selected and r.migratable)
         new = sum(1 for r in self.rows if r.source in ("new", "kubeconfig", "palette"))
-        self.query_one("#cluster-count", Static).update(
-            f"{shown} of {len(self.rows)} shown · {ticked} to migrate · {new} new")
+        shown = f"{len(batch)} of {matches} matches shown (type to narrow)" if matches > len(batch) else f"{matches} of {len(self.rows)} shown"
+        self.query_one("#cluster-count", Static).update(f"{shown} · {ticked} to migrate · {new} new")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
