@@ -201,7 +201,8 @@ async def check_backend_auth_provider(
         return CheckResult(
             "backend-auth-provider", "fail", f"the backend has no '{OIDC_PROVIDER}' auth provider",
             f"GET {url} answered 404 {message!r}: the backend module {AUTH_MODULE_PACKAGE} is not installed "
-            f"or not added; run `yarn --cwd packages/backend add {AUTH_MODULE_PACKAGE}` and add "
+            f"or not added; add it to packages/backend (Yarn Berry: `yarn workspace backend add {AUTH_MODULE_PACKAGE}`, "
+            f"Yarn 1: `yarn --cwd packages/backend add {AUTH_MODULE_PACKAGE}`) and add "
             f"`backend.add(import('{AUTH_MODULE_PACKAGE}'));` to packages/backend/src/index.ts, then restart the backend.",
             H_AUTH_MODULE_MISSING,
         )
