@@ -22,7 +22,8 @@ def hint_body(result: CheckResult) -> str:
     if result.hint:
         h = catalog().get(result.hint)
         if h is not None:
-            lines += ["", f"What to do — {h.title}", h.render(result.hint_vars)]
+            # the catalog marks commands with `backticks` for the command line; on screen they are noise
+            lines += ["", f"What to do — {h.title}", h.render(result.hint_vars).replace("`", "")]
     return "\n".join(lines)
 
 
