@@ -116,3 +116,16 @@ def test_strip_ts_comments_keeps_strings_and_line_count():
 @pytest.mark.parametrize("spec, pkg", [("@scope/pkg/alpha", "@scope/pkg"), ("pkg/sub", "pkg"), ("pkg", "pkg")])
 def test_package_of(spec, pkg):
     assert repo_mod.package_of(spec) == pkg
+
+
+def test_a_tab_in_the_indentation_is_named(tmp_path):
+    from wizard.core.configset import read_config
+    from wizard.errors import BadInput
+
+    (tmp_path / "app-config.yaml").write_text("app:\n\ttitle: x\n")
+    try:
+        read_config(tmp_path, "app-config.yaml")
+    except BadInput as exc:
+        assert str(exc).startswith("app-config.yaml:2:1: not valid YAML") and "never tabs" in str(exc)
+    else:
+        raise AssertionError("a tab-indented config was accepted")

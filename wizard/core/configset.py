@@ -120,7 +120,11 @@ def read_config(repo: Path, rel: str) -> ConfigFile:
         doc = parse(text)
     except YamlSyntaxError as exc:
         where = f":{exc.line}:{exc.column}" if exc.line else ""
-        raise BadInput(f"{display}{where}: not valid YAML: {exc.problem}; fix the file and run again") from None
+        problem = exc.problem
+        lines = text.splitlines()
+        if exc.line and exc.line <= len(lines) and "\t" in lines[exc.line - 1][: exc.column]:
+            problem += " — YAML indents with spaces, never tabs"
+        raise BadInput(f"{display}{where}: not valid YAML: {problem}; fix the file and run again") from None
     if doc.duplicates:
         key, line, col = doc.duplicates[0]
         raise BadInput(
