@@ -305,7 +305,7 @@ def _run_install(
         error = None if code == 0 else f"`{step.display}` exited with code {code}; fix the cause shown above and run it by hand in {repo}"
     except FileNotFoundError:
         code = 127
-        error = f"{step.argv[0]} is not installed or not on PATH; install it (for Yarn: `corepack enable`) and run `{step.display}` in {repo}"
+        error = missing_tool_message(step)
     manifest["install"] = {"command": step.display, "exitCode": code, "files": []}
     for p, data in before.items():
         try:
@@ -335,6 +335,11 @@ def _run_install(
         })
         manifest["install"]["files"].append(rel)
     return code == 0, error
+
+
+def missing_tool_message(step: InstallStep) -> str:
+    return (f"{step.argv[0]} is not installed or not on PATH; install it (for Yarn: `corepack enable`) "
+            f"and run `{step.display}` in {step.cwd}")
 
 
 def run_streaming(step: InstallStep, emit: Callable[[str], None]) -> int:

@@ -69,20 +69,12 @@ class Context:
         return node
 
     def add_cmd(self, workspace: str, pkg: str) -> str:
-        """The command that adds `pkg` to a workspace with this repo's package manager."""
-        y = self.repo.yarn
+        """The command that adds `pkg` to a workspace with this repo's package manager (the one
+        `apply` runs for the module)."""
         ws = next((p for p in self.repo.workspaces if p.rel == workspace), None)
-        name = ws.name if ws else Path(workspace).name
-        if y is not None and y.other_manager == "npm":
-            return f"npm install {pkg} --workspace {workspace}"
-        if y is not None and y.other_manager == "pnpm":
-            return f"pnpm --filter {name} add {pkg}"
-        runner = "yarn"
-        if y is not None and y.argv and y.argv[0] == "node":
-            runner = " ".join(y.argv)
-        if y is not None and y.flavour == "classic":
-            return f"{runner} --cwd {workspace} add {pkg}"
-        return f"{runner} workspace {name} add {pkg}"
+        if ws is None:
+            return f"yarn workspace {Path(workspace).name} add {pkg}"
+        return install_command(self.repo, pkg, ws).display
 
 
 def _ok(id: str, summary: str, detail: str = "", **data: Any) -> CheckResult:

@@ -22,7 +22,7 @@ from wizard.core.answers import Answers, ClusterAnswer
 from wizard.core.configset import ConfigFile, ConfigSet
 from wizard.core.edits import EditError, Splice
 from wizard.core.mask import is_env_reference, mask_diff
-from wizard.core.repo import RepoInfo
+from wizard.core.repo import Package, RepoInfo
 from wizard.core.yamldoc import Node, YamlSyntaxError
 from wizard.errors import BadInput, WizardError
 
@@ -834,8 +834,9 @@ def install_step(repo: RepoInfo, answers: Answers, skip_install: bool = False) -
     return install_command(repo, facts.MODULE_PKG)
 
 
-def install_command(repo: RepoInfo, package: str) -> InstallStep:
-    app = repo.app
+def install_command(repo: RepoInfo, package: str, workspace: Package | None = None) -> InstallStep:
+    """How this repo's package manager adds `package` to a workspace (default: the app)."""
+    app = workspace or repo.app
     assert app is not None
     y = repo.yarn
     if y is not None and y.other_manager == "npm":

@@ -183,8 +183,8 @@ class Session:
 
     def install_module_now(self, on_output: Callable[[str], None]) -> tuple[bool, str]:
         """The Prerequisites screen's "install the module" action (same command apply runs)."""
-        from wizard.core.apply import run_streaming
         from wizard.core import facts
+        from wizard.core.apply import missing_tool_message, run_streaming
 
         if self.info is None:
             self.load()
@@ -196,7 +196,7 @@ class Session:
         try:
             code = run_streaming(step, on_output)
         except FileNotFoundError:
-            return False, f"{step.argv[0]} is not installed or not on PATH; install it (for Yarn: `corepack enable`) and run: {step.display}"
+            return False, missing_tool_message(step)
         if code != 0:
             return False, f"`{step.display}` failed with exit code {code}; run it by hand in {self.root} once the cause above is fixed"
         return True, step.display
