@@ -215,7 +215,7 @@ def verdict_ratio(ratio: float, goal: float, stretch: float | None = None) -> st
 
 def bench_startup(res: Results, runs: int, work: Path) -> None:
     print("CLI start-up", flush=True)
-    from wizard.demo import make_demo_app
+    from wizard.session.demo import make_demo_app
 
     demo = make_demo_app(work)
     argvs = {
@@ -253,8 +253,8 @@ def bench_startup(res: Results, runs: int, work: Path) -> None:
     # the troubleshooting catalog check prints: pure-Python YAML vs the libyaml loader, same files
     from ruamel.yaml import YAML
 
-    from wizard.hints import load_dir
-    from wizard.resources import templates_dir
+    from wizard.core.hints import load_dir
+    from wizard.core.resources import templates_dir
 
     hints = templates_dir() / "hints"
     texts = [p.read_text(encoding="utf-8") for p in sorted(hints.glob("*.yaml"))]
@@ -266,7 +266,7 @@ def bench_startup(res: Results, runs: int, work: Path) -> None:
 
     cat = interleaved({"pure": timed(lambda: load_dir(hints)), "c": timed(c_load)}, max(5, runs // 2))
     res.note("startup", f"`check` prints hints from the troubleshooting catalog ({len(texts)} YAML files, "
-                        f"{sum(len(t) for t in texts) / 1024:.0f} KiB), which `wizard.hints.load_dir` parses with ruamel's "
+                        f"{sum(len(t) for t in texts) / 1024:.0f} KiB), which `wizard.core.hints.load_dir` parses with ruamel's "
                         f"pure-Python loader: {fmt_s(med(cat['pure']))} per load here; the same files through the libyaml "
                         f"loader (`YAML(typ='safe')`) take {fmt_s(med(cat['c']))}.")
     # where check's time goes (in-process profile of one run, imports excluded)
@@ -569,7 +569,7 @@ import time
 T0 = time.perf_counter()
 import asyncio, json, sys
 from pathlib import Path
-from wizard.core.session import Session
+from wizard.session import Session
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.welcome import WelcomeScreen
 from wizard.tui.screens import all_screens
@@ -624,7 +624,7 @@ asyncio.run(main())
 TUI_FILTER = r"""
 import asyncio, json, sys, time
 from pathlib import Path
-from wizard.core.session import Session
+from wizard.session import Session
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.clusters import ClustersScreen
 from textual.widgets import DataTable, Input
@@ -739,7 +739,7 @@ asyncio.run(main())
 
 def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:
     print("TUI: time to first screen", flush=True)
-    from wizard.demo import make_demo_app
+    from wizard.session.demo import make_demo_app
 
     demo = make_demo_app(work)
     phases: dict[str, list[float]] = {}
@@ -762,7 +762,7 @@ def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:
                 "hello-world Textual app, same harness (run_test headless, 120x40)", base, "ratio <= 1.5 (our goal)", m / base,
                 verdict_ratio(m / base, 1.5), f"{mib(rss['wizard'])} / {mib(rss['hello'])}"))
 
-    imp = subprocess.run([PY, "-X", "importtime", "-c", "import wizard.tui.app, wizard.core.session; "
+    imp = subprocess.run([PY, "-X", "importtime", "-c", "import wizard.tui.app, wizard.session; "
                           "from wizard.tui.screens import all_screens; all_screens()"],
                          capture_output=True, text=True, env=env(), cwd=ROOT).stderr
     cum: dict[str, int] = {}

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from wizard.core import apply, checks
-from wizard.hints import Hint, catalog, fill
+from wizard.core.hints import Hint, catalog, fill
 from wizard.remote import backstage, kube, oidc, palette
 
 EMITTERS = (checks, apply, oidc, backstage, kube, palette)

@@ -1,4 +1,4 @@
-"""The command line (docs/cli-contract.md): every command drives the same UI-free core.
+"""The command line (the contract is in README.md, "Commands"): every command drives the session.
 
 Commands that do not draw the TUI never import Textual; heavy modules are imported inside the
 command that needs them, so `--version` and `check` start fast.
@@ -120,29 +120,20 @@ def _repo_root(args: argparse.Namespace) -> Path:
     return find_root(Path.cwd())
 
 
-def _load_answers(path: str):
-    from wizard.core.answers import load_file
+def _session(args: argparse.Namespace, answers: bool = False):
+    """The session every command drives (the same one the TUI and plain mode drive)."""
+    from wizard.session import Session
 
-    return load_file(Path(path))
+    s = Session(_repo_root(args), args.config)
+    if answers and getattr(args, "answers", None):
+        s.load_answers(Path(args.answers))
+    return s
 
 
-def _make_plan(args: argparse.Namespace, skip_install: bool):
-    from wizard.core import configset, facts, plan, repo
-
-    root = _repo_root(args)
-    answers = _load_answers(args.answers)
-    configs = configset.load(root, args.config)
-    if answers.palette is not None:
-        from wizard.remote.discovery import with_discovered
-
-        answers = with_discovered(answers)
-    info = repo.inspect(root, run_tools=False)
-    if not skip_install and answers.installPackage and info.app is not None and not info.app.has(facts.MODULE_PKG):
-        repo.detect_tools(info, node=False)  # only the install step needs to know how to run Yarn
-    try:
-        return plan.make_plan(info, configs, answers, skip_install=skip_install)
-    except plan.AnswerError as exc:
-        raise BadInput(f"{args.answers}: {exc}") from None
+def _plan(args: argparse.Namespace):
+    s = _session(args, answers=True)
+    s.load(run_tools=False, strict=True)
+    return s, s.make_plan(skip_install=args.skip_install)
 
 
 def _confirm(question: str, yes: bool, what: str) -> None:
@@ -158,24 +149,31 @@ def _confirm(question: str, yes: bool, what: str) -> None:
         raise Refused(f"{what} cancelled; nothing was written")
 
 
+def _checked_url(flag: str, value: str | None) -> None:
+    from wizard.core.fields import problem
+
+    if value is not None and (why := problem("backendUrl", value)):
+        raise BadInput(f"{flag} {why}")
+
+
 # ------------------------------------------------------------------------------------------------
 # commands
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wizard.core import checks, configset, repo
-    from wizard.output import Printer, checks_json, print_checks
+    from wizard.core.results import checks_json
+    from wizard.output import Printer, print_checks
 
-    root = _repo_root(args)
-    configs = configset.load(root, args.config, tolerant=True)
-    info = repo.inspect(root)
-    results = checks.run_checks(info, configs)
+    s = _session(args)
+    results = s.run_checks()
+    info, configs = s.info, s.configs
+    assert info is not None and configs is not None
     if args.json:
-        extra = {"repo": str(root), "backstageVersion": info.backstage_version, "configFiles": [f.rel for f in configs.files]}
+        extra = {"repo": str(s.root), "backstageVersion": info.backstage_version, "configFiles": [f.rel for f in configs.files]}
         print(json.dumps(checks_json(results, extra), indent=2))
     else:
         p = Printer()
-        title = f"{PROG} check — {root}" + (f" (Backstage {info.backstage_version})" if info.backstage_version else "")
+        title = f"{PROG} check — {s.root}" + (f" (Backstage {info.backstage_version})" if info.backstage_version else "")
         print_checks(p, title, results)
     if configs.errors:
         for err in configs.errors:
@@ -185,31 +183,32 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _print_plan(plan: Any, p: Any) -> None:
+    from wizard.session.texts import plan_text
+
+    t = plan_text(plan)
     if plan.empty:
-        p.line("Nothing to change: the config already matches the answers.")
+        p.line(t.title)
         return
-    files = ", ".join(c.rel for c in plan.changes) or "no files"
-    p.line(p.c("bold", f"Plan for {plan.repo}: {len(plan.changes)} file(s) change ({files})"))
-    for a in plan.actions:
+    p.line(p.c("bold", t.title))
+    for a in t.actions:
         p.line(f"  • {a}")
-    for c in plan.changes:
+    for d in t.diffs:
         p.line("")
-        p.diff(c.diff())
-    if plan.notes:
+        p.diff(d)
+    if t.notes:
         p.line("")
         p.line(p.c("bold", "Notes"))
-        for n in plan.notes:
+        for n in t.notes:
             p.line(f"  ! {n}")
-    if plan.env_vars:
+    if t.env_line:
         p.line("")
-        p.line("The config references these environment variables; export them where Backstage runs:")
-        p.line("  " + ", ".join(plan.env_vars))
+        p.line(t.env_line)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from wizard.output import Printer
 
-    plan = _make_plan(args, args.skip_install)
+    _s, plan = _plan(args)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2))
     else:
@@ -218,16 +217,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from wizard.core.apply import apply_plan
     from wizard.output import Printer
+    from wizard.session.texts import NOTHING_TO_CHANGE, next_steps
 
     p = Printer()
-    plan = _make_plan(args, args.skip_install)
+    s, plan = _plan(args)
     if plan.empty:
         if args.json:
             print(json.dumps({"ok": True, "changed": [], "backup": None, "install": None}))
         else:
-            p.line("Nothing to change: the config already matches the answers.")
+            p.line(NOTHING_TO_CHANGE)
         return 0
     if not args.yes and not sys.stdin.isatty():
         raise Refused("apply needs confirmation: run it on a terminal, or pass --yes (see the changes first with `spectro-wizard plan`)")
@@ -236,8 +235,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
         p.line("")
     _confirm("Apply these changes?", args.yes, "apply")
     out = sys.stderr if args.json else sys.stdout
-    result = apply_plan(plan, on_output=lambda line: print(f"  │ {line}", file=out, flush=True))
-    cleanup = _cleanup_after_apply(args, plan)
+    result = s.apply(plan, on_output=lambda line: print(f"  │ {line}", file=out, flush=True))
+    cleanup = _cleanup(s)
     rel_backup = result.backup.relative_to(plan.repo).as_posix() if result.backup else None
     if args.json:
         print(json.dumps({
@@ -262,8 +261,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
             for n in plan.notes:
                 p.line(f"  ! {n}")
         p.line("")
-        p.line("Next: export " + ", ".join(plan.env_vars) + " where Backstage runs, restart it (`yarn start`), then run "
-               f"`{PROG} verify`.")
+        p.line("Next:")
+        for i, step in enumerate(next_steps(plan.env_vars, s.callback_url()), 1):
+            p.line(f"  {i}. {step}")
         if cleanup is not None:
             p.line("")
             p.line(cleanup.render())
@@ -276,81 +276,62 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cleanup_after_apply(args: argparse.Namespace, plan: Any) -> Any:
-    """After a wave that migrated clusters or switched a provider environment: what is left to revoke
-    and delete (`before` is the config the plan was made from, `after` is read back from disk)."""
-    from wizard.core import configset
-    from wizard.core.migration import cleanup_after
-
-    answers = _load_answers(args.answers)
-    if not answers.migrate and answers.clusterProvider is None:
-        return None
+def _cleanup(s: Any) -> Any:
+    """After a wave: what is left to revoke and delete. The apply succeeded; a problem listing it
+    must not hide that."""
     try:
-        after = configset.load(plan.repo, args.config)
-        old = {c.rel: c.before for c in plan.changes if c.kind == "config"}
-        before = configset.ConfigSet(after.repo, [f.reparse(old[f.rel]) if f.rel in old else f for f in after.files],
-                                     after.explicit)
-        return cleanup_after(before, after)
-    except Exception as exc:  # noqa: BLE001 - the apply succeeded; a listing problem must not hide that
+        return s.cleanup()
+    except Exception as exc:  # noqa: BLE001
         sys.stderr.write(f"{PROG}: the config was written, but the clean-up list could not be computed "
                          f"({exc.__class__.__name__}: {exc}); `{PROG} check` shows the inventory\n")
         return None
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    from wizard.core.apply import last_applied, undo_last
+    from wizard.core.apply import last_applied
     from wizard.output import Printer
 
     p = Printer()
-    root = _repo_root(args)
-    bs = last_applied(root)
+    s = _session(args)
+    bs = last_applied(s.root)
     if bs is None:
-        raise Refused(f"nothing to undo: no apply is recorded in {root / '.spectro-wizard' / 'backups'}")
+        raise Refused(f"nothing to undo: no apply is recorded in {s.root / '.spectro-wizard' / 'backups'}")
     files = [f["path"] for f in bs.manifest.get("files", [])]
     if not args.yes:
         p.line(f"The apply of {bs.created} changed: {', '.join(files)}")
     _confirm("Restore these files as they were before that apply?", args.yes, "undo")
-    result = undo_last(root, force=args.force)
+    result = s.undo(force=args.force)
     for rel in result.restored:
         p.line(f"{p.mark('ok')} restored {rel}")
-    p.line(f"  (from {result.backup.relative_to(root).as_posix()}, the apply of {result.created})")
+    p.line(f"  (from {result.backup.relative_to(s.root).as_posix()}, the apply of {result.created})")
     if any(f.get("byInstall") for f in bs.manifest.get("files", [])):
         p.line("  package.json / lockfile restored: run `yarn install` to bring node_modules back in line")
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    import asyncio
+    from wizard.core.results import checks_json
+    from wizard.output import Printer, print_checks
+    from wizard.session import VerifyOptions
 
-    from wizard.core import configset
-    from wizard.output import Printer, checks_json, print_checks
-    from wizard.verify.runner import VerifyOptions, run_verify
-
-    root = _repo_root(args)
-    answers = _load_answers(args.answers) if args.answers else None
-    configs = configset.load(root, args.config)
-    if args.backend_url:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(args.backend_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise BadInput(f"--backend-url {args.backend_url!r} is not an http(s) URL")
+    s = _session(args, answers=True)
+    _checked_url("--backend-url", args.backend_url)
     if args.ca_file and not Path(args.ca_file).is_file():
         raise BadInput(f"--ca-file {args.ca_file}: no such file")
     if args.timeout <= 0 or args.concurrency < 1:
         raise BadInput("--timeout must be positive and --concurrency at least 1")
     opts = VerifyOptions(backend_url=args.backend_url, token=args.token, id_token=args.id_token,
                          ca_file=args.ca_file, timeout=args.timeout, concurrency=args.concurrency)
-    results = asyncio.run(run_verify(root, configs, answers, opts))
+    results = s.verify_sync(opts)
     if args.json:
-        print(json.dumps(checks_json(results, {"repo": str(root)}), indent=2))
+        print(json.dumps(checks_json(results, {"repo": str(s.root)}), indent=2))
     else:
-        print_checks(Printer(), f"{PROG} verify — {root}", results)
+        print_checks(Printer(), f"{PROG} verify — {s.root}", results)
     return 1 if any(r.status == "fail" for r in results) else 0
 
 
 def cmd_hints(args: argparse.Namespace) -> int:
-    from wizard.hints import catalog
+    from wizard.core.hints import catalog
     from wizard.output import Printer
 
     cat = catalog()
@@ -384,33 +365,25 @@ def cmd_hints(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from wizard.report import write_report
+    from wizard.session import VerifyOptions
 
-    root = _repo_root(args)
+    s = _session(args)
     opts = None
     if args.verify:
-        from urllib.parse import urlsplit
-
-        from wizard.verify.runner import VerifyOptions
-
-        if args.backend_url:
-            parts = urlsplit(args.backend_url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise BadInput(f"--backend-url {args.backend_url!r} is not an http(s) URL")
+        _checked_url("--backend-url", args.backend_url)
         if args.timeout <= 0:
             raise BadInput("--timeout must be positive")
         opts = VerifyOptions(backend_url=args.backend_url, timeout=args.timeout)
     elif args.backend_url:
         raise BadInput("--backend-url only applies with --verify")
-    path = write_report(root, args.config, Path(args.output), json_format=args.json, run_verify=args.verify,
-                        verify_options=opts)
+    path = s.report(Path(args.output), json_format=args.json, run_verify=args.verify, verify_options=opts)
     kind = "JSON" if args.json else "Markdown"
     print(f"wrote {path} ({kind} support report; every secret masked — read it before you share it)")
     return 0
 
 
 def cmd_rbac(args: argparse.Namespace) -> int:
-    from wizard import rbac
+    from wizard.core import rbac
 
     text = rbac.render(args.user, args.group, role=args.role, namespace=args.namespace,
                        username_prefix=args.username_prefix, groups_prefix=args.groups_prefix,
@@ -431,7 +404,7 @@ def cmd_rbac(args: argparse.Namespace) -> int:
 def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
     root: Path
     if args.demo:
-        from wizard.demo import make_demo_app
+        from wizard.session.demo import make_demo_app
 
         root = make_demo_app()
         print(f"demo app: {root}", file=sys.stderr)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
 from wizard.core.results import CheckResult
-from wizard.hints import catalog
+from wizard.core.hints import catalog
 
 _COLORS = {"ok": "32", "warn": "33", "fail": "31", "skip": "90", "bold": "1", "dim": "2", "add": "32", "del": "31", "hunk": "36"}
 
@@ -87,16 +87,3 @@ def print_checks(p: Printer, title: str, results: list[CheckResult], show_hints:
                 for ln in h.render(r.hint_vars).splitlines():
                     p.line("    " + ln if ln else "")
                 p.line("")
-
-
-def checks_json(results: list[CheckResult], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    cat = catalog()
-    hints: dict[str, Any] = {}
-    for r in results:
-        if r.hint and r.hint not in hints:
-            h = cat.get(r.hint)
-            hints[r.hint] = {"title": h.title if h else r.hint, "text": h.render(r.hint_vars) if h else ""}
-    out: dict[str, Any] = {"ok": not any(r.status == "fail" for r in results), "checks": [r.to_json() for r in results], "hints": hints}
-    if extra:
-        out.update(extra)
-    return out

@@ -1,7 +1,8 @@
 """`spectro-wizard plain`: the wizard's flow as line-by-line prompts (questionary).
 
-No full-screen redraws: it works over a bare SSH terminal and with a screen reader. It drives the
-same `Session` as the TUI. Ctrl+C at any prompt ends it with nothing written (exit 130).
+No full-screen redraws: it works over a bare SSH terminal and with a screen reader. It walks the
+session's step table (the same steps, in the same order, as the TUI) and asks the session for
+every action. Ctrl+C at any prompt ends it with nothing written (exit 130).
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 import questionary
 from questionary import Choice
 
-from wizard.core.answers import CALLBACK_PATH, ClusterAnswer, ClusterProviderAnswer, check_field
+from wizard.core import fields
+from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
 from wizard.core.kubeconfig import ca_file_to_data
-from wizard.core.session import PATHS, Session
 from wizard.errors import WizardError
 from wizard.output import Printer, print_checks
+from wizard.session import PATHS, Session, VerifyOptions
+from wizard.session.texts import NOTHING_TO_CHANGE, next_steps, plan_text, restart_instruction
 
 
 class Cancelled(Exception):
@@ -39,20 +42,30 @@ class Prompts:
     def _ask(self, question: Any) -> Any:
         try:
             answer = question.unsafe_ask()
-        except KeyboardInterrupt:
-            raise Cancelled() from None
-        except EOFError:
+        except (KeyboardInterrupt, EOFError):
             raise Cancelled() from None
         return answer
 
-    def text(self, message: str, default: str = "", field: str | None = None, optional: bool = False) -> str:
+    @staticmethod
+    def validator(field: str | None, optional: bool = False, base_dir: Path | None = None) -> Callable[[str], bool | str]:
+        """questionary's check for a field: True, or the sentence the TUI and answers files give."""
         def validate(value: str) -> bool | str:
             if optional and not value.strip():
                 return True
-            problem = check_field(field, value.strip()) if field else None
+            problem = fields.problem(field, value, base_dir) if field else None
             return True if problem is None else f"{field}: {problem}"
 
+        return validate
+
+    def text(self, message: str, default: str = "", field: str | None = None, optional: bool = False,
+             base_dir: Path | None = None) -> str:
+        """A line of text, checked by the field's rule (the same sentence the TUI and answers files give)."""
+        validate = self.validator(field, optional, base_dir)
         return str(self._ask(questionary.text(message, default=default, validate=validate, **self.kw))).strip()
+
+    def secret(self, message: str) -> str:
+        """Typed but never shown, saved or logged."""
+        return str(self._ask(questionary.password(message, **self.kw))).strip()
 
     def confirm(self, message: str, default: bool = True) -> bool:
         return bool(self._ask(questionary.confirm(message, default=default, **self.kw)))
@@ -71,7 +84,7 @@ def run_plain(root: Path, config_names: list[str] | None = None, demo: bool = Fa
     ask = Prompts(input, output)
     session = Session(root, config_names, demo=demo)
     try:
-        return _flow(session, ask, p)
+        return PlainFlow(session, ask, p).run()
     except Cancelled:
         p.line("")
         p.line("Cancelled: the config was not changed (answers so far are kept in .spectro-wizard/answers.yaml for next time).")
@@ -81,60 +94,166 @@ def run_plain(root: Path, config_names: list[str] | None = None, demo: bool = Fa
         return exc.exit_code
 
 
-def _flow(s: Session, ask: Prompts, p: Printer) -> int:
-    s.load()
-    info = s.info
-    p.line(p.c("bold", "spectro-wizard — SpectroCloud Kubernetes auth for Backstage"))
-    p.line(f"Backstage app: {s.root}" + (" (demo copy)" if s.demo else ""))
-    if info is not None:
-        p.line(f"  version {info.backstage_version or 'unknown'}, frontend system: {info.frontend_system}")
-    if s.configs is not None:
-        p.line("  config files (merge order): " + ", ".join(f.rel for f in s.configs.files))
-    if s.config_error:
-        p.line(f"  {s.config_error}")
-    p.line("")
+class _Stop(Exception):
+    """The flow ends here (an apply failed and was undone); `code` says how."""
 
-    if s.answers_path.is_file() and ask.confirm("Saved answers found. Resume from them?", True):
-        saved = s.saved_answers()
-        if saved is not None:
-            s.answers = saved
-            if s.demo:
-                s.answers.installPackage = False
-    s.path = ask.select("What do you want to do?", [Choice(text, value=key) for key, text in PATHS.items()], default=None)
 
-    # prerequisites
-    p.line("")
-    results = s.run_checks()
-    print_checks(p, "Prerequisites", results, show_hints=True)
-    if not ask.confirm("Continue?", True):
-        raise Cancelled()
-    if s.path == "verify":
-        return _verify(s, ask, p)
-    s.prefill_from_config()
-    if s.path == "migrate":
-        _inventory(s, ask, p)
-    _tenant(s, ask, p)
-    if s.path == "setup":
-        _clusters(s, ask, p)
-    s.autosave()
+class PlainFlow:
+    """One method per step of the session's table; `run` walks the path the user chose."""
 
-    # review
-    plan = s.make_plan()
-    p.line("")
-    if plan.empty:
-        p.line("Nothing to change: the config already matches your answers.")
-    else:
+    def __init__(self, s: Session, ask: Prompts, p: Printer):
+        self.s, self.ask, self.p = s, ask, p
+        self.code = 0
+        self.applied = False
+
+    def run(self) -> int:
+        self.welcome()
+        handlers: dict[str, Callable[[], None]] = {
+            "prereqs": self.prereqs, "inventory": self.inventory, "tenant": self.tenant, "clusters": self.clusters,
+            "review": self.review, "apply": lambda: None, "restart": self.restart, "verify": self.verify,
+            "summary": self.summary,
+        }
+        try:
+            for step in self.s.steps[1:]:
+                handlers[step]()
+        except _Stop:
+            pass
+        return self.code
+
+    # ---- steps -------------------------------------------------------------------------------
+    def welcome(self) -> None:
+        s, p = self.s, self.p
+        s.load(run_tools=False)
+        info = s.info
+        p.line(p.c("bold", "spectro-wizard — SpectroCloud Kubernetes auth for Backstage"))
+        p.line(f"Backstage app: {s.root}" + (" (demo copy)" if s.demo else ""))
+        if info is not None:
+            p.line(f"  version {info.backstage_version or 'unknown'}, frontend system: {info.frontend_system}")
+        if s.configs is not None:
+            p.line("  config files (merge order): " + ", ".join(f.rel for f in s.configs.files))
+        if s.config_error:
+            p.line(f"  {s.config_error}")
+        p.line("")
+        if s.answers_path.is_file() and self.ask.confirm("Saved answers found. Resume from them?", True):
+            s.resume()
+        s.path = self.ask.select("What do you want to do?", [Choice(text, value=key) for key, text in PATHS.items()])
+
+    def prereqs(self) -> None:
+        self.p.line("")
+        results = self.s.run_checks()
+        print_checks(self.p, "Prerequisites", results, show_hints=True)
+        if not self.ask.confirm("Continue?", True):
+            raise Cancelled()
+        if self.s.path != "verify":
+            self.s.prefill_from_config()
+
+    def inventory(self) -> None:
+        s, ask, p = self.s, self.ask, self.p
+        inv = s.inventory()
+        sa = [c for c in inv["clusters"] if c["migratable"]]
+        envs = [e for e in inv["environments"] if e["authType"] != "oidc"]
+        if not sa and not envs:
+            p.line("Nothing uses service accounts: there is nothing to migrate.")
+            return
+        choices = [Choice(f"{c['name']} ({c['file']}:{c['line']}" + (f", token ${{{c['tokenEnv']}}}" if c["tokenEnv"] else "") + ")",
+                          value=("cluster", c["name"])) for c in sa]
+        choices += [Choice(f"cluster provider environment {e['name']} ({e['file']}:{e['line']})", value=("env", e)) for e in envs]
+        picked = ask.checkbox("Which ones switch to SpectroCloud OIDC in this wave? (space ticks, enter confirms)", choices)
+        s.answers.migrate = [name for kind, name in picked if kind == "cluster"] or None
+        env = next((e for kind, e in picked if kind == "env"), None)
+        if env is not None:
+            s.answers.clusterProvider = ClusterProviderAnswer(
+                name=str(env["name"]), url=str(env["url"] or "https://api.spectrocloud.com"),
+                tenant=env["tenant"], apiTokenEnv=env["apiTokenEnv"] or "SPECTROCLOUD_API_TOKEN")
+
+    def tenant(self) -> None:
+        s, ask, p = self.s, self.ask, self.p
+        a = s.answers
+        p.line("")
+        p.line(p.c("bold", "SpectroCloud tenant and OIDC client") + " (secrets are named by environment variable, never typed here)")
+        a.consoleUrl = ask.text("SpectroCloud console URL:", a.consoleUrl, "consoleUrl").rstrip("/")
+        a.tenant = ask.text("Tenant:", a.tenant or "", "tenant")
+        env = ask.text("Auth environment:", a.environment or s.default_environment(), "environment")
+        a.environment = None if env == s.default_environment() else env
+        for attr, label in (("clientIdEnv", "client ID"), ("clientSecretEnv", "client secret")):
+            name = ask.text(f"Environment variable holding the {label}:", getattr(a, attr), attr)
+            setattr(a, attr, name)
+            p.line(f"  {name} is " + ("set in this shell" if os.environ.get(name) else "not set in this shell (Backstage needs it where it runs)"))
+        default_cb = s.default_callback_url()
+        cb = ask.text("Callback URL (register it with the OIDC client):", a.callbackUrl or default_cb, "callbackUrl")
+        a.callbackUrl = None if cb == default_cb else cb
+        a.authorizationUrl = None
+        s.autosave()
+
+    def clusters(self) -> None:
+        s, ask, p = self.s, self.ask, self.p
+        a = s.answers
+        existing = s.clusters()
+        p.line("")
+        p.line(p.c("bold", "Clusters"))
+        for c in existing:
+            auth = c["authProvider"] or "(no authProvider)"
+            p.line(f"  {c['name']}: {auth}{'/' + c['oidcTokenProvider'] if c['oidcTokenProvider'] else ''}, {c['tls']} ({c['file']}:{c['line']})")
+        migratable = [c for c in existing if c["migratable"]]
+        if migratable:
+            picked = ask.checkbox("Switch these clusters to SpectroCloud OIDC now?",
+                                  [Choice(c["name"], value=c["name"]) for c in migratable])
+            a.migrate = picked or None
+        while ask.confirm("Add a cluster?", not a.clusters and not existing):
+            self.add_cluster()
+            s.autosave()
+        if ask.confirm("Use the SpectroCloud cluster provider (discovers clusters from Palette) in OIDC mode?", a.clusterProvider is not None):
+            cp = a.clusterProvider
+            name = ask.text("Environment name:", cp.name if cp else "palette", "providerName")
+            url = ask.text("Palette API URL:", cp.url if cp else "https://api.spectrocloud.com", "paletteUrl")
+            env = ask.text("Environment variable holding the Palette API key:", cp.apiTokenEnv if cp else "SPECTROCLOUD_API_TOKEN", "apiTokenEnv")
+            projects = ask.text("Projects to include (comma separated, empty for all):", "", optional=True)
+            a.clusterProvider = ClusterProviderAnswer(name=name, url=url, tenant=a.tenant, apiTokenEnv=env,
+                                                      includeProjects=[x.strip() for x in projects.split(",") if x.strip()] or None)
+        else:
+            a.clusterProvider = None
+
+    def add_cluster(self) -> None:
+        s, ask, p = self.s, self.ask, self.p
+        name = ask.text("Cluster name:", "", "name")
+        url = ask.text("API server URL:", "", "url")
+        ca = ClusterAnswer(name=name, url=url)
+        how = ask.select("How should Backstage trust its certificate?", [
+            Choice("with its CA certificate (a PEM file)", value="ca"),
+            Choice("skip TLS verification (lab clusters only: tokens can be intercepted)", value="skip"),
+        ])
+        if how == "ca":
+            path = ask.text("CA certificate file:", "", "caFile", base_dir=s.root)
+            ca.caData = ca_file_to_data(path, s.root)
+        else:
+            ca.skipTLSVerify = True
+        s.add_cluster(ca)
+        p.line(f"  {name} added")
+
+    def review(self) -> None:
+        s, ask, p = self.s, self.ask, self.p
+        s.autosave()
+        plan = s.make_plan()
+        t = plan_text(plan)
+        p.line("")
+        if plan.empty:
+            p.line(NOTHING_TO_CHANGE)
+            return
         p.line(p.c("bold", "These changes will be written (backups first):"))
-        for a in plan.actions:
+        for a in t.actions:
             p.line(f"  • {a}")
-        for c in plan.changes:
+        for d in t.diffs:
             p.line("")
-            p.diff(c.diff())
-        for n in plan.notes:
+            p.diff(d)
+        for n in t.notes:
             p.line(f"  ! {n}")
         p.line("")
         if not ask.confirm("Apply these changes?", False):
             raise Cancelled()
+        self.apply(plan)
+
+    def apply(self, plan: Any) -> None:
+        s, ask, p = self.s, self.ask, self.p
         result = s.apply(plan, on_output=lambda line: p.line(f"  │ {line}"))
         for rel in result.written:
             p.line(f"{p.mark('ok')} wrote {rel}")
@@ -145,110 +264,43 @@ def _flow(s: Session, ask: Prompts, p: Printer) -> int:
             if ask.confirm("Undo the config changes of this apply?", False):
                 undone = s.undo()
                 p.line("restored " + ", ".join(undone.restored))
-                return 1
+                self.code = 1
+                raise _Stop()
+        self.applied = True
         cleanup = s.cleanup()
         if cleanup is not None and not cleanup.empty:
             p.line("")
             for ln in cleanup.render().splitlines():
                 p.line(ln)
+
+    def restart(self) -> None:
+        if not self.applied:
+            return  # nothing was written: the running backend already serves this config
+        self.p.line("")
+        self.p.line(restart_instruction(self.s.demo))
+        self.ask.confirm("Press Enter once the backend runs again (answer no to skip)", True)
+
+    def verify(self) -> None:
+        s, ask, p = self.s, self.ask, self.p
+        if s.path != "verify" and not ask.confirm("Run the verification now?", True):
+            return
+        backend = ask.text("Backend URL:", s.backend_base_url() or "http://localhost:7007", "backendUrl")
+        results = asyncio.run(s.verify(VerifyOptions(backend_url=backend)))
         p.line("")
-        p.line("Export " + ", ".join(plan.env_vars) + " where Backstage runs and restart it before verifying.")
-    code = _verify(s, ask, p) if ask.confirm("Run the verification now?", True) else 0
-    path = s.save_answers()
-    p.line(f"Answers saved to {path.relative_to(s.root)} (no secrets). Replay them with `spectro-wizard apply --answers {path.relative_to(s.root)}`.")
-    return code
+        print_checks(p, "Verify", results, show_hints=True)
+        self.code = 1 if any(r.status == "fail" for r in results) else 0
 
+    def summary(self) -> None:
+        s, p = self.s, self.p
+        if s.path == "verify":
+            return  # nothing was asked that could be replayed
+        if self.applied and s.applied is not None:
+            p.line("")
+            p.line(p.c("bold", "Next steps"))
+            for i, step in enumerate(next_steps(s.applied.env_vars, s.callback_url(), s.demo), 1):
+                p.line(f"  {i}. {step}")
+        path = s.save_answers()
+        rel = path.relative_to(s.root)
+        p.line(f"Answers saved to {rel} (no secrets). Replay them with `spectro-wizard apply --answers {rel}`.")
 
-def _inventory(s: Session, ask: Prompts, p: Printer) -> None:
-    inv = s.inventory()
-    sa = [c for c in inv["clusters"] if c["authProvider"] in (None, "serviceAccount")]
-    envs = [e for e in inv["environments"] if e["authType"] != "oidc"]
-    if not sa and not envs:
-        p.line("Nothing uses service accounts: there is nothing to migrate.")
-        return
-    choices = [Choice(f"{c['name']} ({c['file']}:{c['line']}" + (f", token ${{{c['tokenEnv']}}}" if c["tokenEnv"] else "") + ")",
-                      value=("cluster", c["name"])) for c in sa]
-    choices += [Choice(f"cluster provider environment {e['name']} ({e['file']}:{e['line']})", value=("env", e)) for e in envs]
-    picked = ask.checkbox("Which ones switch to SpectroCloud OIDC in this wave? (space ticks, enter confirms)", choices)
-    s.answers.migrate = [name for kind, name in picked if kind == "cluster"] or None
-    env = next((e for kind, e in picked if kind == "env"), None)
-    if env is not None:
-        s.answers.clusterProvider = ClusterProviderAnswer(name=str(env["name"]), url=str(env["url"] or "https://api.spectrocloud.com"),
-                                                          tenant=env["tenant"], apiTokenEnv=env["apiTokenEnv"] or "SPECTROCLOUD_API_TOKEN")
-
-
-def _tenant(s: Session, ask: Prompts, p: Printer) -> None:
-    a = s.answers
-    p.line("")
-    p.line(p.c("bold", "SpectroCloud tenant and OIDC client") + " (secrets are named by environment variable, never typed here)")
-    a.consoleUrl = ask.text("SpectroCloud console URL:", a.consoleUrl, "consoleUrl").rstrip("/")
-    a.tenant = ask.text("Tenant:", a.tenant or "", "tenant")
-    env = ask.text("Auth environment:", a.environment or s.default_environment(), "environment")
-    a.environment = None if env == s.default_environment() else env
-    for attr, label in (("clientIdEnv", "client ID"), ("clientSecretEnv", "client secret")):
-        name = ask.text(f"Environment variable holding the {label}:", getattr(a, attr), attr)
-        setattr(a, attr, name)
-        p.line(f"  {name} is " + ("set in this shell" if os.environ.get(name) else "not set in this shell (Backstage needs it where it runs)"))
-    base = s.backend_base_url()
-    default_cb = (base or "http://localhost:7007").rstrip("/") + CALLBACK_PATH
-    cb = ask.text("Callback URL (register it with the OIDC client):", a.callbackUrl or default_cb, "callbackUrl")
-    a.callbackUrl = None if cb == default_cb else cb
-    a.authorizationUrl = None
-    s.autosave()
-
-
-def _clusters(s: Session, ask: Prompts, p: Printer) -> None:
-    a = s.answers
-    inv = s.inventory()
-    p.line("")
-    p.line(p.c("bold", "Clusters"))
-    for c in inv["clusters"]:
-        p.line(f"  {c['name']}: {c['authProvider'] or '(no authProvider)'}{'/' + c['oidcTokenProvider'] if c['oidcTokenProvider'] else ''} ({c['file']}:{c['line']})")
-    sa = [c for c in inv["clusters"] if c["authProvider"] in (None, "serviceAccount")]
-    if sa:
-        picked = ask.checkbox("Switch these service-account clusters to SpectroCloud OIDC now?",
-                              [Choice(c["name"], value=c["name"]) for c in sa])
-        a.migrate = picked or None
-    while ask.confirm("Add a cluster?", not a.clusters and not inv["clusters"]):
-        name = ask.text("Cluster name:", "", "name")
-        url = ask.text("API server URL:", "", "url")
-        ca = ClusterAnswer(name=name, url=url)
-        how = ask.select("How should Backstage trust its certificate?", [
-            Choice("with its CA certificate (a PEM file)", value="ca"),
-            Choice("skip TLS verification (lab clusters only: tokens can be intercepted)", value="skip"),
-        ])
-        if how == "ca":
-            while True:
-                path = ask.text("CA certificate file:", "")
-                try:
-                    ca.caData = ca_file_to_data(path)
-                    break
-                except WizardError as exc:
-                    p.line(f"  {exc}")
-        else:
-            ca.skipTLSVerify = True
-        a.clusters = [c for c in a.clusters if c.name != name] + [ca]
-        s.autosave()
-    if ask.confirm("Use the SpectroCloud cluster provider (discovers clusters from Palette) in OIDC mode?", a.clusterProvider is not None):
-        name = ask.text("Environment name:", a.clusterProvider.name if a.clusterProvider else "palette", "name")
-        url = ask.text("Palette API URL:", a.clusterProvider.url if a.clusterProvider else "https://api.spectrocloud.com", "url")
-        env = ask.text("Environment variable holding the Palette API key:",
-                       a.clusterProvider.apiTokenEnv if a.clusterProvider else "SPECTROCLOUD_API_TOKEN", "apiTokenEnv")
-        projects = ask.text("Projects to include (comma separated, empty for all):", "", optional=True)
-        a.clusterProvider = ClusterProviderAnswer(name=name, url=url, tenant=a.tenant, apiTokenEnv=env,
-                                                  includeProjects=[x.strip() for x in projects.split(",") if x.strip()] or None)
-    else:
-        a.clusterProvider = None
-
-
-def _verify(s: Session, ask: Prompts, p: Printer) -> int:
-    from wizard.verify.runner import VerifyOptions, run_verify
-
-    backend = ask.text("Backend URL:", s.backend_base_url() or "http://localhost:7007", "url")
-    s.load(run_tools=False)
-    assert s.configs is not None
-    results = asyncio.run(run_verify(s.root, s.configs, s.answers, VerifyOptions(backend_url=backend)))
-    p.line("")
-    print_checks(p, "Verify", results, show_hints=True)
-    return 1 if any(r.status == "fail" for r in results) else 0
 

@@ -114,6 +114,19 @@ DEFAULT_ANSWERS: dict[str, Any] = {
 # base64 of a PEM certificate header/footer (enough for the answers' caData validation)
 CA_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ==\n-----END CERTIFICATE-----\n"
 
+
+def _ca_file() -> str:
+    """A readable PEM file for answers with `caFile:` (the loader refuses one it cannot read)."""
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / "spectro-wizard-tests" / "ca.pem"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(CA_PEM)
+    return str(path)
+
+
+CA_FILE = _ca_file()
+
 APP_DEPS = {
     "@backstage/cli": "^0.36.6",
     "@backstage/core-plugin-api": "^1.12.10",

@@ -9,7 +9,7 @@ import pytest
 from wizard.core.answers import Answers, ClusterAnswer, dump, load_file, validate
 from wizard.errors import BadInput
 
-from tests.core.fixtures import CA_PEM
+from tests.core.fixtures import CA_FILE, CA_PEM
 
 CA_DATA = base64.b64encode(CA_PEM).decode()
 
@@ -50,8 +50,8 @@ def cluster(**kw):
     ({"tenant": "t", "clientSecretEnv": "${X}"}, "clientSecretEnv", "is not an environment variable name"),
     ({"tenant": "t", "clusterProvider": {"name": "p", "apiTokenEnv": "A B"}}, "clusterProvider.apiTokenEnv", "environment variable"),
     ({"tenant": "t", "clusters": [cluster(name="a"), cluster(name="a")]}, "clusters[1].name", "cluster 'a' is listed twice"),
-    ({"tenant": "t", "clusters": [cluster(skipTLSVerify=True, caFile="/ca.pem")]}, "clusters[0]", "give only one of skipTLSVerify, caData and caFile"),
-    ({"tenant": "t", "clusters": [cluster(caData=CA_DATA, caFile="/ca.pem")]}, "clusters[0]", "give only one of"),
+    ({"tenant": "t", "clusters": [cluster(skipTLSVerify=True, caFile=CA_FILE)]}, "clusters[0]", "give only one of skipTLSVerify, caData and caFile"),
+    ({"tenant": "t", "clusters": [cluster(caData=CA_DATA, caFile=CA_FILE)]}, "clusters[0]", "give only one of"),
     ({"tenant": "t", "clusters": [cluster(caData="not base64!!")]}, "clusters[0].caData", "is not base64"),
     ({"tenant": "t", "clusters": [cluster(caData=base64.b64encode(b"hello").decode())]}, "clusters[0].caData", "does not decode to a PEM certificate"),
     ({"tenant": "t", "clusters": [cluster(skipTLSVerify="yes")]}, "clusters[0].skipTLSVerify", "must be true or false, not 'yes'"),
@@ -144,7 +144,7 @@ def test_full_answers():
         "environment": "production", "consoleUrl": "https://console.example.com/", "tenant": "acme",
         "callbackUrl": "${BACKEND_URL}/api/auth/spectrocloud/handler/frame",
         "clientIdEnv": "SC_ID", "clientSecretEnv": "SC_SECRET", "signInResolvers": "emailMatchingUserEntityProfileEmail",
-        "clusters": [cluster(name="a", caData=CA_DATA), cluster(name="b", caFile="/ca.pem"), cluster(name="c", skipTLSVerify=False),
+        "clusters": [cluster(name="a", caData=CA_DATA), cluster(name="b", caFile=CA_FILE), cluster(name="c", skipTLSVerify=False),
                      {"name": "existing"}],
         "migrate": "all", "installPackage": False,
         "clusterProvider": {"name": "palette", "includeProjects": "production"},
@@ -153,7 +153,7 @@ def test_full_answers():
     assert a.authorization_url() == "https://console.example.com/v1/oidc/tenant/acme/auth"
     assert a.callback_url("http://ignored") == "${BACKEND_URL}/api/auth/spectrocloud/handler/frame"
     assert a.signInResolvers == ["emailMatchingUserEntityProfileEmail"]
-    assert [c.tls_fields() for c in a.clusters] == [{"caData": CA_DATA}, {"caFile": "/ca.pem"}, {"skipTLSVerify": False}, {}]
+    assert [c.tls_fields() for c in a.clusters] == [{"caData": CA_DATA}, {"caFile": CA_FILE}, {"skipTLSVerify": False}, {}]
     assert a.clusters[3] == ClusterAnswer("existing")
     assert a.migrate == "all" and a.installPackage is False
     p = a.clusterProvider
@@ -162,8 +162,8 @@ def test_full_answers():
 
 
 def test_skip_tls_false_does_not_conflict_with_ca():
-    a = validate({"tenant": "t", "clusters": [cluster(skipTLSVerify=False, caFile="/ca.pem")]})
-    assert a.clusters[0].tls_fields() == {"caFile": "/ca.pem"}
+    a = validate({"tenant": "t", "clusters": [cluster(skipTLSVerify=False, caFile=CA_FILE)]})
+    assert a.clusters[0].tls_fields() == {"caFile": CA_FILE}
 
 
 def test_authorization_url_replaces_tenant():

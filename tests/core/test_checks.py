@@ -12,8 +12,8 @@ import pytest
 
 from wizard.core import checks, configset, facts, repo as repo_mod
 from wizard.core.results import CheckResult, overall_ok
-from wizard.hints import catalog
-from wizard.output import checks_json
+from wizard.core.hints import catalog
+from wizard.core.results import checks_json
 
 from tests.core.fixtures import (
     BACKEND_ADDS,

@@ -9,10 +9,12 @@ import re
 import pytest
 
 from wizard.core import configset, facts, repo as repo_mod
-from wizard.core.plan import AnswerError, make_plan as engine_plan, remove_json_dependency
+from wizard.core.packages import remove_json_dependency
+from wizard.core.plan import AnswerError, make_plan as engine_plan
 from wizard.errors import BadInput
 
 from tests.core.fixtures import (
+    CA_FILE,
     CA_PEM,
     CREATE_APP_CONFIG,
     added_lines,
@@ -362,14 +364,14 @@ NON_INDENTED = dedent("""
 
 
 def test_non_indented_sequences_get_non_indented_items(tmp_path):
-    answers = {"tenant": "t", "clusters": [{"name": "new", "url": "https://n.example.com", "caFile": "/ca.pem"}]}
+    answers = {"tenant": "t", "clusters": [{"name": "new", "url": "https://n.example.com", "caFile": CA_FILE}]}
     root = make_repo(tmp_path, app_config=NON_INDENTED)
     text = after(make_plan(root, answers))
     assert removed_lines(NON_INDENTED, text) == []
     new = added_lines(NON_INDENTED, text)
     assert new[0] == "  - api:kubernetes/auth-providers: false\n"
     assert new[1:6] == ["    - name: new\n", "      url: https://n.example.com\n", "      authProvider: oidc\n",
-                        "      oidcTokenProvider: spectrocloud\n", "      caFile: /ca.pem\n"]
+                        "      oidcTokenProvider: spectrocloud\n", f"      caFile: {CA_FILE}\n"]
     assert_idempotent(root, answers)
 
 
@@ -579,7 +581,7 @@ def test_new_cluster_without_url_is_an_answer_error(tmp_path):
 
 @pytest.mark.parametrize("tls, expected", [
     ({"skipTLSVerify": True}, {"skipTLSVerify": True}),
-    ({"caFile": "/etc/ssl/palette-ca.pem"}, {"caFile": "/etc/ssl/palette-ca.pem"}),
+    ({"caFile": CA_FILE}, {"caFile": CA_FILE}),
     ({"caData": CA_DATA}, {"caData": CA_DATA}),
     ({}, {}),
 ])

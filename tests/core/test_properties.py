@@ -38,7 +38,7 @@ from wizard.core import render
 from wizard.core.apply import apply_plan, undo_last
 from wizard.core.yamldoc import parse
 
-from tests.core.fixtures import CA_PEM, make_plan, make_repo, safe_load
+from tests.core.fixtures import CA_FILE, CA_PEM, make_plan, make_repo, safe_load
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "150"))
 CA_DATA = base64.b64encode(CA_PEM).decode()
@@ -336,7 +336,7 @@ def answers_for(draw, gen: Gen) -> dict[str, Any]:
         elif tls == "caData":
             c["caData"] = CA_DATA
         elif tls == "caFile":
-            c["caFile"] = "/etc/ssl/palette-ca.pem"
+            c["caFile"] = CA_FILE
         clusters.append(c)
     if clusters:
         answers["clusters"] = clusters

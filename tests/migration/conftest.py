@@ -222,7 +222,7 @@ def doubles():
             """What a restarted backend serves: every configured cluster with its auth (one per name)."""
             from tests.remote.doubles import BackstageCluster
             from wizard.core import configset
-            from wizard.core.plan import config_clusters, effective_cluster_files
+            from wizard.core.clusters import config_clusters, effective_cluster_files
 
             seen: dict[str, BackstageCluster] = {}
             # like the real backend: the last file defining clusterLocatorMethods wins (no array merge)

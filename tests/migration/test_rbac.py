@@ -10,7 +10,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.migration.conftest import run, run_process
-from wizard import rbac
+from wizard.core import rbac
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -102,10 +102,7 @@ def test_duplicates_are_dropped(capsys) -> None:
     assert code == 0 and len(docs(out)) == 2
 
 
-def test_binding_yaml_is_a_drop_in_for_verify() -> None:
-    d = docs(rbac.binding_yaml("alice@example.com", ["platform-devs", "system:authenticated"], namespace="ns"))
-    assert [x["subjects"][0]["name"] for x in d] == ["alice@example.com", "platform-devs"]
-    assert all(x["kind"] == "RoleBinding" and x["metadata"]["namespace"] == "ns" for x in d)
+def test_command_for_verify_hints() -> None:
     assert rbac.command(["alice@example.com"], ["devs", "system:authenticated"], "edit", "ns") == \
         "spectro-wizard rbac --user alice@example.com --group devs --role edit --namespace ns --output rbac.yaml"
 
@@ -158,7 +155,7 @@ def test_cluster_admin_is_allowed_with_a_note(capsys) -> None:
 
 
 def test_templates_have_only_known_placeholders() -> None:
-    from wizard.resources import templates_dir
+    from wizard.core.resources import templates_dir
 
     for name in ("clusterrolebinding.yaml", "rolebinding.yaml"):
         text = (templates_dir() / "rbac" / name).read_text()

@@ -19,7 +19,7 @@ from tests.migration.secrets_fixture import CA_DATA, CONFIG, SECRETS, VISIBLE_RE
 from wizard.core import facts
 from wizard.core.mask import fingerprint
 from wizard.core.results import CheckResult
-from wizard.report import build_report, render_markdown, resolved_versions, write_report
+from wizard.session.report import build_report, render_markdown, resolved_versions, write_report
 
 PLAN_ANSWERS = {"tenant": "acme", "migrate": ["lit", "flowy", "by-env"]}
 # what the environment holds for the variables the config references

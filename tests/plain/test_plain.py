@@ -13,7 +13,7 @@ from prompt_toolkit.output import DummyOutput
 from ruamel.yaml import YAML
 
 from wizard.plain import run_plain
-from wizard.resources import templates_dir
+from wizard.core.resources import templates_dir
 
 ENTER, DOWN, SPACE, CTRL_C = "\r", "\x1b[B", " ", "\x03"
 
@@ -36,6 +36,7 @@ def drive(root: Path, keys: list[str], demo: bool = True) -> tuple[int, str]:
     out = io.StringIO()
     with create_pipe_input() as inp:
         inp.send_text("".join(keys))
+        inp.close()  # out of keys: the next prompt ends the run (EOF) instead of waiting forever
         code = run_plain(root, demo=demo, input=inp, output=DummyOutput(), out=out)
     return code, out.getvalue()
 
@@ -54,6 +55,7 @@ def test_new_setup_from_prompts_writes_the_config(app: Path) -> None:
         "n",                         # no other cluster
         "n",                         # no cluster provider
         "y",                         # apply
+        "n",                         # restart: skip the wait
         "n",                         # no verification now
     ]
     code, out = drive(app, keys)
@@ -107,7 +109,7 @@ def test_migration_wave_from_prompts(app: Path) -> None:
             "y",                     # continue after the checks
             SPACE + ENTER,           # the wave: legacy-prod only
             ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
-            "y", "n"]                # apply, no verification now
+            "y", "n", "n"]           # apply, skip the restart wait, no verification now
     code, out = drive(app, keys)
     assert code == 0, out
     clusters = {c["name"]: c for c in config(app)["kubernetes"]["clusterLocatorMethods"][0]["clusters"]}

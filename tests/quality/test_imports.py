@@ -72,7 +72,7 @@ def test_command_does_not_import_textual(name: str, repo: tuple[Path, Path], tmp
 
 
 def test_report_does_not_import_textual(repo: tuple[Path, Path], tmp_path: Path) -> None:
-    pytest.importorskip("wizard.report")
+    pytest.importorskip("wizard.session.report")
     root, _ = repo
     result = probe(["report", "--repo", str(root), "--output", str(tmp_path / "r.md")], tmp_path)
     assert result["textual"] == [], result

@@ -264,7 +264,7 @@ def test_apply_text_and_json_then_verify_with_the_environment_secret(world: Worl
 
 def test_saved_answers(world: World) -> None:
     from wizard.core import answers as am
-    from wizard.core.session import Session
+    from wizard.session import Session
 
     root = world.fresh_copy("session")
     s = Session(root)
@@ -281,7 +281,7 @@ def test_saved_answers(world: World) -> None:
 
 
 def test_support_report(world: World) -> None:
-    pytest.importorskip("wizard.report", reason="wizard/report.py is not there yet")
+    pytest.importorskip("wizard.session.report", reason="wizard/report.py is not there yet")
     out = world.root.parent / "reports"
     out.mkdir(exist_ok=True)
     for args in ([], ["--json"], ["--verify"]):
@@ -301,7 +301,7 @@ def _svg_text(svg: str) -> str:
 
 async def test_tui_screenshots(world: World) -> None:
     from wizard.core import answers as am
-    from wizard.core.session import Session
+    from wizard.session import Session
     from wizard.tui.app import WizardApp
 
     root = world.fresh_copy("tui")

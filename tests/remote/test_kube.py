@@ -11,6 +11,7 @@ import trustme
 from ruamel.yaml import YAML
 
 from tests.remote.conftest import DNS_FAIL_URL, Running, Serve, tls_for
+from wizard.core import rbac
 from tests.remote.doubles import ID_TOKEN, ID_TOKEN_BOB, UNTRUSTED_ID_TOKEN, KubeDouble
 from tests.remote.helpers import assert_no_secret, checked
 from wizard.remote import kube as k
@@ -220,7 +221,7 @@ async def test_rbac_timeout(slow_url: str) -> None:
 
 
 def test_binding_yaml_quotes_odd_names() -> None:
-    text = k.rbac_binding_yaml('we"ird: user', ["team #1", "- dash"], namespace="ns")
+    text = rbac.identity_binding_yaml('we"ird: user', ["team #1", "- dash"], namespace="ns")
     doc = YAML(typ="safe").load(text)
     assert [s["name"] for s in doc["subjects"]] == ['we"ird: user', "team #1", "- dash"]
     assert doc["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}

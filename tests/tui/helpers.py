@@ -10,8 +10,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from wizard.core.session import Session
-from wizard.resources import templates_dir
+from wizard.session import Session
+from wizard.core.resources import templates_dir
 from wizard.tui.app import WizardApp
 
 # Nothing listens there (checked by the `closed_port` fixture): every remote check fails the same way.
@@ -190,9 +190,13 @@ async def review_apply(pilot: Pilot) -> None:
 
 
 async def apply_continue(pilot: Pilot) -> None:
+    """Apply -> Restart -> (skip the wait) -> Verify: the walks test the restart step on its own."""
     assert screen_name(pilot) == "apply"
     await settle(pilot)
     await click(pilot, "#continue")
+    assert screen_name(pilot) == "restart"
+    await click(pilot, "#skip")
+    assert screen_name(pilot) == "verify"
 
 
 async def verify_against_closed_port(pilot: Pilot) -> None:

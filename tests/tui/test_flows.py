@@ -53,7 +53,7 @@ async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_p
         await h.add_cluster(pilot, "my-cluster", f"https://127.0.0.1:{closed_port}", skip_tls=True)
         rows = h.table_rows(pilot, "#clusters")
         assert [r[1] for r in rows] == ["my-cluster"]
-        assert "new" in rows[0][4]
+        assert "new" in rows[0][5] and rows[0][3] == "skip TLS!"
         assert "1 of 1 shown" in static_text(pilot, "#cluster-count")
         await h.clusters_continue(pilot)
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.tui import helpers as h
 
-SCREENS = ["welcome", "prereqs", "inventory", "tenant", "clusters", "review", "apply", "verify", "summary", "help"]
+SCREENS = ["welcome", "prereqs", "inventory", "tenant", "clusters", "review", "apply", "restart", "verify", "summary", "help"]
 
 
 async def open_screen(pilot, target: str) -> None:
@@ -54,6 +54,10 @@ async def open_screen(pilot, target: str) -> None:
         return
     await h.review_apply(pilot)
     if target == "apply":
+        return
+    if target == "restart":
+        await h.settle(pilot)
+        await h.click(pilot, "#continue")
         return
     await h.apply_continue(pilot)
     await h.verify_against_closed_port(pilot)

@@ -109,7 +109,7 @@ def test_everything_right_is_reported_ok_and_the_legacy_cluster_as_it_is(stack, 
 
 
 def test_each_failure_names_its_hint_and_the_hint_exists(stack, capsys, monkeypatch):
-    from wizard.hints import catalog
+    from wizard.core.hints import catalog
 
     monkeypatch.setenv("SPECTROCLOUD_CLIENT_SECRET", "wrong-secret-value")
     stack["backstage"].auth_module = False  # the backend module is not installed

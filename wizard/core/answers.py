@@ -7,14 +7,12 @@ environment variable that carries them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from wizard.core import fields
 from wizard.core.yamldoc import Node, YamlSyntaxError, parse
 from wizard.errors import BadInput
 
@@ -24,10 +22,12 @@ DEFAULT_CLIENT_SECRET_ENV = "SPECTROCLOUD_CLIENT_SECRET"
 DEFAULT_API_TOKEN_ENV = "SPECTROCLOUD_API_TOKEN"
 CALLBACK_PATH = "/api/auth/spectrocloud/handler/frame"
 
-_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
-_TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SECRET_KEYS = {"clientSecret", "clientId", "apiToken", "apiKey", "token", "serviceAccountToken", "password", "secret"}
+
+
+def default_callback_url(backend_base_url: str | None) -> str:
+    """Backstage's own default: `<backend.baseUrl>/api/auth/spectrocloud/handler/frame`."""
+    return (backend_base_url or "http://localhost:7007").rstrip("/") + CALLBACK_PATH
 
 
 def cluster_name(text: str, fallback: str = "cluster") -> str:
@@ -111,6 +111,7 @@ class Answers:
     clientIdEnv: str = DEFAULT_CLIENT_ID_ENV
     clientSecretEnv: str = DEFAULT_CLIENT_SECRET_ENV
     signInResolvers: list[str] | None = None
+    scope: str | None = None  # the provider's `scope`; the module's default is openid profile email
     clusters: list[ClusterAnswer] = field(default_factory=list)
     migrate: list[str] | str | None = None  # names, or "all"
     clusterProvider: ClusterProviderAnswer | None = None
@@ -123,10 +124,7 @@ class Answers:
         return f"{self.consoleUrl.rstrip('/')}/v1/oidc/tenant/{self.tenant}/auth"
 
     def callback_url(self, backend_base_url: str | None) -> str:
-        if self.callbackUrl:
-            return self.callbackUrl
-        base = (backend_base_url or "http://localhost:7007").rstrip("/")
-        return base + CALLBACK_PATH
+        return self.callbackUrl or default_callback_url(backend_base_url)
 
     def to_dict(self) -> dict[str, Any]:
         """The answers-file form (only what differs from the defaults, plus the tenant)."""
@@ -147,6 +145,8 @@ class Answers:
             out["clientSecretEnv"] = self.clientSecretEnv
         if self.signInResolvers:
             out["signInResolvers"] = list(self.signInResolvers)
+        if self.scope:
+            out["scope"] = self.scope
         if self.clusters:
             out["clusters"] = [c.to_dict() for c in self.clusters]
         if self.migrate:
@@ -167,9 +167,10 @@ class Answers:
 class _Ctx:
     """Names the answers file and the line of each key in error messages."""
 
-    def __init__(self, source: str, root: Node | None):
+    def __init__(self, source: str, root: Node | None, base_dir: Path | None = None):
         self.source = source
         self.root = root
+        self.base_dir = base_dir  # where relative caFile paths are read from
 
     def fail(self, path: list[str | int], message: str) -> BadInput:
         key = _path_text(path)
@@ -204,7 +205,7 @@ def _path_text(path: list[str | int]) -> str:
 
 _TOP_KEYS = {
     "environment", "consoleUrl", "tenant", "authorizationUrl", "callbackUrl", "clientIdEnv",
-    "clientSecretEnv", "signInResolvers", "clusters", "migrate", "clusterProvider", "palette", "installPackage",
+    "clientSecretEnv", "signInResolvers", "scope", "clusters", "migrate", "clusterProvider", "palette", "installPackage",
 }
 _CLUSTER_KEYS = {"name", "url", "skipTLSVerify", "caData", "caFile"}
 _PROVIDER_KEYS = {"name", "url", "tenant", "apiTokenEnv", "includeProjects", "excludeProjects"}
@@ -246,25 +247,19 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def _url(ctx: _Ctx, value: Any, path: list[str | int]) -> str | None:
-    text = _str(ctx, value, path)
+def _field(ctx: _Ctx, key: str, value: Any, path: list[str | int], *, required: bool = False) -> str | None:
+    """A string answer checked by its field spec (the rule the TUI and plain mode use too)."""
+    text = _str(ctx, value, path, allow_none=not required)
     if text is None:
         return None
-    if re.match(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", text):
-        return text  # starts with a Backstage ${VAR} (scheme and host come from it where Backstage runs)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ctx.fail(path, f"{text!r} is not an http(s) URL")
+    problem = fields.problem(key, text, ctx.base_dir)
+    if problem:
+        raise ctx.fail(path, problem)
     return text
 
 
 def _env(ctx: _Ctx, value: Any, path: list[str | int], default: str) -> str:
-    if value is None:
-        return default
-    text = _str(ctx, value, path) or default
-    if not _ENV_RE.match(text):
-        raise ctx.fail(path, f"{text!r} is not an environment variable name (letters, digits and _)")
-    return text
+    return _field(ctx, "clientIdEnv", value, path) or default
 
 
 def _bool(ctx: _Ctx, value: Any, path: list[str | int]) -> bool | None:
@@ -285,29 +280,26 @@ def _str_list(ctx: _Ctx, value: Any, path: list[str | int]) -> list[str] | None:
     return [_str(ctx, v, path + [i], allow_none=False) for i, v in enumerate(value)]  # type: ignore[misc]
 
 
-def validate(data: Any, source: str = "answers", root: Node | None = None) -> Answers:
+def validate(data: Any, source: str = "answers", root: Node | None = None, base_dir: Path | None = None) -> Answers:
     """Build `Answers` from parsed YAML/JSON; every problem is a BadInput naming the key."""
-    ctx = _Ctx(source, root)
+    ctx = _Ctx(source, root, base_dir)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ctx.fail([], f"the answers must be a mapping of keys, not {_describe(data)}")
     _check_keys(ctx, data, _TOP_KEYS, [])
     a = Answers()
-    a.environment = _str(ctx, data.get("environment"), ["environment"])
-    if a.environment and not _NAME_RE.match(a.environment):
-        raise ctx.fail(["environment"], f"{a.environment!r} is not a valid auth environment name")
-    a.consoleUrl = (_url(ctx, data.get("consoleUrl"), ["consoleUrl"]) or DEFAULT_CONSOLE_URL).rstrip("/")
-    a.tenant = _str(ctx, data.get("tenant"), ["tenant"])
-    if a.tenant and not _TENANT_RE.match(a.tenant):
-        raise ctx.fail(["tenant"], f"{a.tenant!r} is not a tenant name (letters, digits, '.', '_' and '-')")
-    a.authorizationUrl = _url(ctx, data.get("authorizationUrl"), ["authorizationUrl"])
+    for key in ("environment", "tenant", "authorizationUrl", "callbackUrl", "scope"):
+        setattr(a, key, _field(ctx, key, data.get(key), [key]))
+    a.consoleUrl = (_field(ctx, "consoleUrl", data.get("consoleUrl"), ["consoleUrl"]) or DEFAULT_CONSOLE_URL).rstrip("/")
     if not a.tenant and not a.authorizationUrl:
         raise ctx.fail(["tenant"], "missing: give your SpectroCloud tenant (or a full authorizationUrl)")
-    a.callbackUrl = _url(ctx, data.get("callbackUrl"), ["callbackUrl"])
     a.clientIdEnv = _env(ctx, data.get("clientIdEnv"), ["clientIdEnv"], DEFAULT_CLIENT_ID_ENV)
     a.clientSecretEnv = _env(ctx, data.get("clientSecretEnv"), ["clientSecretEnv"], DEFAULT_CLIENT_SECRET_ENV)
     a.signInResolvers = _str_list(ctx, data.get("signInResolvers"), ["signInResolvers"])
+    for i, resolver in enumerate(a.signInResolvers or []):
+        if (why := fields.problem("signInResolver", resolver)) is not None:
+            raise ctx.fail(["signInResolvers", i], why)
     a.clusters = _clusters(ctx, data.get("clusters"))
     a.migrate = _migrate(ctx, data.get("migrate"))
     a.clusterProvider = _provider(ctx, data.get("clusterProvider"), a.tenant)
@@ -329,33 +321,20 @@ def _clusters(ctx: _Ctx, value: Any) -> list[ClusterAnswer]:
         if not isinstance(item, dict):
             raise ctx.fail(path, f"must be a mapping with name and url, not {_describe(item)}")
         _check_keys(ctx, item, _CLUSTER_KEYS, path)
-        name = _str(ctx, item.get("name"), path + ["name"], allow_none=False)
+        name = _field(ctx, "name", item.get("name"), path + ["name"], required=True)
         assert name is not None
-        if not _NAME_RE.match(name):
-            raise ctx.fail(path + ["name"], f"{name!r} is not a valid cluster name")
         if name in names:
             raise ctx.fail(path + ["name"], f"cluster {name!r} is listed twice")
         names.add(name)
-        c = ClusterAnswer(name=name, url=_url(ctx, item.get("url"), path + ["url"]))
+        c = ClusterAnswer(name=name, url=_field(ctx, "url", item.get("url"), path + ["url"]))
         c.skipTLSVerify = _bool(ctx, item.get("skipTLSVerify"), path + ["skipTLSVerify"])
-        c.caData = _str(ctx, item.get("caData"), path + ["caData"])
-        c.caFile = _str(ctx, item.get("caFile"), path + ["caFile"])
         chosen = [k for k in ("skipTLSVerify", "caData", "caFile") if item.get(k) not in (None, False)]
         if len(chosen) > 1:
             raise ctx.fail(path, f"give only one of skipTLSVerify, caData and caFile (got {', '.join(chosen)})")
-        if c.caData:
-            _check_ca_data(ctx, c.caData, path + ["caData"])
+        c.caData = _field(ctx, "caData", item.get("caData"), path + ["caData"])
+        c.caFile = _field(ctx, "caFile", item.get("caFile"), path + ["caFile"])
         out.append(c)
     return out
-
-
-def _check_ca_data(ctx: _Ctx, value: str, path: list[str | int]) -> None:
-    try:
-        pem = base64.b64decode(value.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        raise ctx.fail(path, "is not base64 (caData is the base64 of a PEM certificate, as in a kubeconfig)") from None
-    if b"-----BEGIN CERTIFICATE-----" not in pem:
-        raise ctx.fail(path, "does not decode to a PEM certificate (-----BEGIN CERTIFICATE-----)")
 
 
 def _migrate(ctx: _Ctx, value: Any) -> list[str] | str | None:
@@ -376,10 +355,10 @@ def _provider(ctx: _Ctx, value: Any, tenant: str | None) -> ClusterProviderAnswe
     if not isinstance(value, dict):
         raise ctx.fail(path, f"must be a mapping (name, url, tenant, apiTokenEnv), not {_describe(value)}")
     _check_keys(ctx, value, _PROVIDER_KEYS, path)
-    name = _str(ctx, value.get("name"), path + ["name"], allow_none=False)
+    name = _field(ctx, "providerName", value.get("name"), path + ["name"], required=True)
     assert name is not None
     p = ClusterProviderAnswer(name=name)
-    p.url = _url(ctx, value.get("url"), path + ["url"]) or p.url
+    p.url = _field(ctx, "paletteUrl", value.get("url"), path + ["url"]) or p.url
     p.tenant = _str(ctx, value.get("tenant"), path + ["tenant"]) or tenant
     p.apiTokenEnv = _env(ctx, value.get("apiTokenEnv"), path + ["apiTokenEnv"], DEFAULT_API_TOKEN_ENV)
     p.includeProjects = _str_list(ctx, value.get("includeProjects"), path + ["includeProjects"])
@@ -395,7 +374,7 @@ def _palette(ctx: _Ctx, value: Any) -> PaletteAnswer | None:
         raise ctx.fail(path, f"must be a mapping (url, apiKeyEnv, includeProjects, clusters), not {_describe(value)}")
     _check_keys(ctx, value, _PALETTE_KEYS, path)
     p = PaletteAnswer()
-    p.url = _url(ctx, value.get("url"), path + ["url"]) or p.url
+    p.url = _field(ctx, "paletteUrl", value.get("url"), path + ["url"]) or p.url
     p.apiKeyEnv = _env(ctx, value.get("apiKeyEnv"), path + ["apiKeyEnv"], DEFAULT_API_TOKEN_ENV)
     p.includeProjects = _str_list(ctx, value.get("includeProjects"), path + ["includeProjects"])
     p.excludeProjects = _str_list(ctx, value.get("excludeProjects"), path + ["excludeProjects"])
@@ -408,7 +387,8 @@ def _palette(ctx: _Ctx, value: Any) -> PaletteAnswer | None:
     return p
 
 
-def load_file(path: Path) -> Answers:
+def load_file(path: Path, base_dir: Path | None = None) -> Answers:
+    """Read and validate an answers file; relative caFile paths are read from `base_dir` (the repo)."""
     from wizard.core.configset import read_limited
 
     display = str(path)
@@ -436,7 +416,7 @@ def load_file(path: Path) -> Answers:
     if doc.duplicates:
         key, line, col = doc.duplicates[0]
         raise BadInput(f"{display}:{line}:{col}: duplicate key '{key}'")
-    return validate(doc.root.to_python() if doc.root is not None else None, display, doc.root)
+    return validate(doc.root.to_python() if doc.root is not None else None, display, doc.root, base_dir)
 
 
 def dump(answers: Answers) -> str:
@@ -449,34 +429,3 @@ def dump(answers: Answers) -> str:
     if not data:
         return header + "{}\n"
     return header + render.block_at(data, 0, Style()) + "\n"
-
-
-# ----------------------------------------------------------------------------------------------
-# one field at a time (the TUI validates as you type, plain mode at each prompt)
-
-
-def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-FIELD_RULES: dict[str, tuple[Any, str]] = {
-    "consoleUrl": (_is_http_url, "an http(s) URL, e.g. https://console.spectrocloud.com"),
-    "tenant": (lambda v: bool(_TENANT_RE.match(v.strip())), "letters, digits, '.', '_' or '-'"),
-    "environment": (lambda v: bool(_NAME_RE.match(v.strip())), "a name like development"),
-    "clientIdEnv": (lambda v: bool(_ENV_RE.match(v.strip())), "an environment variable name (A-Z, 0-9, _)"),
-    "clientSecretEnv": (lambda v: bool(_ENV_RE.match(v.strip())), "an environment variable name (A-Z, 0-9, _)"),
-    "apiTokenEnv": (lambda v: bool(_ENV_RE.match(v.strip())), "an environment variable name (A-Z, 0-9, _)"),
-    "callbackUrl": (lambda v: _is_http_url(v) or "${" in v, "an http(s) URL"),
-    "url": (_is_http_url, "an http(s) URL, e.g. https://my-cluster.example.com:6443"),
-    "name": (lambda v: bool(_NAME_RE.match(v.strip())), "letters, digits, '.', '_' and '-'"),
-}
-
-
-def check_field(name: str, value: str) -> str | None:
-    """None when `value` is acceptable for answers field `name`, else what it should be."""
-    rule = FIELD_RULES.get(name)
-    if rule is None:
-        return None
-    predicate, message = rule
-    return None if predicate(value or "") else message

@@ -18,14 +18,11 @@ from packaging.version import InvalidVersion, Version
 from wizard.core import facts
 from wizard.core.answers import CALLBACK_PATH, Answers
 from wizard.core.configset import ConfigSet
-from wizard.core.mask import is_env_reference
-from wizard.core.plan import (
-    auth_environment,
-    config_clusters,
-    extension_disabled,
-    extension_id,
-    install_command,
-)
+from wizard.core.clusters import AuthState, cluster_inventory
+from wizard.core.envrefs import env_var_of
+from wizard.core.migration import inventory as migration_inventory, render_inventory
+from wizard.core.packages import install_command
+from wizard.core.plan import auth_environment, extension_disabled, extension_id
 from wizard.core.repo import RepoInfo
 from wizard.core.results import CheckResult
 from wizard.core.yamldoc import Node
@@ -420,8 +417,8 @@ def check_auth_provider(ctx: Context) -> CheckResult:
     warnings: list[str] = []
     for key in ("clientId", "clientSecret"):
         v = cfg.get(key)
-        if isinstance(v, str) and is_env_reference(v):
-            var = v.strip()[2:-1]
+        var = env_var_of(v)
+        if var is not None:
             if var not in os.environ:
                 warnings.append(f"{key} reads ${{{var}}}, which is not set in this shell (Backstage fails to start without it)")
         elif key == "clientSecret":
@@ -470,53 +467,20 @@ def check_kubernetes_config(ctx: Context) -> CheckResult:
     return _ok("kubernetes-config", "kubernetes.serviceLocatorMethod and clusterLocatorMethods present", f"serviceLocatorMethod: {slm}")
 
 
-def cluster_inventory(configs: ConfigSet) -> dict[str, Any]:
-    """Every configured cluster with its auth, and the cluster-provider environments (for check and report)."""
-    refs = config_clusters(configs.files)
-    clusters = []
-    for r in refs:
-        sat = r.node.get("serviceAccountToken")
-        token = sat.to_python() if sat is not None else None
-        token_env = token.strip()[2:-1] if isinstance(token, str) and is_env_reference(token) else None
-        clusters.append({
-            "name": r.name, "file": r.file.rel, "line": r.node.line + 1, "authProvider": r.auth,
-            "oidcTokenProvider": r.token_provider, "tokenEnv": token_env,
-            "literalToken": token is not None and token_env is None,
-            "url": (r.node.get("url").to_python() if r.node.get("url") is not None else None),
-        })
-    envs = []
-    for f in configs.files:
-        seq = f.doc.node_at(["spectrocloud", "environments"])
-        if seq is None or seq.kind != "seq":
-            continue
-        for it in seq.items:
-            data = it.resolved.to_python()
-            if not isinstance(data, dict):
-                continue
-            cp = data.get("clusterProvider") if isinstance(data.get("clusterProvider"), dict) else {}
-            rbac = cp.get("rbac") if isinstance(cp.get("rbac"), dict) else {}
-            token = data.get("apiToken")
-            envs.append({
-                "name": data.get("name"), "file": f.rel, "line": it.line + 1, "url": data.get("url"),
-                "tenant": data.get("tenant"), "authType": cp.get("authType", "serviceAccount"),
-                "oidcAuthProviderName": cp.get("oidcAuthProviderName", facts.PROVIDER),
-                "apiTokenEnv": token.strip()[2:-1] if isinstance(token, str) and is_env_reference(token) else None,
-                "rbac": rbac,
-            })
-    return {"clusters": clusters, "environments": envs}
-
-
 def check_clusters(ctx: Context) -> CheckResult:
     inv = cluster_inventory(ctx.configs)
     envs = inv["environments"]
     # a cluster defined in several files is one cluster (each file's list replaces the other's)
     seen: set[str] = set()
     clusters = [c for c in inv["clusters"] if not (c["name"] in seen or seen.add(c["name"]))]
-    on_oidc = [c["name"] for c in clusters if c["authProvider"] == "oidc" and c["oidcTokenProvider"] == facts.PROVIDER]
-    sa = [c for c in clusters if c["authProvider"] in (None, facts.SERVICE_ACCOUNT)]
-    no_tp = [c["name"] for c in clusters if c["authProvider"] == "oidc" and not c["oidcTokenProvider"]]
-    other_oidc = [c["name"] for c in clusters if c["authProvider"] == "oidc" and c["oidcTokenProvider"] not in (None, facts.PROVIDER)]
-    others = [f"{c['name']} ({c['authProvider']})" for c in clusters if c["authProvider"] not in (None, "oidc", facts.SERVICE_ACCOUNT)]
+    by_state: dict[str, list[dict[str, Any]]] = {s.value: [] for s in AuthState}
+    for c in clusters:
+        by_state[c["state"]].append(c)
+    on_oidc = [c["name"] for c in by_state[AuthState.SPECTROCLOUD.value]]
+    sa = by_state[AuthState.SERVICE_ACCOUNT.value]
+    no_tp = [c["name"] for c in by_state[AuthState.NO_TOKEN_PROVIDER.value]]
+    other_oidc = [c["name"] for c in by_state[AuthState.OTHER_OIDC.value]]
+    others = [f"{c['name']} ({c['authProvider']})" for c in by_state[AuthState.OTHER.value]]
     env_oidc = [e["name"] for e in envs if e["authType"] == "oidc"]
     env_sa = [e for e in envs if e["authType"] != "oidc"]
     data = {"oidc": on_oidc, "serviceAccount": [c["name"] for c in sa], "unchanged": others, "inventory": inv}
@@ -536,8 +500,6 @@ def check_clusters(ctx: Context) -> CheckResult:
         lines.append("OIDC with another token provider, left as they are: " + ", ".join(other_oidc))
     if sa or env_sa:
         # the migration inventory: token variables, what the cluster provider created in each cluster
-        from wizard.core.migration import inventory as migration_inventory, render_inventory
-
         lines.append("Inventory:")
         lines.append(render_inventory(migration_inventory(ctx.configs)))
     detail = "\n".join(lines)
@@ -575,4 +537,4 @@ def run_checks(repo: RepoInfo, configs: ConfigSet) -> list[CheckResult]:
     return [fn(ctx) for fn in ALL_CHECKS]
 
 
-__all__ = ["CHECK_IDS", "run_checks", "cluster_inventory", "validate_extension_entry", "install_command"]
+__all__ = ["CHECK_IDS", "run_checks", "validate_extension_entry"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard.core.yamldoc import YamlSyntaxError, parse
+from wizard.core.yamldoc import Document, YamlSyntaxError, parse
 from wizard.errors import BadInput
 
 MAX_CONFIG_BYTES = 10 * 1024 * 1024  # real app-configs are far below this; a 50 MB "config" is a mistake

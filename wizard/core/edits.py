@@ -102,12 +102,6 @@ def neighbour_quote(node: Node | None) -> str:
     return best[0] if best[1] > counts.get("", 0) or best[0] == "" else ""
 
 
-def line_indent(doc: Document, offset: int) -> int:
-    start = doc.line_start(offset)
-    line = doc.text[start: doc.line_end(offset)]
-    return len(line) - len(line.lstrip(" "))
-
-
 # ----------------------------------------------------------------------------------------------
 # mappings
 

@@ -23,7 +23,6 @@ LEGACY_FRONTEND_PKG = "@backstage/app-defaults"
 # app-config
 EXTENSION_ID = "api:kubernetes/auth-providers"
 GUIDE_EXTENSION_ID = "plugin.kubernetes-auth-providers.service"
-MODULE_EXTENSION_ID = "api:kubernetes/kubernetes-auth-providers-with-spectrocloud"
 PROVIDER = "spectrocloud"
 AUTH_PROVIDER_OIDC = "oidc"
 SERVICE_ACCOUNT = "serviceAccount"
@@ -32,8 +31,3 @@ REQUIRED_SCOPES = ("openid", "profile", "email")
 # The cluster provider's serviceAccount mode creates these in each cluster (names configurable in rbac).
 PROVIDER_SA_NAMESPACE = "backstage-system"
 PROVIDER_SA_NAME = "backstage-sa"
-
-DOCS_K8S_CONFIG = "https://backstage.io/docs/features/kubernetes/configuration"
-DOCS_FRONTEND_MIGRATION = "https://backstage.io/docs/frontend-system/building-apps/migrating"
-DOCS_EXTENSION_CONFIG = "https://backstage.io/docs/frontend-system/architecture/app#configuring-extensions"
-DOCS_MODULE = "https://terasky-oss.github.io/backstage-plugins/plugins/spectrocloud/kubernetes-auth-module/overview"

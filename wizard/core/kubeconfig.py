@@ -13,6 +13,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from wizard.core import fields
 from wizard.errors import BadInput
 
 
@@ -68,12 +69,12 @@ def read_contexts(paths: list[Path] | None = None) -> list[KubeContext]:
     return out
 
 
-def ca_file_to_data(path: str) -> str:
-    """A PEM file as caData (base64), checked to hold a certificate."""
-    try:
-        raw = Path(path).expanduser().read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the CA file ({exc.strerror})") from None
-    if b"-----BEGIN CERTIFICATE-----" not in raw:
-        raise BadInput(f"{path}: not a PEM certificate (no -----BEGIN CERTIFICATE-----)")
-    return base64.b64encode(raw).decode("ascii")
+def ca_file_to_data(path: str, base_dir: Path | None = None) -> str:
+    """A PEM file as caData (base64), checked by the caFile field rule (the same sentence everywhere)."""
+    problem = fields.ca_file_problem(path, base_dir)
+    if problem:
+        raise BadInput(problem)
+    full = Path(path).expanduser()
+    if not full.is_absolute() and base_dir is not None:
+        full = base_dir / full
+    return base64.b64encode(full.read_bytes()).decode("ascii")

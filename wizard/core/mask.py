@@ -6,10 +6,14 @@ secret-looking keys, JWT-looking strings and PEM blocks are replaced.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import re
+from urllib.parse import quote, quote_plus
 from typing import Any, Iterable
+
+from wizard.core.envrefs import is_env_reference
 
 MASK = "****"
 
@@ -27,7 +31,6 @@ STRICT_EXTRA_KEYS = {"clientid", "client_id", "client-id", "accesskeyid", "acces
 CA_KEY_RE = re.compile(r"^(caData|certificate-authority-data)$")
 
 JWT_RE = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b")
-ENV_REF_RE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 PEM_RE = re.compile(r"-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----")
 # user:password@ in URLs (database connection strings, proxies, git remotes)
 URL_CREDENTIALS_RE = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):(?P<pw>[^@\s/]+)@")
@@ -51,11 +54,6 @@ def is_secret_key(key: str, strict: bool = False) -> bool:
     if strict and k.lower() in STRICT_EXTRA_KEYS:
         return True
     return bool(SECRET_KEY_RE.search(k))
-
-
-def is_env_reference(value: str) -> bool:
-    v = value.strip().strip("'\"")
-    return bool(ENV_REF_RE.match(v))
 
 
 def fingerprint(value: str) -> str:
@@ -325,18 +323,31 @@ def secret_values(key: str, value: Any, strict: bool = True, _secret_parent: boo
 MIN_SCRUB_LENGTH = 6
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of the known secret strings (longest first) and their common
-    encodings (JSON-escaped), then mask what still looks secret."""
+def scrub_secrets(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace every known secret (longest first) in each form a server, a log or a file could carry
+    it: as is, JSON-escaped, URL-encoded, base64, line by line; and any `Basic` credential, which
+    holds base64(client_id:secret). The one scrubber: verify's messages and the report both use it."""
     values = sorted({s for s in secrets if isinstance(s, str) and len(s.strip()) >= MIN_SCRUB_LENGTH}, key=len, reverse=True)
+    if values:
+        text = _BASIC_CRED_RE.sub("Basic " + MASK, text)
     for s in values:
-        for form in {s, s.strip(), _json_inner(s)}:
+        forms = {s, s.strip(), _json_inner(s), quote(s, safe=""), quote_plus(s)}
+        forms |= {base64.b64encode(s.encode()).decode().rstrip("="), base64.urlsafe_b64encode(s.encode()).decode().rstrip("=")}
+        for form in sorted(forms, key=len, reverse=True):
             if len(form) >= MIN_SCRUB_LENGTH:
                 text = text.replace(form, MASK)
         for ln in s.splitlines():
             if len(ln.strip()) >= MIN_SCRUB_LENGTH:
                 text = text.replace(ln.strip(), MASK)
-    return mask_text(text)
+    return text
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """`scrub_secrets`, then mask what still looks secret (JWTs, PEM blocks, URL passwords...)."""
+    return mask_text(scrub_secrets(text, secrets))
+
+
+_BASIC_CRED_RE = re.compile(r"\bBasic\s+[A-Za-z0-9+/=_-]{8,}", re.IGNORECASE)
 
 
 def _json_inner(s: str) -> str:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from wizard.core import facts
+from wizard.core.clusters import cluster_inventory
+from wizard.core.envrefs import ENV_REF_ANYWHERE_RE
 from wizard.core.configset import ConfigSet
 
 PROVIDER_RBAC_DEFAULTS: dict[str, str] = {
@@ -38,8 +40,6 @@ PROVIDER_RBAC_DEFAULTS: dict[str, str] = {
     "clusterRoleBindingName": "backstage-read-only-binding",
 }
 
-# `${VAR}` as Backstage substitutes it (`$${VAR}` is an escaped literal)
-_ENV_REF_RE = re.compile(r"(?<!\$)\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 _K8S_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
@@ -71,7 +71,7 @@ def env_references(configs: ConfigSet) -> dict[str, list[str]]:
     for f in configs.files:
         data = f.doc.root.to_python() if f.doc.root is not None else None
         for path, text, _names in _walk(data, "", []):
-            for m in _ENV_REF_RE.finditer(text):
+            for m in ENV_REF_ANYWHERE_RE.finditer(text):
                 out.setdefault(m.group(1), []).append(f"{f.rel}: {path}")
     return out
 
@@ -91,29 +91,10 @@ def provider_resources(rbac: Any) -> dict[str, str]:
     return out
 
 
-def cluster_state(c: dict[str, Any]) -> str:
-    """serviceAccount | oidc | oidc-no-token-provider | oidc-other | other (google, aws, ...)."""
-    auth = c.get("authProvider")
-    if auth in (None, facts.SERVICE_ACCOUNT):
-        return "serviceAccount"
-    if auth == facts.AUTH_PROVIDER_OIDC:
-        tp = c.get("oidcTokenProvider")
-        if not tp:
-            return "oidc-no-token-provider"
-        return "oidc" if tp == facts.PROVIDER else "oidc-other"
-    return "other"
-
-
 def inventory(configs: ConfigSet) -> dict[str, Any]:
     """What is on service accounts, what is on OIDC, what stays as it is (JSON-ready; no secret)."""
-    from wizard.core.checks import cluster_inventory
-
     inv = cluster_inventory(configs)
-    clusters = []
-    for c in inv["clusters"]:
-        c = dict(c)
-        c["state"] = cluster_state(c)
-        clusters.append(c)
+    clusters = inv["clusters"]
     envs = []
     for e in inv["environments"]:
         e = dict(e)
@@ -349,6 +330,6 @@ def cleanup_after(before: ConfigSet, after: ConfigSet) -> Cleanup:
 
 
 __all__ = [
-    "Cleanup", "EnvironmentCleanup", "PROVIDER_RBAC_DEFAULTS", "RevocableVar", "cleanup_after", "cluster_state",
+    "Cleanup", "EnvironmentCleanup", "PROVIDER_RBAC_DEFAULTS", "RevocableVar", "cleanup_after",
     "delete_commands", "env_references", "inventory", "provider_resources", "render_inventory",
 ]

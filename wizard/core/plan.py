@@ -9,20 +9,21 @@ checked to say what the plan meant it to say; a mismatch refuses the plan rather
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from wizard.core import edits, facts
-from wizard.core.diff import unified_diff
 from wizard.core.answers import Answers, ClusterAnswer
+from wizard.core.changes import FileChange
+from wizard.core.clusters import Cluster, config_clusters, config_method
+from wizard.core.envrefs import env_var_of, is_env_reference, ref as _ref
 from wizard.core.configset import ConfigFile, ConfigSet
 from wizard.core.edits import EditError, Splice
-from wizard.core.mask import is_env_reference, mask_diff
-from wizard.core.repo import Package, RepoInfo
+from wizard.core.migration import provider_resources
+from wizard.core.packages import InstallStep, fix_wrong_package, install_step
+from wizard.core.repo import RepoInfo
 from wizard.core.yamldoc import Node, YamlSyntaxError
 from wizard.errors import BadInput, WizardError
 
@@ -35,45 +36,6 @@ class PlanError(WizardError):
     """The engine could not produce a safe edit (exit 1; nothing is written)."""
 
     exit_code = 1
-
-
-@dataclass
-class FileChange:
-    rel: str
-    path: Path
-    before: str
-    after: str
-    kind: str = "config"  # "config" | "package.json"
-
-    @property
-    def sha256_before(self) -> str:
-        return hashlib.sha256(self.before.encode("utf-8")).hexdigest()
-
-    def diff(self, masked: bool = True) -> str:
-        lines = unified_diff(
-            self.before.splitlines(keepends=True),
-            self.after.splitlines(keepends=True),
-            fromfile=f"a/{self.rel}",
-            tofile=f"b/{self.rel}",
-        )
-        out = []
-        for line in lines:
-            if not line.endswith("\n"):
-                line += "\n\\ No newline at end of file\n"
-            out.append(line)
-        text = "".join(out)
-        # strict: a literal clientId is masked too (the support report treats it the same way)
-        return mask_diff(text, strict=True) if masked else text
-
-
-@dataclass
-class InstallStep:
-    package: str
-    workspace: str  # packages/app
-    argv: list[str]
-    cwd: Path
-    display: str  # the command as a person would type it
-    note: str = ""
 
 
 @dataclass
@@ -150,10 +112,6 @@ def _is_map_or_null(node: Node | None) -> bool:
 def _add(batches: dict[str, list[Splice]], f: ConfigFile, splices: list[Splice]) -> None:
     if splices:
         batches.setdefault(f.rel, []).extend(splices)
-
-
-def _ref(env: str) -> str:
-    return "${" + env + "}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -260,6 +218,8 @@ def desired_provider(st: _State, env: str) -> dict[str, Any]:
         "authorizationUrl": a.authorization_url(),
         "callbackUrl": a.callback_url(base if isinstance(base, str) else None),
     }
+    if a.scope:
+        desired["scope"] = a.scope
     if a.signInResolvers:
         desired["signIn"] = {"resolvers": [{"resolver": r} for r in a.signInResolvers]}
     return desired
@@ -418,93 +378,25 @@ def _merge_flat_clusters(st: _State, f: ConfigFile, kube: Node, key: Node, value
 # phase 4: clusters (add, update, migrate)
 
 
-def config_method(methods: Node) -> Node | None:
-    """The `- type: config` entry of kubernetes.clusterLocatorMethods, if there is one."""
-    if methods.kind != "seq":
-        return None
-    for item in methods.items:
-        it = item.resolved
-        t = it.get("type") if it.kind == "map" else None
-        if t is not None and t.resolved.to_python() == "config":
-            return it
-    return None
-
-
-@dataclass
-class ClusterRef:
-    file: ConfigFile
-    node: Node  # the cluster's mapping
-    seq: Node
-    name: str
-    auth: str | None
-    token_provider: str | None
-
-
-def config_clusters(files: list[ConfigFile]) -> list[ClusterRef]:
-    out: list[ClusterRef] = []
-    for f in files:
-        methods = f.doc.node_at(["kubernetes", "clusterLocatorMethods"])
-        if methods is None or methods.kind != "seq":
-            continue
-        for m in methods.items:
-            m = m.resolved
-            if m.kind != "map":
-                continue
-            t = m.get("type")
-            if t is None or t.resolved.to_python() != "config":
-                continue
-            seq = m.get("clusters")
-            if seq is None or seq.resolved.kind != "seq":
-                continue
-            seq = seq.resolved
-            for c in seq.items:
-                c = c.resolved
-                if c.kind != "map":
-                    continue
-                name = c.get("name")
-                auth = c.get("authProvider")
-                tp = c.get("oidcTokenProvider")
-                out.append(ClusterRef(
-                    f, c, seq, str(name.to_python()) if name is not None else "",
-                    auth.to_python() if auth is not None else None,
-                    tp.to_python() if tp is not None else None,
-                ))
-    return out
-
-
-def effective_cluster_files(files: list[ConfigFile]) -> list[ConfigFile]:
-    """The file whose kubernetes.clusterLocatorMethods Backstage uses: arrays are not merged, the
-    last file (in merge order) that defines it replaces the others."""
-    defining = [f for f in files if f.doc.node_at(["kubernetes", "clusterLocatorMethods"]) is not None]
-    return defining[-1:] if defining else []
-
-
-def needs_migration(c: ClusterRef) -> bool:
-    """Service-account clusters, and oidc clusters missing the token provider the backend requires."""
-    if c.auth in (None, facts.SERVICE_ACCOUNT):
-        return True
-    return c.auth == facts.AUTH_PROVIDER_OIDC and not c.token_provider
-
-
 def _phase_clusters(st: _State) -> dict[str, list[Splice]]:
     batches: dict[str, list[Splice]] = {}
     a = st.answers
     existing = config_clusters(st.files)
-    by_name: dict[str, list[ClusterRef]] = {}
+    by_name: dict[str, list[Cluster]] = {}
     for c in existing:
         by_name.setdefault(c.name, []).append(c)
-    updates: dict[int, tuple[ClusterRef, ClusterAnswer | None]] = {}
+    updates: dict[int, tuple[Cluster, ClusterAnswer | None]] = {}
 
     targets: list[str] = []
     if a.migrate == "all":
-        targets = sorted({c.name for c in existing if needs_migration(c)})
+        targets = sorted({c.name for c in existing if c.state.migratable})
     elif a.migrate:
         for name in a.migrate:
             refs = by_name.get(name)
             if not refs:
                 known = ", ".join(sorted(by_name)) or "none"
                 raise AnswerError(f"migrate: no cluster named {name!r} in kubernetes.clusterLocatorMethods (configured: {known})")
-            other = [r for r in refs if r.auth not in (None, facts.SERVICE_ACCOUNT, facts.AUTH_PROVIDER_OIDC)]
+            other = [r for r in refs if r.state.refused_by_migrate]
             if other:
                 raise AnswerError(
                     f"migrate: cluster {name!r} uses authProvider {other[0].auth} ({other[0].file.rel}:{other[0].node.line + 1}); "
@@ -580,7 +472,7 @@ def _add_new_clusters(st: _State, batches: dict[str, list[Splice]], clusters: li
         st.actions.append(f"{f.rel}: add cluster(s) {names} to kubernetes.clusterLocatorMethods[type: config] on SpectroCloud OIDC")
 
 
-def _update_cluster(st: _State, ref: ClusterRef, ca: ClusterAnswer | None) -> list[Splice]:
+def _update_cluster(st: _State, ref: Cluster, ca: ClusterAnswer | None) -> list[Splice]:
     doc, node = ref.file.doc, ref.node
     splices: list[Splice] = []
     what: list[str] = []
@@ -618,8 +510,8 @@ def _update_cluster(st: _State, ref: ClusterRef, ca: ClusterAnswer | None) -> li
     if sat is not None:
         splices += edits.delete_pair(doc, node, "serviceAccountToken")
         value = sat[1].to_python()
-        if isinstance(value, str) and is_env_reference(value):
-            var = value.strip()[2:-1]
+        var = env_var_of(value)
+        if var is not None:
             st.notes.append(f"cluster {ref.name}: serviceAccountToken ({value}) removed; revoke the token once the switch is verified (variable {var})")
         else:
             st.notes.append(f"cluster {ref.name}: a literal serviceAccountToken was removed from {ref.file.rel}; revoke that token once the switch is verified")
@@ -742,8 +634,6 @@ def _update_environment(st: _State, f: ConfigFile, env: Node, entry: dict[str, A
                 what.append(f"clusterProvider.{key}")
             splices += edits.add_pairs(doc, v, add)
             if v.get("authType") is not None and v.get("authType").to_python() == "serviceAccount":
-                from wizard.core.migration import provider_resources
-
                 r = provider_resources(v.get("rbac").to_python() if v.get("rbac") is not None else None)
                 st.notes.append(
                     f"environment {entry['name']}: switching from serviceAccount to oidc; the cluster provider no longer "
@@ -758,100 +648,6 @@ def _update_environment(st: _State, f: ConfigFile, env: Node, entry: dict[str, A
     if what:
         st.actions.append(f"{f.rel}:{env.line + 1}: spectrocloud environment {entry['name']}: " + ", ".join(what))
     return splices
-
-
-# ------------------------------------------------------------------------------------------------
-# package.json: the guide's wrong package name
-
-
-def _fix_wrong_package(repo: RepoInfo) -> list[FileChange]:
-    out = []
-    for pkg in repo.workspaces:
-        if facts.GUIDE_WRONG_MODULE_PKG not in pkg.deps():
-            continue
-        text = pkg.text
-        new = remove_json_dependency(text, facts.GUIDE_WRONG_MODULE_PKG)
-        if new != text:
-            out.append(FileChange(f"{pkg.rel}/package.json", pkg.dir / "package.json", text, new, kind="package.json"))
-    return out
-
-
-def remove_json_dependency(text: str, name: str) -> str:
-    """Remove every `"name": "..."` entry (it may be in several sections) from package.json text."""
-    for _ in range(8):
-        new = _remove_one_json_dependency(text, name)
-        if new == text:
-            return text
-        text = new
-    return text
-
-
-def _remove_one_json_dependency(text: str, name: str) -> str:
-    """Remove one `"name": "..."` from package.json text, fixing the comma, touching nothing else."""
-    m = re.search(re.escape(json.dumps(name)) + r'\s*:\s*"[^"\\]*"', text)
-    if not m:
-        return text
-    rest = text[m.end():]
-    comma = re.match(r"[ \t]*,", rest)
-    line_start = text.rfind("\n", 0, m.start()) + 1
-    if comma:
-        tail = rest[comma.end():]
-        newline = re.match(r"[ \t]*\r?\n", tail)
-        if text[line_start: m.start()].strip() == "" and newline:
-            new = text[:line_start] + tail[newline.end():]  # the whole line goes
-        else:
-            new = text[: m.start()] + tail.lstrip(" ")
-    else:
-        prev = text.rfind(",", 0, m.start())
-        if prev >= 0 and text[prev + 1: m.start()].strip() == "":
-            new = text[:prev] + rest  # last entry: the comma before it goes too
-        else:
-            new = text[: m.start()] + rest
-    try:
-        before = json.loads(text)
-        after = json.loads(new)
-    except json.JSONDecodeError:
-        return text
-    # exactly one entry went, nothing else changed
-    removed = False
-    for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
-        if not removed and isinstance(before.get(section), dict) and name in before[section] and (
-                not isinstance(after.get(section), dict) or name not in after[section]):
-            before[section].pop(name)
-            removed = True
-    return new if removed and before == after else text
-
-
-# ------------------------------------------------------------------------------------------------
-# the install step
-
-
-def install_step(repo: RepoInfo, answers: Answers, skip_install: bool = False) -> InstallStep | None:
-    if skip_install or not answers.installPackage or repo.app is None:
-        return None
-    if repo.app.has(facts.MODULE_PKG):
-        return None
-    return install_command(repo, facts.MODULE_PKG)
-
-
-def install_command(repo: RepoInfo, package: str, workspace: Package | None = None) -> InstallStep:
-    """How this repo's package manager adds `package` to a workspace (default: the app)."""
-    app = workspace or repo.app
-    assert app is not None
-    y = repo.yarn
-    if y is not None and y.other_manager == "npm":
-        argv = ["npm", "install", package, "--workspace", app.rel]
-    elif y is not None and y.other_manager == "pnpm":
-        argv = ["pnpm", "--filter", app.name, "add", package]
-    else:
-        runner = list(y.argv) if y is not None and y.argv else (
-            ["node", y.yarn_path] if y is not None and y.yarn_path and y.yarn_path_exists else ["yarn"])
-        if y is not None and y.flavour == "classic":
-            argv = runner + ["--cwd", app.rel, "add", package]
-        else:
-            argv = runner + ["workspace", app.name, "add", package]
-    display = " ".join(argv)
-    return InstallStep(package, app.rel, argv, repo.root, display)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -875,7 +671,7 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
         before = originals[f.rel].text
         if f.text != before:
             plan.changes.append(FileChange(f.rel, originals[f.rel].path, before, f.text))
-    plan.changes += _fix_wrong_package(repo)
+    plan.changes += fix_wrong_package(repo)
     if any(c.kind == "package.json" for c in plan.changes):
         st.actions.append(f"remove the guide's wrong package name {facts.GUIDE_WRONG_MODULE_PKG} from package.json (it does not exist on npm)")
     plan.actions = st.actions
@@ -922,7 +718,7 @@ def _verify(st: _State, answers: Answers, plan: Plan) -> None:
     missing = wanted - {r.name for r in refs}
     if missing:
         problems.append("clusters not written: " + ", ".join(sorted(missing)))
-    if answers.migrate == "all" and any(needs_migration(r) for r in refs):
+    if answers.migrate == "all" and any(r.state.migratable for r in refs):
         problems.append("some clusters were not migrated")
     if problems:
         raise PlanError(

@@ -13,7 +13,7 @@ STATUSES: tuple[Status, ...] = ("ok", "warn", "fail", "skip")
 class CheckResult:
     """One line of `check` or `verify` output.
 
-    `hint` is the id of an entry of the troubleshooting catalog (templates/hints.yaml), set whenever
+    `hint` is the id of an entry of the troubleshooting catalog (templates/hints/*.yaml), set whenever
     the status is not ok. `detail` says what was looked at and what was found; it never holds a
     secret value. `data` carries structured extras (cluster names, versions) for front ends.
     """
@@ -38,3 +38,18 @@ class CheckResult:
 def overall_ok(results: list[CheckResult]) -> bool:
     """`ok` of the JSON output: false as soon as one check failed."""
     return not any(r.status == "fail" for r in results)
+
+
+def checks_json(results: list[CheckResult], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    from wizard.core.hints import catalog
+
+    cat = catalog()
+    hints: dict[str, Any] = {}
+    for r in results:
+        if r.hint and r.hint not in hints:
+            h = cat.get(r.hint)
+            hints[r.hint] = {"title": h.title if h else r.hint, "text": h.render(r.hint_vars) if h else ""}
+    out: dict[str, Any] = {"ok": not any(r.status == "fail" for r in results), "checks": [r.to_json() for r in results], "hints": hints}
+    if extra:
+        out.update(extra)
+    return out

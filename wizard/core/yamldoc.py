@@ -18,15 +18,6 @@ from typing import Any, Iterator
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-)
 
 try:  # libyaml: same events, ~30x faster on large configs
     from _ruamel_yaml import CParser as _CParser  # type: ignore[import-not-found]

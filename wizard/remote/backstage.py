@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult, Status
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client, describe_error
 
@@ -72,14 +73,6 @@ _NOT_STARTED_DETAIL = (
 def _url(base: str, path: str) -> str:
     """Join without urljoin: a base like https://host/backstage must keep its path prefix."""
     return base.rstrip("/") + path
-
-
-def scrub(text: str, secrets: Sequence[str | None]) -> str:
-    """Replace any secret a server might echo back (tokens in error messages) with ***."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 def explain_error(exc: BaseException, url: str) -> str:
@@ -145,7 +138,7 @@ def _not_started_result(check_id: str) -> CheckResult:
 def _unreachable_result(check_id: str, exc: BaseException, url: str, secrets: Sequence[str | None] = ()) -> CheckResult:
     return CheckResult(
         check_id, "fail", "the Backstage backend could not be reached",
-        scrub(explain_error(exc, url), secrets) + f" (GET {url})", H_UNREACHABLE,
+        scrub_secrets(explain_error(exc, url), secrets) + f" (GET {url})", H_UNREACHABLE,
     )
 
 
@@ -299,7 +292,7 @@ async def check_backend_clusters(
     if resp.status_code == 401:
         return CheckResult(
             "backend-clusters", "fail", "the backend refused the Backstage token (401)",
-            f"GET {url} answered 401 {scrub(error_message(resp), [token])!r}: {_token_fix(token_origin)}.",
+            f"GET {url} answered 401 {scrub_secrets(error_message(resp), [token])!r}: {_token_fix(token_origin)}.",
             H_TOKEN_REFUSED,
         )
     if resp.status_code == 404:
@@ -314,7 +307,7 @@ async def check_backend_clusters(
     if resp.status_code != 200 or not isinstance(items, list):
         return CheckResult(
             "backend-clusters", "fail", f"unexpected answer from the clusters route ({resp.status_code})",
-            f"GET {url} answered {resp.status_code} {scrub(error_message(resp), [token])!r}; expected "
+            f"GET {url} answered {resp.status_code} {scrub_secrets(error_message(resp), [token])!r}; expected "
             '{"items": [...]}.', H_UNEXPECTED,
         )
     served = [_served_entry(item) for item in items if isinstance(item, dict)]
@@ -426,7 +419,7 @@ async def check_backend_proxy(
         return _unreachable_result(check_id, exc, url, secrets)
     if is_not_started(resp):
         return _not_started_result(check_id)
-    message = scrub(error_message(resp), secrets)
+    message = scrub_secrets(error_message(resp), secrets)
     if resp.status_code == 200:
         return _proxy_ok(check_id, cluster, resp)
     return _proxy_failure(check_id, cluster, resp, message, oidc_token_provider)

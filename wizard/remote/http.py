@@ -56,21 +56,6 @@ def async_client(
     )
 
 
-def sync_client(
-    tls: TLSOptions | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    follow_redirects: bool = False,
-) -> httpx.Client:
-    tls = tls or TLSOptions()
-    return httpx.Client(
-        verify=tls.ssl_context(),
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=follow_redirects,
-        headers={"User-Agent": USER_AGENT},
-        trust_env=False,
-    )
-
-
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.netloc or url

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import ssl
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -21,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from wizard.core import rbac
+from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
 from wizard.remote.backstage import explain_error
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client
@@ -128,10 +129,6 @@ def _message(resp: httpx.Response) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
-def _scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret and len(secret) >= 4 else text
-
-
 # --------------------------------------------------------------------------------------------
 # cluster:<name>
 
@@ -221,12 +218,12 @@ async def check_cluster_identity(
                            _UNTRUSTED_DETAIL, H_UNTRUSTED_ISSUER)
     if resp.status_code == 403:
         return CheckResult(check_id, "warn", f"{target.name}: the ID token is accepted, but SelfSubjectReview is forbidden",
-                           f"POST {url} answered 403 {_scrub(_message(resp), id_token)!r}: authentication works; "
+                           f"POST {url} answered 403 {scrub_secrets(_message(resp), [id_token])!r}: authentication works; "
                            "the identity cannot be shown", H_REVIEW_UNAVAILABLE)
     user = _user_info(resp)
     if user is None:
         return CheckResult(check_id, "warn", f"{target.name}: cannot show the identity ({resp.status_code})",
-                           f"POST {url} answered {resp.status_code} {_scrub(_message(resp), id_token)!r}; "
+                           f"POST {url} answered {resp.status_code} {scrub_secrets(_message(resp), [id_token])!r}; "
                            "SelfSubjectReview needs Kubernetes 1.27+ (1.28 GA)", H_REVIEW_UNAVAILABLE)
     username, groups = user
     return CheckResult(check_id, "ok", f"{target.name}: authenticated as {username} (groups: {', '.join(groups) or 'none'})",
@@ -265,38 +262,6 @@ def _user_info(resp: httpx.Response) -> tuple[str, list[str]] | None:
 # cluster:<name>:rbac
 
 
-def rbac_binding_yaml(user: str | None, groups: Sequence[str] = (), namespace: str | None = None,
-                      role: str = "view") -> str:
-    """A ClusterRoleBinding (or a RoleBinding in `namespace`) granting `role` to the user/groups.
-
-    Names are emitted as JSON strings, which are valid YAML scalars whatever characters they hold.
-    """
-    kind = "RoleBinding" if namespace else "ClusterRoleBinding"
-    lines = ["apiVersion: rbac.authorization.k8s.io/v1", f"kind: {kind}", "metadata:",
-             f"  name: spectrocloud-oidc-{role}"]
-    if namespace:
-        lines.append(f"  namespace: {json.dumps(namespace)}")
-    lines += ["roleRef:", "  apiGroup: rbac.authorization.k8s.io", "  kind: ClusterRole", f"  name: {role}",
-              "subjects:"]
-    for subject_kind, name in [("User", user)] * bool(user) + [("Group", g) for g in groups]:
-        lines += [f"  - kind: {subject_kind}", "    apiGroup: rbac.authorization.k8s.io",
-                  f"    name: {json.dumps(name)}"]
-    return "\n".join(lines) + "\n"
-
-
-def _binding_groups(groups: Sequence[str]) -> list[str]:
-    # system:authenticated & co. would grant everyone access: never suggest binding them.
-    return [g for g in groups if not g.startswith("system:")]
-
-
-def _rbac_command(user: str | None, groups: Sequence[str], namespace: str | None) -> str:
-    parts = ["spectro-wizard rbac"]
-    parts += [f"--user {user}"] if user else ["--user <email>"]
-    parts += [f"--group {g}" for g in groups] or ["--group <group>"]
-    parts += [f"--namespace {namespace}"] if namespace else []
-    return " ".join(parts)
-
-
 async def check_cluster_rbac(
     target: ClusterTarget, id_token: str, *, namespace: str | None = None, user: str | None = None,
     groups: Sequence[str] = (), verb: str = "list", resource: str = "pods",
@@ -325,7 +290,7 @@ async def check_cluster_rbac(
     status = _json(resp).get("status") if isinstance(_json(resp), dict) else None
     if resp.status_code not in (200, 201) or not isinstance(status, dict):
         return CheckResult(check_id, "warn", f"{target.name}: cannot ask RBAC ({resp.status_code})",
-                           f"POST {url} answered {resp.status_code} {_scrub(_message(resp), id_token)!r}",
+                           f"POST {url} answered {resp.status_code} {scrub_secrets(_message(resp), [id_token])!r}",
                            H_REVIEW_UNAVAILABLE)
     if status.get("allowed") is True:
         return CheckResult(check_id, "ok", f"{target.name}: RBAC allows {verb} {resource} {where}",
@@ -336,9 +301,11 @@ async def check_cluster_rbac(
 
 def _rbac_denied(check_id: str, target: ClusterTarget, status: Mapping[str, Any], verb: str, resource: str,
                  where: str, user: str | None, groups: Sequence[str], namespace: str | None) -> CheckResult:
-    bind_groups = _binding_groups(groups)
-    binding = rbac_binding_yaml(user or "<your email>", bind_groups, namespace)
-    command = _rbac_command(user, bind_groups, namespace)
+    bind_groups = [g for g in groups if not g.startswith("system:")]  # never suggest binding everyone
+    binding = rbac.identity_binding_yaml(user or "<your email>", bind_groups, namespace)
+    command = (rbac.command([user] if user else [], bind_groups, namespace=namespace, output=None)
+               if user or bind_groups else "spectro-wizard rbac --user <email> --group <group>"
+               + (f" --namespace {namespace}" if namespace else ""))
     reason = status.get("reason") or status.get("evaluationError") or "no RBAC rule grants it"
     detail = (f"SelfSubjectAccessReview: {verb} {resource} {where} is denied ({reason}). Bind a role to your "
               f"user or group: `{command} --output rbac.yaml` writes it, then `kubectl apply -f rbac.yaml`; "

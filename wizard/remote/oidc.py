@@ -28,17 +28,18 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 import httpx
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError, UnsupportedAlgorithmError
 from joserfc.jwk import KeySet
 
+from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client, describe_error
 
-# --- Check ids (the verify contract in docs/cli-contract.md) ---
+# --- Check ids (the verify contract in README.md, "Commands") ---
 DISCOVERY_CHECK = "oidc-discovery"
 TOKEN_ENDPOINT_CHECK = "oidc-token-endpoint"
 CLIENT_CHECK = "oidc-client"
@@ -164,21 +165,8 @@ def _authorization_url_problem(authorization_url: str) -> str | None:
 
 
 def _redact(text: str, secret: str | None) -> str:
-    """Remove the secret, in the forms a server could echo it back, from text we are about to show."""
-    if not secret:
-        return text
-    for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-        text = text.replace(form, "***")
-    # an echoed `Authorization: Basic base64(client_id:secret)` carries it too: any Basic
-    # credential is dropped whole, as is any base64 form of the secret itself
-    text = _BASIC_RE.sub("Basic ***", text)
-    for form in {base64.b64encode(secret.encode()).decode().rstrip("="), base64.urlsafe_b64encode(secret.encode()).decode().rstrip("=")}:
-        if len(form) >= 8:
-            text = text.replace(form, "***")
-    return text
-
-
-_BASIC_RE = re.compile(r"\bBasic\s+[A-Za-z0-9+/=_-]{8,}", re.IGNORECASE)
+    """Remove the secret, in every form a server could echo it back, from text we are about to show."""
+    return scrub_secrets(text, [secret])
 
 
 _HTML_NOISE = re.compile(r"<(style|script)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)

@@ -1,6 +1,7 @@
-"""The Textual wizard: a thin front end over `wizard.core.session.Session`.
+"""The Textual wizard: a thin front end over `wizard.session.Session`.
 
-Screens never edit YAML; they fill the session's answers and ask it for checks, plans, apply, undo.
+Screens never edit YAML and never call a remote client; they fill the session's answers and ask it
+for checks, plans, apply, undo and verify. The steps and their order come from the session's table.
 """
 
 from __future__ import annotations
@@ -10,26 +11,9 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from wizard.core.session import Session
+from wizard.session import STEPS, Session
+from wizard.session.steps import next_step, previous_step
 from wizard.tui.widgets.modals import ConfirmScreen
-
-# step name -> title shown in the step indicator
-TITLES = {
-    "welcome": "Welcome",
-    "prereqs": "Prereqs",
-    "inventory": "Inventory",
-    "tenant": "Tenant",
-    "clusters": "Clusters",
-    "review": "Review",
-    "apply": "Apply",
-    "verify": "Verify",
-    "summary": "Summary",
-}
-FLOWS = {
-    "setup": ["welcome", "prereqs", "tenant", "clusters", "review", "apply", "verify", "summary"],
-    "migrate": ["welcome", "prereqs", "inventory", "tenant", "review", "apply", "verify", "summary"],
-    "verify": ["welcome", "prereqs", "verify", "summary"],
-}
 
 
 class WizardApp(App):
@@ -46,17 +30,15 @@ class WizardApp(App):
         self.reached: set[str] = set()
         self.current = "welcome"
         self.dirty = False
-        self.pending_plan = None  # set by Review, consumed by Apply
-        self.last_apply = None  # (plan, result) of this run's apply
-        self.last_verify = None  # the results of the last verify run
+        self.apply_requested = False  # Review asked Apply to write the session's plan
 
     # ---- flow ------------------------------------------------------------------------------
     @property
-    def flow(self) -> list[str]:
-        return FLOWS.get(self.session.path, FLOWS["setup"])
+    def flow(self) -> tuple[str, ...]:
+        return self.session.steps
 
     def step_titles(self) -> list[tuple[str, str]]:
-        return [(s, TITLES[s]) for s in self.flow]
+        return [(s, STEPS[s].title) for s in self.flow]
 
     def on_mount(self) -> None:
         from wizard.tui.screens import all_screens
@@ -74,15 +56,14 @@ class WizardApp(App):
         self.switch_screen(name)
 
     def next(self) -> None:
-        flow = self.flow
-        i = flow.index(self.current) if self.current in flow else 0
-        if i + 1 < len(flow):
-            self.goto(flow[i + 1])
+        step = next_step(self.session.path, self.current)
+        if step is not None:
+            self.goto(step)
 
     def back(self) -> None:
-        flow = self.flow
-        if self.current in flow and flow.index(self.current) > 0:
-            self.goto(flow[flow.index(self.current) - 1])
+        step = previous_step(self.session.path, self.current)
+        if step is not None:
+            self.goto(step)
 
     def mark_dirty(self) -> None:
         # answers are saved as you go once they are complete enough to replay; until then they
@@ -91,14 +72,10 @@ class WizardApp(App):
 
     # ---- global actions --------------------------------------------------------------------
     def action_save(self) -> None:
-        from wizard.core.answers import validate
-        from wizard.errors import WizardError
-
-        try:
-            validate(self.session.answers.to_dict(), "answers")
-        except WizardError as exc:
+        problem = self.session.answers_problem()
+        if problem is not None:
             # an incomplete file could not be resumed or replayed: say what is missing instead
-            self.notify(f"not saved yet: {exc}", severity="warning")
+            self.notify(f"not saved yet: {problem}", severity="warning")
             return
         try:
             path = self.session.save_answers()

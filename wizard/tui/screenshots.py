@@ -1,7 +1,7 @@
 """`python -m wizard.tui.screenshots [--out screenshots/]`: one SVG per wizard screen.
 
 Each screen is reached the way a user reaches it, with Textual's pilot, on a fresh copy of the
-bundled demo app (`wizard.demo.make_demo_app`, what `spectro-wizard --demo` runs), at 100x30, and
+bundled demo app (`wizard.session.demo.make_demo_app`, what `spectro-wizard --demo` runs), at 100x30, and
 saved with `App.save_screenshot`. The pictures are deterministic, so regenerating them only changes
 the files when a screen changed:
 
@@ -28,7 +28,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-SCREENS = ["welcome", "prereqs", "tenant", "clusters", "review", "apply", "verify", "summary", "inventory", "help"]
+SCREENS = ["welcome", "prereqs", "tenant", "clusters", "review", "apply", "restart", "verify", "summary", "inventory", "help"]
 SIZE = (100, 30)
 CLOSED_PORT = 9  # nothing listens there on a normal machine (checked before starting)
 CLOSED_URL = f"http://127.0.0.1:{CLOSED_PORT}"
@@ -97,7 +97,7 @@ def _prepare_environment(work: Path, real_tools: bool) -> None:
 
 def _fresh_demo_copy(work: Path, legacy_clusters: bool = False) -> Path:
     """A fresh `--demo` copy, moved to a fixed path."""
-    from wizard.demo import make_demo_app
+    from wizard.session.demo import make_demo_app
 
     target = work / "backstage-app"
     if target.exists():
@@ -187,6 +187,10 @@ async def walk(pilot, target: str) -> None:  # noqa: ANN001
     if target == "apply":
         return
     await _click(pilot, "#continue")
+    _at(pilot, "restart")
+    if target == "restart":
+        return
+    await _click(pilot, "#skip")
     _at(pilot, "verify")
     # it ran against backend.baseUrl on arrival; run it again at the closed port
     await _set(pilot, "#backend-url", CLOSED_URL)
@@ -199,7 +203,7 @@ async def walk(pilot, target: str) -> None:  # noqa: ANN001
 
 def shoot(target: str, out: Path, work: Path, size: tuple[int, int] = SIZE) -> Path:
     """Run the wizard on a fresh demo copy, walk to `target`, save `<out>/<target>.svg`."""
-    from wizard.core.session import Session
+    from wizard.session import Session
     from wizard.tui.app import WizardApp
 
     root = _fresh_demo_copy(work, legacy_clusters=(target == "inventory"))

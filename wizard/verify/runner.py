@@ -19,7 +19,9 @@ from typing import Any, Awaitable, Callable
 from wizard.core import facts
 from wizard.core.answers import Answers
 from wizard.core.configset import ConfigSet
-from wizard.core.plan import auth_environment, config_clusters, effective_cluster_files
+from wizard.core.clusters import config_clusters, effective_cluster_files
+from wizard.core.envrefs import env_var_of
+from wizard.core.plan import auth_environment
 from wizard.core.results import CheckResult
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions
 
@@ -57,12 +59,6 @@ class VerifyTarget:
     problems: list[str] = field(default_factory=list)
 
 
-def _env_ref(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip().startswith("${") and value.strip().endswith("}"):
-        return value.strip()[2:-1]
-    return None
-
-
 def read_target(configs: ConfigSet, answers: Answers | None = None, backend_url: str | None = None) -> VerifyTarget:
     env = auth_environment(configs, answers or Answers())
     prov = configs.effective(["auth", "providers", facts.PROVIDER, env])
@@ -78,7 +74,7 @@ def read_target(configs: ConfigSet, answers: Answers | None = None, backend_url:
                           callback if isinstance(callback, str) else None, None, None, None)
     for key, attr in (("clientId", "client_id"), ("clientSecret", "client_secret")):
         raw = prov.get(key)
-        var = _env_ref(raw)
+        var = env_var_of(raw)
         if var:
             setattr(target, f"{attr}_env", var)
             setattr(target, attr, os.environ.get(var) or None)
@@ -99,6 +95,49 @@ def read_target(configs: ConfigSet, answers: Answers | None = None, backend_url:
             target.clusters.append(entry)
             target.expected.append({"name": ref.name, "authProvider": ref.auth, "oidcTokenProvider": ref.token_provider})
     return target
+
+
+@dataclass
+class WaitOutcome:
+    served: bool  # the backend answers with the new config: the provider redirects, the clusters are served
+    results: list[CheckResult]  # the last round of backend checks
+    elapsed: float
+
+
+SERVED_CHECKS = ("backend-reachable", "backend-auth-provider", "backend-clusters")
+
+
+def is_served(results: list[CheckResult]) -> bool:
+    by_id = {r.id: r for r in results}
+    return all(i in by_id and by_id[i].status in ("ok", "warn") for i in SERVED_CHECKS)
+
+
+async def wait_until_served(
+    configs: ConfigSet,
+    answers: Answers | None,
+    opts: VerifyOptions,
+    timeout: float,
+    interval: float = 1.0,
+    on_round: Callable[[list[CheckResult], float], None] | None = None,
+) -> WaitOutcome:
+    """After a restart: ask the backend again and again until it serves the config on disk (its
+    spectrocloud provider redirects to the authorization URL and it serves the configured clusters
+    as oidc/spectrocloud), or `timeout` seconds pass. Each round is one short set of requests."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    t = read_target(configs, answers, opts.backend_url)
+    quick = VerifyOptions(backend_url=opts.backend_url, token=opts.token, ca_file=opts.ca_file,
+                          timeout=min(opts.timeout, 5.0))
+    while True:
+        results = await _backend_group(t, quick)
+        elapsed = loop.time() - start
+        if on_round is not None:
+            on_round(results, elapsed)
+        if is_served(results):
+            return WaitOutcome(True, results, elapsed)
+        if elapsed >= timeout or not t.backend_url:
+            return WaitOutcome(False, results, elapsed)
+        await asyncio.sleep(min(interval, max(0.0, timeout - elapsed)))
 
 
 async def _bounded(sem: asyncio.Semaphore, coro: Awaitable[list[CheckResult]]) -> list[CheckResult]:

@@ -8,6 +8,7 @@ def all_screens() -> dict[str, type]:
     from wizard.tui.screens.clusters import ClustersScreen
     from wizard.tui.screens.inventory import InventoryScreen
     from wizard.tui.screens.prereqs import PrereqsScreen
+    from wizard.tui.screens.restart import RestartScreen
     from wizard.tui.screens.review import ReviewScreen
     from wizard.tui.screens.summary import SummaryScreen
     from wizard.tui.screens.tenant import TenantScreen
@@ -22,6 +23,7 @@ def all_screens() -> dict[str, type]:
         "clusters": ClustersScreen,
         "review": ReviewScreen,
         "apply": ApplyScreen,
+        "restart": RestartScreen,
         "verify": VerifyScreen,
         "summary": SummaryScreen,
     }

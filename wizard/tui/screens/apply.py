@@ -27,7 +27,7 @@ If something fails, **Undo** restores every file of this apply exactly as it was
         yield ProgressBar(id="apply-progress", total=None, show_eta=False)
         yield RichLog(id="apply-log", wrap=True, max_lines=2000)
         with Horizontal(classes="buttons"):
-            yield Button("Continue to Verify", variant="primary", id="continue", disabled=True)
+            yield Button("Continue", variant="primary", id="continue", disabled=True)
             yield Button("Undo", variant="error", id="undo")
 
     def on_mount(self) -> None:
@@ -35,10 +35,9 @@ If something fails, **Undo** restores every file of this apply exactly as it was
         self.started = False
 
     def on_screen_resume(self) -> None:
-        plan = getattr(self.wizard, "pending_plan", None)
-        if plan is not None:
-            self.wizard.pending_plan = None
-            self.start(plan)
+        if self.wizard.apply_requested and self.session.plan is not None:
+            self.wizard.apply_requested = False
+            self.start(self.session.plan)
 
     def start(self, plan) -> None:
         self.query_one("#apply-log", RichLog).clear()
@@ -63,7 +62,6 @@ If something fails, **Undo** restores every file of this apply exactly as it was
         self.query_one("#apply-progress").display = False
         status = self.query_one("#apply-status", Static)
         log = self.query_one("#apply-log", RichLog)
-        self.wizard.last_apply = (plan, result)
         if error:
             status.update(f"✖ {error}")
             self.error(error)
@@ -95,7 +93,6 @@ If something fails, **Undo** restores every file of this apply exactly as it was
             except WizardError as exc:
                 self.error(str(exc))
                 return
-            self.wizard.last_apply = None  # the summary must not claim changes that were undone
             self.query_one("#apply-status", Static).update("↩ restored " + ", ".join(result.restored) + " — nothing of this apply remains")
             self.query_one("#undo").display = False
             self.notify("undone")

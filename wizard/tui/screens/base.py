@@ -14,7 +14,7 @@ from wizard.tui.widgets.modals import HelpScreen
 from wizard.tui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
-    from wizard.core.session import Session
+    from wizard.session import Session
     from wizard.tui.app import WizardApp
 
 

@@ -8,22 +8,25 @@ The filter stays instant with thousands of clusters: rows are rebuilt from an in
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Collapsible, DataTable, Input, Label, SelectionList, Static
 
-from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer, cluster_name
-from wizard.core.kubeconfig import ca_file_to_data, read_contexts
+from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
+from wizard.core.clusters import auth_label, tls_label
+from wizard.core.kubeconfig import ca_file_to_data
 from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.widgets.fieldinput import field_problem
 
-_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+# where a row comes from when it is not in the config yet (the counter counts these as "new")
+NEW, KUBECONFIG, PALETTE = "new", "kubeconfig", "palette"
+NEW_SOURCES = (NEW, KUBECONFIG, PALETTE)
 
 
 @dataclass
@@ -31,9 +34,10 @@ class Row:
     name: str
     auth: str
     url: str
-    source: str  # config file, "new", "kubeconfig", "palette"
+    source: str  # "file:line" for a cluster in the config, else one of NEW_SOURCES
     migratable: bool
     selected: bool = False
+    tls: str = ""
 
 
 class ClustersScreen(WizardScreen):
@@ -81,7 +85,7 @@ Type in the filter to narrow the list.
 
     def on_mount(self) -> None:
         table = self.query_one("#clusters", DataTable)
-        table.add_columns("", "cluster", "auth", "url", "from")
+        table.add_columns("", "cluster", "auth", "TLS", "url", "from")
         self.rows: list[Row] = []
         self.load_rows()
 
@@ -96,17 +100,15 @@ Type in the filter to narrow the list.
         migrate = set(a.migrate) if isinstance(a.migrate, list) else set()
         rows: list[Row] = []
         known: set[str] = set()
-        for c in self.session.inventory()["clusters"]:
-            auth = c["authProvider"] or "(none)"
-            if c["authProvider"] == "oidc":
-                auth = f"oidc/{c['oidcTokenProvider'] or '?'}"
-            migratable = c["authProvider"] in (None, "serviceAccount") or (c["authProvider"] == "oidc" and not c["oidcTokenProvider"])
-            rows.append(Row(c["name"], auth, str(c["url"] or ""), f"{c['file']}:{c['line']}", migratable,
-                            a.migrate == "all" and migratable or c["name"] in migrate))
+        for c in self.session.clusters():
+            migratable = c["migratable"]
+            rows.append(Row(c["name"], auth_label(c["authProvider"], c["oidcTokenProvider"]), str(c["url"] or ""),
+                            f"{c['file']}:{c['line']}", migratable, a.migrate == "all" and migratable or c["name"] in migrate,
+                            c["tls"]))
             known.add(c["name"])
         for ca in a.clusters:
             if ca.name not in known:
-                rows.append(Row(ca.name, "oidc/spectrocloud (new)", ca.url or "", "new", False, True))
+                rows.append(self.new_row(ca, NEW))
         self.rows = rows
         p = a.clusterProvider
         if p is not None:
@@ -131,11 +133,11 @@ Type in the filter to narrow the list.
             matches += 1
             if len(batch) < self.MAX_ROWS:
                 mark = "☑" if r.selected else ("☐" if r.migratable else " ")
-                batch.append(((mark, r.name, r.auth, r.url, r.source), str(i)))
+                batch.append(((mark, r.name, r.auth, r.tls, r.url, r.source), str(i)))
         for cells, key in batch:
             table.add_row(*cells, key=key)
         ticked = sum(1 for r in self.rows if r.selected and r.migratable)
-        new = sum(1 for r in self.rows if r.source in ("new", "kubeconfig", "palette"))
+        new = sum(1 for r in self.rows if r.source in NEW_SOURCES)
         shown = f"{len(batch)} of {matches} matches shown (type to narrow)" if matches > len(batch) else f"{matches} of {len(self.rows)} shown"
         self.query_one("#cluster-count", Static).update(f"{shown} · {ticked} to migrate · {new} new")
 
@@ -171,11 +173,15 @@ Type in the filter to narrow the list.
         self.action_toggle()
 
     # ---- adding ----------------------------------------------------------------------------
+    @staticmethod
+    def new_row(ca: ClusterAnswer, source: str) -> Row:
+        return Row(ca.name, "oidc/spectrocloud (new)", ca.url or "", source, False, True,
+                   tls_label(ca.caData, ca.caFile, ca.skipTLSVerify))
+
     def add_cluster(self, ca: ClusterAnswer, source: str) -> None:
-        a = self.session.answers
-        a.clusters = [c for c in a.clusters if c.name != ca.name] + [ca]
+        self.session.add_cluster(ca)
         self.rows = [r for r in self.rows if r.name != ca.name]
-        self.rows.append(Row(ca.name, "oidc/spectrocloud (new)", ca.url or "", source, False, True))
+        self.rows.append(self.new_row(ca, source))
         self.render_rows()
         self.wizard.mark_dirty()
 
@@ -184,7 +190,7 @@ Type in the filter to narrow the list.
 
     def _added(self, ca: ClusterAnswer | None) -> None:
         if ca is not None:
-            self.add_cluster(ca, "new")
+            self.add_cluster(ca, NEW)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         bid = event.button.id
@@ -195,7 +201,7 @@ Type in the filter to narrow the list.
             self.action_add()
         elif bid == "import":
             try:
-                contexts = read_contexts()
+                contexts = self.session.kubeconfig_contexts()
             except WizardError as exc:
                 self.error(str(exc))
                 return
@@ -204,11 +210,15 @@ Type in the filter to narrow the list.
                 return
             self.app.push_screen(ImportScreen(contexts), self._imported)
         elif bid == "palette":
-            self.app.push_screen(PaletteScreen(), self._imported)
+            self.app.push_screen(PaletteScreen(), self._discovered)
 
     def _imported(self, clusters: list[ClusterAnswer] | None) -> None:
         for ca in clusters or []:
-            self.add_cluster(ca, "imported")
+            self.add_cluster(ca, KUBECONFIG)
+
+    def _discovered(self, clusters: list[ClusterAnswer] | None) -> None:
+        for ca in clusters or []:
+            self.add_cluster(ca, PALETTE)
 
     def collect(self) -> bool:
         a = self.session.answers
@@ -223,15 +233,10 @@ Type in the filter to narrow the list.
             url = self.query_one("#provider-url", Input).value.strip()
             env = self.query_one("#provider-token-env", Input).value.strip()
             projects = [p.strip() for p in self.query_one("#provider-projects", Input).value.split(",") if p.strip()]
-            if not _NAME.match(name):
-                self.error("cluster provider: give the environment a name (letters, digits, '-', '_', '.')")
-                return False
-            if not url.startswith(("http://", "https://")):
-                self.error("cluster provider: the Palette API URL must be an http(s) URL")
-                return False
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", env):
-                self.error("cluster provider: the API key variable must be an environment variable name")
-                return False
+            for key, value in (("providerName", name), ("paletteUrl", url), ("apiTokenEnv", env)):
+                if (problem := field_problem(key, value)) is not None:
+                    self.error(f"cluster provider: {problem}")
+                    return False
             a.clusterProvider = ClusterProviderAnswer(name=name, url=url, tenant=a.tenant, apiTokenEnv=env,
                                                       includeProjects=projects or None)
         else:
@@ -287,12 +292,10 @@ class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
         ca = self.query_one("#ca", Input).value.strip()
         skip = self.query_one("#skip", Checkbox).value
         err = self.query_one("#add-error", Static)
-        if not _NAME.match(name):
-            err.update("name: letters, digits, '.', '_' and '-'")
-            return
-        if not url.startswith(("https://", "http://")) or "://" not in url or not url.split("://", 1)[1]:
-            err.update("url: an https:// URL of the API server")
-            return
+        for key, value in (("name", name), ("url", url)):
+            if (problem := field_problem(key, value)) is not None:
+                err.update(problem)
+                return
         if ca and skip:
             err.update("give a CA file or skip verification, not both")
             return
@@ -301,11 +304,10 @@ class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
             return
         answer = ClusterAnswer(name=name, url=url)
         if ca:
-            try:
-                answer.caData = ca_file_to_data(ca)
-            except WizardError as exc:
-                err.update(str(exc))
+            if (problem := field_problem("caFile", ca, self.app.session.root)) is not None:
+                err.update(problem)
                 return
+            answer.caData = ca_file_to_data(ca, self.app.session.root)
         else:
             answer.skipTLSVerify = True
         self.dismiss(answer)
@@ -340,19 +342,7 @@ class ImportScreen(ModalScreen[list[ClusterAnswer] | None]):
             self.dismiss(None)
             return
         chosen = self.query_one("#contexts", SelectionList).selected
-        out: list[ClusterAnswer] = []
-        for i in chosen:
-            c = self.contexts[i]
-            name = cluster_name(c.context, f"cluster-{i}")
-            ca = ClusterAnswer(name=name, url=c.server)
-            if c.ca_data:
-                ca.caData = c.ca_data
-            elif c.ca_file:
-                ca.caFile = c.ca_file
-            else:
-                ca.skipTLSVerify = True if c.insecure else None
-            out.append(ca)
-        self.dismiss(out)
+        self.dismiss(self.app.session.clusters_from_contexts([self.contexts[i] for i in chosen]))
 
 
 class PaletteScreen(ModalScreen[list[ClusterAnswer] | None]):
@@ -403,8 +393,6 @@ class PaletteScreen(ModalScreen[list[ClusterAnswer] | None]):
 
     @work(exclusive=True, group="palette")
     async def list_clusters(self) -> None:
-        from wizard.remote.palette import PaletteClient, PaletteError
-
         key = self._key()
         if key is None:
             return
@@ -412,10 +400,10 @@ class PaletteScreen(ModalScreen[list[ClusterAnswer] | None]):
         status.update("listing…")
         split = lambda v: [p.strip() for p in v.split(",") if p.strip()]  # noqa: E731
         try:
-            async with PaletteClient(self.query_one("#p-url", Input).value.strip(), key) as palette:
-                self.found = await palette.list_clusters(split(self.query_one("#p-include", Input).value),
-                                                         split(self.query_one("#p-exclude", Input).value))
-        except PaletteError as exc:
+            self.found = await self.app.session.palette_clusters(
+                self.query_one("#p-url", Input).value.strip(), key,
+                split(self.query_one("#p-include", Input).value), split(self.query_one("#p-exclude", Input).value))
+        except WizardError as exc:
             status.update(f"[red]{exc}[/red]")
             return
         lst = self.query_one("#p-list", SelectionList)
@@ -426,22 +414,13 @@ class PaletteScreen(ModalScreen[list[ClusterAnswer] | None]):
 
     @work(exclusive=True, group="palette")
     async def add_selected(self) -> None:
-        from wizard.remote.palette import PaletteClient, PaletteError
-
         key = self._key()
         chosen = [self.found[i] for i in self.query_one("#p-list", SelectionList).selected] if hasattr(self, "found") else []
         if key is None or not chosen:
             return
         try:
-            async with PaletteClient(self.query_one("#p-url", Input).value.strip(), key) as palette:
-                endpoints = await palette.cluster_endpoints(chosen)
-        except PaletteError as exc:
+            out = await self.app.session.palette_cluster_answers(self.query_one("#p-url", Input).value.strip(), key, chosen)
+        except WizardError as exc:
             self.query_one("#palette-status", Static).update(f"[red]{exc}[/red]")
             return
-        out = []
-        for e in endpoints:
-            ca = ClusterAnswer(name=cluster_name(e.name, e.uid), url=e.server)
-            if e.ca_data:
-                ca.caData = e.ca_data
-            out.append(ca)
         self.dismiss(out)

@@ -41,14 +41,14 @@ delete what the cluster provider created (the wizard never runs them).
         inv = self.session.inventory()
         self.items = []
         for c in inv["clusters"]:
-            if c["authProvider"] in (None, "serviceAccount"):
+            if c["migratable"]:
                 token = f"${{{c['tokenEnv']}}}" if c["tokenEnv"] else ("literal (masked)" if c["literalToken"] else "-")
                 self.items.append(("cluster", c["name"], "cluster (config)", token, f"{c['file']}:{c['line']}", c))
         for e in inv["environments"]:
             if e["authType"] != "oidc":
                 token = f"${{{e['apiTokenEnv']}}}" if e["apiTokenEnv"] else "-"
                 self.items.append(("env", str(e["name"]), "cluster provider", token, f"{e['file']}:{e['line']}", e))
-        self.others = [c["name"] for c in inv["clusters"] if c["authProvider"] not in (None, "serviceAccount")]
+        self.others = [c["name"] for c in inv["clusters"] if not c["migratable"]]
         self.render_table()
 
     def render_table(self) -> None:

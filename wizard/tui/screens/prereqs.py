@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, LoadingIndicator, ProgressBar, RichLog, Static
 
 from wizard.core.results import CheckResult
-from wizard.hints import catalog
+from wizard.core.hints import catalog
 from wizard.tui.screens.base import WizardScreen
 
 MARKS = {"ok": ("✔", "green"), "warn": ("!", "yellow"), "fail": ("✖", "red"), "skip": ("–", "grey50")}

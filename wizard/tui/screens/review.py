@@ -9,6 +9,7 @@ from textual.widgets import Button, LoadingIndicator, Static
 
 from wizard.core.plan import Plan
 from wizard.errors import WizardError
+from wizard.session.texts import plan_text
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.diffview import DiffView
 
@@ -78,13 +79,12 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
             self.query_one("#apply", Button).label = "Continue"
             self.query_one("#apply", Button).disabled = False
             return
+        t = plan_text(plan)
         lines = [f"{len(plan.changes)} file(s) change; backups go to .spectro-wizard/backups/<timestamp>/"]
-        lines += [f"• {a}" for a in plan.actions]
+        lines += [f"• {a}" for a in t.actions]
         summary.update("\n".join(lines))
-        self.query_one("#plan-diff", DiffView).show("\n".join(c.diff() for c in plan.changes))
-        notes = [f"! {n}" for n in plan.notes]
-        if plan.env_vars:
-            notes.append("The config references " + ", ".join(plan.env_vars) + ": export them where Backstage runs.")
+        self.query_one("#plan-diff", DiffView).show("\n".join(t.diffs))
+        notes = [f"! {n}" for n in t.notes] + ([t.env_line] if t.env_line else [])
         self.query_one("#plan-notes", Static).update("\n".join(notes))
         btn = self.query_one("#apply", Button)
         btn.label = "Apply"
@@ -95,8 +95,8 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
         if event.button.id == "back":
             self.wizard.back()
         elif event.button.id == "apply" and self.plan is not None:
-            self.wizard.pending_plan = None if self.plan.empty else self.plan
             if self.plan.empty:
-                self.wizard.goto("verify")
+                self.wizard.goto("verify")  # nothing to write, nothing to restart for
             else:
+                self.wizard.apply_requested = True
                 self.wizard.next()

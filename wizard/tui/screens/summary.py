@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
+from wizard.core import rbac
+from wizard.session.texts import next_steps
 from wizard.tui.screens.base import WizardScreen
 
 
@@ -38,51 +40,37 @@ secret masked.
         s = self.session
         a = s.answers
         lines: list[str] = []
-        last = getattr(self.wizard, "last_apply", None)
-        if last is not None:
-            plan, result = last
+        plan, result = s.applied, s.apply_result
+        if plan is not None and result is not None:
             lines.append("Changed:")
             lines += [f"  • {x}" for x in plan.actions]
-            if result is not None and plan.install is not None and result.install_ok is False:
+            if plan.install is not None and result.install_ok is False:
                 lines.append(f"  ✖ the module was NOT added: {result.install_error}")
-            if result is not None and result.backup is not None:
+            if result.backup is not None:
                 lines.append(f"  backups: {result.backup.relative_to(s.root)} (spectro-wizard undo restores them)")
+            lines += [f"  ! {n}" for n in plan.notes]
         else:
             lines.append("Nothing was applied in this run.")
-        for n in (last[0].notes if last else []):
-            lines.append(f"  ! {n}")
-        cleanup = s.cleanup() if last else None
+        cleanup = s.cleanup()
         if cleanup is not None and not cleanup.empty:
             lines.append("")
             lines += cleanup.render().splitlines()
         lines.append("")
         lines.append("Next steps:")
         envs = [a.clientIdEnv, a.clientSecretEnv] + ([a.clusterProvider.apiTokenEnv] if a.clusterProvider else [])
-        lines.append(f"  1. Export {', '.join(envs)} where Backstage runs (never in app-config).")
-        lines.append("  2. Register the callback URL with the SpectroCloud OIDC client: "
-                     + a.callback_url(s.backend_base_url()))
-        lines.append("  3. Restart Backstage (yarn start) and run `spectro-wizard verify` (or the Verify step).")
-        lines.append("  4. Sign in with SpectroCloud, open an entity's Kubernetes tab: resources load with your identity.")
-        verify = getattr(self.wizard, "last_verify", None) or []
+        lines += [f"  {i}. {step}" for i, step in enumerate(next_steps(envs, s.callback_url(), s.demo), 1)]
+        verify = s.verify_results or []
         fails = [r for r in verify if r.status == "fail"]
         if verify:
             lines.append("")
             counts = {st: sum(1 for r in verify if r.status == st) for st in ("ok", "warn", "fail", "skip")}
             lines.append("Verify: " + ", ".join(f"{n} {st}" for st, n in counts.items() if n) +
                          ("" if not fails else " — failed: " + ", ".join(r.id for r in fails[:6])))
-        user, groups = self.identity(verify)
+        user, groups = s.identity()
         lines.append("")
         lines.append("RBAC: clusters now see each user; give them roles, e.g.")
-        cmd = "spectro-wizard rbac --user " + (user or "you@example.com") + "".join(f" --group {g}" for g in (groups or ["your-team"]))
-        lines.append(f"  {cmd} --role view --output rbac.yaml && kubectl apply -f rbac.yaml")
+        lines.append("  " + rbac.command([user or "you@example.com"], groups or ["your-team"]) + " && kubectl apply -f rbac.yaml")
         return "\n".join(lines)
-
-    @staticmethod
-    def identity(results) -> tuple[str | None, list[str]]:
-        for r in results:
-            if r.id.endswith(":identity") and r.data.get("username"):
-                return str(r.data["username"]), [str(g) for g in r.data.get("groups", []) if not str(g).startswith("system:")]
-        return None, []
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
@@ -90,7 +78,7 @@ secret masked.
         elif event.button.id == "report":
             self.export_report()
         elif event.button.id == "rbac":
-            user, groups = self.identity(getattr(self.wizard, "last_verify", None) or [])
+            user, groups = self.session.identity()
             if not user and not groups:
                 self.error("no signed-in identity yet: run Verify with a user's ID token, or use "
                            "`spectro-wizard rbac --user EMAIL --group NAME`")
@@ -106,11 +94,9 @@ secret masked.
             self.wizard.action_request_quit()
 
     def export_report(self) -> None:
-        from wizard.report import write_report
-
         path = self.session.root / ".spectro-wizard" / "support-report.md"
         try:
-            write_report(self.session.root, self.session.config_names, path, verify_results=getattr(self.wizard, "last_verify", None))
+            self.session.report(path)
         except Exception as exc:  # noqa: BLE001 - one sentence for the user
             self.error(f"could not write the report: {exc}")
             return

@@ -7,25 +7,18 @@ import os
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.validation import Function, ValidationResult
+from textual.validation import ValidationResult
 from textual.widgets import Button, Input, Label, Static
 
-from wizard.core.answers import CALLBACK_PATH, DEFAULT_CONSOLE_URL, check_field
+from wizard.core.answers import DEFAULT_CONSOLE_URL
+from wizard.core.fields import FIELDS as SPECS
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.widgets.fieldinput import FieldValidator, field_problem
 
-FIELDS = [
-    # id, label — the rules themselves live in the core (check_field), shared with plain mode
-    ("consoleUrl", "Console URL"),
-    ("tenant", "Tenant"),
-    ("environment", "Auth environment"),
-    ("clientIdEnv", "Client ID variable"),
-    ("clientSecretEnv", "Client secret variable"),
-    ("callbackUrl", "Callback URL"),
-]
-
-
-def _rule(fid: str) -> Function:
-    return Function(lambda v: check_field(fid, v) is None, check_field(fid, "") or "not valid")
+# the form's fields, in order; labels and rules come from the field specs (shared with plain mode
+# and the answers-file loader)
+FIELDS = [(fid, SPECS[fid].label) for fid in
+          ("consoleUrl", "tenant", "environment", "clientIdEnv", "clientSecretEnv", "callbackUrl")]
 
 
 class TenantScreen(WizardScreen):
@@ -55,7 +48,7 @@ derives, whether the client ID and secret are accepted, and whether the callback
             for fid, label in FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(label, classes="field-label")
-                    yield Input(id=fid, compact=True, validators=[_rule(fid)], validate_on=["changed", "blur"])
+                    yield Input(id=fid, compact=True, validators=[FieldValidator(fid)], validate_on=["changed", "blur"])
                     if fid.endswith("Env"):
                         yield Static("", id=f"{fid}-mark", classes="env-mark")
                 yield Static("", id=f"{fid}-error", classes="error-text")
@@ -75,14 +68,13 @@ derives, whether the client ID and secret are accepted, and whether the callback
 
     def fill(self) -> None:
         a = self.session.answers
-        base = self.session.backend_base_url()
         values = {
             "consoleUrl": a.consoleUrl or DEFAULT_CONSOLE_URL,
             "tenant": a.tenant or "",
             "environment": a.environment or self.session.auth_environment(),
             "clientIdEnv": a.clientIdEnv,
             "clientSecretEnv": a.clientSecretEnv,
-            "callbackUrl": a.callbackUrl or ((base or "http://localhost:7007").rstrip("/") + CALLBACK_PATH),
+            "callbackUrl": a.callbackUrl or self.session.default_callback_url(),
         }
         for fid, value in values.items():
             inp = self.query_one(f"#{fid}", Input)
@@ -111,7 +103,7 @@ derives, whether the client ID and secret are accepted, and whether the callback
         if result is None or result.is_valid:
             self.set_error(fid, "")
         else:
-            self.set_error(fid, f"{fid}: " + "; ".join(result.failure_descriptions))
+            self.set_error(fid, "; ".join(result.failure_descriptions))
 
     def set_error(self, fid: str, text: str) -> None:
         err = self.query_one(f"#{fid}-error", Static)
@@ -123,9 +115,9 @@ derives, whether the client ID and secret are accepted, and whether the callback
         ok = True
         for fid, _label in FIELDS:
             value = self.query_one(f"#{fid}", Input).value.strip()
-            problem = check_field(fid, value)
+            problem = field_problem(fid, value)
             if problem:
-                self.set_error(fid, f"{fid}: {problem}")
+                self.set_error(fid, problem)
                 ok = False
         if not ok:
             self.error("some fields are not valid yet; see the messages under them")
@@ -139,9 +131,7 @@ derives, whether the client ID and secret are accepted, and whether the callback
         a.clientIdEnv = self.query_one("#clientIdEnv", Input).value.strip()
         a.clientSecretEnv = self.query_one("#clientSecretEnv", Input).value.strip()
         cb = self.query_one("#callbackUrl", Input).value.strip()
-        base = self.session.backend_base_url()
-        default_cb = (base or "http://localhost:7007").rstrip("/") + CALLBACK_PATH
-        a.callbackUrl = None if cb == default_cb else cb
+        a.callbackUrl = None if cb == self.session.default_callback_url() else cb
         a.authorizationUrl = None
         self.wizard.mark_dirty()
         return True
@@ -158,16 +148,8 @@ derives, whether the client ID and secret are accepted, and whether the callback
 
     @work(exclusive=True, group="oidc-test")
     async def run_test(self) -> None:
-        from wizard.remote.oidc import run_oidc_checks
-
-        a = self.session.answers
-        base = self.session.backend_base_url()
         try:
-            results = await run_oidc_checks(
-                a.authorization_url(), a.callback_url(base),
-                os.environ.get(a.clientIdEnv), os.environ.get(a.clientSecretEnv),
-                client_id_env=a.clientIdEnv, client_secret_env=a.clientSecretEnv, timeout=10.0,
-            )
+            results = await self.session.test_oidc()
         except Exception as exc:  # noqa: BLE001 - shown as one sentence
             self.query_one("#test-results", Static).update(f"✖ the test could not run: {exc}")
             self.query_one("#test", Button).disabled = False

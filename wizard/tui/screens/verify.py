@@ -9,6 +9,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Static
 
 from wizard.core.results import CheckResult
+from wizard.errors import WizardError
+from wizard.session import VerifyOptions
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.screens.prereqs import MARKS, hint_body
 from wizard.tui.widgets.modals import HintScreen
@@ -54,7 +56,7 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
     def action_run(self) -> None:
         self.results = []
         self.pending = ["OIDC provider", "Backstage backend"] + [
-            f"cluster {c['name']}" for c in self.session.inventory()["clusters"]]
+            f"cluster {c['name']}" for c in self.session.clusters()]
         self.render_table()
         self.query_one("#verify-summary", Static).update("running…")
         self.query_one("#run", Button).disabled = True
@@ -82,22 +84,21 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
 
     @work(exclusive=True, group="verify")
     async def run_checks(self) -> None:
-        from wizard.verify.runner import VerifyOptions, run_verify
-
-        self.session.load(run_tools=False)
         opts = VerifyOptions(
             backend_url=self.query_one("#backend-url", Input).value.strip() or None,
             id_token=self.query_one("#id-token", Input).value.strip() or None,
         )
-        if self.session.configs is None or self.session.configs.errors:
-            self.error(self.session.config_error or "the config cannot be read")
+        try:
+            results = await self.session.verify(opts, on_result=self.got)
+        except WizardError as exc:
+            self.error(str(exc))
+            self.pending = []
+            self.render_table()
             self.query_one("#run", Button).disabled = False
             return
-        results = await run_verify(self.session.root, self.session.configs, self.session.answers, opts, on_result=self.got)
         self.results = results
         self.pending = []
         self.render_table()
-        self.wizard.last_verify = results
         counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "warn", "fail", "skip")}
         self.query_one("#verify-summary", Static).update(
             " · ".join(f"{n} {s}" for s, n in counts.items() if n) + ("  — select a failure and press Enter" if counts["fail"] else ""))

@@ -8,8 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
-from wizard.core.answers import load_file
-from wizard.core.session import PATHS
+from wizard.session import PATHS
 from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
 
@@ -109,7 +108,7 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
         if not path.is_absolute():
             path = Path.cwd() / path
         try:
-            self.session.answers = load_file(path)
+            self.session.load_answers(path)
         except WizardError as exc:
             self.error(str(exc))
             return

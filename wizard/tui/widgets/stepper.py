@@ -1,4 +1,4 @@
-"""The step indicator: where you are, and a click (or Alt+number) to jump back."""
+"""The step indicator: where you are, and a click on a finished step to jump back."""
 
 from __future__ import annotations
 

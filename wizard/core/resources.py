@@ -9,8 +9,8 @@ from pathlib import Path
 
 @lru_cache(maxsize=1)
 def templates_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "templates", here / "templates"):
+    package = Path(__file__).resolve().parent.parent  # wizard/
+    for candidate in (package.parent / "templates", package / "templates"):
         if (candidate / "hints").is_dir():
             return candidate
     raise FileNotFoundError("spectro-wizard's templates/ directory is missing from this installation")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from wizard.resources import templates_dir
+from wizard.core.resources import templates_dir
 
 REQUIRED = ("id", "title", "cause", "steps")
 

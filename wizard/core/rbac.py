@@ -25,7 +25,6 @@ from wizard.errors import BadInput
 
 API_GROUP = "rbac.authorization.k8s.io"
 API_VERSION = f"{API_GROUP}/v1"
-BUILTIN_ROLES = ("view", "edit", "admin")  # Kubernetes' user-facing ClusterRoles of these names
 DEFAULT_ROLE = "view"
 NAME_PREFIX = "spectrocloud-oidc"
 MANAGED_BY = "spectro-wizard"
@@ -206,7 +205,7 @@ def make_bindings(subjects: Sequence[Subject], role: str = DEFAULT_ROLE, namespa
 
 
 def _template(kind: str) -> str:
-    from wizard.resources import templates_dir
+    from wizard.core.resources import templates_dir
 
     name = "rolebinding.yaml" if kind == "RoleBinding" else "clusterrolebinding.yaml"
     return (templates_dir() / "rbac" / name).read_text(encoding="utf-8")
@@ -277,11 +276,22 @@ def render(
     return text
 
 
-def binding_yaml(user: str | None, groups: Sequence[str] = (), namespace: str | None = None, role: str = DEFAULT_ROLE) -> str:
-    """Drop-in for `wizard.remote.kube.rbac_binding_yaml` (verify's RBAC hint): the same manifests
-    `spectro-wizard rbac` writes, for the identity `verify` saw (system: groups left out)."""
-    return render([user] if user else [], [g for g in groups if not g.lower().startswith("system:")],
-                  role=role, namespace=namespace, with_header=False)
+def identity_binding_yaml(user: str | None, groups: Sequence[str] = (), namespace: str | None = None,
+                          role: str = DEFAULT_ROLE) -> str:
+    """ONE ClusterRoleBinding (or RoleBinding in `namespace`) for the identity an API server reported
+    (verify's RBAC check): the names are taken as the API server sees them, prefixes included, so they
+    are not checked as emails. Names are emitted as JSON strings, valid YAML scalars whatever they hold."""
+    kind = "RoleBinding" if namespace else "ClusterRoleBinding"
+    lines = ["apiVersion: rbac.authorization.k8s.io/v1", f"kind: {kind}", "metadata:",
+             f"  name: spectrocloud-oidc-{role}"]
+    if namespace:
+        lines.append(f"  namespace: {json.dumps(namespace)}")
+    lines += ["roleRef:", "  apiGroup: rbac.authorization.k8s.io", "  kind: ClusterRole", f"  name: {role}",
+              "subjects:"]
+    for subject_kind, name in [("User", user)] * bool(user) + [("Group", g) for g in groups]:
+        lines += [f"  - kind: {subject_kind}", "    apiGroup: rbac.authorization.k8s.io",
+                  f"    name: {json.dumps(name)}"]
+    return "\n".join(lines) + "\n"
 
 
 def command(users: Sequence[str], groups: Sequence[str], role: str | None = None, namespace: str | None = None,
@@ -374,7 +384,7 @@ def write(path: Path, text: str) -> Path:
 
 
 __all__ = [
-    "Binding", "RbacError", "Subject", "binding_name", "binding_yaml", "check_manifests", "command", "fill_template",
+    "Binding", "RbacError", "Subject", "binding_name", "check_manifests", "identity_binding_yaml", "command", "fill_template",
     "load_documents", "make_bindings", "make_subjects", "render", "render_binding", "resolve_role", "schema_problems",
     "write",
 ]

@@ -230,7 +230,7 @@ def _mask_section(path: tuple[str, ...], value: Any) -> Any:
 
 
 def _results_json(results: list[Any]) -> dict[str, Any]:
-    from wizard.output import checks_json
+    from wizard.core.results import checks_json
 
     return checks_json(results)
 
@@ -395,7 +395,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     from wizard.core.migration import render_inventory
 
     r = report
-    lines = [f"# spectro-wizard support report", "",
+    lines = ["# spectro-wizard support report", "",
              f"Generated {r['generated']} by {r['tool']['name']} {r['tool']['version']}. Every secret is masked "
              f"(`{MASK}`; caData as a fingerprint); `${{VAR}}` references are shown as written.", ""]
     lines += ["## System", "", "| | |", "| --- | --- |"]

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from wizard.resources import templates_dir
+from wizard.core.resources import templates_dir
 
 
 def make_demo_app(parent: Path | None = None) -> Path:

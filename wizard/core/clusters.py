@@ -1,0 +1,205 @@
+"""The clusters a config defines, and the one answer to "which auth does this cluster use, may it migrate".
+
+Every reader asks here: the plan (which clusters to switch), the checks, the migration inventory,
+verify (which clusters Backstage serves), the TUI's cluster table, plain mode and the report. One
+model (`Cluster`, with its place in the file) and one state type (`AuthState`), so the front ends
+cannot disagree about what can be migrated.
+
+Backstage reads clusters from `kubernetes.clusterLocatorMethods[type: config].clusters`. Arrays are
+not merged across config files: the last file (in merge order) that defines
+`clusterLocatorMethods` replaces the others (`effective_cluster_files`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from wizard.core import facts
+from wizard.core.configset import ConfigFile, ConfigSet
+from wizard.core.envrefs import env_var_of
+from wizard.core.yamldoc import Node
+
+class AuthState(str, Enum):
+    """How a cluster authenticates, as far as this wizard is concerned."""
+
+    SERVICE_ACCOUNT = "serviceAccount"  # authProvider serviceAccount, or none (Backstage's default)
+    SPECTROCLOUD = "oidc"  # authProvider oidc + oidcTokenProvider spectrocloud: done
+    NO_TOKEN_PROVIDER = "oidc-no-token-provider"  # oidc without a token provider: the backend rejects it
+    OTHER_OIDC = "oidc-other"  # oidc with another token provider (okta, ...): left alone
+    OTHER = "other"  # google, aws, azure...: left alone
+
+    @property
+    def migratable(self) -> bool:
+        """May `migrate:` switch it to SpectroCloud OIDC (and may a front end offer that)?"""
+        return self in (AuthState.SERVICE_ACCOUNT, AuthState.NO_TOKEN_PROVIDER)
+
+    @property
+    def refused_by_migrate(self) -> bool:
+        """Clusters on another provider: `migrate:` refuses them (list them under `clusters:` instead)."""
+        return self in (AuthState.OTHER, AuthState.OTHER_OIDC)
+
+
+def auth_state(auth: Any, token_provider: Any) -> AuthState:
+    if auth in (None, facts.SERVICE_ACCOUNT):
+        return AuthState.SERVICE_ACCOUNT
+    if auth == facts.AUTH_PROVIDER_OIDC:
+        if not token_provider:
+            return AuthState.NO_TOKEN_PROVIDER
+        return AuthState.SPECTROCLOUD if token_provider == facts.PROVIDER else AuthState.OTHER_OIDC
+    return AuthState.OTHER
+
+
+def auth_label(auth: Any, token_provider: Any) -> str:
+    """The auth as a person reads it in a table: oidc/spectrocloud, serviceAccount, (none)..."""
+    if auth == facts.AUTH_PROVIDER_OIDC:
+        return f"oidc/{token_provider or '?'}"
+    return str(auth) if auth else "(none)"
+
+
+def tls_label(caData: Any = None, caFile: Any = None, skipTLSVerify: Any = None) -> str:
+    """How Backstage trusts the API server: CA (data), CA file, skip TLS (!), or the system CAs."""
+    if caData:
+        return "CA"
+    if caFile:
+        return "CA file"
+    if skipTLSVerify is True or skipTLSVerify == "true":
+        return "skip TLS!"
+    return "system CAs"
+
+
+@dataclass
+class Cluster:
+    """One entry of `clusterLocatorMethods[type: config].clusters` in one file."""
+
+    file: ConfigFile
+    node: Node  # the cluster's mapping
+    seq: Node  # the clusters list it is in
+    name: str
+    auth: str | None
+    token_provider: str | None
+
+    @property
+    def state(self) -> AuthState:
+        return auth_state(self.auth, self.token_provider)
+
+    @property
+    def line(self) -> int:
+        return self.node.line + 1
+
+    def value(self, key: str) -> Any:
+        found = self.node.get(key)
+        return found.to_python() if found is not None else None
+
+    @property
+    def url(self) -> str | None:
+        v = self.value("url")
+        return v if isinstance(v, str) else None
+
+    @property
+    def token_env(self) -> str | None:
+        return env_var_of(self.value("serviceAccountToken"))
+
+    @property
+    def literal_token(self) -> bool:
+        return self.value("serviceAccountToken") is not None and self.token_env is None
+
+    @property
+    def tls(self) -> str:
+        return tls_label(self.value("caData"), self.value("caFile"), self.value("skipTLSVerify"))
+
+    def to_json(self) -> dict[str, Any]:
+        """The inventory form (JSON-ready, never a secret: a literal token is only flagged)."""
+        return {
+            "name": self.name, "file": self.file.rel, "line": self.line, "authProvider": self.auth,
+            "oidcTokenProvider": self.token_provider, "tokenEnv": self.token_env,
+            "literalToken": self.literal_token, "url": self.url, "state": self.state.value,
+            "migratable": self.state.migratable, "tls": self.tls,
+        }
+
+
+def config_method(methods: Node) -> Node | None:
+    """The `- type: config` entry of kubernetes.clusterLocatorMethods, if there is one."""
+    if methods.kind != "seq":
+        return None
+    for item in methods.items:
+        it = item.resolved
+        t = it.get("type") if it.kind == "map" else None
+        if t is not None and t.resolved.to_python() == "config":
+            return it
+    return None
+
+
+def config_clusters(files: list[ConfigFile]) -> list[Cluster]:
+    """Every cluster of every `type: config` locator, in file order."""
+    out: list[Cluster] = []
+    for f in files:
+        methods = f.doc.node_at(["kubernetes", "clusterLocatorMethods"])
+        if methods is None or methods.kind != "seq":
+            continue
+        for m in methods.items:
+            m = m.resolved
+            if m.kind != "map":
+                continue
+            t = m.get("type")
+            if t is None or t.resolved.to_python() != "config":
+                continue
+            seq = m.get("clusters")
+            if seq is None or seq.resolved.kind != "seq":
+                continue
+            seq = seq.resolved
+            for c in seq.items:
+                c = c.resolved
+                if c.kind != "map":
+                    continue
+                name = c.get("name")
+                auth = c.get("authProvider")
+                tp = c.get("oidcTokenProvider")
+                out.append(Cluster(
+                    f, c, seq, str(name.to_python()) if name is not None else "",
+                    auth.to_python() if auth is not None else None,
+                    tp.to_python() if tp is not None else None,
+                ))
+    return out
+
+
+def effective_cluster_files(files: list[ConfigFile]) -> list[ConfigFile]:
+    """The file whose kubernetes.clusterLocatorMethods Backstage uses: arrays are not merged, the
+    last file (in merge order) that defines it replaces the others."""
+    defining = [f for f in files if f.doc.node_at(["kubernetes", "clusterLocatorMethods"]) is not None]
+    return defining[-1:] if defining else []
+
+
+def unique_by_name(clusters: list[Cluster]) -> list[Cluster]:
+    """A cluster defined in several files is one cluster (each file's list replaces the other's)."""
+    seen: set[str] = set()
+    return [c for c in clusters if not (c.name in seen or seen.add(c.name))]  # type: ignore[func-returns-value]
+
+
+def environments(configs: ConfigSet) -> list[dict[str, Any]]:
+    """The SpectroCloud cluster-provider environments (`spectrocloud.environments[]`), JSON-ready."""
+    envs = []
+    for f in configs.files:
+        seq = f.doc.node_at(["spectrocloud", "environments"])
+        if seq is None or seq.kind != "seq":
+            continue
+        for it in seq.items:
+            data = it.resolved.to_python()
+            if not isinstance(data, dict):
+                continue
+            cp = data.get("clusterProvider") if isinstance(data.get("clusterProvider"), dict) else {}
+            rbac = cp.get("rbac") if isinstance(cp.get("rbac"), dict) else {}
+            envs.append({
+                "name": data.get("name"), "file": f.rel, "line": it.line + 1, "url": data.get("url"),
+                "tenant": data.get("tenant"), "authType": cp.get("authType", "serviceAccount"),
+                "oidcAuthProviderName": cp.get("oidcAuthProviderName", facts.PROVIDER),
+                "apiTokenEnv": env_var_of(data.get("apiToken")),
+                "rbac": rbac,
+            })
+    return envs
+
+
+def cluster_inventory(configs: ConfigSet) -> dict[str, Any]:
+    """Every configured cluster with its auth state, and the cluster-provider environments."""
+    return {"clusters": [c.to_json() for c in config_clusters(configs.files)], "environments": environments(configs)}

@@ -1,0 +1,367 @@
+"""One wizard run, UI-free: the controller every front end drives (the TUI, plain mode, the CLI).
+
+Like Subiquity's controllers over its models: the session holds the declared state of a run
+(answers, the plan, the apply result and the files' "before", verify results) and has one method
+per action. Front ends fill answers and call actions; they never edit YAML, never call a remote
+client and never run the verify runner themselves.
+
+Answers are saved as the user goes (never secrets) to `.spectro-wizard/answers.yaml`, so an
+interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from wizard.core import answers as answers_mod
+from wizard.core import checks, configset, facts, kubeconfig, migration, rbac, repo
+from wizard.core.answers import Answers, ClusterAnswer, cluster_name
+from wizard.core.apply import (
+    STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied,
+    missing_tool_message, run_streaming, undo_last,
+)
+from wizard.core.clusters import cluster_inventory
+from wizard.core.configset import ConfigSet
+from wizard.core.envrefs import env_var_of
+from wizard.core.packages import install_command
+from wizard.core.plan import AnswerError, Plan, auth_environment, make_plan
+from wizard.core.results import CheckResult
+from wizard.errors import BadInput, WizardError
+from wizard.session.steps import PATHS, flow
+from wizard.verify.runner import VerifyOptions, WaitOutcome, run_verify, wait_until_served
+
+__all__ = ["PATHS", "Session", "VerifyOptions", "WaitOutcome"]
+
+
+@dataclass
+class Session:
+    root: Path
+    config_names: list[str] | None = None
+    demo: bool = False
+    path: str = "setup"
+    answers: Answers = field(default_factory=Answers)
+    answers_source: str = "answers"  # where the answers came from, for error messages
+    # what the repo is, read by load()
+    info: repo.RepoInfo | None = None
+    configs: ConfigSet | None = None
+    config_error: str | None = None
+    # the run so far
+    last_checks: list[CheckResult] = field(default_factory=list)
+    plan: Plan | None = None  # the plan Review showed; Apply writes exactly this one
+    applied: Plan | None = None  # the plan of this run's apply
+    apply_result: ApplyResult | None = None
+    before: ConfigSet | None = None  # the configs as they were before this run's apply
+    verify_results: list[CheckResult] | None = None
+
+    # ---- loading --------------------------------------------------------------------------
+    def load(self, run_tools: bool = True, strict: bool = False) -> None:
+        """(Re)read the repo and its config files. A broken config is kept as `config_error`
+        (strict: raised, as the CLI's commands want)."""
+        self.info = repo.inspect(self.root, run_tools=run_tools)
+        self.configs = configset.load(self.root, self.config_names, tolerant=not strict)
+        self.config_error = str(self.configs.errors[0]) if self.configs.errors else None
+        if self.demo:
+            # the demo app has no node_modules and no Yarn: never run the package manager there
+            self.answers.installPackage = False
+
+    def load_answers(self, path: Path) -> Answers:
+        """An answers file, validated by the same field rules as the forms and prompts."""
+        self.answers = answers_mod.load_file(path, base_dir=self.root)
+        self.answers_source = str(path)
+        return self.answers
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return flow(self.path)
+
+    @property
+    def answers_path(self) -> Path:
+        return self.root / STATE_DIR / "answers.yaml"
+
+    def saved_answers(self) -> Answers | None:
+        if not self.answers_path.is_file():
+            return None
+        return answers_mod.load_file(self.answers_path, base_dir=self.root)
+
+    def resume(self) -> bool:
+        """Start from the saved answers; False when there are none (or they no longer load)."""
+        try:
+            saved = self.saved_answers()
+        except BadInput:
+            return False
+        if saved is None:
+            return False
+        self.answers = saved
+        if self.demo:
+            self.answers.installPackage = False
+        return True
+
+    def answers_problem(self) -> str | None:
+        """Why the answers could not be saved or replayed yet (None: they are complete)."""
+        try:
+            answers_mod.validate(self.answers.to_dict(), "answers", base_dir=self.root)
+        except BadInput as exc:
+            return str(exc)
+        return None
+
+    def save_answers(self, target: Path | None = None) -> Path:
+        path = target or self.answers_path
+        if target is None:
+            ensure_state_dir(self.root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, answers_mod.dump(self.answers).encode("utf-8"), 0o644)
+        return path
+
+    def autosave(self) -> bool:
+        """Save as you go, when the draft is complete enough to be valid. True when saved."""
+        if self.answers_problem() is not None:
+            return False
+        try:
+            self.save_answers()
+        except OSError:
+            return False
+        return True
+
+    # ---- facts for the front ends -----------------------------------------------------------
+    def backend_base_url(self) -> str | None:
+        if self.configs is None:
+            return None
+        v = self.configs.effective(["backend", "baseUrl"])
+        return v if isinstance(v, str) else None
+
+    def default_callback_url(self) -> str:
+        return answers_mod.default_callback_url(self.backend_base_url())
+
+    def callback_url(self) -> str:
+        return self.answers.callback_url(self.backend_base_url())
+
+    def auth_environment(self) -> str:
+        if self.configs is None:
+            return self.answers.environment or "development"
+        return auth_environment(self.configs, self.answers)
+
+    def default_environment(self) -> str:
+        """The auth environment the config implies (auth.environment, else development)."""
+        if self.configs is None:
+            return "development"
+        return auth_environment(self.configs, Answers())
+
+    def existing_provider(self) -> dict[str, Any]:
+        if self.configs is None:
+            return {}
+        v = self.configs.effective(["auth", "providers", "spectrocloud", self.auth_environment()])
+        return v if isinstance(v, dict) else {}
+
+    @staticmethod
+    def env_is_set(name: str) -> bool:
+        return bool(name) and bool(os.environ.get(name))
+
+    def clusters(self) -> list[dict[str, Any]]:
+        """Every cluster the config defines, with its auth state (the one model every screen reads)."""
+        if self.configs is None:
+            return []
+        return cluster_inventory(self.configs)["clusters"]
+
+    def inventory(self) -> dict[str, Any]:
+        """The migration inventory: what is on service accounts, what is on OIDC, what stays."""
+        if self.configs is None:
+            return {"clusters": [], "environments": []}
+        return migration.inventory(self.configs)
+
+    def prefill_from_config(self) -> None:
+        """Start the answers from what the config already says (tenant from the authorization URL...)."""
+        prov = self.existing_provider()
+        url = prov.get("authorizationUrl")
+        if isinstance(url, str) and not self.answers.tenant and not self.answers.authorizationUrl:
+            marker = "/v1/oidc/tenant/"
+            if marker in url and url.endswith("/auth"):
+                self.answers.consoleUrl = url.split(marker)[0]
+                self.answers.tenant = url.split(marker)[1][: -len("/auth")]
+            else:
+                self.answers.authorizationUrl = url
+        for key, attr in (("clientId", "clientIdEnv"), ("clientSecret", "clientSecretEnv")):
+            var = env_var_of(prov.get(key))
+            if var is not None:
+                setattr(self.answers, attr, var)
+
+    # ---- cluster answers -------------------------------------------------------------------
+    def add_cluster(self, ca: ClusterAnswer) -> None:
+        """Add (or replace by name) a cluster of this run."""
+        self.answers.clusters = [c for c in self.answers.clusters if c.name != ca.name] + [ca]
+
+    def remove_cluster(self, name: str) -> bool:
+        before = len(self.answers.clusters)
+        self.answers.clusters = [c for c in self.answers.clusters if c.name != name]
+        return len(self.answers.clusters) != before
+
+    def kubeconfig_contexts(self, path: str | None = None) -> list[kubeconfig.KubeContext]:
+        """The contexts of a kubeconfig (default: $KUBECONFIG, else ~/.kube/config): server and CA only."""
+        paths = [Path(path).expanduser()] if path else None
+        return kubeconfig.read_contexts(paths)
+
+    @staticmethod
+    def clusters_from_contexts(contexts: Sequence[kubeconfig.KubeContext]) -> list[ClusterAnswer]:
+        out: list[ClusterAnswer] = []
+        for i, c in enumerate(contexts):
+            ca = ClusterAnswer(name=cluster_name(c.cluster or c.context, f"cluster-{i}"), url=c.server)
+            if c.ca_data:
+                ca.caData = c.ca_data
+            elif c.ca_file:
+                ca.caFile = c.ca_file
+            elif c.insecure:
+                ca.skipTLSVerify = True
+            out.append(ca)
+        return out
+
+    async def palette_clusters(self, url: str, api_key: str, include: Sequence[str] = (), exclude: Sequence[str] = ()):
+        """The clusters of a Palette tenant (names, projects, states); the key is used, never kept."""
+        from wizard.remote.palette import PaletteClient, PaletteError
+
+        try:
+            async with PaletteClient(url, api_key) as palette:
+                return await palette.list_clusters(list(include), list(exclude))
+        except PaletteError as exc:
+            raise WizardError(str(exc)) from None
+
+    async def palette_cluster_answers(self, url: str, api_key: str, chosen: Sequence[Any]) -> list[ClusterAnswer]:
+        """Server URL and CA of the chosen Palette clusters, as cluster answers (no credentials)."""
+        from wizard.remote.palette import PaletteClient, PaletteError
+
+        try:
+            async with PaletteClient(url, api_key) as palette:
+                endpoints = await palette.cluster_endpoints(list(chosen))
+        except PaletteError as exc:
+            raise WizardError(str(exc)) from None
+        out = []
+        for e in endpoints:
+            ca = ClusterAnswer(name=cluster_name(e.name, e.uid), url=e.server)
+            if e.ca_data:
+                ca.caData = e.ca_data
+            out.append(ca)
+        return out
+
+    # ---- actions ----------------------------------------------------------------------------
+    def run_checks(self) -> list[CheckResult]:
+        self.load()
+        assert self.info is not None and self.configs is not None
+        self.last_checks = checks.run_checks(self.info, self.configs)
+        return self.last_checks
+
+    async def test_oidc(self, timeout: float = 10.0) -> list[CheckResult]:
+        """Ask the OIDC provider, without a browser: discovery, token endpoint, client, redirect URI."""
+        from wizard.remote.oidc import run_oidc_checks
+
+        a = self.answers
+        return await run_oidc_checks(
+            a.authorization_url(), self.callback_url(),
+            os.environ.get(a.clientIdEnv), os.environ.get(a.clientSecretEnv),
+            client_id_env=a.clientIdEnv, client_secret_env=a.clientSecretEnv, timeout=timeout,
+        )
+
+    def make_plan(self, skip_install: bool = False) -> Plan:
+        if self.info is None or self.configs is None:
+            self.load(run_tools=False)
+        assert self.info is not None and self.configs is not None
+        if self.configs.errors:
+            raise self.configs.errors[0]
+        validated = answers_mod.validate(self.answers.to_dict(), self.answers_source, base_dir=self.root)
+        if validated.palette is not None:
+            from wizard.remote.discovery import with_discovered
+
+            validated = with_discovered(validated)
+        skip = skip_install or self.demo
+        if not skip and validated.installPackage and self.info.yarn is None:
+            repo.detect_tools(self.info, node=False)  # only the install step needs to know how to run Yarn
+        try:
+            self.plan = make_plan(self.info, self.configs, validated, skip_install=skip)
+        except AnswerError as exc:
+            raise AnswerError(f"{self.answers_source}: {exc}") from None
+        return self.plan
+
+    def apply(self, the_plan: Plan | None = None, on_output: Callable[[str], None] | None = None) -> ApplyResult:
+        the_plan = the_plan or self.plan
+        assert the_plan is not None, "plan first"
+        before = self.configs
+        result = apply_plan(the_plan, on_output=on_output)
+        self.applied, self.apply_result, self.before = the_plan, result, before
+        self.load(run_tools=False)
+        return result
+
+    def cleanup(self) -> migration.Cleanup | None:
+        """After a migration wave: the variables safe to revoke and the kubectl commands to run."""
+        if self.applied is None or (not self.answers.migrate and self.answers.clusterProvider is None):
+            return None
+        if self.before is None or self.configs is None or self.before.errors or self.configs.errors:
+            return None
+        return migration.cleanup_after(self.before, self.configs)
+
+    def can_undo(self) -> bool:
+        return last_applied(self.root) is not None
+
+    def undo(self, force: bool = False) -> UndoResult:
+        result = undo_last(self.root, force=force)
+        self.applied = self.apply_result = self.before = None
+        self.load(run_tools=False)
+        return result
+
+    async def verify(self, opts: VerifyOptions | None = None,
+                     on_result: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+        """Every remote check, against the config as it is on disk now."""
+        self.load(run_tools=False, strict=True)
+        assert self.configs is not None
+        self.verify_results = await run_verify(self.root, self.configs, self.answers, opts or VerifyOptions(),
+                                               on_result=on_result)
+        return self.verify_results
+
+    def verify_sync(self, opts: VerifyOptions | None = None) -> list[CheckResult]:
+        return asyncio.run(self.verify(opts))
+
+    async def wait_for_backend(self, timeout: float, opts: VerifyOptions | None = None,
+                               on_round: Callable[[list[CheckResult], float], None] | None = None) -> WaitOutcome:
+        """The restart step: wait until the restarted backend serves the config on disk."""
+        self.load(run_tools=False, strict=True)
+        assert self.configs is not None
+        return await wait_until_served(self.configs, self.answers, opts or VerifyOptions(), timeout, on_round=on_round)
+
+    def identity(self) -> tuple[str | None, list[str]]:
+        """Who the clusters saw in the last verify with an ID token (user, groups without system:)."""
+        for r in self.verify_results or []:
+            if r.id.endswith(":identity") and r.data.get("username"):
+                return str(r.data["username"]), [str(g) for g in r.data.get("groups", []) if not str(g).startswith("system:")]
+        return None, []
+
+    def report(self, output: Path, json_format: bool = False, run_verify: bool = False,
+               verify_options: VerifyOptions | None = None) -> Path:
+        from wizard.session.report import write_report
+
+        return write_report(self.root, self.config_names, output, json_format=json_format,
+                            verify_results=None if run_verify else self.verify_results, run_verify=run_verify,
+                            verify_options=verify_options)
+
+    def rbac_manifests(self, users: list[str], groups: list[str]) -> Path:
+        """Write the (Cluster)RoleBindings users need into .spectro-wizard/rbac.yaml (view role)."""
+        text = rbac.render(users, groups)
+        path = ensure_state_dir(self.root) / "rbac.yaml"
+        atomic_write(path, text.encode("utf-8"), 0o644)
+        return path
+
+    def install_module_now(self, on_output: Callable[[str], None]) -> tuple[bool, str]:
+        """The Prerequisites screen's "install the module" action (same command apply runs)."""
+        if self.info is None:
+            self.load()
+        assert self.info is not None
+        if self.info.app is None:
+            return False, "no frontend package (packages/app) found"
+        step = install_command(self.info, facts.MODULE_PKG)
+        on_output(f"$ {step.display}")
+        try:
+            code = run_streaming(step, on_output)
+        except FileNotFoundError:
+            return False, missing_tool_message(step)
+        if code != 0:
+            return False, f"`{step.display}` failed with exit code {code}; run it by hand in {self.root} once the cause above is fixed"
+        return True, step.display

@@ -1,0 +1,59 @@
+"""The flow of the wizard, once: which steps each path walks, in order, and what each step is for.
+
+The TUI draws one screen per step and its step indicator from this table; plain mode asks the
+questions of the same steps in the same order. A step's name is the key both front ends use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str  # short, for the step indicator
+    purpose: str  # one line, for plain mode's headings and the help
+
+
+STEPS: dict[str, Step] = {s.name: s for s in (
+    Step("welcome", "Welcome", "what the wizard does, and which path you take"),
+    Step("prereqs", "Prereqs", "what the app has and lacks: Backstage, Node, Yarn, packages, config"),
+    Step("inventory", "Inventory", "the clusters and environments still on service accounts, and this wave"),
+    Step("tenant", "Tenant", "the SpectroCloud tenant and the OIDC client (secrets by variable name)"),
+    Step("clusters", "Clusters", "the clusters users reach with their own identity"),
+    Step("review", "Review", "every change as a diff, before anything is written"),
+    Step("apply", "Apply", "install the packages and write the files, all or nothing"),
+    Step("restart", "Restart", "restart the backend so it reads the new config, and wait until it serves it"),
+    Step("verify", "Verify", "prove it works: the OIDC provider, the backend, each cluster"),
+    Step("summary", "Summary", "what changed, what is left to do, RBAC, the answers and a report"),
+)}
+
+PATHS: dict[str, str] = {
+    "setup": "New setup: install the module, configure SpectroCloud sign-in and clusters",
+    "migrate": "Migrate clusters from service accounts to SpectroCloud OIDC, in waves",
+    "verify": "Verify and troubleshoot an existing setup (changes nothing)",
+}
+
+FLOWS: dict[str, tuple[str, ...]] = {
+    "setup": ("welcome", "prereqs", "tenant", "clusters", "review", "apply", "restart", "verify", "summary"),
+    "migrate": ("welcome", "prereqs", "inventory", "tenant", "review", "apply", "restart", "verify", "summary"),
+    "verify": ("welcome", "prereqs", "verify", "summary"),
+}
+
+
+def flow(path: str) -> tuple[str, ...]:
+    return FLOWS.get(path, FLOWS["setup"])
+
+
+def next_step(path: str, current: str) -> str | None:
+    steps = flow(path)
+    i = steps.index(current) if current in steps else 0
+    return steps[i + 1] if i + 1 < len(steps) else None
+
+
+def previous_step(path: str, current: str) -> str | None:
+    steps = flow(path)
+    if current in steps and steps.index(current) > 0:
+        return steps[steps.index(current) - 1]
+    return None

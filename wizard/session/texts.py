@@ -1,0 +1,53 @@
+"""The words every front end shows for a plan and for what comes after an apply, written once.
+
+Front ends only style them (colour in a terminal, widgets in the TUI): the CLI's `plan`, plain mode's
+review and the TUI's Review screen say the same thing, and so do `apply`, plain mode and the Summary
+about the next steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wizard.core.plan import Plan
+
+NOTHING_TO_CHANGE = "Nothing to change: the config already matches the answers."
+
+
+@dataclass
+class PlanText:
+    title: str
+    actions: list[str]
+    diffs: list[str]  # one masked unified diff per changed file
+    notes: list[str]  # what the user must know (changed values, manual steps)
+    env_line: str | None  # the variables to export where Backstage runs
+
+
+def plan_text(plan: Plan) -> PlanText:
+    if plan.empty:
+        return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None)
+    files = ", ".join(c.rel for c in plan.changes) or "no files"
+    title = f"Plan for {plan.repo}: {len(plan.changes)} file(s) change ({files})"
+    env = None
+    if plan.env_vars:
+        env = "The config references these environment variables; export them where Backstage runs: " + ", ".join(plan.env_vars)
+    return PlanText(title, list(plan.actions), [c.diff() for c in plan.changes], list(plan.notes), env)
+
+
+def restart_instruction(demo: bool = False) -> str:
+    """How this repo's backend picks up the new config."""
+    if demo:
+        return "Restart Backstage so it reads the new config (in the demo nothing runs: the Verify step uses local stand-ins)."
+    return ("Restart Backstage so it reads the new config: stop `yarn start` and run it again from the repo root "
+            "(a deployed backend must be rebuilt and redeployed).")
+
+
+def next_steps(env_vars: list[str], callback_url: str, demo: bool = False) -> list[str]:
+    """What is left for the user after an apply, in order."""
+    return [
+        f"Export {', '.join(env_vars)} where Backstage runs (never in app-config).",
+        f"Register the callback URL with the SpectroCloud OIDC client: {callback_url}",
+        restart_instruction(demo),
+        "Run `spectro-wizard verify` (or the Verify step) to prove the setup.",
+        "Sign in with SpectroCloud and open an entity's Kubernetes tab: resources load with your identity.",
+    ]
