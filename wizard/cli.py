@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-file", metavar="PEM", help="trust this CA for the backend and the OIDC provider")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
     p.add_argument("--concurrency", type=int, default=32, metavar="N", help="checks at once against one server (default 32)")
+    p.add_argument("--wait", type=float, metavar="SECONDS",
+                   help="after a restart: first wait up to SECONDS until the backend serves the new config")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("hints", help="the troubleshooting catalog")
@@ -131,9 +133,16 @@ def _session(args: argparse.Namespace, answers: bool = False):
 
 
 def _plan(args: argparse.Namespace):
+    """The plan, and what preflight found (blocking prerequisites, packages the registry cannot serve)."""
     s = _session(args, answers=True)
     s.load(run_tools=False, strict=True)
-    return s, s.make_plan(skip_install=args.skip_install)
+    plan = s.make_plan(skip_install=args.skip_install)
+    return s, plan, ([] if plan.empty else s.preflight(plan))
+
+
+def _refuse_preflight(problems: list[str], what: str) -> None:
+    if problems:
+        raise Refused(f"{what}: " + "; ".join(problems) + " — nothing was written")
 
 
 def _confirm(question: str, yes: bool, what: str) -> None:
@@ -208,11 +217,21 @@ def _print_plan(plan: Any, p: Any) -> None:
 def cmd_plan(args: argparse.Namespace) -> int:
     from wizard.output import Printer
 
-    _s, plan = _plan(args)
+    _s, plan, problems = _plan(args)
     if args.json:
-        print(json.dumps(plan.to_json(), indent=2))
+        out = plan.to_json()
+        out["preflight"] = problems  # what would make apply refuse before writing anything
+        print(json.dumps(out, indent=2))
     else:
-        _print_plan(plan, Printer())
+        p = Printer()
+        _print_plan(plan, p)
+        if problems:
+            p.line("")
+            p.line(p.c("bold", "Apply would stop before writing anything:"))
+            for problem in problems:
+                p.line(f"  {p.mark('fail')} {problem}")
+    if problems:
+        sys.stderr.write(f"{PROG}: note: apply would refuse: " + "; ".join(problems) + "\n")
     return 0
 
 
@@ -221,7 +240,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from wizard.session.texts import NOTHING_TO_CHANGE, next_steps
 
     p = Printer()
-    s, plan = _plan(args)
+    s, plan, problems = _plan(args)
     if plan.empty:
         if args.json:
             print(json.dumps({"ok": True, "changed": [], "backup": None, "install": None}))
@@ -233,6 +252,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if not args.yes:
         _print_plan(plan, p)
         p.line("")
+    _refuse_preflight(problems, "apply refused")
     _confirm("Apply these changes?", args.yes, "apply")
     out = sys.stderr if args.json else sys.stdout
     result = s.apply(plan, on_output=lambda line: print(f"  │ {line}", file=out, flush=True))
@@ -243,20 +263,19 @@ def cmd_apply(args: argparse.Namespace) -> int:
             "ok": result.install_ok is not False, "changed": result.written, "backup": rel_backup,
             "install": None if plan.install is None else {
                 "command": plan.install.display, "ok": result.install_ok, "error": result.install_error,
-                "hint": None if result.install_ok else "install-failed"},
+                "hint": None if result.install_ok else "install-failed",
+                "steps": [step.to_json() for step in plan.installs]},
+            "rolledBack": result.rolled_back,
             "notes": plan.notes, "envVars": plan.env_vars,
             "cleanup": None if cleanup is None else cleanup.to_json(),
         }, indent=2))
-    else:
+    elif not result.rolled_back:
+        for step in plan.installs:
+            p.line(f"{p.mark('ok')} added {', '.join(step.packages)} ({step.display})")
         for rel in result.written:
             p.line(f"{p.mark('ok')} wrote {rel}")
         if rel_backup:
             p.line(f"  backups in {rel_backup}/ — `{PROG} undo` restores them")
-        if plan.install is not None:
-            if result.install_ok:
-                p.line(f"{p.mark('ok')} added {plan.install.package} ({plan.install.display})")
-            else:
-                p.line(f"{p.mark('fail')} {result.install_error}")
         if plan.notes and args.yes:
             for n in plan.notes:
                 p.line(f"  ! {n}")
@@ -270,8 +289,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if result.install_ok is False:
         from wizard.core.apply import INSTALL_FAILED_HINT
 
-        sys.stderr.write(f"{PROG}: the config was written, but adding the module failed: {result.install_error} "
-                         f"(`{PROG} hints {INSTALL_FAILED_HINT}`; `{PROG} undo` reverts the config)\n")
+        sync = f"; `{result.sync_command}` brings node_modules back in line" if result.sync_command else ""
+        sys.stderr.write(f"{PROG}: the install failed, so nothing was changed (every file was put back as it was{sync}): "
+                         f"{result.install_error} (`{PROG} hints {INSTALL_FAILED_HINT}`)\n")
         return 1
     return 0
 
@@ -304,8 +324,8 @@ def cmd_undo(args: argparse.Namespace) -> int:
     for rel in result.restored:
         p.line(f"{p.mark('ok')} restored {rel}")
     p.line(f"  (from {result.backup.relative_to(s.root).as_posix()}, the apply of {result.created})")
-    if any(f.get("byInstall") for f in bs.manifest.get("files", [])):
-        p.line("  package.json / lockfile restored: run `yarn install` to bring node_modules back in line")
+    if result.sync_command:
+        p.line(f"  package.json / lockfile restored: run `{result.sync_command}` to bring node_modules back in line")
     return 0
 
 
@@ -322,12 +342,35 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise BadInput("--timeout must be positive and --concurrency at least 1")
     opts = VerifyOptions(backend_url=args.backend_url, token=args.token, id_token=args.id_token,
                          ca_file=args.ca_file, timeout=args.timeout, concurrency=args.concurrency)
+    if args.wait is not None:
+        if args.wait <= 0:
+            raise BadInput("--wait must be a positive number of seconds")
+        _wait_for_backend(s, opts, args.wait)
     results = s.verify_sync(opts)
+    untested = s.verify_untested
     if args.json:
-        print(json.dumps(checks_json(results, {"repo": str(s.root)}), indent=2))
+        print(json.dumps(checks_json(results, {"repo": str(s.root), "complete": not untested, "notTested": untested}), indent=2))
     else:
-        print_checks(Printer(), f"{PROG} verify — {s.root}", results)
+        p = Printer()
+        print_checks(p, f"{PROG} verify — {s.root}", results, not_tested=untested)
     return 1 if any(r.status == "fail" for r in results) else 0
+
+
+def _wait_for_backend(s: Any, opts: Any, seconds: float) -> None:
+    """`verify --wait`: poll until the restarted backend serves the config on disk (progress on stderr)."""
+    import asyncio
+
+    def progress(results: list[Any], elapsed: float) -> None:
+        waiting = [f"{r.id}: {r.summary}" for r in results if r.status not in ("ok", "warn")]
+        if waiting:
+            sys.stderr.write(f"{PROG}: waiting for the backend ({elapsed:.0f} s): {waiting[0]}\n")
+
+    outcome = asyncio.run(s.wait_for_backend(seconds, opts, on_round=progress))
+    if outcome.served:
+        sys.stderr.write(f"{PROG}: the backend serves the new config (after {outcome.elapsed:.0f} s)\n")
+    else:
+        sys.stderr.write(f"{PROG}: the backend did not serve the new config within {seconds:.0f} s; verifying anyway "
+                         "(was it restarted? a deployed backend must be rebuilt and redeployed)\n")
 
 
 def cmd_hints(args: argparse.Namespace) -> int:

@@ -57,7 +57,8 @@ class Printer:
                 self.line(ln)
 
 
-def print_checks(p: Printer, title: str, results: list[CheckResult], show_hints: bool = True) -> None:
+def print_checks(p: Printer, title: str, results: list[CheckResult], show_hints: bool = True,
+                 not_tested: list[str] | None = None) -> None:
     p.line(p.c("bold", title))
     width = max((len(r.id) for r in results), default=10)
     for r in results:
@@ -68,6 +69,8 @@ def print_checks(p: Printer, title: str, results: list[CheckResult], show_hints:
     counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "warn", "fail", "skip")}
     p.line("")
     p.line(" · ".join(f"{n} {s}" for s, n in counts.items() if n) or "no checks")
+    if not_tested:
+        p.line(f"not tested ({len(not_tested)}, they need a user's ID token: --id-token): " + ", ".join(not_tested))
     if show_hints:
         fired = [r for r in results if r.hint and r.status in ("warn", "fail")]
         if fired:

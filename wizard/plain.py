@@ -142,7 +142,14 @@ class PlainFlow:
         self.p.line("")
         results = self.s.run_checks()
         print_checks(self.p, "Prerequisites", results, show_hints=True)
-        if not self.ask.confirm("Continue?", True):
+        blocking = self.s.blockers()
+        if blocking:
+            self.p.line(self.p.c("bold", "The wizard cannot fix these, and a setup written past them would not work:"))
+            for r in blocking:
+                self.p.line(f"  {self.p.mark('fail')} {r.id}: {r.summary}")
+            if not self.ask.confirm("Continue anyway?", False):
+                raise Cancelled()
+        elif not self.ask.confirm("Continue?", True):
             raise Cancelled()
         if self.s.path != "verify":
             self.s.prefill_from_config()
@@ -248,24 +255,32 @@ class PlainFlow:
         for n in t.notes:
             p.line(f"  ! {n}")
         p.line("")
+        problems = s.preflight(plan)
+        if problems:
+            p.line(p.c("bold", "Apply would stop before writing anything:"))
+            for problem in problems:
+                p.line(f"  {p.mark('fail')} {problem}")
+            self.code = 1
+            raise _Stop()
         if not ask.confirm("Apply these changes?", False):
             raise Cancelled()
         self.apply(plan)
 
     def apply(self, plan: Any) -> None:
-        s, ask, p = self.s, self.ask, self.p
+        s, p = self.s, self.p
         result = s.apply(plan, on_output=lambda line: p.line(f"  │ {line}"))
+        if result.rolled_back:
+            p.line(f"{p.mark('fail')} {result.install_error}")
+            p.line("Nothing was changed: every file was put back as it was"
+                   + (f" (`{result.sync_command}` brings node_modules back in line)." if result.sync_command else "."))
+            self.code = 1
+            raise _Stop()
+        for step in plan.installs:
+            p.line(f"{p.mark('ok')} added {', '.join(step.packages)} ({step.display})")
         for rel in result.written:
             p.line(f"{p.mark('ok')} wrote {rel}")
         if result.backup is not None:
             p.line(f"  backups in {result.backup.relative_to(s.root)} — `spectro-wizard undo` restores them")
-        if plan.install is not None and not result.install_ok:
-            p.line(f"{p.mark('fail')} {result.install_error}")
-            if ask.confirm("Undo the config changes of this apply?", False):
-                undone = s.undo()
-                p.line("restored " + ", ".join(undone.restored))
-                self.code = 1
-                raise _Stop()
         self.applied = True
         cleanup = s.cleanup()
         if cleanup is not None and not cleanup.empty:
@@ -287,7 +302,7 @@ class PlainFlow:
         backend = ask.text("Backend URL:", s.backend_base_url() or "http://localhost:7007", "backendUrl")
         results = asyncio.run(s.verify(VerifyOptions(backend_url=backend)))
         p.line("")
-        print_checks(p, "Verify", results, show_hints=True)
+        print_checks(p, "Verify", results, show_hints=True, not_tested=s.verify_untested)
         self.code = 1 if any(r.status == "fail" for r in results) else 0
 
     def summary(self) -> None:

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from wizard.core import configset, repo as repo_mod
+from wizard.core import backend_index, configset, repo as repo_mod
 from wizard.core.configset import deep_merge
 from wizard.errors import BadInput
 
@@ -115,7 +115,7 @@ def test_strip_ts_comments_keeps_strings_and_line_count():
 
 @pytest.mark.parametrize("spec, pkg", [("@scope/pkg/alpha", "@scope/pkg"), ("pkg/sub", "pkg"), ("pkg", "pkg")])
 def test_package_of(spec, pkg):
-    assert repo_mod.package_of(spec) == pkg
+    assert backend_index.package_of(spec) == pkg
 
 
 def test_a_tab_in_the_indentation_is_named(tmp_path):

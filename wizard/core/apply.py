@@ -13,15 +13,20 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
 from wizard import __version__
-from wizard.core.plan import FileChange, InstallStep, Plan
+from wizard.core.changes import FileChange
+from wizard.core.packages import InstallStep
+from wizard.core.plan import Plan
 from wizard.core.repo import tool_env
 from wizard.errors import Refused, WizardError
 
@@ -183,6 +188,18 @@ class ApplyResult:
     install_ok: bool | None = None  # None: nothing to install
     install_error: str | None = None
     cleaned: list[Path] = field(default_factory=list)
+    rolled_back: bool = False  # something failed and every file was put back as it was
+    sync_command: str | None = None  # what brings node_modules back in line after a rollback
+
+
+class ApplyInterrupted(WizardError):
+    """Ctrl+C or SIGTERM during an apply: every file was put back; exit 130 like any interruption."""
+
+    exit_code = 130
+
+
+class _InstallFailed(Exception):
+    pass
 
 
 def _new_backup_dir(repo: Path) -> Path:
@@ -223,16 +240,61 @@ def _preflight(changes: list[FileChange]) -> None:
             )
 
 
+def install_touched(plan: Plan) -> list[Path]:
+    """What the package manager may rewrite: each workspace's package.json, the root one, the lockfiles."""
+    out: list[Path] = []
+    for step in plan.installs:
+        out.append(step.cwd / step.workspace / "package.json")
+    if plan.installs:
+        root = plan.installs[0].cwd
+        out += [root / "package.json", root / "yarn.lock", root / "package-lock.json", root / "pnpm-lock.yaml"]
+    seen: set[Path] = set()
+    return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+
+
+def sync_command(plan: Plan) -> str | None:
+    """`yarn install` (or npm's, pnpm's): brings node_modules in line with the package.json files."""
+    if not plan.installs:
+        return None
+    argv = plan.installs[0].argv
+    if argv[0] in ("npm", "pnpm"):
+        return f"{argv[0]} install"
+    runner = argv[:2] if argv[0] == "node" else argv[:1]
+    return " ".join(runner + ["install"])
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, `kill`) interrupts an apply as Ctrl+C does, so that it rolls back.
+    Only the main thread can set handlers; elsewhere (the TUI's worker) the app handles quitting."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt()
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def apply_plan(
     plan: Plan,
     on_output: Callable[[str], None] | None = None,
     runner: Callable[[InstallStep, Callable[[str], None]], int] | None = None,
 ) -> ApplyResult:
+    """Write a plan all or nothing: back up every file it may change (the plan's files and what the
+    package manager rewrites), fix package.json, run the installs, then write index.ts and the configs.
+    When anything fails (an install, a write, Ctrl+C, SIGTERM) every file is put back byte for byte
+    and the manifest says so."""
     repo = plan.repo
     with RepoLock(repo):
         result = ApplyResult(None)
         result.cleaned = clean_temp_files([c.path for c in plan.changes])
-        if not plan.changes and plan.install is None:
+        if plan.empty:
             return result
         _preflight(plan.changes)
         d = _new_backup_dir(repo)
@@ -244,97 +306,158 @@ def apply_plan(
             "actions": plan.actions,
             "files": [],
         }
-        for i, ch in enumerate(plan.changes):
-            st = ch.path.stat()
-            backup_name = f"files/{i:02d}-{ch.path.name}"
-            (d / "files").mkdir(exist_ok=True)
-            shutil.copyfile(ch.path, d / backup_name)
-            os.chmod(d / backup_name, st.st_mode & 0o7777)
-            manifest["files"].append({
-                "path": ch.rel,
-                "realPath": str(ch.path),
-                "backup": backup_name,
-                "mode": st.st_mode & 0o7777,
-                "sha256Before": sha256(ch.before.encode("utf-8")),
-                "sha256After": sha256(ch.after.encode("utf-8")),
-            })
+        planned = {c.path.resolve(): c for c in plan.changes}
+        targets: list[tuple[Path, FileChange | None]] = [(c.path, c) for c in plan.changes]
+        targets += [(p, None) for p in install_touched(plan) if p.resolve() not in planned]
+        (d / "files").mkdir()
+        for i, (path, ch) in enumerate(targets):
+            entry = _back_up(d, i, repo, path, ch)
+            if entry is not None:
+                manifest["files"].append(entry)
+        if plan.installs:
+            manifest["install"] = {"steps": [], "sync": sync_command(plan)}
         _write_manifest(d, manifest)
+        emit = on_output or (lambda line: None)
         written: list[FileChange] = []
+        first = [c for c in plan.changes if c.kind == "package.json"]
+        rest = [c for c in plan.changes if c.kind != "package.json"]
         try:
-            for ch, entry in zip(plan.changes, manifest["files"]):
-                atomic_write(ch.path, ch.after.encode("utf-8"), entry["mode"])
-                written.append(ch)
-        except OSError as exc:
-            for done in reversed(written):
-                atomic_write(done.path, done.before.encode("utf-8"))
-            failed = plan.changes[len(written)].rel
-            reason = "no space left on the device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            with _sigterm_interrupts():
+                for ch in first:
+                    _write(ch, manifest)
+                    written.append(ch)
+                for step in plan.installs:
+                    _run_install(step, manifest, emit, runner)
+                for ch in rest:
+                    _write(ch, manifest)
+                    written.append(ch)
+        except BaseException as exc:  # noqa: BLE001 - every failure rolls back, then is reported
+            _roll_back(d, manifest)
+            result.rolled_back = True
+            result.sync_command = manifest.get("install", {}).get("sync") if plan.installs else None
+            if isinstance(exc, _InstallFailed):
+                manifest["status"] = "rolled-back"
+                manifest["error"] = str(exc)
+                _write_manifest_quietly(d, manifest)
+                result.install_ok, result.install_error = False, str(exc)
+                return result
+            if isinstance(exc, KeyboardInterrupt):
+                manifest["status"] = "interrupted"
+                _write_manifest_quietly(d, manifest)
+                raise ApplyInterrupted(
+                    "interrupted: every file of this apply was put back as it was"
+                    + (f" (node_modules may hold what the package manager fetched: `{result.sync_command}` brings it in line)"
+                       if result.sync_command else "") + "; nothing to undo") from None
+            if isinstance(exc, OSError):
+                manifest["status"] = "failed"
+                _write_manifest_quietly(d, manifest)
+                failed = next((c.rel for c in plan.changes if c not in written), "a file")
+                reason = "no space left on the device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+                raise Refused(f"could not write {failed}: {reason}; every file was left as it was") from None
             manifest["status"] = "failed"
-            try:
-                _write_manifest(d, manifest)
-            except OSError:
-                pass
-            raise Refused(f"could not write {failed}: {reason}; every file was left as it was") from None
-        result.written = [c.rel for c in written]
+            _write_manifest_quietly(d, manifest)
+            raise
+        # what the package manager rewrote: record its new bytes; files it left alone are not part of the apply
+        kept = []
+        for entry in manifest["files"]:
+            now = _read(Path(entry["realPath"]))
+            if entry.get("byInstall") is None:  # a planned change
+                kept.append(entry)
+                if now is not None and sha256(now) != entry["sha256After"]:
+                    entry["sha256After"], entry["byInstall"] = sha256(now), True  # the install changed it too
+                continue
+            if now is None and entry.get("createdByApply"):
+                continue
+            if now is not None and sha256(now) != entry.get("sha256Before"):
+                entry["sha256After"], entry["byInstall"] = sha256(now), True
+                kept.append(entry)
+        manifest["files"] = kept
         manifest["status"] = "applied"
         _write_manifest(d, manifest)
-        if plan.install is not None:
-            result.install_ok, result.install_error = _run_install(plan.install, d, manifest, on_output, runner)
-            _write_manifest(d, manifest)
+        result.written = [c.rel for c in written]
+        result.install_ok = True if plan.installs else None
         return result
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _back_up(d: Path, i: int, repo: Path, path: Path, ch: FileChange | None) -> dict | None:
+    """Copy one file into the backup set; a file the install may create is recorded as absent."""
+    try:
+        rel = ch.rel if ch is not None else path.resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        rel = str(path)
+    data = _read(path)
+    if data is None:
+        if ch is not None:
+            raise Refused(f"{ch.rel} disappeared since it was read; run plan again")
+        # the package manager may create it (a first lockfile): undo and rollback remove it again
+        return {"path": rel, "realPath": str(path.resolve()), "backup": None, "mode": 0o644,
+                "sha256Before": None, "sha256After": None, "byInstall": False, "createdByApply": True}
+    name = f"files/{i:02d}-{path.name}"
+    mode = path.stat().st_mode & 0o7777
+    (d / name).write_bytes(data)
+    os.chmod(d / name, mode)
+    return {"path": rel, "realPath": str(path.resolve()), "backup": name, "mode": mode,
+            "sha256Before": sha256(data),
+            "sha256After": sha256(ch.after.encode("utf-8")) if ch is not None else None,
+            **({} if ch is not None else {"byInstall": False})}
+
+
+def _write(ch: FileChange, manifest: dict) -> None:
+    entry = next(e for e in manifest["files"] if Path(e["realPath"]) == ch.path.resolve())
+    atomic_write(ch.path, ch.after.encode("utf-8"), entry["mode"])
+
+
+def _roll_back(d: Path, manifest: dict) -> None:
+    """Every file back to its bytes before the apply (or removed, when the apply created it)."""
+    for entry in manifest["files"]:
+        path = Path(entry["realPath"])
+        now = _read(path)
+        if entry.get("createdByApply"):
+            if now is not None:
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+            continue
+        if now is not None and sha256(now) == entry["sha256Before"]:
+            continue
+        atomic_write(path, (d / entry["backup"]).read_bytes(), int(entry["mode"]))
+
+
+def _write_manifest_quietly(d: Path, manifest: dict) -> None:
+    try:
+        _write_manifest(d, manifest)
+    except OSError:
+        pass
 
 
 def _run_install(
     step: InstallStep,
-    d: Path,
     manifest: dict,
-    on_output: Callable[[str], None] | None,
+    emit: Callable[[str], None],
     runner: Callable[[InstallStep, Callable[[str], None]], int] | None,
-) -> tuple[bool, str | None]:
-    """Run the package manager; back up what it rewrites so `undo` can put it back."""
-    repo = step.cwd
-    touched = [repo / step.workspace / "package.json", repo / "yarn.lock", repo / "package-lock.json", repo / "pnpm-lock.yaml"]
-    before: dict[Path, bytes] = {}
-    for p in touched:
-        if p.is_file():
-            before[p] = p.read_bytes()
-    emit = on_output or (lambda line: None)
+) -> None:
+    """Run one package-manager command; a failure raises _InstallFailed with the sentence to show."""
     emit(f"$ {step.display}")
     try:
         code = (runner or run_streaming)(step, emit)
-        error = None if code == 0 else f"`{step.display}` exited with code {code}; fix the cause shown above and run it by hand in {repo}"
+        error = None if code == 0 else (f"`{step.display}` exited with code {code}; fix the cause shown above and "
+                                        f"run it by hand in {step.cwd}, or apply again")
     except FileNotFoundError:
         code = 127
         error = missing_tool_message(step)
-    manifest["install"] = {"command": step.display, "exitCode": code, "files": []}
-    for p, data in before.items():
-        try:
-            now = p.read_bytes()
-        except OSError:
-            continue
-        if now == data:
-            continue
-        recorded = next((f for f in manifest["files"] if Path(f["realPath"]) == p.resolve()), None)
-        if recorded is not None:
-            # the plan already changed this file (the guide's wrong package name): keep the backup
-            # of the original bytes, and record what the file is now
-            recorded["sha256After"] = sha256(now)
-            recorded["byInstall"] = True
-            manifest["install"]["files"].append(recorded["path"])
-            continue
-        # a file only the package manager changed (the app's package.json, the lockfile)
-        name = f"files/install-{len(manifest['install']['files']):02d}-{p.name}"
-        (d / "files").mkdir(exist_ok=True)
-        (d / name).write_bytes(data)
-        os.chmod(d / name, p.stat().st_mode & 0o7777)
-        rel = p.relative_to(repo).as_posix()
-        manifest["files"].append({
-            "path": rel, "realPath": str(p.resolve()), "backup": name,
-            "mode": p.stat().st_mode & 0o7777, "sha256Before": sha256(data), "sha256After": sha256(now),
-            "byInstall": True,
-        })
-        manifest["install"]["files"].append(rel)
-    return code == 0, error
+    manifest["install"]["steps"].append({"command": step.display, "exitCode": code})
+    manifest["install"]["exitCode"] = code
+    manifest["install"]["command"] = step.display
+    if error is not None:
+        raise _InstallFailed(error)
 
 
 def missing_tool_message(step: InstallStep) -> str:
@@ -351,9 +474,18 @@ def run_streaming(step: InstallStep, emit: Callable[[str], None]) -> int:
         stdin=subprocess.DEVNULL, text=True, errors="replace", env=tool_env(), bufsize=1,
     )
     assert proc.stdout is not None
-    for line in proc.stdout:
-        emit(line.rstrip("\n"))
-    return proc.wait()
+    try:
+        for line in proc.stdout:
+            emit(line.rstrip("\n"))
+        return proc.wait()
+    finally:
+        if proc.poll() is None:  # interrupted: the package manager must not go on writing behind the rollback
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -395,6 +527,7 @@ class UndoResult:
     backup: Path
     restored: list[str]
     created: str
+    sync_command: str | None = None  # node_modules must follow the restored package.json files: run this
 
 
 def last_applied(repo: Path) -> BackupSet | None:
@@ -407,13 +540,11 @@ def last_applied(repo: Path) -> BackupSet | None:
 
 
 def _wrote_something(bs: BackupSet) -> bool:
-    """Whether an interrupted apply replaced at least one of its files (else it is no undo point)."""
+    """Whether an interrupted apply changed at least one of its files (else it is no undo point)."""
     for entry in bs.manifest.get("files", []):
-        try:
-            if sha256(Path(entry["realPath"]).read_bytes()) == entry["sha256After"]:
-                return True
-        except OSError:
-            continue
+        now = _read(Path(entry["realPath"]))
+        if (sha256(now) if now is not None else None) != entry["sha256Before"]:
+            return True
     return False
 
 
@@ -426,37 +557,39 @@ def undo_last(repo: Path, force: bool = False) -> UndoResult:
         problems = []
         untouched: set[str] = set()
         for entry in files:
-            path = Path(entry["realPath"])
-            try:
-                now = sha256(path.read_bytes())
-            except FileNotFoundError:
-                now = None
-            if now == entry["sha256Before"] and now != entry["sha256After"]:
-                untouched.add(entry["path"])  # a killed run never got to this file
-            elif now != entry["sha256After"] and not force:
+            now = _read(Path(entry["realPath"]))
+            now_sha = sha256(now) if now is not None else None
+            if now_sha == entry["sha256Before"]:
+                untouched.add(entry["path"])  # as it was before the apply (a killed run never got to it)
+            elif entry.get("sha256After") is not None and now_sha != entry["sha256After"] and not force:
                 problems.append(entry["path"])
         if problems:
             raise Refused(
                 f"{', '.join(problems)} changed after the apply of {bs.created}; undo would lose those edits — "
                 "look at the backup in " + str(bs.dir) + " or run undo --force"
             )
-        restored = []
         for entry in files:
-            path = Path(entry["realPath"])
-            data = (bs.dir / entry["backup"]).read_bytes()
-            if sha256(data) != entry["sha256Before"]:
+            if entry.get("backup") and sha256((bs.dir / entry["backup"]).read_bytes()) != entry["sha256Before"]:
                 raise Refused(f"the backup of {entry['path']} in {bs.dir} is damaged (checksum mismatch); nothing was restored")
+        restored = []
         for entry in files:
             if entry["path"] in untouched:
                 continue
             path = Path(entry["realPath"])
-            data = (bs.dir / entry["backup"]).read_bytes()
-            atomic_write(path, data, int(entry["mode"]))
+            if entry.get("backup") is None:  # the apply created it (a first lockfile): it goes again
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+            else:
+                atomic_write(path, (bs.dir / entry["backup"]).read_bytes(), int(entry["mode"]))
             restored.append(entry["path"])
         bs.manifest["status"] = "undone"
         bs.manifest["undone"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         _write_manifest(bs.dir, bs.manifest)
-        return UndoResult(bs.dir, restored, bs.created)
+        sync = (bs.manifest.get("install") or {}).get("sync") or "yarn install"
+        needs_sync = any(f.get("byInstall") and f["path"] not in untouched for f in files)
+        return UndoResult(bs.dir, restored, bs.created, sync if needs_sync else None)
 
 
 def iter_history(repo: Path) -> Iterator[dict]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from wizard.core.repo import package_of
 
 BLOCK_COMMENT = "// SpectroCloud (added by spectro-wizard)"
 
@@ -30,6 +29,14 @@ _STATEMENT_PREFIX_RE = re.compile(r"^[ \t]*(?:(?:await|void)\s+)*$")
 # a line ending with one of these continues onto the next one: inserting there would change meaning
 _CONTINUES = set(",=+-*/%&|^!~?:<>(.[")
 _REGEX_MAY_FOLLOW = set("(,=:[!&|?{};+-*%<>~^")
+
+
+def package_of(specifier: str) -> str:
+    """`@scope/pkg/alpha` -> `@scope/pkg`; `pkg/sub` -> `pkg`."""
+    parts = specifier.split("/")
+    if specifier.startswith("@") and len(parts) >= 2:
+        return "/".join(parts[:2])
+    return parts[0]
 
 
 @dataclass(frozen=True)

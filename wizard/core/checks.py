@@ -16,7 +16,7 @@ import nodesemver
 from packaging.version import InvalidVersion, Version
 
 from wizard.core import facts
-from wizard.core.answers import CALLBACK_PATH, Answers
+from wizard.core.answers import CALLBACK_PATH, Answers, default_callback_url
 from wizard.core.configset import ConfigSet
 from wizard.core.clusters import AuthState, cluster_inventory
 from wizard.core.envrefs import env_var_of
@@ -362,9 +362,11 @@ def check_extensions(ctx: Context) -> CheckResult:
                 (correct_at if extension_disabled(it) else enabled_at).append(where)
     note = _installed_extension_name(ctx)
     if guide_at:
-        return _res("default-auth-providers-disabled", "fail", "the guide's extension ID is in app.extensions",
-                    f"{', '.join(guide_at)}: `{facts.GUIDE_EXTENSION_ID}` is the API ref's ID, not an extension; the frontend "
-                    f"reports INVALID_EXTENSION_CONFIG_KEY. The extension is `{facts.EXTENSION_ID}`." + note
+        return _res("default-auth-providers-disabled", "fail" if problems else "warn",
+                    "the guide's extension ID is in app.extensions (a start-up warning; apply repairs it)",
+                    f"{', '.join(guide_at)}: `{facts.GUIDE_EXTENSION_ID}` is the API ref's ID, not an extension: the frontend "
+                    f"warns at start-up (INVALID_EXTENSION_CONFIG_KEY) and ignores it; the app and the Kubernetes tab still "
+                    f"work. The extension is `{facts.EXTENSION_ID}`." + note
                     + ("\nOther entries Backstage rejects: " + "; ".join(problems) if problems else ""),
                     "guide-extension-id", {"where": ", ".join(guide_at)})
     if problems:
@@ -410,7 +412,9 @@ def check_auth_provider(ctx: Context) -> CheckResult:
         return _res("auth-provider-config", "fail", f"{where} is not configured", f"no {where} in the config files{extra}",
                     "configure-auth-provider", {"env": env}, environment=env)
     cfg = provider[env]
-    missing = [k for k in ("clientId", "clientSecret", "authorizationUrl", "callbackUrl") if not cfg.get(k)]
+    missing = [k for k in ("clientId", "clientSecret", "authorizationUrl") if not cfg.get(k)]
+    if "callbackUrl" in cfg and not cfg.get("callbackUrl"):
+        missing.append("callbackUrl")  # present but empty: Backstage would use "" instead of its default
     if missing:
         return _res("auth-provider-config", "fail", f"{where} is incomplete", "missing: " + ", ".join(missing),
                     "configure-auth-provider", {"env": env}, environment=env, missing=missing)
@@ -420,7 +424,11 @@ def check_auth_provider(ctx: Context) -> CheckResult:
         var = env_var_of(v)
         if var is not None:
             if var not in os.environ:
-                warnings.append(f"{key} reads ${{{var}}}, which is not set in this shell (Backstage fails to start without it)")
+                warnings.append(f"{key} reads ${{{var}}}, which is not set in this shell; where it is not set either, the "
+                                "backend starts but logs 'Skipping spectrocloud auth provider' and sign-in answers 404"
+                                if key == "clientId" else
+                                f"{key} reads ${{{var}}}, which is not set in this shell; where it is not set either, "
+                                "sign-in fails at the callback with 401 invalid_client")
         elif key == "clientSecret":
             warnings.append("clientSecret is a literal value in the config (shown masked); reference an environment variable instead")
     auth_url = str(cfg.get("authorizationUrl"))
@@ -430,8 +438,9 @@ def check_auth_provider(ctx: Context) -> CheckResult:
             f"authorizationUrl has '/auth' before its end: the module derives its token endpoint as {token}, which is likely wrong"
         )
     base = ctx.eff("backend", "baseUrl")
-    cb = str(cfg.get("callbackUrl"))
-    if isinstance(base, str) and "${" not in base and cb != base.rstrip("/") + CALLBACK_PATH:
+    explicit = cfg.get("callbackUrl")
+    cb = str(explicit) if explicit else default_callback_url(base if isinstance(base, str) else None) + " (Backstage's default)"
+    if explicit and isinstance(base, str) and "${" not in base and cb != base.rstrip("/") + CALLBACK_PATH:
         warnings.append(f"callbackUrl {cb} is not backend.baseUrl + {CALLBACK_PATH} ({base.rstrip('/')}{CALLBACK_PATH})")
     if warnings:
         return _res("auth-provider-config", "warn", f"{where} configured, with problems", "\n".join(warnings),
@@ -530,6 +539,15 @@ ALL_CHECKS = (
     check_auth_backend, check_auth_frontend, check_kubernetes_plugin, check_module,
     check_extensions, check_auth_provider, check_kubernetes_config, check_clusters, check_cluster_provider,
 )
+
+
+# Failures the wizard cannot repair: going on would write a setup that cannot work.
+BLOCKING = ("backstage-version", "node-version", "frontend-system")
+
+
+def blockers(results: list[CheckResult]) -> list[CheckResult]:
+    """The failed prerequisites that stop the flow (a legacy frontend, Backstage too old, no Node)."""
+    return [r for r in results if r.id in BLOCKING and r.status == "fail"]
 
 
 def run_checks(repo: RepoInfo, configs: ConfigSet) -> list[CheckResult]:

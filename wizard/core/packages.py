@@ -1,4 +1,5 @@
-"""The packages a setup needs, and how this repo's package manager adds them.
+"""The packages a complete setup needs, how this repo's package manager adds them, and the backend
+wiring that makes the backend load them (`backend.add(import('...'))` in packages/backend/src/index.ts).
 
 Also the one package.json edit the wizard makes itself: removing the install guide's wrong package
 name (it does not exist on the registry), touching nothing else in the file.
@@ -11,20 +12,51 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.core import facts
+from wizard.core import backend_index, facts
 from wizard.core.answers import Answers
 from wizard.core.changes import FileChange
 from wizard.core.repo import Package, RepoInfo
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """A package a complete setup needs, where it goes, and whether the backend must load it."""
+
+    package: str
+    role: str  # "app" or "backend": the workspace it is added to
+    why: str
+    wire: bool = False  # backend.add(import('...')) in packages/backend/src/index.ts
+
+
+def required(answers: Answers) -> list[Requirement]:
+    """Every package this setup needs (facts, section 1), in the order they are added."""
+    reqs = [
+        Requirement(facts.MODULE_PKG, "app", "the SpectroCloud Kubernetes auth module"),
+        Requirement(facts.AUTH_FRONTEND_PKG, "app", "the SpectroCloud auth frontend plugin the module depends on"),
+        Requirement(facts.AUTH_BACKEND_PKG, "backend", "the SpectroCloud auth backend module (the sign-in provider)", wire=True),
+    ]
+    if answers.clusterProvider is not None:
+        reqs.append(Requirement(facts.CLUSTER_PROVIDER_PKG, "backend", "the SpectroCloud cluster provider", wire=True))
+    return reqs
+
+
 @dataclass
 class InstallStep:
-    package: str
+    """One command of the repo's package manager: adds `packages` to one workspace."""
+
+    packages: list[str]
     workspace: str  # packages/app
     argv: list[str]
     cwd: Path
     display: str  # the command as a person would type it
     note: str = ""
+
+    @property
+    def package(self) -> str:
+        return " ".join(self.packages)
+
+    def to_json(self) -> dict[str, object]:
+        return {"packages": list(self.packages), "workspace": self.workspace, "command": self.display}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -93,29 +125,84 @@ def _remove_one_json_dependency(text: str, name: str) -> str:
 # the install step
 
 
-def install_step(repo: RepoInfo, answers: Answers, skip_install: bool = False) -> InstallStep | None:
-    if skip_install or not answers.installPackage or repo.app is None:
-        return None
-    if repo.app.has(facts.MODULE_PKG):
-        return None
-    return install_command(repo, facts.MODULE_PKG)
+def workspace_for(repo: RepoInfo, role: str) -> Package | None:
+    return repo.app if role == "app" else repo.backend
 
 
-def install_command(repo: RepoInfo, package: str, workspace: Package | None = None) -> InstallStep:
-    """How this repo's package manager adds `package` to a workspace (default: the app)."""
+def missing(repo: RepoInfo, answers: Answers) -> list[Requirement]:
+    """The required packages a workspace's package.json does not declare yet."""
+    out = []
+    for req in required(answers):
+        ws = workspace_for(repo, req.role)
+        if ws is not None and not ws.has(req.package):
+            out.append(req)
+    return out
+
+
+def install_steps(repo: RepoInfo, answers: Answers, skip_install: bool = False) -> list[InstallStep]:
+    """One add command per workspace, for every required package it lacks (none when skipped)."""
+    if skip_install or not answers.installPackage:
+        return []
+    steps = []
+    for role in ("app", "backend"):
+        ws = workspace_for(repo, role)
+        pkgs = [r.package for r in missing(repo, answers) if r.role == role]
+        if ws is not None and pkgs:
+            steps.append(install_command(repo, pkgs, ws))
+    return steps
+
+
+def install_command(repo: RepoInfo, packages: str | list[str], workspace: Package | None = None) -> InstallStep:
+    """How this repo's package manager adds `packages` to a workspace (default: the app), in one command."""
+    pkgs = [packages] if isinstance(packages, str) else list(packages)
     app = workspace or repo.app
     assert app is not None
     y = repo.yarn
     if y is not None and y.other_manager == "npm":
-        argv = ["npm", "install", package, "--workspace", app.rel]
+        argv = ["npm", "install", *pkgs, "--workspace", app.rel]
     elif y is not None and y.other_manager == "pnpm":
-        argv = ["pnpm", "--filter", app.name, "add", package]
+        argv = ["pnpm", "--filter", app.name, "add", *pkgs]
     else:
         runner = list(y.argv) if y is not None and y.argv else (
             ["node", y.yarn_path] if y is not None and y.yarn_path and y.yarn_path_exists else ["yarn"])
         if y is not None and y.flavour == "classic":
-            argv = runner + ["--cwd", app.rel, "add", package]
+            argv = runner + ["--cwd", app.rel, "add", *pkgs]
         else:
-            argv = runner + ["workspace", app.name, "add", package]
+            argv = runner + ["workspace", app.name, "add", *pkgs]
     display = " ".join(argv)
-    return InstallStep(package, app.rel, argv, repo.root, display)
+    return InstallStep(pkgs, app.rel, argv, repo.root, display)
+
+
+# ------------------------------------------------------------------------------------------------
+# the backend's index.ts
+
+
+def to_wire(repo: RepoInfo, answers: Answers, installs: list[InstallStep]) -> list[str]:
+    """The backend modules index.ts must load: those declared in the backend's package.json or added by
+    this plan's installs (wiring a package that is not installed would stop the backend from starting)."""
+    installing = {p for step in installs for p in step.packages}
+    backend = repo.backend
+    return [r.package for r in required(answers)
+            if r.wire and backend is not None and (backend.has(r.package) or r.package in installing)]
+
+
+def index_change(repo: RepoInfo, wanted: list[str]) -> tuple[FileChange | None, str | None]:
+    """The index.ts edit that makes the backend load `wanted`, or (when the file cannot be edited
+    safely) the sentence saying which line to add by hand."""
+    if repo.backend is None or not wanted:
+        return None, None
+    index = repo.backend_index
+    if index is None:
+        rel = f"{repo.backend.rel}/src/index.ts"
+        return None, f"{rel} not found; add " + " ".join(f"`backend.add(import('{p}'));`" for p in wanted) + " to your backend's entry point"
+    rel = index.relative_to(repo.root).as_posix()
+    try:
+        text = index.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{rel} cannot be read ({exc}); add " + " ".join(f"`backend.add(import('{p}'));`" for p in wanted) + " by hand"
+    edit = backend_index.add_modules(text, wanted, rel)
+    if edit.manual:
+        return None, edit.manual
+    if not edit.changed:
+        return None, None
+    return FileChange(rel, index, text, edit.after, kind="index.ts"), None

@@ -22,7 +22,9 @@ from wizard.core.envrefs import env_var_of, is_env_reference, ref as _ref
 from wizard.core.configset import ConfigFile, ConfigSet
 from wizard.core.edits import EditError, Splice
 from wizard.core.migration import provider_resources
-from wizard.core.packages import InstallStep, fix_wrong_package, install_step
+from wizard.core.packages import (
+    InstallStep, fix_wrong_package, index_change, install_command, install_steps, missing, to_wire, workspace_for,
+)
 from wizard.core.repo import RepoInfo
 from wizard.core.yamldoc import Node, YamlSyntaxError
 from wizard.errors import BadInput, WizardError
@@ -44,12 +46,34 @@ class Plan:
     changes: list[FileChange] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # what the plan does, one line each
     notes: list[str] = field(default_factory=list)  # what the user must know (changed values, env vars)
-    install: InstallStep | None = None
+    installs: list[InstallStep] = field(default_factory=list)  # one add command per workspace, run first
     env_vars: list[str] = field(default_factory=list)  # variables the written config references
+    manual: list[str] = field(default_factory=list)  # what the wizard cannot do safely: the line to add by hand
+
+    @property
+    def install(self) -> InstallStep | None:
+        """The first install step (the contract's `install` object predates several steps)."""
+        return self.installs[0] if self.installs else None
+
+    @property
+    def packages(self) -> list[str]:
+        return [p for step in self.installs for p in step.packages]
 
     @property
     def empty(self) -> bool:
-        return not self.changes and self.install is None
+        return not self.changes and not self.installs
+
+    def install_json(self) -> dict[str, Any] | None:
+        """`install` of `plan --json`: the first step's fields (as before), every step, and every package
+        with the command that adds it."""
+        if not self.installs:
+            return None
+        first = self.installs[0]
+        return {
+            "package": first.package, "workspace": first.workspace, "command": first.display,
+            "steps": [s.to_json() for s in self.installs],
+            "packages": [{"package": p, "workspace": s.workspace, "command": s.display} for s in self.installs for p in s.packages],
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,11 +81,9 @@ class Plan:
             "changes": [{"file": c.rel, "diff": c.diff()} for c in self.changes],
             "actions": self.actions,
             "notes": self.notes,
-            "install": None if self.install is None else {
-                "package": self.install.package, "workspace": self.install.workspace,
-                "command": self.install.display,
-            },
+            "install": self.install_json(),
             "envVars": self.env_vars,
+            "manual": self.manual,
         }
 
 
@@ -211,13 +233,16 @@ def auth_environment(st_or_configs: Any, answers: Answers) -> str:
 
 def desired_provider(st: _State, env: str) -> dict[str, Any]:
     a = st.answers
-    base = st.configs.effective(["backend", "baseUrl"])
     desired: dict[str, Any] = {
         "clientId": _ref(a.clientIdEnv),
         "clientSecret": _ref(a.clientSecretEnv),
         "authorizationUrl": a.authorization_url(),
-        "callbackUrl": a.callback_url(base if isinstance(base, str) else None),
     }
+    # callbackUrl is Backstage's own optional key: without it each environment's backend uses its
+    # own <backend.baseUrl>/api/auth/spectrocloud/handler/frame. A value computed here from the merged
+    # files would pin one environment's URL (say production's baseUrl) for every other one.
+    if a.callbackUrl:
+        desired["callbackUrl"] = a.callbackUrl
     if a.scope:
         desired["scope"] = a.scope
     if a.signInResolvers:
@@ -249,7 +274,7 @@ def _phase_auth(st: _State) -> dict[str, list[Splice]]:
             _add(batches, target, edits.fill_value(target.doc, k, v, desired))
         else:
             _add(batches, target, edits.create_path(target.doc, path, desired))
-        st.actions.append(f"{target.rel}: add {where} (client ID and secret as ${{VAR}} references, authorization and callback URLs)")
+        st.actions.append(f"{target.rel}: add {where} (client ID and secret as ${{VAR}} references, the authorization URL)")
         return batches
     # complete / correct the existing definition(s)
     missing = dict(desired)
@@ -674,11 +699,27 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     plan.changes += fix_wrong_package(repo)
     if any(c.kind == "package.json" for c in plan.changes):
         st.actions.append(f"remove the guide's wrong package name {facts.GUIDE_WRONG_MODULE_PKG} from package.json (it does not exist on npm)")
+    plan.installs = install_steps(repo, answers, skip_install)
+    wanted = to_wire(repo, answers, plan.installs)
+    index, manual = index_change(repo, wanted)
+    if index is not None:
+        plan.changes.append(index)
+        wired = [p for p in wanted if p not in repo.backend_added]
+        st.actions.append(f"{index.rel}: load " + ", ".join(wired) + " with backend.add(import(...)) before backend.start()")
+    if manual:
+        plan.manual.append(manual)
+        st.notes.append(manual)
+    for step in plan.installs:
+        st.actions.append(f"add {', '.join(step.packages)} to {step.workspace}: {step.display}")
     plan.actions = st.actions
     plan.notes = st.notes
-    plan.install = install_step(repo, answers, skip_install)
-    if plan.install is not None:
-        plan.actions.append(f"add {facts.MODULE_PKG} to {plan.install.workspace}: {plan.install.display}")
+    lacking = missing(repo, answers)
+    if lacking and not plan.installs:
+        cmds = "; ".join(install_command(repo, [r.package for r in lacking if r.role == role], workspace_for(repo, role)).display
+                         for role in ("app", "backend")
+                         if workspace_for(repo, role) is not None and any(r.role == role for r in lacking))
+        plan.notes.append("not installed (the install step is off): " + ", ".join(r.package for r in lacking)
+                          + (f" — add them with: {cmds}" if cmds else ""))
     plan.env_vars = sorted({answers.clientIdEnv, answers.clientSecretEnv} | ({answers.clusterProvider.apiTokenEnv} if answers.clusterProvider else set()))
     _verify(st, answers, plan)
     return plan

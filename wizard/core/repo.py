@@ -18,7 +18,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from wizard.core import facts
+from wizard.core import backend_index, facts
 from wizard.errors import BadInput
 
 TOOL_TIMEOUT = 20.0
@@ -187,19 +187,9 @@ def strip_ts_comments(src: str) -> str:
     return "".join(out)
 
 
-_ADD_RE = re.compile(r"""\bbackend\s*\.\s*add\s*\(\s*import\s*\(\s*(['"])([^'"]+)\1\s*\)""")
-
-
-def package_of(specifier: str) -> str:
-    """`@scope/pkg/alpha` -> `@scope/pkg`; `pkg/sub` -> `pkg`."""
-    parts = specifier.split("/")
-    if specifier.startswith("@") and len(parts) >= 2:
-        return "/".join(parts[:2])
-    return parts[0]
-
-
 def backend_additions(src: str) -> list[str]:
-    return [package_of(m.group(2)) for m in _ADD_RE.finditer(strip_ts_comments(src))]
+    """The packages an index.ts passes to backend.add(import(...)), comments ignored."""
+    return [a.package for a in backend_index.additions(src)]
 
 
 # ---- frontend system ---------------------------------------------------------------------------

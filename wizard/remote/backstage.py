@@ -199,11 +199,19 @@ async def check_backend_auth_provider(
             f"`backend.add(import('{AUTH_MODULE_PACKAGE}'));` to packages/backend/src/index.ts, then restart the backend.",
             H_AUTH_MODULE_MISSING,
         )
+    if resp.status_code == 404 and "misconfigured" in message.lower():
+        return CheckResult(
+            "backend-auth-provider", "fail", f"the backend skips its '{OIDC_PROVIDER}' provider (misconfigured)",
+            f"GET {url} answered 404 {message!r}: the module is loaded but skipped the provider; the backend log says "
+            "why (\"Skipping spectrocloud auth provider, ...\"): clientId unset where the backend runs, or a sign-in "
+            "resolver the module does not know (it knows emailMatchingUserEntityProfileEmail and "
+            "emailLocalPartMatchingUserEntityName).",
+            H_AUTH_PROVIDER_ERROR,
+        )
     return CheckResult(
         "backend-auth-provider", "fail", f"the '{OIDC_PROVIDER}' sign-in does not start ({resp.status_code})",
         f"GET {url} answered {resp.status_code} {message!r}; a 404 naming the environment means "
-        f"auth.providers.{OIDC_PROVIDER}.{env} is missing, a 500 usually a missing clientId/clientSecret "
-        "environment variable.",
+        f"auth.providers.{OIDC_PROVIDER}.{env} is missing for the environment the backend runs in.",
         H_AUTH_PROVIDER_ERROR,
     )
 

@@ -213,18 +213,21 @@ def _skipped(check_id: str, because: CheckResult) -> CheckResult:
 
 
 def _missing_env(check_id: str, what: str, names: Sequence[str]) -> CheckResult:
+    """A check that could not run because a variable the config references is not set here. Not a
+    success: the client was never tested, and the real sign-in fails without it (invalid_client)."""
     listed = " and ".join(f"${n}" for n in names)
     return CheckResult(
         check_id,
-        "skip",
-        f"{what} not checked: {listed} {'is' if len(names) == 1 else 'are'} not set",
+        "fail",
+        f"{what} not tested: {listed} {'is' if len(names) == 1 else 'are'} not set where verify runs",
         detail=(
-            f"The app-config references {listed} (e.g. clientId: ${{{names[0]}}}); set "
-            f"{'it' if len(names) == 1 else 'them'} in the environment that runs `spectro-wizard verify` "
-            "and the Backstage backend."
+            f"The app-config references {listed} (e.g. clientId: ${{{names[0]}}}); export "
+            f"{'it' if len(names) == 1 else 'them'} in the shell that runs `spectro-wizard verify`, with the "
+            "values the Backstage backend gets. Without them this was never tested, and the sign-in fails with "
+            "invalid_client where Backstage runs without them."
         ),
         hint=HINT_ENV_MISSING,
-        data={"missing_env": list(names)},
+        data={"missing_env": list(names), "notTested": True},
     )
 
 
@@ -772,6 +775,15 @@ def validate_id_token(
         return CheckResult(check_id, "warn", f"ID token valid but has no email claim ({who})",
                            detail="The module falls back to `sub` as the user's email; sign-in resolvers that match by "
                            "email will not find the user. Request the `email` scope.",
+                           hint=HINT_ID_TOKEN_CLAIMS_MISSING, data=data)
+    if not data["groups"]:
+        # the module sends `scope` from the config, else `openid profile email`: providers that put
+        # groups in the ID token only on a `groups` scope then give tokens without them (facts, section 8)
+        return CheckResult(check_id, "warn", f"ID token valid but carries no groups claim ({who})",
+                           detail="RoleBindings and ClusterRoleBindings for groups (spectro-wizard rbac --group) match "
+                           "nothing for this user. Request the groups scope: set `scope: openid profile email groups` "
+                           "in auth.providers.spectrocloud.<environment> (the `scope` answer), where the provider "
+                           "supports it, and sign in again.",
                            hint=HINT_ID_TOKEN_CLAIMS_MISSING, data=data)
     return CheckResult(check_id, "ok", f"ID token valid until {data['exp']} for {who}",
                        detail=f"Signature ({alg}, key {kid!r}), issuer and audience verified against the provider's JWKS.",

@@ -18,21 +18,19 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from wizard.core import answers as answers_mod
-from wizard.core import checks, configset, facts, kubeconfig, migration, rbac, repo
+from wizard.core import checks, configset, kubeconfig, migration, rbac, registry, repo
 from wizard.core.answers import Answers, ClusterAnswer, cluster_name
 from wizard.core.apply import (
-    STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied,
-    missing_tool_message, run_streaming, undo_last,
+    STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied, undo_last,
 )
 from wizard.core.clusters import cluster_inventory
 from wizard.core.configset import ConfigSet
 from wizard.core.envrefs import env_var_of
-from wizard.core.packages import install_command
 from wizard.core.plan import AnswerError, Plan, auth_environment, make_plan
 from wizard.core.results import CheckResult
 from wizard.errors import BadInput, WizardError
 from wizard.session.steps import PATHS, flow
-from wizard.verify.runner import VerifyOptions, WaitOutcome, run_verify, wait_until_served
+from wizard.verify.runner import VerifyOptions, WaitOutcome, run_verify, untested_checks, wait_until_served
 
 __all__ = ["PATHS", "Session", "VerifyOptions", "WaitOutcome"]
 
@@ -56,6 +54,7 @@ class Session:
     apply_result: ApplyResult | None = None
     before: ConfigSet | None = None  # the configs as they were before this run's apply
     verify_results: list[CheckResult] | None = None
+    verify_untested: list[str] = field(default_factory=list)  # needs a user's ID token; not asked for
 
     # ---- loading --------------------------------------------------------------------------
     def load(self, run_tools: bool = True, strict: bool = False) -> None:
@@ -282,12 +281,40 @@ class Session:
             raise AnswerError(f"{self.answers_source}: {exc}") from None
         return self.plan
 
+    def blockers(self) -> list[CheckResult]:
+        """Failed prerequisites the wizard cannot fix (from the last checks; run them when none ran)."""
+        if not self.last_checks:
+            self.run_checks()
+        return checks.blockers(self.last_checks)
+
+    def preflight(self, the_plan: Plan | None = None) -> list[str]:
+        """Everything that would make the apply fail or the setup unusable, checked before anything is
+        written: the blocking prerequisites, the package manager, and each package to add resolvable
+        through the repo's own package manager and registry. One sentence each; [] when all is well."""
+        the_plan = the_plan or self.plan
+        assert the_plan is not None
+        if self.demo:
+            return []  # a dry run: nothing is installed, nothing real is at stake
+        problems = [f"{r.id}: {r.summary} — {r.detail}".rstrip(" —") if r.detail else f"{r.id}: {r.summary}"
+                    for r in self.blockers()]
+        if not the_plan.installs:
+            return problems
+        assert self.info is not None
+        if self.info.yarn is None:
+            repo.detect_tools(self.info, node=False)
+        for res in registry.resolve(self.info, the_plan.packages):
+            if not res.ok:
+                problems.append(res.problem or f"{res.package}: not resolvable through {res.registry}")
+        return problems
+
     def apply(self, the_plan: Plan | None = None, on_output: Callable[[str], None] | None = None) -> ApplyResult:
         the_plan = the_plan or self.plan
         assert the_plan is not None, "plan first"
         before = self.configs
         result = apply_plan(the_plan, on_output=on_output)
         self.applied, self.apply_result, self.before = the_plan, result, before
+        if result.rolled_back:
+            self.before = None  # nothing changed: there is no wave to clean up after
         self.load(run_tools=False)
         return result
 
@@ -313,8 +340,9 @@ class Session:
         """Every remote check, against the config as it is on disk now."""
         self.load(run_tools=False, strict=True)
         assert self.configs is not None
-        self.verify_results = await run_verify(self.root, self.configs, self.answers, opts or VerifyOptions(),
-                                               on_result=on_result)
+        opts = opts or VerifyOptions()
+        self.verify_results = await run_verify(self.root, self.configs, self.answers, opts, on_result=on_result)
+        self.verify_untested = untested_checks(self.configs, self.answers, opts)
         return self.verify_results
 
     def verify_sync(self, opts: VerifyOptions | None = None) -> list[CheckResult]:
@@ -348,20 +376,3 @@ class Session:
         path = ensure_state_dir(self.root) / "rbac.yaml"
         atomic_write(path, text.encode("utf-8"), 0o644)
         return path
-
-    def install_module_now(self, on_output: Callable[[str], None]) -> tuple[bool, str]:
-        """The Prerequisites screen's "install the module" action (same command apply runs)."""
-        if self.info is None:
-            self.load()
-        assert self.info is not None
-        if self.info.app is None:
-            return False, "no frontend package (packages/app) found"
-        step = install_command(self.info, facts.MODULE_PKG)
-        on_output(f"$ {step.display}")
-        try:
-            code = run_streaming(step, on_output)
-        except FileNotFoundError:
-            return False, missing_tool_message(step)
-        if code != 0:
-            return False, f"`{step.display}` failed with exit code {code}; run it by hand in {self.root} once the cause above is fixed"
-        return True, step.display

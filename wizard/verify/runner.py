@@ -68,8 +68,8 @@ def read_target(configs: ConfigSet, answers: Answers | None = None, backend_url:
         auth_url = answers.authorization_url()
     base = backend_url or configs.effective(["backend", "baseUrl"])
     callback = prov.get("callbackUrl")
-    if not callback and answers is not None:
-        callback = answers.callback_url(base if isinstance(base, str) else None)
+    if not callback:  # Backstage's default: this backend's baseUrl + the handler path
+        callback = (answers or Answers()).callback_url(base if isinstance(base, str) else None)
     target = VerifyTarget(env, auth_url if isinstance(auth_url, str) else None,
                           callback if isinstance(callback, str) else None, None, None, None)
     for key, attr in (("clientId", "client_id"), ("clientSecret", "client_secret")):
@@ -138,6 +138,21 @@ async def wait_until_served(
         if elapsed >= timeout or not t.backend_url:
             return WaitOutcome(False, results, elapsed)
         await asyncio.sleep(min(interval, max(0.0, timeout - elapsed)))
+
+
+def untested_checks(configs: ConfigSet, answers: Answers | None, opts: VerifyOptions) -> list[str]:
+    """The checks that need the user's own ID token and were not asked for (no --id-token): listed as
+    "not tested" in the verdict, so a green run without them is not taken for a complete one."""
+    if opts.id_token:
+        return []
+    t = read_target(configs, answers, opts.backend_url)
+    out = ["id-token"]
+    for entry in t.clusters:
+        name = entry.get("name")
+        out += [f"cluster:{name}:identity", f"cluster:{name}:rbac"]
+    out += [f"backend-proxy:{e['name']}" for e in t.expected
+            if e.get("authProvider") == facts.AUTH_PROVIDER_OIDC and e.get("oidcTokenProvider") == facts.PROVIDER]
+    return out
 
 
 async def _bounded(sem: asyncio.Semaphore, coro: Awaitable[list[CheckResult]]) -> list[CheckResult]:

@@ -1,4 +1,4 @@
-"""Step: write the plan (backups first), add the module, and show what happened; undo on failure."""
+"""Step: install the packages and write the plan, all or nothing (backups first), and show what happened."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ class ApplyScreen(WizardScreen):
     TITLE = "Apply"
     CSS_PATH = "apply.tcss"
     HELP = """\
-The wizard backs up each file, replaces it atomically (a crash leaves the old or the new file, never
-half of one), then adds the module with your package manager and streams its output here.
-
-If something fails, **Undo** restores every file of this apply exactly as it was.
+All or nothing: the wizard backs up every file it may change, adds the required packages with your
+package manager (streaming its output here), then wires the backend (index.ts) and writes the
+config, each file replaced atomically. If the install fails, or anything else does, every file is
+put back exactly as it was. After a successful apply, **Undo** restores them all.
 """
 
     def body(self) -> ComposeResult:
@@ -67,20 +67,24 @@ If something fails, **Undo** restores every file of this apply exactly as it was
             self.error(error)
             self.query_one("#undo").display = self.session.can_undo()
             return
-        lines = [f"✔ wrote {rel}" for rel in result.written]
+        if result.rolled_back:
+            # all or nothing: the install failed, every file is as it was, there is nothing to undo
+            sync = f" (node_modules: `{result.sync_command}` brings it back in line)" if result.sync_command else ""
+            message = f"✖ {result.install_error}\nNothing was changed: every file was put back as it was{sync}."
+            status.update(message)
+            log.write(message)
+            self.error("the install failed; nothing was changed — fix the cause shown in the log, then Back and Apply again")
+            return
+        lines = [f"✔ added {', '.join(step.packages)} ({step.display})" for step in plan.installs]
+        if not plan.installs:
+            lines.append("  package install skipped" + (" (demo app)" if self.session.demo else ""))
+        lines += [f"✔ wrote {rel}" for rel in result.written]
         if result.backup is not None:
             lines.append(f"  backups: {result.backup.relative_to(self.session.root)}")
-        if plan.install is None:
-            lines.append("  package install skipped" + (" (demo app)" if self.session.demo else ""))
-        elif result.install_ok:
-            lines.append(f"✔ added {plan.install.package}")
-        else:
-            lines.append(f"✖ {result.install_error}")
-            log.write(f"✖ {result.install_error}")
-            self.query_one("#undo").display = True
         status.update("\n".join(lines))
         self.wizard.dirty = False
         self.session.autosave()
+        self.query_one("#undo").display = True
         self.query_one("#continue", Button).disabled = False
         self.query_one("#continue", Button).focus()
 

@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, LoadingIndicator, ProgressBar, RichLog, Static
+from textual.widgets import Button, DataTable, LoadingIndicator, Static
 
 from wizard.core.results import CheckResult
 from wizard.core.hints import catalog
@@ -36,13 +36,13 @@ The same checks as `spectro-wizard check`: Backstage >= 1.47.1, Node and Yarn, t
 plugins, Backstage's Kubernetes plugin, the frontend system, and what the config already says.
 
 Move through the list: the panel on the right explains the selected check and what to do.
-**r** runs the checks again (after you fix something), **i** adds the module with your package
-manager and streams its output below. Failures here do not block you: the next steps fix the
-config ones, and you can come back at any time.
+**r** runs the checks again (after you fix something). Missing packages and config problems are
+what the next steps fix: Apply installs every required package and wires the backend, all or
+nothing. What the wizard cannot fix (a legacy frontend, Backstage older than 1.47.1, no Node.js)
+stops you here, with the reason.
 """
     BINDINGS = WizardScreen.BINDINGS + [
         Binding("r", "rerun", "Re-run"),
-        Binding("i", "install", "Install module"),
     ]
 
     def body(self) -> ComposeResult:
@@ -52,18 +52,13 @@ config ones, and you can come back at any time.
                 yield DataTable(id="checks", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="hint-panel", can_focus=False):
                 yield Static("Select a check to see what it found and what to do.", id="hint-text", markup=False)
-        yield ProgressBar(id="install-progress", total=None, show_eta=False)
-        yield RichLog(id="install-log", max_lines=500, wrap=True)
         with Horizontal(classes="buttons"):
             yield Button("Continue", variant="primary", id="continue")
             yield Button("Re-run checks", id="rerun")
-            yield Button("Install the module", id="install")
 
     def on_mount(self) -> None:
         table = self.query_one("#checks", DataTable)
         table.add_columns(" ", "check", "result")
-        self.query_one("#install-progress").display = False
-        self.query_one("#install-log").display = False
         self.results: list[CheckResult] = []
         self.action_rerun()
 
@@ -101,38 +96,11 @@ config ones, and you can come back at any time.
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "continue":
+            blocking = self.session.blockers()
+            if blocking:
+                # what the wizard cannot fix stops here: a setup written past it could not work
+                self.error("Fix this first (the wizard cannot): " + "; ".join(f"{r.id}: {r.summary}" for r in blocking))
+                return
             self.wizard.next()
         elif event.button.id == "rerun":
             self.action_rerun()
-        elif event.button.id == "install":
-            self.action_install()
-
-    def action_install(self) -> None:
-        if self.session.demo:
-            self.error("the demo app has no package manager set up; in your own app this runs "
-                       "`yarn workspace app add @terasky/backstage-plugin-spectrocloud-kubernetes-auth-module`")
-            return
-        log = self.query_one("#install-log", RichLog)
-        log.display = True
-        log.clear()
-        self.query_one("#install-progress").display = True
-        self.query_one("#install", Button).disabled = True
-        self.install()
-
-    @work(thread=True, exclusive=True, group="install")
-    def install(self) -> None:
-        log = self.query_one("#install-log", RichLog)
-        ok, message = self.session.install_module_now(lambda line: self.app.call_from_thread(log.write, line))
-        self.app.call_from_thread(self.install_done, ok, message)
-
-    def install_done(self, ok: bool, message: str) -> None:
-        self.query_one("#install-progress").display = False
-        self.query_one("#install", Button).disabled = False
-        log = self.query_one("#install-log", RichLog)
-        if ok:
-            log.write(f"✔ installed ({message})")
-            self.notify("module added")
-            self.action_rerun()
-        else:
-            log.write(f"✖ {message}")
-            self.error(message)

@@ -56,11 +56,12 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
         try:
             self.session.load(run_tools=False)
             plan = self.session.make_plan()
-            self.app.call_from_thread(self.show, plan, None)
+            problems = [] if plan.empty else self.session.preflight(plan)
+            self.app.call_from_thread(self.show, plan, None, problems)
         except WizardError as exc:
-            self.app.call_from_thread(self.show, None, str(exc))
+            self.app.call_from_thread(self.show, None, str(exc), [])
 
-    def show(self, plan: Plan | None, error: str | None) -> None:
+    def show(self, plan: Plan | None, error: str | None, problems: list[str]) -> None:
         self.plan = plan
         self.query_one("#plan-loading").display = False
         err = self.query_one("#plan-error", Static)
@@ -88,6 +89,12 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
         self.query_one("#plan-notes", Static).update("\n".join(notes))
         btn = self.query_one("#apply", Button)
         btn.label = "Apply"
+        if problems:
+            # checked before anything is written: Apply would stop here, so it is not offered
+            err.update("Apply would stop before writing anything:\n" + "\n".join(f"✖ {p}" for p in problems))
+            self.error(problems[0])
+            btn.disabled = True
+            return
         btn.disabled = False
         btn.focus()
 

@@ -41,11 +41,12 @@ secret masked.
         a = s.answers
         lines: list[str] = []
         plan, result = s.applied, s.apply_result
-        if plan is not None and result is not None:
+        if plan is not None and result is not None and result.rolled_back:
+            lines += ["Nothing was changed: the install failed and every file was put back as it was.",
+                      f"  ✖ {result.install_error}"]
+        elif plan is not None and result is not None:
             lines.append("Changed:")
             lines += [f"  • {x}" for x in plan.actions]
-            if plan.install is not None and result.install_ok is False:
-                lines.append(f"  ✖ the module was NOT added: {result.install_error}")
             if result.backup is not None:
                 lines.append(f"  backups: {result.backup.relative_to(s.root)} (spectro-wizard undo restores them)")
             lines += [f"  ! {n}" for n in plan.notes]

@@ -100,8 +100,10 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
         self.pending = []
         self.render_table()
         counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "warn", "fail", "skip")}
+        untested = self.session.verify_untested
         self.query_one("#verify-summary", Static).update(
-            " · ".join(f"{n} {s}" for s, n in counts.items() if n) + ("  — select a failure and press Enter" if counts["fail"] else ""))
+            " · ".join(f"{n} {s}" for s, n in counts.items() if n) + ("  — select a failure and press Enter" if counts["fail"] else "")
+            + (f"\nnot tested ({len(untested)}): they need a user's ID token, paste one above" if untested else ""))
         self.query_one("#run", Button).disabled = False
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
