@@ -76,12 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", metavar="FILE", help="fills in what the config does not say")
     p.add_argument("--backend-url", metavar="URL", help="default: backend.baseUrl")
     p.add_argument("--token", metavar="TOKEN", help="a Backstage user token (default: $BACKSTAGE_TOKEN, else the dev-only guest token)")
-    p.add_argument("--id-token", metavar="TOKEN", help="a user's SpectroCloud ID token: enables the identity, RBAC and proxy checks")
+    p.add_argument("--id-token", metavar="TOKEN", help="a user's SpectroCloud ID token: enables the identity, RBAC and proxy checks "
+                   "(seen in shell history and ps: prefer --login, --id-token-file or $SPECTROCLOUD_ID_TOKEN)")
+    p.add_argument("--id-token-file", metavar="FILE", help="read the ID token from FILE")
+    _login_options(p, "--login", "sign in first (as kubelogin does) and run every check that needs your ID token")
     p.add_argument("--ca-file", metavar="PEM", help="trust this CA for the backend and the OIDC provider")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
     p.add_argument("--concurrency", type=int, default=32, metavar="N", help="checks at once against one server (default 32)")
     p.add_argument("--wait", type=float, metavar="SECONDS",
                    help="after a restart: first wait up to SECONDS until the backend serves the new config")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("login", help="sign in with the app-config's OIDC client (as kubelogin does) and show what clusters will see")
+    _common(p)
+    _login_options(p, None, None)
+    p.add_argument("--print-token", action="store_true", help="also print the ID token itself (it is a credential)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("hints", help="the troubleshooting catalog")
@@ -107,7 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--groups-prefix", metavar="PREFIX", default="",
                    help="the API server's --oidc-groups-prefix / claimMappings.groups.prefix (default \"\")")
     p.add_argument("--username-claim", metavar="CLAIM", default="email", help="the username claim (default email)")
+    _common(p)
+    _login_options(p, "--from-login", "sign in and bind the signed-in user and their groups, as the API server sees them")
     return parser
+
+
+def _login_options(p: argparse.ArgumentParser, flag: str | None, help_text: str | None) -> None:
+    if flag:
+        p.add_argument(flag, action="store_true", dest="login", help=help_text)
+    p.add_argument("--redirect-url", metavar="URL",
+                   help="the loopback redirect to sign in on (default http://localhost:8000, else http://localhost:18000)")
+    p.add_argument("--timeout" if flag is None else "--login-timeout", type=float, default=120.0, metavar="SECONDS",
+                   dest="login_timeout", help="how long to wait for the browser sign-in (default 120)")
+    p.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening a browser")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -217,7 +238,12 @@ def _print_plan(plan: Any, p: Any) -> None:
 def cmd_plan(args: argparse.Namespace) -> int:
     from wizard.output import Printer
 
-    _s, plan, problems = _plan(args)
+    try:
+        _s, plan, problems = _plan(args)
+    except WizardError as exc:
+        if args.json:  # scripts read stdout: the error is there too, as JSON
+            print(json.dumps({"ok": False, "error": str(exc)}, indent=2))
+        raise
     if args.json:
         out = plan.to_json()
         out["preflight"] = problems  # what would make apply refuse before writing anything
@@ -340,7 +366,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise BadInput(f"--ca-file {args.ca_file}: no such file")
     if args.timeout <= 0 or args.concurrency < 1:
         raise BadInput("--timeout must be positive and --concurrency at least 1")
-    opts = VerifyOptions(backend_url=args.backend_url, token=args.token, id_token=args.id_token,
+    id_token = _id_token(args)
+    if args.login:
+        if id_token:
+            raise BadInput("--login signs in for the ID token: give it or --id-token/--id-token-file, not both")
+        id_token = _sign_in(s, args).id_token
+    opts = VerifyOptions(backend_url=args.backend_url, token=args.token, id_token=id_token,
                          ca_file=args.ca_file, timeout=args.timeout, concurrency=args.concurrency)
     if args.wait is not None:
         if args.wait <= 0:
@@ -354,6 +385,41 @@ def cmd_verify(args: argparse.Namespace) -> int:
         p = Printer()
         print_checks(p, f"{PROG} verify — {s.root}", results, not_tested=untested)
     return 1 if any(r.status == "fail" for r in results) else 0
+
+
+def _id_token(args: argparse.Namespace) -> str | None:
+    """--id-token, else --id-token-file, else $SPECTROCLOUD_ID_TOKEN (the token is never printed)."""
+    if args.id_token and args.id_token_file:
+        raise BadInput("give --id-token or --id-token-file, not both")
+    if args.id_token_file:
+        try:
+            token = Path(args.id_token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise BadInput(f"--id-token-file {args.id_token_file}: cannot be read ({exc.strerror or exc})") from None
+        if not token:
+            raise BadInput(f"--id-token-file {args.id_token_file} is empty")
+        return token
+    return args.id_token or os.environ.get("SPECTROCLOUD_ID_TOKEN") or None
+
+
+def _sign_in(s: Any, args: argparse.Namespace) -> Any:
+    """The browser sign-in of `login`, `verify --login` and `rbac --from-login`: the URL on stderr for a
+    headless session, the system browser ($BROWSER honoured) unless --no-browser."""
+    import webbrowser
+
+    from wizard.core.fields import problem
+
+    if args.redirect_url and (why := problem("backendUrl", args.redirect_url)):
+        raise BadInput(f"--redirect-url {why}")
+    if args.login_timeout <= 0:
+        raise BadInput("the sign-in timeout must be a positive number of seconds")
+
+    def show(url: str) -> None:
+        sys.stderr.write(f"{PROG}: sign in in your browser; if none opens, open this URL:\n  {url}\n")
+        sys.stderr.flush()
+
+    opener = None if args.no_browser else (lambda url: webbrowser.open(url, new=2))
+    return s.login(args.redirect_url, args.login_timeout, open_browser=opener, on_url=show)
 
 
 def _wait_for_backend(s: Any, opts: Any, seconds: float) -> None:
@@ -382,7 +448,19 @@ def cmd_hints(args: argparse.Namespace) -> int:
     if args.id:
         h = cat.get(args.id)
         if h is None:
-            raise BadInput(f"no hint {args.id!r}; `{PROG} hints` lists them all")
+            found = cat.search(args.id)
+            if not found:
+                raise BadInput(f"no hint matches {args.id!r}; `{PROG} hints` lists them all")
+            if args.json:
+                print(json.dumps({hid: cat.get(hid).title for hid in found}, indent=2))  # type: ignore[union-attr]
+                return 0
+            width = max(len(i) for i in found)
+            p.line(f"Hints about {args.id!r}:")
+            for hid in found:
+                p.line(f"  {hid.ljust(width)}  {cat.get(hid).title}")  # type: ignore[union-attr]
+            p.line("")
+            p.line(f"`{PROG} hints ID` shows one in full.")
+            return 0
         if args.json:
             print(json.dumps({"id": h.id, "title": h.title, "symptoms": list(h.symptoms), "cause": h.cause,
                               "steps": list(h.steps), "links": list(h.links)}, indent=2))
@@ -425,9 +503,53 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_login(args: argparse.Namespace) -> int:
+    from wizard.core import rbac
+    from wizard.output import Printer
+
+    s = _session(args)
+    r = _sign_in(s, args)
+    groups = r.groups
+    flags = [f"--oidc-issuer-url={r.issuer}", f"--oidc-client-id={r.client_id}", "--oidc-username-claim=email",
+             "--oidc-groups-claim=groups"]
+    rbac_cmd = rbac.command([r.username] if r.username and "@" in r.username else [], groups or ["<group>"])
+    if args.json:
+        out = {"ok": True, "claims": {k: r.claims.get(k) for k in ("sub", "email", "groups", "iss", "aud", "exp")},
+               "expiresAt": r.expires_at, "username": r.username, "groups": groups, "redirectUri": r.redirect_uri,
+               "apiServerFlags": flags, "rbacCommand": rbac_cmd, "warnings": r.warnings}
+        if args.print_token:
+            out["idToken"] = r.id_token
+        print(json.dumps(out, indent=2))
+        return 0
+    p = Printer()
+    p.line(f"{p.mark('ok')} signed in as {r.username} (ID token valid until {r.expires_at}; signature, issuer, audience and nonce checked)")
+    p.line(f"  subject: {r.claims.get('sub')}")
+    p.line(f"  email:   {r.claims.get('email') or '(none)'}")
+    p.line(f"  groups:  {', '.join(groups) or '(none)'}")
+    for w in r.warnings:
+        p.line(f"  {p.mark('warn')} {w}")
+    p.line("")
+    p.line("What an API server configured for this client sees:")
+    p.line(f"  user {r.claims.get('email') or r.claims.get('sub')}" + (f", groups {', '.join(groups)}" if groups else ""))
+    p.line("  its flags (kube-apiserver, or the same in an AuthenticationConfiguration):")
+    for f in flags:
+        p.line(f"    {f}")
+    p.line("")
+    p.line(f"RBAC for this user: {rbac_cmd} && kubectl apply -f rbac.yaml")
+    p.line(f"Prove the whole path: {PROG} verify --login")
+    if args.print_token:
+        p.line("")
+        p.line(r.id_token)
+    return 0
+
+
 def cmd_rbac(args: argparse.Namespace) -> int:
     from wizard.core import rbac
 
+    if args.login:
+        r = _sign_in(_session(args), args)
+        args.user = list(args.user) + ([r.username] if r.username and "@" in r.username else [])
+        args.group = list(args.group) + r.groups
     text = rbac.render(args.user, args.group, role=args.role, namespace=args.namespace,
                        username_prefix=args.username_prefix, groups_prefix=args.groups_prefix,
                        username_claim=args.username_claim)
@@ -444,7 +566,19 @@ def cmd_rbac(args: argparse.Namespace) -> int:
     return 0
 
 
+def _needs_terminal(plain: bool) -> None:
+    """Without a terminal the TUI cannot draw (and would spin); plain mode cannot ask. Say what works."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return
+    if plain:
+        raise BadInput("plain mode asks questions and needs a terminal; without one, use the commands with an answers "
+                       "file: spectro-wizard check, plan --answers FILE, apply --answers FILE --yes, verify")
+    raise BadInput("the wizard needs a terminal; use `spectro-wizard plain` (line prompts) on a bare terminal, or the "
+                   "commands without one: spectro-wizard check, plan --answers FILE, apply --answers FILE --yes, verify")
+
+
 def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
+    _needs_terminal(plain)
     root: Path
     if args.demo:
         from wizard.session.demo import make_demo_app
@@ -471,6 +605,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "hints": cmd_hints,
     "report": cmd_report,
     "rbac": cmd_rbac,
+    "login": cmd_login,
     "plain": lambda a: cmd_tui(a, plain=True),
 }
 

@@ -92,7 +92,7 @@ class Applied:
 
 # The files `yarn start` (the development backend) loads: Backstage reads app-config.yaml and
 # app-config.local.yaml, never app-config.production.yaml (only with --config, as the Dockerfile does).
-DEV_CONFIG_FILES = ("app-config.yaml", "app-config.local.yaml")
+DEV_CONFIG_FILES: tuple[str, ...] = ()
 
 
 def apply_wizard(repo: Path, provider: OIDCTestProvider, cluster: Cluster, port: int, tmp_path: Path,

@@ -7,6 +7,7 @@ environment variable that carries them.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,7 +223,9 @@ def _check_keys(ctx: _Ctx, data: dict[str, Any], allowed: set[str], path: list[s
                     "(clientIdEnv, clientSecretEnv, clusterProvider.apiTokenEnv)",
                 )
             known = ", ".join(sorted(allowed))
-            raise ctx.fail(path + [str(key)], f"unknown key (known keys: {known})")
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ctx.fail(path + [str(key)], f"unknown key ({hint}known keys: {known})")
 
 
 def _str(ctx: _Ctx, value: Any, path: list[str | int], *, allow_none: bool = True) -> str | None:

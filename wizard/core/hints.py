@@ -63,6 +63,21 @@ class Catalog:
     def ids(self) -> list[str]:
         return sorted(self.hints)
 
+    def search(self, words: str) -> list[str]:
+        """Hints whose id, title, symptoms, cause or steps hold every word (case-insensitive): the
+        ids first, then the titles, then the text."""
+        terms = [w.lower() for w in words.split() if w.strip()]
+        if not terms:
+            return []
+        ranked: list[tuple[int, str]] = []
+        for hid, h in self.hints.items():
+            text = " ".join([h.cause, *h.symptoms, *h.steps]).lower()
+            fields = (hid.lower(), h.title.lower(), text)
+            if all(any(t in f for f in fields) for t in terms):
+                rank = 0 if all(t in fields[0] for t in terms) else 1 if all(t in fields[1] for t in terms) else 2
+                ranked.append((rank, hid))
+        return [hid for _, hid in sorted(ranked)]
+
 
 class CatalogError(Exception):
     pass

@@ -105,6 +105,8 @@ def find_root(start: Path, explicit: bool = False) -> Path:
     """The nearest directory at or above `start` holding backstage.json."""
     start = start.resolve()
     if explicit:
+        if start.is_file():
+            raise BadInput(f"--repo {start} is a file; pass the directory of the Backstage app (the one holding backstage.json)")
         if not start.is_dir():
             raise BadInput(f"--repo {start}: no such directory")
         if (start / "backstage.json").is_file():

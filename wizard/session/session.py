@@ -30,7 +30,9 @@ from wizard.core.plan import AnswerError, Plan, auth_environment, make_plan
 from wizard.core.results import CheckResult
 from wizard.errors import BadInput, WizardError
 from wizard.session.steps import PATHS, flow
-from wizard.verify.runner import VerifyOptions, WaitOutcome, run_verify, untested_checks, wait_until_served
+from wizard.verify.runner import (
+    VerifyOptions, WaitOutcome, read_target, run_verify, untested_checks, wait_until_served,
+)
 
 __all__ = ["PATHS", "Session", "VerifyOptions", "WaitOutcome"]
 
@@ -55,6 +57,7 @@ class Session:
     before: ConfigSet | None = None  # the configs as they were before this run's apply
     verify_results: list[CheckResult] | None = None
     verify_untested: list[str] = field(default_factory=list)  # needs a user's ID token; not asked for
+    login_result: Any = None  # the last sign-in (its token stays in memory, never saved)
 
     # ---- loading --------------------------------------------------------------------------
     def load(self, run_tools: bool = True, strict: bool = False) -> None:
@@ -355,11 +358,41 @@ class Session:
         assert self.configs is not None
         return await wait_until_served(self.configs, self.answers, opts or VerifyOptions(), timeout, on_round=on_round)
 
+    def login(self, redirect_url: str | None = None, timeout: float = 120.0,
+              open_browser: Callable[[str], Any] | None = None, on_url: Callable[[str], None] | None = None):
+        """Sign the user in with the client the app-config names (kubelogin's flow); the result holds the
+        ID token for verify's identity checks and the claims the API servers will see."""
+        from wizard.remote.login import DEFAULT_REDIRECTS, DEFAULT_SCOPE, login
+
+        self.load(run_tools=False, strict=True)
+        assert self.configs is not None
+        t = read_target(self.configs, self.answers)
+        where = f"auth.providers.spectrocloud.{t.environment}"
+        if not t.authorization_url:
+            raise BadInput(f"no {where}.authorizationUrl in the config: run the wizard (or apply an answers file) first")
+        if not t.client_id:
+            name = t.client_id_env or self.answers.clientIdEnv
+            raise BadInput(f"${name} (the client ID {where} references) is not set here: export it, and the client "
+                           "secret's variable, in this shell first")
+        if not t.client_secret:
+            name = t.client_secret_env or self.answers.clientSecretEnv
+            raise BadInput(f"${name} (the client secret {where} references) is not set here: export it first "
+                           "(`read -rs VAR && export VAR` keeps it out of the shell history)")
+        scope = self.existing_provider().get("scope")
+        self.login_result = login(t.authorization_url, t.client_id, t.client_secret,
+                                  redirect_urls=(redirect_url,) if redirect_url else DEFAULT_REDIRECTS,
+                                  scope=scope if isinstance(scope, str) and scope.strip() else DEFAULT_SCOPE,
+                                  timeout=timeout, open_browser=open_browser, on_url=on_url)
+        return self.login_result
+
     def identity(self) -> tuple[str | None, list[str]]:
-        """Who the clusters saw in the last verify with an ID token (user, groups without system:)."""
+        """Who the clusters saw in the last verify with an ID token (user, groups without system:),
+        else who signed in."""
         for r in self.verify_results or []:
             if r.id.endswith(":identity") and r.data.get("username"):
                 return str(r.data["username"]), [str(g) for g in r.data.get("groups", []) if not str(g).startswith("system:")]
+        if self.login_result is not None:
+            return self.login_result.username, self.login_result.groups
         return None, []
 
     def report(self, output: Path, json_format: bool = False, run_verify: bool = False,

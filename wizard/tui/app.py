@@ -22,6 +22,7 @@ class WizardApp(App):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save answers"),
         Binding("ctrl+q", "request_quit", "Quit", priority=True),
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),  # as Ctrl+Q: asks when unsaved
     ]
 
     def __init__(self, session: Session):

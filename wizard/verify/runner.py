@@ -68,8 +68,9 @@ def read_target(configs: ConfigSet, answers: Answers | None = None, backend_url:
         auth_url = answers.authorization_url()
     base = backend_url or configs.effective(["backend", "baseUrl"])
     callback = prov.get("callbackUrl")
-    if not callback:  # Backstage's default: this backend's baseUrl + the handler path
-        callback = (answers or Answers()).callback_url(base if isinstance(base, str) else None)
+    if not callback:  # Backstage's default: backend.baseUrl (not --backend-url, a way to reach it) + the handler path
+        configured = configs.effective(["backend", "baseUrl"])
+        callback = (answers or Answers()).callback_url(configured if isinstance(configured, str) else None)
     target = VerifyTarget(env, auth_url if isinstance(auth_url, str) else None,
                           callback if isinstance(callback, str) else None, None, None, None)
     for key, attr in (("clientId", "client_id"), ("clientSecret", "client_secret")):

@@ -98,6 +98,8 @@ derives, whether the client ID and secret are accepted, and whether the callback
     def on_input_changed(self, event: Input.Changed) -> None:
         self.show_validation(event.input.id or "", event.validation_result)
         self.update_marks()
+        if self.is_current and self.app.focused is event.input:
+            self.wizard.dirty = True  # typed, not yet in the answers: Ctrl+Q asks before losing it
 
     def show_validation(self, fid: str, result: ValidationResult | None) -> None:
         if result is None or result.is_valid:
