@@ -119,21 +119,37 @@ def read_config(repo: Path, rel: str) -> ConfigFile:
     try:
         doc = parse(text)
     except YamlSyntaxError as exc:
-        where = f":{exc.line}:{exc.column}" if exc.line else ""
-        problem = exc.problem
-        lines = text.splitlines()
-        if exc.line and exc.line <= len(lines) and "\t" in lines[exc.line - 1][: exc.column]:
-            problem += " — YAML indents with spaces, never tabs"
-        raise BadInput(f"{display}{where}: not valid YAML: {problem}; fix the file and run again") from None
+        raise BadInput(yaml_error_sentence(display, text, exc)) from None
     if doc.duplicates:
         key, line, col = doc.duplicates[0]
+        first = doc.first_definitions[0] if doc.first_definitions else None
+        also = f" (first defined at line {first[0]}, column {first[1]})" if first else ""
         raise BadInput(
-            f"{display}:{line}:{col}: duplicate key '{key}' — Backstage refuses config files with duplicate keys; "
-            "merge the two entries and run again"
+            f"{display}:{line}:{col}: duplicate key '{key}'{also} — Backstage refuses config files with duplicate "
+            "keys; merge the two entries and run again"
         )
     if doc.root is not None and not (doc.root.kind == "map" or doc.root.is_null()):
         raise BadInput(f"{display}:{doc.root.line + 1}:{doc.root.col + 1}: the top level must be a mapping of keys")
     return ConfigFile(rel, real, raw, text, doc)
+
+
+def yaml_error_sentence(display: str, text: str, exc: YamlSyntaxError) -> str:
+    """One sentence: where the broken construct STARTS (a bracket or quote never closed) and where
+    the parser gave up, which can be many lines later (a comment, the next key)."""
+    lines = text.splitlines()
+    problem = exc.problem
+    if exc.line and exc.line <= len(lines) and "\t" in lines[exc.line - 1][: exc.column]:
+        problem += " — YAML indents with spaces, never tabs"
+    starts_earlier = exc.context_line and exc.context and (exc.context_line, exc.context_column) != (exc.line, exc.column)
+    if starts_earlier:
+        what = exc.context.removeprefix("while ").removeprefix("parsing ").removeprefix("scanning ")
+        what = what.removeprefix("a ").removeprefix("an ")
+        gave_up = exc.problem.replace(f" ({exc.context})", "")
+        return (f"{display}:{exc.context_line}:{exc.context_column}: not valid YAML: the {what} that starts here is "
+                f"not closed properly (the parser gave up at line {exc.line}, column {exc.column}: {gave_up}); "
+                "fix the file and run again")
+    where = f":{exc.line}:{exc.column}" if exc.line else ""
+    return f"{display}{where}: not valid YAML: {problem}; fix the file and run again"
 
 
 def read_limited(path: Path, limit: int) -> bytes | None:

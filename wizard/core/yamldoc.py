@@ -30,10 +30,16 @@ BOM = "\ufeff"
 class YamlSyntaxError(Exception):
     """The text is not YAML Backstage can load. `line`/`column` are 1-based (0 when unknown)."""
 
-    def __init__(self, problem: str, line: int = 0, column: int = 0):
+    def __init__(self, problem: str, line: int = 0, column: int = 0, context: str = "",
+                 context_line: int = 0, context_column: int = 0):
         self.problem = problem
         self.line = line
         self.column = column
+        # where the construct the parser was in starts ("while parsing a flow mapping" at 169:10):
+        # for a bracket that is never closed that is the place to fix, not where the parser gave up
+        self.context = context
+        self.context_line = context_line
+        self.context_column = context_column
         where = f"line {line}, column {column}: " if line else ""
         super().__init__(f"{where}{problem}")
 
@@ -194,6 +200,7 @@ class Document:
     doc_end: int | None = None  # offset of a `...` document end marker, if any
     line_starts: list[int] = field(default_factory=list)
     duplicates: list[tuple[str, int, int]] = field(default_factory=list)  # (key, line, col) 1-based
+    first_definitions: list[tuple[int, int]] = field(default_factory=list)  # (line, col) of each duplicate's first key
 
     def node_at(self, path: list[str]) -> Node | None:
         node = self.root
@@ -251,12 +258,15 @@ def _events(text: str, pure: bool = False) -> Iterator[Any]:
 def _syntax_error(exc: Exception) -> YamlSyntaxError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
-    context = getattr(exc, "context", None)
+    context = getattr(exc, "context", None) or ""
+    cmark = getattr(exc, "context_mark", None)
     if context and problem and context not in problem:
         problem = f"{problem} ({context})"
     line = (mark.line + 1) if mark is not None else 0
     col = (mark.column + 1) if mark is not None else 0
-    return YamlSyntaxError(str(problem), line, col)
+    cline = (cmark.line + 1) if cmark is not None else 0
+    ccol = (cmark.column + 1) if cmark is not None else 0
+    return YamlSyntaxError(str(problem), line, col, str(context), cline, ccol)
 
 
 def parse(text: str) -> Document:
@@ -433,6 +443,7 @@ def _check_keys(root: Node, doc: Document) -> None:
                     hashable = key if not isinstance(key, float) or key == key else "nan"
                     if hashable in counts:
                         doc.duplicates.append((str(k.value), k.line + 1, k.col + 1))
+                        doc.first_definitions.append((counts[hashable].line + 1, counts[hashable].col + 1))
                     counts[hashable] = k
                 todo.append(v)
         elif node.kind == "seq":
