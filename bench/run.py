@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import configgen  # noqa: E402
+from tests.support import configs, repos as repo_builder  # noqa: E402  (the generated repos and answers)
 
 PY = sys.executable
 THIS = str(Path(__file__).resolve())
@@ -343,10 +343,10 @@ def bench_plan_apply(res: Results, sizes: list[int], runs_for: Callable[[int], i
     for n in sizes:
         for scenario in scenarios:
             print(f"plan/apply, {n} clusters, answers: {scenario}", flush=True)
-            root = configgen.make_repo(work, n, name=f"pa-{n}-{scenario}")
+            root = repo_builder.make_repo(work, f"pa-{n}-{scenario}", preset="many-clusters", clusters=n)
             cfg = root / "app-config.yaml"
             original = cfg.read_bytes()
-            answers = configgen.answers(n, scenario)
+            answers = configs.many_clusters_answers(n, scenario)
             ans_file = work / f"answers-{n}-{scenario}.json"
             ans_file.write_text(json.dumps(answers))
             runs = runs_for(n)
@@ -520,8 +520,8 @@ def bench_verify(res: Results, runs: int, work: Path, n: int = 100, delay: float
         urls = [f"https://127.0.0.1:{p}" for p in ports]
         repos = {}
         for k in (1, n):
-            repos[k] = configgen.make_repo(work, k, name=f"verify-{k}",
-                                           config_text=configgen.app_config(k, urls=urls[:k], ca_data=ca_b64))
+            repos[k] = repo_builder.make_repo(work, f"verify-{k}", preset="many-clusters",
+                                              app_config=configs.many_clusters_config(k, urls=urls[:k], ca_data=ca_b64))
         backend = f"http://127.0.0.1:{closed_port()}"
         samples = interleaved({
             "one": lambda: verify_once(repos[1], 32, backend),
@@ -677,12 +677,12 @@ import asyncio, json, sys, time
 from textual.app import App
 from textual.widgets import DataTable, Input, Static
 sys.path.insert(0, sys.argv[4])
-from bench import configgen
+from tests.support import configs
 
 n, needle, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 AUTH = ["serviceAccount", "serviceAccount", "oidc/spectrocloud", "oidc/spectrocloud"]
-ROWS = [("☐" if i % 4 < 2 else " ", configgen.cluster_name(i), AUTH[i % 4],
-         f"https://{configgen.cluster_name(i)}.{configgen.REGIONS[i % 4]}.k8s.example.com:6443", f"app-config.yaml:{100 + 7 * i}")
+ROWS = [("☐" if i % 4 < 2 else " ", configs.cluster_name(i), AUTH[i % 4],
+         f"https://{configs.cluster_name(i)}.{configs.REGIONS[i % 4]}.k8s.example.com:6443", f"app-config.yaml:{100 + 7 * i}")
         for i in range(n)]
 
 class Bare(App):
@@ -779,7 +779,7 @@ def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:
 
     print("TUI: filtering 2,000 clusters", flush=True)
     n = 2000
-    root = configgen.make_repo(work, n, name="tui-2000")
+    root = repo_builder.make_repo(work, "tui-2000", preset="many-clusters", clusters=n)
     wiz_lat: list[float] = []
     bare_lat: list[float] = []
     rows_seen: list[int] = []

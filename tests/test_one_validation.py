@@ -5,7 +5,6 @@ prompt (questionary on a real prompt_toolkit input)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from textual.widgets import Static
 
 from wizard.cli import main
 from wizard.core import fields
-from wizard.core.resources import templates_dir
 from wizard.plain import Prompts
 from wizard.session import Session
 from wizard.tui.app import WizardApp
@@ -27,13 +25,6 @@ CASES = [
     ("url", "prod.example.com"),
     ("name", "-bad-"),
 ]
-
-
-@pytest.fixture
-def app_root(tmp_path: Path) -> Path:
-    root = tmp_path / "backstage-app"
-    shutil.copytree(templates_dir() / "demo-app", root)
-    return root
 
 
 def expected(key: str, value: str) -> str:
@@ -58,7 +49,7 @@ def cli_sentence(root: Path, tmp_path: Path, key: str, value: str, capsys: pytes
 
 
 async def tui_sentence(root: Path, key: str, value: str) -> str:
-    from tests.tui import helpers as h
+    from tests.support import pilot as h
     from wizard.tui.screens.clusters import AddClusterScreen
 
     session = Session(root, demo=True)
@@ -96,16 +87,16 @@ def plain_sentence(root: Path, key: str, value: str) -> str:
 
 
 @pytest.mark.parametrize("key, value", CASES)
-def test_answers_file_and_plain_prompt_give_the_fields_sentence(app_root: Path, tmp_path: Path, key: str, value: str,
+def test_answers_file_and_plain_prompt_give_the_fields_sentence(demo_app: Path, tmp_path: Path, key: str, value: str,
                                                                  capsys: pytest.CaptureFixture) -> None:
     sentence = expected(key, value)
-    assert f"{key}: {sentence}" in cli_sentence(app_root, tmp_path, key, value, capsys)
-    assert f"{key}: {sentence}" in plain_sentence(app_root, key, value)
+    assert f"{key}: {sentence}" in cli_sentence(demo_app, tmp_path, key, value, capsys)
+    assert f"{key}: {sentence}" in plain_sentence(demo_app, key, value)
 
 
 @pytest.mark.parametrize("key, value", CASES)
-async def test_the_tui_gives_the_same_sentence(app_root: Path, key: str, value: str) -> None:
-    assert f"{key}: {expected(key, value)}" in await tui_sentence(app_root, key, value)
+async def test_the_tui_gives_the_same_sentence(demo_app: Path, key: str, value: str) -> None:
+    assert f"{key}: {expected(key, value)}" in await tui_sentence(demo_app, key, value)
 
 
 def test_loopback_http_is_accepted_where_tokens_travel() -> None:

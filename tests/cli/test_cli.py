@@ -1,7 +1,7 @@
 """The command line (docs/cli-contract.md): end to end through `python -m wizard`, and the many bad
 inputs through `wizard.cli.main` in-process.
 
-PATH holds only stand-in `node`/`yarn` scripts written by the tests (the @terasky packages are not on
+PATH holds only the stand-in `node`/`yarn` of tests/support/tools.py (the @terasky packages are not on
 this machine's registry, so the install step runs against a stand-in that edits package.json).
 """
 
@@ -20,49 +20,16 @@ from wizard import __version__
 from wizard.cli import main
 from wizard.core import facts
 
-from tests.core.fixtures import (
-    CREATE_APP_CONFIG,
-    complete_repo,
-    fake_node,
-    fake_yarn,
-    make_repo,
-    path_env,
-    yarn_calls,
-)
-
-ANSWERS = (
-    "# answers for the default app\n"
-    "tenant: abc123\n"
-    "clusters:\n"
-    "  - name: my-cluster\n"
-    "    url: https://my-cluster.example.com:6443\n"
-    "    skipTLSVerify: true\n"
-)
+from tests.support.configs import CREATE_APP_CONFIG
+from tests.support.repos import make_repo
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def bin_dir(tmp_path, monkeypatch):
-    d = tmp_path / "bin"
-    monkeypatch.setenv("PATH", path_env(d))
-    monkeypatch.setenv("NO_COLOR", "1")
-    fake_node(d, "v22.3.0")
-    fake_yarn(d, "4.13.0")
-    return d
-
-
-@pytest.fixture
-def answers_file(tmp_path) -> Path:
-    p = tmp_path / "answers.yaml"
-    p.write_text(ANSWERS)
-    return p
-
-
 def wizard(*args: str, cwd: Path, stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
-    """`python -m wizard ARGS` in a subprocess (PATH, NO_COLOR from the bin_dir fixture)."""
+    """`python -m wizard ARGS` in a subprocess (PATH, NO_COLOR from the cli_tools fixture)."""
     proc = subprocess.run([sys.executable, "-m", "wizard", *args], cwd=cwd, stdin=stdin, capture_output=True,
                           text=True, env=dict(os.environ), timeout=120)
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -73,7 +40,7 @@ def wizard(*args: str, cwd: Path, stdin=subprocess.DEVNULL) -> subprocess.Comple
 # end to end, through the entry point
 
 
-def test_check_json_has_the_contract_shape(tmp_path, bin_dir):
+def test_check_json_has_the_contract_shape(tmp_path, cli_tools):
     root = make_repo(tmp_path)
     proc = wizard("check", "--json", cwd=root)
     assert proc.returncode == 1  # a fresh app fails checks
@@ -96,10 +63,10 @@ def test_check_json_has_the_contract_shape(tmp_path, bin_dir):
     assert data["repo"] == str(root) and data["configFiles"] == ["app-config.yaml"]
 
 
-def test_check_passes_on_a_configured_app(tmp_path, bin_dir, answers_file, monkeypatch):
+def test_check_passes_on_a_configured_app(tmp_path, cli_tools, answers_file, monkeypatch):
     monkeypatch.setenv("SPECTROCLOUD_CLIENT_ID", "x")
     monkeypatch.setenv("SPECTROCLOUD_CLIENT_SECRET", "y")
-    root = complete_repo(tmp_path)
+    root = make_repo(tmp_path, preset="complete")
     assert wizard("apply", "--answers", str(answers_file), "--yes", cwd=root).returncode == 0
     proc = wizard("check", cwd=root)
     assert proc.returncode == 0, proc.stdout
@@ -107,7 +74,7 @@ def test_check_passes_on_a_configured_app(tmp_path, bin_dir, answers_file, monke
     assert "fail" not in counts and "warn" not in counts, counts
 
 
-def test_plan_prints_a_diff_and_writes_nothing(tmp_path, bin_dir, answers_file):
+def test_plan_prints_a_diff_and_writes_nothing(tmp_path, cli_tools, answers_file):
     root = make_repo(tmp_path)
     before = snapshot(root)
     proc = wizard("plan", "--answers", str(answers_file), cwd=root)
@@ -118,10 +85,10 @@ def test_plan_prints_a_diff_and_writes_nothing(tmp_path, bin_dir, answers_file):
     assert "yarn workspace app add " + facts.MODULE_PKG in proc.stdout
     assert "SPECTROCLOUD_CLIENT_ID, SPECTROCLOUD_CLIENT_SECRET" in proc.stdout
     assert snapshot(root) == before
-    assert yarn_calls(bin_dir) == []
+    assert cli_tools.calls("yarn") == []
 
 
-def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, bin_dir, answers_file):
+def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, cli_tools, answers_file):
     root = make_repo(tmp_path)
     before = snapshot(root)
     proc = wizard("apply", "--answers", str(answers_file), "--yes", cwd=root)
@@ -129,7 +96,7 @@ def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, bin_d
     assert "wrote app-config.yaml" in proc.stdout
     assert "│ $ yarn workspace app add " + facts.MODULE_PKG in proc.stdout  # streamed install output
     assert "│ ➤ YN0000: · Done in 0s 1ms" in proc.stdout
-    assert [c["argv"] for c in yarn_calls(bin_dir)] == [["workspace", "app", "add", facts.MODULE_PKG]]
+    assert [c["argv"] for c in cli_tools.calls("yarn")] == [["workspace", "app", "add", facts.MODULE_PKG]]
     applied = snapshot(root)
     proc = wizard("plan", "--answers", str(answers_file), cwd=root)
     assert proc.returncode == 0
@@ -147,7 +114,7 @@ def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, bin_d
     assert proc.returncode == 1 and "nothing to undo" in proc.stderr
 
 
-def test_apply_without_yes_off_a_terminal_is_refused(tmp_path, bin_dir, answers_file):
+def test_apply_without_yes_off_a_terminal_is_refused(tmp_path, cli_tools, answers_file):
     root = make_repo(tmp_path)
     before = snapshot(root)
     proc = wizard("apply", "--answers", str(answers_file), cwd=root, stdin=subprocess.DEVNULL)
@@ -174,7 +141,7 @@ def confirm_on_a_terminal(args: list[str], cwd: Path, reply: str) -> subprocess.
     return proc
 
 
-def test_apply_on_a_terminal_asks_and_no_means_nothing_written(tmp_path, bin_dir, answers_file):
+def test_apply_on_a_terminal_asks_and_no_means_nothing_written(tmp_path, cli_tools, answers_file):
     root = make_repo(tmp_path)
     before = snapshot(root)
     proc = confirm_on_a_terminal(["apply", "--answers", str(answers_file), "--skip-install"], root, "n\n")
@@ -185,7 +152,7 @@ def test_apply_on_a_terminal_asks_and_no_means_nothing_written(tmp_path, bin_dir
     assert snapshot(root) == before
 
 
-def test_apply_and_undo_on_a_terminal_with_yes(tmp_path, bin_dir, answers_file):
+def test_apply_and_undo_on_a_terminal_with_yes(tmp_path, cli_tools, answers_file):
     root = make_repo(tmp_path)
     before = (root / "app-config.yaml").read_bytes()
     proc = confirm_on_a_terminal(["apply", "--answers", str(answers_file), "--skip-install"], root, "y\n")
@@ -197,7 +164,7 @@ def test_apply_and_undo_on_a_terminal_with_yes(tmp_path, bin_dir, answers_file):
     assert (root / "app-config.yaml").read_bytes() == before
 
 
-def test_a_plan_the_engine_refuses_exits_1_and_writes_nothing(tmp_path, capsys, bin_dir, answers_file):
+def test_a_plan_the_engine_refuses_exits_1_and_writes_nothing(tmp_path, capsys, cli_tools, answers_file):
     root = make_repo(tmp_path, app_config="x-k: &k8s\n  serviceLocatorMethod:\n    type: multiTenant\nkubernetes: *k8s\n")
     before = snapshot(root)
     code, _, err = run_main(capsys, "apply", "--repo", str(root), "--answers", str(answers_file), "--yes")
@@ -206,11 +173,9 @@ def test_a_plan_the_engine_refuses_exits_1_and_writes_nothing(tmp_path, capsys, 
     assert snapshot(root) == before
 
 
-def test_apply_json_and_a_failing_install(tmp_path, answers_file, monkeypatch):
-    bin_dir = tmp_path / "bin"
-    monkeypatch.setenv("PATH", path_env(bin_dir))
-    fake_node(bin_dir)
-    fake_yarn(bin_dir, exit_code=1)
+def test_apply_json_and_a_failing_install(tmp_path, answers_file, tools):
+    tools.node()
+    tools.yarn(fail=True)
     root = make_repo(tmp_path)
     proc = wizard("apply", "--answers", str(answers_file), "--yes", "--json", cwd=root)
     assert proc.returncode == 1
@@ -253,7 +218,7 @@ BAD_CONFIGS = [
 
 @pytest.mark.parametrize("command", ["plan", "apply", "check"])
 @pytest.mark.parametrize("raw, pattern", BAD_CONFIGS)
-def test_bad_config_files_exit_2_naming_file_and_line(tmp_path, capsys, bin_dir, answers_file, command, raw, pattern):
+def test_bad_config_files_exit_2_naming_file_and_line(tmp_path, capsys, cli_tools, answers_file, command, raw, pattern):
     root = make_repo(tmp_path, app_config=raw)
     before = snapshot(root)
     args = [command, "--repo", str(root)]
@@ -266,7 +231,7 @@ def test_bad_config_files_exit_2_naming_file_and_line(tmp_path, capsys, bin_dir,
     assert not (root / ".spectro-wizard" / "backups").exists()
 
 
-def test_bad_local_config_is_named(tmp_path, capsys, bin_dir, answers_file):
+def test_bad_local_config_is_named(tmp_path, capsys, cli_tools, answers_file):
     root = make_repo(tmp_path, local=b"auth:\n  providers:\n    guest: {}\n    guest: {}\n")
     before = snapshot(root)
     code, _, err = run_main(capsys, "apply", "--repo", str(root), "--answers", str(answers_file), "--yes")
@@ -287,7 +252,7 @@ def test_bad_local_config_is_named(tmp_path, capsys, bin_dir, answers_file):
     ("tenant: abc\nclusters:\n  - name: nourl\n", r"answers\.yaml: clusters: 'nourl' is a new cluster: give its url"),
 ])
 @pytest.mark.parametrize("command", ["plan", "apply"])
-def test_bad_answers_exit_2(tmp_path, capsys, bin_dir, command, text, pattern):
+def test_bad_answers_exit_2(tmp_path, capsys, cli_tools, command, text, pattern):
     root = make_repo(tmp_path)
     path = tmp_path / "answers.yaml"
     if text is not None:
@@ -300,25 +265,25 @@ def test_bad_answers_exit_2(tmp_path, capsys, bin_dir, command, text, pattern):
     assert snapshot(root) == before
 
 
-def test_no_backstage_app_found(tmp_path, capsys, bin_dir, answers_file, monkeypatch):
+def test_no_backstage_app_found(tmp_path, capsys, cli_tools, answers_file, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = run_main(capsys, "plan", "--answers", str(answers_file))
     assert code == 2
     assert "no Backstage app found at or above" in one_line(err) and "backstage.json" in err
 
 
-def test_repo_that_does_not_exist(tmp_path, capsys, bin_dir):
+def test_repo_that_does_not_exist(tmp_path, capsys, cli_tools):
     code, _, err = run_main(capsys, "check", "--repo", str(tmp_path / "nope"))
     assert code == 2
     assert f"--repo {tmp_path / 'nope'}: no such directory" in one_line(err)
 
 
-def test_repo_that_is_not_a_backstage_app(tmp_path, capsys, bin_dir):
+def test_repo_that_is_not_a_backstage_app(tmp_path, capsys, cli_tools):
     code, _, err = run_main(capsys, "check", "--repo", str(tmp_path))
     assert code == 2 and "is not a Backstage app (no backstage.json there)" in one_line(err)
 
 
-def test_config_option_naming_a_missing_file(tmp_path, capsys, bin_dir, answers_file):
+def test_config_option_naming_a_missing_file(tmp_path, capsys, cli_tools, answers_file):
     root = make_repo(tmp_path)
     code, _, err = run_main(capsys, "plan", "--repo", str(root), "--answers", str(answers_file), "--config", "nope.yaml")
     assert code == 2 and "nope.yaml does not exist" in one_line(err)
@@ -334,7 +299,7 @@ def test_usage_errors_exit_2(capsys, args):
     assert one_line(err) and "--help" in err
 
 
-def test_global_repo_option_before_the_command(tmp_path, capsys, bin_dir, monkeypatch):
+def test_global_repo_option_before_the_command(tmp_path, capsys, cli_tools, monkeypatch):
     root = make_repo(tmp_path)
     monkeypatch.chdir(tmp_path)
     code, out, err = run_main(capsys, "--repo", str(root), "check", "--json")
@@ -342,7 +307,7 @@ def test_global_repo_option_before_the_command(tmp_path, capsys, bin_dir, monkey
     assert json.loads(out)["repo"] == str(root)
 
 
-def test_plan_json_in_process(tmp_path, capsys, bin_dir, answers_file):
+def test_plan_json_in_process(tmp_path, capsys, cli_tools, answers_file):
     root = make_repo(tmp_path)
     code, out, err = run_main(capsys, "plan", "--repo", str(root), "--answers", str(answers_file), "--json", "--skip-install")
     assert code == 0 and err == ""
@@ -350,7 +315,7 @@ def test_plan_json_in_process(tmp_path, capsys, bin_dir, answers_file):
     assert data["install"] is None and data["changes"][0]["file"] == "app-config.yaml"
 
 
-def test_apply_in_process_with_explicit_configs(tmp_path, capsys, bin_dir):
+def test_apply_in_process_with_explicit_configs(tmp_path, capsys, cli_tools):
     root = make_repo(tmp_path, extra_files={"conf/base.yaml": CREATE_APP_CONFIG})
     answers = tmp_path / "a.yaml"
     answers.write_text("tenant: t\ninstallPackage: false\n")
@@ -360,10 +325,10 @@ def test_apply_in_process_with_explicit_configs(tmp_path, capsys, bin_dir):
     assert "wrote conf/base.yaml" in out
     assert (root / "app-config.yaml").read_bytes() == before
     assert "spectrocloud:" in (root / "conf/base.yaml").read_text()
-    assert yarn_calls(bin_dir) == []
+    assert cli_tools.calls("yarn") == []
 
 
-def test_undo_with_nothing_to_undo(tmp_path, capsys, bin_dir):
+def test_undo_with_nothing_to_undo(tmp_path, capsys, cli_tools):
     root = make_repo(tmp_path)
     code, _, err = run_main(capsys, "undo", "--repo", str(root), "--yes")
     assert code == 1 and "nothing to undo" in one_line(err)

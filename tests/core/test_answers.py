@@ -9,7 +9,7 @@ import pytest
 from wizard.core.answers import Answers, ClusterAnswer, dump, load_file, validate
 from wizard.errors import BadInput
 
-from tests.core.fixtures import CA_FILE, CA_PEM
+from tests.support.configs import CA_FILE, CA_PEM
 
 CA_DATA = base64.b64encode(CA_PEM).decode()
 

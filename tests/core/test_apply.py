@@ -1,8 +1,8 @@
 """apply/undo: backups with a manifest, modes, the lock, refusals, atomic writes, and the install step.
 
 The @terasky packages are not on this machine's npm registry (and the tests must not depend on a
-network anyway), so the install step runs against a stand-in `yarn` written by the test: a small
-Python script first (and only) on PATH that records its argv, prints a few lines, and adds the
+network anyway), so the install step runs against the stand-in `yarn` of tests/support/tools.py (the `tools`
+fixture: its directory is the whole PATH): it records its argv, prints a few lines, and adds the
 dependency to packages/app/package.json the way the real `yarn ... add` would.
 """
 
@@ -30,17 +30,9 @@ from wizard.core.apply import (
 )
 from wizard.errors import Refused
 
-from tests.core.fixtures import (
-    CREATE_APP_CONFIG,
-    complete_repo,
-    fake_node,
-    fake_yarn,
-    make_plan,
-    make_repo,
-    path_env,
-    yarn_calls,
-    yarn_release,
-)
+from tests.support.configs import CREATE_APP_CONFIG
+from tests.support.plans import make_plan
+from tests.support.repos import make_repo
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -50,14 +42,6 @@ def snapshot(root: Path) -> dict[str, bytes]:
         if p.is_file() and ".spectro-wizard" not in p.relative_to(root).parts:
             out[p.relative_to(root).as_posix()] = p.read_bytes()
     return out
-
-
-@pytest.fixture
-def bin_dir(tmp_path, monkeypatch):
-    """An empty directory that is the whole PATH: only the stand-ins a test writes there exist."""
-    d = tmp_path / "bin"
-    monkeypatch.setenv("PATH", path_env(d))
-    return d
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,9 +343,9 @@ def install_plan(root: Path, answers=None):
     return make_plan(root, answers, skip_install=False, run_tools=True)
 
 
-def test_install_runs_berry_streams_output_and_undo_restores_package_json(tmp_path, bin_dir):
-    fake_node(bin_dir)
-    fake_yarn(bin_dir, "4.13.0")
+def test_install_runs_berry_streams_output_and_undo_restores_package_json(tmp_path, tools):
+    tools.node()
+    tools.yarn("4.13.0")
     root = make_repo(tmp_path)
     before = snapshot(root)
     plan = install_plan(root)
@@ -369,7 +353,7 @@ def test_install_runs_berry_streams_output_and_undo_restores_package_json(tmp_pa
     lines: list[str] = []
     result = apply_plan(plan, on_output=lines.append)
     assert result.install_ok is True and result.install_error is None
-    (call,) = yarn_calls(bin_dir)
+    (call,) = tools.calls("yarn")
     assert call["argv"] == ["workspace", "app", "add", "@terasky/backstage-plugin-spectrocloud-kubernetes-auth-module"]
     assert Path(call["cwd"]) == root
     assert lines[0] == "$ yarn workspace app add " + facts.MODULE_PKG
@@ -388,32 +372,32 @@ def test_install_runs_berry_streams_output_and_undo_restores_package_json(tmp_pa
     assert snapshot(root) == before
 
 
-def test_install_with_yarn_classic_uses_cwd(tmp_path, bin_dir):
-    fake_node(bin_dir)
-    fake_yarn(bin_dir, "1.22.19")
+def test_install_with_yarn_classic_uses_cwd(tmp_path, tools):
+    tools.node()
+    tools.yarn("1.22.19")
     root = make_repo(tmp_path, package_manager=None, yarnrc=None)
     plan = install_plan(root)
     assert plan.install.argv == ["yarn", "--cwd", "packages/app", "add", facts.MODULE_PKG]
     result = apply_plan(plan, on_output=lambda line: None)
     assert result.install_ok is True
-    assert yarn_calls(bin_dir)[0]["argv"] == ["--cwd", "packages/app", "add", facts.MODULE_PKG]
+    assert tools.calls("yarn")[0]["argv"] == ["--cwd", "packages/app", "add", facts.MODULE_PKG]
     assert facts.MODULE_PKG in json.loads((root / "packages/app/package.json").read_text())["dependencies"]
 
 
-def test_install_through_node_and_the_pinned_yarn_release(tmp_path, bin_dir):
-    fake_node(bin_dir)  # no `yarn` on PATH at all
+def test_install_through_node_and_the_pinned_yarn_release(tmp_path, tools):
+    tools.node()  # no `yarn` on PATH at all
     root = make_repo(tmp_path)
-    yarn_release(root, bin_dir)
+    tools.yarn_release(root)
     plan = install_plan(root)
     assert plan.install.argv == ["node", ".yarn/releases/yarn-4.13.0.cjs", "workspace", "app", "add", facts.MODULE_PKG]
     result = apply_plan(plan, on_output=lambda line: None)
     assert result.install_ok is True
-    assert yarn_calls(bin_dir)[0]["argv"] == ["workspace", "app", "add", facts.MODULE_PKG]
+    assert tools.calls("yarn")[0]["argv"] == ["workspace", "app", "add", facts.MODULE_PKG]
 
 
-def test_a_failing_install_reports_the_command_and_keeps_the_config(tmp_path, bin_dir):
-    fake_node(bin_dir)
-    fake_yarn(bin_dir, "4.13.0", exit_code=1)
+def test_a_failing_install_reports_the_command_and_keeps_the_config(tmp_path, tools):
+    tools.node()
+    tools.yarn("4.13.0", fail=True)
     root = make_repo(tmp_path)
     pkg_before = (root / "packages/app/package.json").read_bytes()
     plan = install_plan(root)
@@ -428,7 +412,7 @@ def test_a_failing_install_reports_the_command_and_keeps_the_config(tmp_path, bi
     assert manifest["install"]["exitCode"] == 1 and manifest["status"] == "applied"
 
 
-def test_a_missing_package_manager_is_reported(tmp_path, bin_dir):
+def test_a_missing_package_manager_is_reported(tmp_path, tools):
     root = make_repo(tmp_path, yarnrc=None)  # PATH holds nothing: no node, no yarn
     plan = install_plan(root)
     assert plan.install.argv[0] == "yarn"
@@ -439,7 +423,7 @@ def test_a_missing_package_manager_is_reported(tmp_path, bin_dir):
 
 
 def test_a_custom_runner_receives_the_step(tmp_path):
-    root = complete_repo(tmp_path, app_deps={facts.MODULE_PKG: None})
+    root = make_repo(tmp_path, preset="complete", app_deps={facts.MODULE_PKG: None})
     plan = make_plan(root, skip_install=False)
     seen = []
 
@@ -455,9 +439,9 @@ def test_a_custom_runner_receives_the_step(tmp_path):
     assert out == ["$ yarn workspace app add " + facts.MODULE_PKG, "custom runner says hi"]
 
 
-def test_undo_after_fixing_the_wrong_package_name_and_installing(tmp_path, bin_dir):
-    fake_node(bin_dir)
-    fake_yarn(bin_dir, "4.13.0")
+def test_undo_after_fixing_the_wrong_package_name_and_installing(tmp_path, tools):
+    tools.node()
+    tools.yarn("4.13.0")
     root = make_repo(tmp_path, app_deps={facts.GUIDE_WRONG_MODULE_PKG: "^1.0.0"})
     before = snapshot(root)
     plan = install_plan(root)
@@ -470,9 +454,9 @@ def test_undo_after_fixing_the_wrong_package_name_and_installing(tmp_path, bin_d
     assert snapshot(root) == before
 
 
-def test_an_install_only_apply_is_recorded_and_undone(tmp_path, bin_dir):
-    fake_node(bin_dir)
-    fake_yarn(bin_dir, "4.13.0")
+def test_an_install_only_apply_is_recorded_and_undone(tmp_path, tools):
+    tools.node()
+    tools.yarn("4.13.0")
     root = make_repo(tmp_path)
     apply_plan(make_plan(root))  # the config is already done
     before = snapshot(root)

@@ -1,6 +1,6 @@
 """`check`: every check ID, its ok case and each failure it must recognise, with the right hint.
 
-`node` and `yarn` are stand-ins written by the tests (PATH holds nothing else), so the results do not
+`node` and `yarn` are the stand-ins of tests/support/tools.py (the `tools` fixture: PATH holds nothing else), so the results do not
 depend on this machine's tools.
 """
 
@@ -15,39 +15,16 @@ from wizard.core.results import CheckResult, overall_ok
 from wizard.core.hints import catalog
 from wizard.core.results import checks_json
 
-from tests.core.fixtures import (
-    BACKEND_ADDS,
-    CREATE_APP_CONFIG,
-    complete_repo,
-    dedent,
-    fake_node,
-    fake_yarn,
-    index_ts,
-    make_plan,
-    make_repo,
-    path_env,
-    write_plan,
-    yarn_release,
-)
+from tests.support.configs import CREATE_APP_CONFIG
+from tests.support.plans import make_plan, write_plan
+from tests.support.repos import BACKEND_ADDS, index_ts, make_repo
+from tests.support.text import dedent
 
 CONTRACT_IDS = {
     "backstage-version", "node-version", "yarn", "auth-backend-module", "auth-frontend-plugin", "kubernetes-plugin",
     "kubernetes-auth-module", "frontend-system", "auth-provider-config", "default-auth-providers-disabled",
     "clusters-oidc", "config-valid",
 }
-
-
-@pytest.fixture
-def bin_dir(tmp_path, monkeypatch):
-    d = tmp_path / "bin"
-    monkeypatch.setenv("PATH", path_env(d))
-    return d
-
-
-@pytest.fixture
-def env_vars(monkeypatch):
-    monkeypatch.setenv("SPECTROCLOUD_CLIENT_ID", "id")
-    monkeypatch.setenv("SPECTROCLOUD_CLIENT_SECRET", "secret")
 
 
 def run(root, tools: bool = False) -> dict[str, CheckResult]:
@@ -59,7 +36,7 @@ def run(root, tools: bool = False) -> dict[str, CheckResult]:
 
 def configured(tmp_path, answers=None, **kw):
     """A complete repo whose config the wizard has already written."""
-    root = complete_repo(tmp_path, **kw)
+    root = make_repo(tmp_path, preset="complete", **kw)
     write_plan(root, make_plan(root, answers))
     return root
 
@@ -81,9 +58,9 @@ def test_check_ids_cover_the_contract():
     assert CONTRACT_IDS | {"kubernetes-config"} <= set(checks.CHECK_IDS)
 
 
-def test_a_fully_set_up_app_passes_every_check(tmp_path, bin_dir, env_vars):
-    fake_node(bin_dir, "v22.3.0")
-    fake_yarn(bin_dir, "4.13.0")
+def test_a_fully_set_up_app_passes_every_check(tmp_path, tools, env_vars):
+    tools.node("v22.3.0")
+    tools.yarn("4.13.0")
     root = configured(tmp_path)
     results = run(root, tools=True)
     for cid in CONTRACT_IDS | {"kubernetes-config"}:
@@ -96,9 +73,9 @@ def test_a_fully_set_up_app_passes_every_check(tmp_path, bin_dir, env_vars):
     assert results["backstage-version"].summary == "Backstage 1.55.0 (needs >= 1.47.1)"
 
 
-def test_a_fresh_create_app_fails_the_setup_checks(tmp_path, bin_dir):
-    fake_node(bin_dir, "v22.3.0")
-    fake_yarn(bin_dir, "4.13.0")
+def test_a_fresh_create_app_fails_the_setup_checks(tmp_path, tools):
+    tools.node("v22.3.0")
+    tools.yarn("4.13.0")
     results = run(make_repo(tmp_path), tools=True)
     failing = {i for i, r in results.items() if r.status == "fail"}
     assert failing == {"auth-backend-module", "auth-frontend-plugin", "kubernetes-auth-module",
@@ -159,8 +136,8 @@ def test_backstage_version_missing(tmp_path):
     ("v20.1.0", ">=18 <21", "ok", "Node.js 20.1.0 (engines.node >=18 <21)"),
     ("v22.3.0", "not a range!", "warn", "Node.js 22.3.0; engines.node 'not a range!' is not a valid range"),
 ])
-def test_node_version(tmp_path, bin_dir, version, engines, status, summary):
-    fake_node(bin_dir, version)
+def test_node_version(tmp_path, tools, version, engines, status, summary):
+    tools.node(version)
     r = run(make_repo(tmp_path, engines=engines), tools=True)["node-version"]
     assert_status(r, status, "node-install")
     assert r.summary == summary
@@ -168,7 +145,7 @@ def test_node_version(tmp_path, bin_dir, version, engines, status, summary):
         assert r.hint_vars["engines"] == (engines or ">=18")
 
 
-def test_node_missing(tmp_path, bin_dir):
+def test_node_missing(tmp_path, tools):
     r = run(make_repo(tmp_path), tools=True)["node-version"]
     assert_status(r, "fail", "node-install")
     assert r.summary == "Node.js not found" and "node is not on PATH" in r.detail
@@ -183,15 +160,15 @@ def test_tools_not_run_are_skipped(tmp_path):
 # yarn
 
 
-def test_yarn_berry_on_path(tmp_path, bin_dir):
-    fake_yarn(bin_dir, "4.13.0")
+def test_yarn_berry_on_path(tmp_path, tools):
+    tools.yarn("4.13.0")
     r = run(make_repo(tmp_path), tools=True)["yarn"]
     assert_status(r, "ok")
     assert r.data["argv"] == ["yarn"] and r.data["flavour"] == "berry"
 
 
-def test_no_usable_yarn(tmp_path, bin_dir):
-    fake_node(bin_dir)
+def test_no_usable_yarn(tmp_path, tools):
+    tools.node()
     r = run(make_repo(tmp_path), tools=True)["yarn"]
     assert_status(r, "fail", "yarn-missing")
     assert r.summary == "no usable Yarn"
@@ -199,10 +176,10 @@ def test_no_usable_yarn(tmp_path, bin_dir):
     assert r.hint_vars["wanted"] == "4.13.0"
 
 
-def test_yarn_through_node_and_the_pinned_release(tmp_path, bin_dir):
-    fake_node(bin_dir)
+def test_yarn_through_node_and_the_pinned_release(tmp_path, tools):
+    tools.node()
     root = make_repo(tmp_path)
-    yarn_release(root, bin_dir)
+    tools.yarn_release(root)
     results = run(root, tools=True)
     assert_status(results["yarn"], "ok")
     assert results["yarn"].data["argv"] == ["node", ".yarn/releases/yarn-4.13.0.cjs"]
@@ -211,21 +188,21 @@ def test_yarn_through_node_and_the_pinned_release(tmp_path, bin_dir):
         "node .yarn/releases/yarn-4.13.0.cjs workspace backend add " + facts.AUTH_BACKEND_PKG
 
 
-def test_yarn_classic_where_berry_is_pinned_is_a_warning(tmp_path, bin_dir):
-    fake_yarn(bin_dir, "1.22.19")
+def test_yarn_classic_where_berry_is_pinned_is_a_warning(tmp_path, tools):
+    tools.yarn("1.22.19")
     results = run(make_repo(tmp_path), tools=True)
     assert_status(results["yarn"], "warn", "yarn-missing")
     assert results["yarn"].summary == "Yarn 1.22.19 runs, but package.json pins yarn@4.13.0"
 
 
-def test_yarn_classic_repo_gets_cwd_commands(tmp_path, bin_dir):
-    fake_yarn(bin_dir, "1.22.19")
+def test_yarn_classic_repo_gets_cwd_commands(tmp_path, tools):
+    tools.yarn("1.22.19")
     results = run(make_repo(tmp_path, package_manager=None, yarnrc=None), tools=True)
     assert_status(results["yarn"], "ok")
     assert results["kubernetes-auth-module"].hint_vars["cmd"] == "yarn --cwd packages/app add " + facts.MODULE_PKG
 
 
-def test_npm_repo(tmp_path, bin_dir):
+def test_npm_repo(tmp_path, tools):
     results = run(make_repo(tmp_path, package_manager="npm@10.8.0", yarnrc=None), tools=True)
     assert_status(results["yarn"], "ok")
     assert results["yarn"].summary == "this repo uses npm, not Yarn"
@@ -237,7 +214,7 @@ def test_npm_repo(tmp_path, bin_dir):
 
 
 def test_auth_backend_module_ok(tmp_path):
-    assert_status(run(complete_repo(tmp_path))["auth-backend-module"], "ok")
+    assert_status(run(make_repo(tmp_path, preset="complete"))["auth-backend-module"], "ok")
 
 
 def test_auth_backend_module_missing(tmp_path):
@@ -255,7 +232,7 @@ def test_auth_backend_module_missing(tmp_path):
     f"const note = \"backend.add(import('x'))\"; // {facts.AUTH_BACKEND_PKG}\n",
 ])
 def test_auth_backend_module_declared_but_not_added(tmp_path, extra):
-    root = complete_repo(tmp_path, index_ts_text=index_ts(BACKEND_ADDS, extra))
+    root = make_repo(tmp_path, preset="complete", index_ts_text=index_ts(BACKEND_ADDS, extra))
     r = run(root)["auth-backend-module"]
     assert_status(r, "fail", "install-auth-backend-wiring")
     assert r.summary == "SpectroCloud auth backend module is in package.json but not added to the backend"
@@ -267,20 +244,20 @@ def test_auth_backend_module_declared_but_not_added(tmp_path, extra):
     f"backend.add(import('{facts.AUTH_BACKEND_PKG}/alpha')); // the module",
 ])
 def test_auth_backend_module_added_in_other_spellings(tmp_path, line):
-    root = complete_repo(tmp_path, index_ts_text=index_ts(BACKEND_ADDS, line + "\n"))
+    root = make_repo(tmp_path, preset="complete", index_ts_text=index_ts(BACKEND_ADDS, line + "\n"))
     assert_status(run(root)["auth-backend-module"], "ok")
 
 
 def test_auth_backend_module_added_but_not_a_dependency(tmp_path):
-    root = complete_repo(tmp_path, backend_deps={facts.AUTH_BACKEND_PKG: None})
+    root = make_repo(tmp_path, preset="complete", backend_deps={facts.AUTH_BACKEND_PKG: None})
     r = run(root)["auth-backend-module"]
     assert_status(r, "fail", "install-auth-backend")
     assert "not a dependency" in r.summary
 
 
 def test_auth_frontend_plugin(tmp_path):
-    assert_status(run(complete_repo(tmp_path))["auth-frontend-plugin"], "ok")
-    r = run(complete_repo(tmp_path, name="r2", app_deps={facts.AUTH_FRONTEND_PKG: None}))["auth-frontend-plugin"]
+    assert_status(run(make_repo(tmp_path, preset="complete"))["auth-frontend-plugin"], "ok")
+    r = run(make_repo(tmp_path, preset="complete", name="r2", app_deps={facts.AUTH_FRONTEND_PKG: None}))["auth-frontend-plugin"]
     assert_status(r, "fail", "install-auth-frontend")
     assert r.hint_vars["cmd"] == "yarn workspace app add " + facts.AUTH_FRONTEND_PKG
 
@@ -304,13 +281,13 @@ def test_kubernetes_plugin_ok(tmp_path):
 def test_kubernetes_auth_module(tmp_path):
     r = run(make_repo(tmp_path))["kubernetes-auth-module"]
     assert_status(r, "fail", "install-module")
-    r = run(complete_repo(tmp_path, name="ok"))["kubernetes-auth-module"]
+    r = run(make_repo(tmp_path, preset="complete", name="ok"))["kubernetes-auth-module"]
     assert_status(r, "ok")
     assert "not yet in node_modules" in r.detail
 
 
 def test_kubernetes_auth_module_in_node_modules(tmp_path):
-    root = complete_repo(tmp_path)
+    root = make_repo(tmp_path, preset="complete")
     (root / "node_modules" / facts.MODULE_PKG).mkdir(parents=True)
     r = run(root)["kubernetes-auth-module"]
     assert_status(r, "ok")
@@ -326,7 +303,7 @@ def test_the_guides_wrong_package_name(tmp_path):
 
 
 def test_module_also_listed_in_the_backend(tmp_path):
-    root = complete_repo(tmp_path, backend_deps={facts.MODULE_PKG: "^1.0.0"})
+    root = make_repo(tmp_path, preset="complete", backend_deps={facts.MODULE_PKG: "^1.0.0"})
     r = run(root)["kubernetes-auth-module"]
     assert_status(r, "warn", "install-module")
     assert "packages/backend" in r.detail
@@ -337,13 +314,13 @@ def test_module_also_listed_in_the_backend(tmp_path):
 
 
 def test_legacy_frontend_is_a_failure(tmp_path):
-    r = run(complete_repo(tmp_path, legacy=True))["frontend-system"]
+    r = run(make_repo(tmp_path, preset="complete", legacy=True))["frontend-system"]
     assert_status(r, "fail", "frontend-legacy")
     assert "packages/app/src/App.tsx imports createApp from @backstage/app-defaults" in r.detail
 
 
 def test_legacy_detected_from_package_json_without_app_tsx(tmp_path):
-    root = complete_repo(tmp_path, legacy=True)
+    root = make_repo(tmp_path, preset="complete", legacy=True)
     (root / "packages/app/src/App.tsx").unlink()
     r = run(root)["frontend-system"]
     assert_status(r, "fail", "frontend-legacy")
@@ -351,7 +328,7 @@ def test_legacy_detected_from_package_json_without_app_tsx(tmp_path):
 
 
 def test_new_frontend_with_discovery(tmp_path):
-    r = run(complete_repo(tmp_path))["frontend-system"]
+    r = run(make_repo(tmp_path, preset="complete"))["frontend-system"]
     assert_status(r, "ok")
     assert "app.packages: all" in r.summary
 
@@ -363,14 +340,14 @@ def test_new_frontend_with_discovery(tmp_path):
     (f"  packages:\n    exclude: ['{facts.MODULE_PKG}']\n", "fail"),
 ])
 def test_new_frontend_discovery_settings(tmp_path, packages, status):
-    root = complete_repo(tmp_path, app_config="app:\n  title: x\n" + packages)
+    root = make_repo(tmp_path, preset="complete", app_config="app:\n  title: x\n" + packages)
     assert_status(run(root)["frontend-system"], status, "frontend-discovery")
 
 
 def test_module_listed_in_app_tsx_features_counts_without_discovery(tmp_path):
     tsx = ("import { createApp } from '@backstage/frontend-defaults';\n"
            f"import spectro from '{facts.MODULE_PKG}';\nexport default createApp({{ features: [spectro] }});\n")
-    root = complete_repo(tmp_path, app_config="app:\n  title: x\n", app_tsx=tsx)
+    root = make_repo(tmp_path, preset="complete", app_config="app:\n  title: x\n", app_tsx=tsx)
     assert_status(run(root)["frontend-system"], "ok")
 
 

@@ -10,7 +10,7 @@ from wizard.core import backend_index, configset, repo as repo_mod
 from wizard.core.configset import deep_merge
 from wizard.errors import BadInput
 
-from tests.core.fixtures import complete_repo, make_repo
+from tests.support.repos import make_repo
 
 
 def test_default_files_in_backstage_merge_order(tmp_path):
@@ -86,7 +86,7 @@ def test_find_root_walks_up_and_explicit_repo_must_be_the_root(tmp_path):
 
 
 def test_inspect_finds_the_workspaces_and_the_frontend_system(tmp_path):
-    info = repo_mod.inspect(complete_repo(tmp_path), run_tools=False)
+    info = repo_mod.inspect(make_repo(tmp_path, preset="complete"), run_tools=False)
     assert info.backstage_version == "1.55.0" and info.engines_node == "22 || 24"
     assert (info.app.rel, info.app.role, info.backend.rel, info.backend.role) == ("packages/app", "frontend", "packages/backend", "backend")
     assert info.frontend_system == "new"

@@ -10,7 +10,8 @@ from wizard.core import edits
 from wizard.core.edits import EditError, Splice, apply_splices
 from wizard.core.yamldoc import parse
 
-from tests.core.fixtures import CREATE_APP_CONFIG, assert_only_lines_changed, line_index, safe_load
+from tests.support.configs import CREATE_APP_CONFIG
+from tests.support.text import assert_only_lines_changed, line_index, safe_load
 
 
 def edit(text: str, fn, expected, changed=()) -> str:

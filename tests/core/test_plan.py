@@ -13,22 +13,10 @@ from wizard.core.packages import remove_json_dependency
 from wizard.core.plan import AnswerError, make_plan as engine_plan
 from wizard.errors import BadInput
 
-from tests.core.fixtures import (
-    CA_FILE,
-    CA_PEM,
-    CREATE_APP_CONFIG,
-    added_lines,
-    assert_idempotent,
-    assert_only_lines_changed,
-    dedent,
-    line_index,
-    load_answers,
-    make_plan,
-    make_repo,
-    removed_lines,
-    safe_load,
-    write_plan,
-)
+from tests.support.configs import CA_FILE, CA_PEM, CREATE_APP_CONFIG
+from tests.support.plans import assert_idempotent, load_answers, make_plan, write_plan
+from tests.support.repos import make_repo
+from tests.support.text import added_lines, assert_only_lines_changed, dedent, line_index, removed_lines, safe_load
 
 CA_DATA = base64.b64encode(CA_PEM).decode()
 

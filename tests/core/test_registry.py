@@ -2,16 +2,14 @@
 
 The parser tests use outputs captured from the real tools (Yarn 4.13.0, Yarn 1.22.22, npm 11.19.1,
 pnpm 9.15.9) for a published package and for one the registry does not have. The end-to-end tests
-put stand-in `yarn`/`npm`/`pnpm` executables first on PATH; they answer from the same captured
-texts and record every argv they are called with.
+put the stand-in `yarn`/`npm`/`pnpm` of tests/support/tools.py alone on PATH (the `registry_tools`
+fixture); they answer like the captured texts and record every argv they are called with.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import stat
-import sys
 import textwrap
 import threading
 import time
@@ -19,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.repos import make_repo
+from tests.support.tools import Tools
 from wizard.core import registry, repo as repo_mod
 from wizard.core.registry import Answer, parse_answer, parse_berry, parse_classic, parse_npm
 
@@ -197,129 +197,6 @@ def test_registry_output() -> None:
 
 # ---- repos and stand-ins ----------------------------------------------------------------------
 
-def make_repo(root: Path, package_manager: str | None, yarnrc: str | None = None, npmrc: str | None = None) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    pkg: dict = {"name": "root", "private": True, "workspaces": ["packages/*"]}
-    if package_manager:
-        pkg["packageManager"] = package_manager
-    (root / "package.json").write_text(json.dumps(pkg), encoding="utf-8")
-    (root / "backstage.json").write_text('{"version": "1.55.0"}\n', encoding="utf-8")
-    for name, role in (("app", "frontend"), ("backend", "backend")):
-        d = root / "packages" / name
-        d.mkdir(parents=True)
-        (d / "package.json").write_text(json.dumps({"name": name, "backstage": {"role": role}}), encoding="utf-8")
-    if yarnrc is not None:
-        (root / ".yarnrc.yml").write_text(yarnrc, encoding="utf-8")
-    if npmrc is not None:
-        (root / ".npmrc").write_text(npmrc, encoding="utf-8")
-    return root
-
-
-FAKE = r'''#!{python}
-import json, os, sys, time
-here = os.path.dirname(os.path.abspath(__file__))
-name = os.path.basename(sys.argv[0])
-args = sys.argv[1:]
-with open(os.path.join(here, "conf.json"), encoding="utf-8") as f:
-    conf = json.load(f)
-with open(os.path.join(here, "calls.jsonl"), "a", encoding="utf-8") as f:
-    f.write(json.dumps({{"argv": [name] + args, "cwd": os.getcwd(), "pid": os.getpid()}}) + "\n")
-if args == ["--version"]:
-    print(conf["versions"][name])
-    sys.exit(0)
-if args[:2] == ["config", "get"]:
-    reg = conf.get("registry")
-    if reg is None:
-        sys.stderr.write("cannot read config\n")
-        sys.exit(1)
-    print(reg)
-    sys.exit(0)
-if conf.get("sleep"):
-    time.sleep(conf["sleep"])
-known = conf["known"]
-if args[:2] == ["npm", "info"]:  # yarn berry
-    pkg = args[2]
-    if pkg in known:
-        print(json.dumps({{"name": pkg, "version": known[pkg]}}, separators=(",", ":")))
-        sys.exit(0)
-    esc = pkg.replace("/", "%2f")
-    for line in ("Package not found", "  Response Code: 404 (Not Found)", "  Request Method: GET",
-                 "  Request URL: https://registry.example/" + esc):
-        print(json.dumps({{"type": "error", "name": 35, "displayName": "YN0035", "indent": "", "data": line}},
-                         separators=(",", ":")))
-    sys.exit(1)
-if args[:1] == ["info"]:  # yarn 1
-    pkg = args[1]
-    if pkg in known:
-        print(json.dumps({{"type": "inspect", "data": known[pkg]}}, separators=(",", ":")))
-    else:
-        sys.stderr.write('{{"type":"error","data":"Received invalid response from npm."}}\n')
-    sys.exit(0)
-if args[:1] == ["view"]:  # npm / pnpm
-    pkg = args[1]
-    if pkg in known:
-        print(json.dumps(known[pkg]))
-        sys.exit(0)
-    esc = pkg.replace("/", "%2f")
-    print(json.dumps({{"error": {{"code": "E404", "summary": "Not Found - GET https://registry.example/" + esc,
-                                 "detail": "The requested resource could not be found."}}}}, indent=2))
-    sys.stderr.write("npm error code E404\nnpm error 404 Not Found - GET https://registry.example/" + esc + "\n")
-    sys.exit(1)
-sys.stderr.write("unexpected argv\n")
-sys.exit(2)
-'''
-
-
-class Tools:
-    """Stand-in package managers in a directory put first on PATH."""
-
-    def __init__(self, bindir: Path):
-        self.bindir = bindir
-        self.conf: dict = {"versions": {"yarn": "4.13.0", "npm": "11.19.1", "pnpm": "9.15.9"},
-                           "registry": "https://registry.example/", "known": {OK_PKG: "0.8.0"}}
-        self.write_conf()
-
-    def install(self, *names: str) -> None:
-        for name in names:
-            p = self.bindir / name
-            p.write_text(FAKE.format(python=sys.executable), encoding="utf-8")
-            p.chmod(p.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-
-    def write_conf(self) -> None:
-        (self.bindir / "conf.json").write_text(json.dumps(self.conf), encoding="utf-8")
-
-    def set(self, **kw) -> None:
-        self.conf.update(kw)
-        self.write_conf()
-
-    def calls(self) -> list[dict]:
-        f = self.bindir / "calls.jsonl"
-        if not f.exists():
-            return []
-        return [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    def argvs(self, skip_version: bool = True) -> list[list[str]]:
-        return [c["argv"] for c in self.calls() if not (skip_version and c["argv"][1:] == ["--version"])]
-
-
-@pytest.fixture
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("NPM_CONFIG_USERCONFIG", raising=False)
-    monkeypatch.delenv("npm_config_userconfig", raising=False)
-    return home
-
-
-@pytest.fixture
-def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> Tools:
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    monkeypatch.setenv("PATH", str(bindir))  # nothing but the stand-ins
-    return Tools(bindir)
-
-
 def load(root: Path, detect: bool = True) -> repo_mod.RepoInfo:
     info = repo_mod.inspect(root, run_tools=False)
     if detect:
@@ -329,17 +206,17 @@ def load(root: Path, detect: bool = True) -> repo_mod.RepoInfo:
 
 # ---- end to end through stand-ins -------------------------------------------------------------
 
-def test_berry_end_to_end(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"))
+def test_berry_end_to_end(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None))
     assert info.yarn is not None and info.yarn.flavour == "berry" and info.yarn.argv == ["yarn"]
     res = registry.resolve(info, [OK_PKG, MISSING_PKG])
-    assert sorted(tools.argvs(), key=str) == sorted([
+    assert sorted(registry_tools.argvs(), key=str) == sorted([
         ["yarn", "config", "get", "npmRegistryServer"],
         ["yarn", "npm", "info", OK_PKG, "--fields", "version", "--json"],
         ["yarn", "npm", "info", MISSING_PKG, "--fields", "version", "--json"],
     ], key=str)
-    assert {c["cwd"] for c in tools.calls()} == {str(info.root)}
+    assert {c["cwd"] for c in registry_tools.calls(versions=True)} == {str(info.root)}
     ok, missing = res
     assert (ok.package, ok.ok, ok.version, ok.problem, ok.unreachable) == (OK_PKG, True, "0.8.0", None, False)
     assert ok.command == f"yarn npm info {OK_PKG} --fields version --json"
@@ -350,13 +227,13 @@ def test_berry_end_to_end(tmp_path: Path, tools: Tools) -> None:
         "publish or mirror it there, or point the repo's registry at one that serves it")
 
 
-def test_classic_end_to_end(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    tools.set(versions={"yarn": "1.22.22"}, registry="https://registry.example")
-    info = load(make_repo(tmp_path / "app", "yarn@1.22.22"))
+def test_classic_end_to_end(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    registry_tools.set(versions={"yarn": "1.22.22"}, registry="https://registry.example")
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@1.22.22", yarnrc=None))
     assert info.yarn is not None and info.yarn.flavour == "classic"
     ok, missing = registry.resolve(info, [OK_PKG, MISSING_PKG])
-    assert sorted(tools.argvs(), key=str) == sorted([
+    assert sorted(registry_tools.argvs(), key=str) == sorted([
         ["yarn", "config", "get", "registry"],
         ["yarn", "info", OK_PKG, "version", "--json"],
         ["yarn", "info", MISSING_PKG, "version", "--json"],
@@ -368,12 +245,12 @@ def test_classic_end_to_end(tmp_path: Path, tools: Tools) -> None:
     assert "Received invalid response from npm." in missing.problem
 
 
-def test_npm_end_to_end(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn", "npm")
-    info = load(make_repo(tmp_path / "app", "npm@11.19.1"))
+def test_npm_end_to_end(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn", "npm")
+    info = load(make_repo(tmp_path, "app", package_manager="npm@11.19.1", yarnrc=None))
     assert info.yarn is not None and info.yarn.other_manager == "npm"
     ok, missing = registry.resolve(info, [OK_PKG, MISSING_PKG])
-    assert sorted(tools.argvs(), key=str) == sorted([
+    assert sorted(registry_tools.argvs(), key=str) == sorted([
         ["npm", "config", "get", "registry"],
         ["npm", "view", OK_PKG, "version", "--json"],
         ["npm", "view", MISSING_PKG, "version", "--json"],
@@ -384,11 +261,11 @@ def test_npm_end_to_end(tmp_path: Path, tools: Tools) -> None:
         "publish or mirror it there, or point the repo's registry at one that serves it")
 
 
-def test_pnpm_end_to_end(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn", "npm", "pnpm")
-    info = load(make_repo(tmp_path / "app", "pnpm@9.15.9"))
+def test_pnpm_end_to_end(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn", "npm", "pnpm")
+    info = load(make_repo(tmp_path, "app", package_manager="pnpm@9.15.9", yarnrc=None))
     ok, missing = registry.resolve(info, [OK_PKG, MISSING_PKG])
-    assert sorted(tools.argvs(), key=str) == sorted([
+    assert sorted(registry_tools.argvs(), key=str) == sorted([
         ["npm", "config", "get", "registry"],
         ["pnpm", "view", OK_PKG, "version", "--json"],
         ["pnpm", "view", MISSING_PKG, "version", "--json"],
@@ -396,74 +273,74 @@ def test_pnpm_end_to_end(tmp_path: Path, tools: Tools) -> None:
     assert ok.ok and not missing.ok and "pnpm view answered E404" in (missing.problem or "")
 
 
-def test_detects_tools_when_not_yet_detected(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"), detect=False)
+def test_detects_tools_when_not_yet_detected(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None), detect=False)
     assert info.yarn is None
     (res,) = registry.resolve(info, [OK_PKG])
     assert info.yarn is not None and info.yarn.flavour == "berry"
-    assert ["yarn", "--version"] in tools.argvs(skip_version=False)
+    assert ["yarn", "--version"] in registry_tools.argvs(versions=True)
     assert res.ok and res.version == "0.8.0"
 
 
-def test_registry_unreadable_falls_back(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    tools.set(registry=None)
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"))
+def test_registry_unreadable_falls_back(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    registry_tools.set(registry=None)
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None))
     (res,) = registry.resolve(info, [MISSING_PKG])
     assert res.registry == "the configured registry"
     assert res.problem is not None and res.problem.startswith(f"{MISSING_PKG} is not on the configured registry (")
 
 
-def test_scope_registry_from_yarnrc(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
+def test_scope_registry_from_yarnrc(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
     yarnrc = textwrap.dedent("""\
         nodeLinker: node-modules
         npmScopes:
           terasky:
             npmRegistryServer: "https://npm.corp.example/"
         """)
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0", yarnrc=yarnrc))
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=yarnrc))
     ok, missing = registry.resolve(info, [OK_PKG, MISSING_PKG])
     assert ok.registry == missing.registry == "https://npm.corp.example"
     assert missing.problem is not None and "is not on https://npm.corp.example (" in missing.problem
     # every package had a scope registry: the main registry was not asked for
-    assert not any(a[1:3] == ["config", "get"] for a in tools.argvs())
+    assert not any(a[1:3] == ["config", "get"] for a in registry_tools.argvs())
 
 
-def test_scope_registry_mixed_with_unscoped(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    tools.set(known={OK_PKG: "0.8.0", "left-pad": "1.3.0"})
+def test_scope_registry_mixed_with_unscoped(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    registry_tools.set(known={OK_PKG: "0.8.0", "left-pad": "1.3.0"})
     yarnrc = 'npmScopes:\n  "@terasky":\n    npmRegistryServer: https://npm.corp.example\n'
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0", yarnrc=yarnrc))
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=yarnrc))
     scoped, plain = registry.resolve(info, [OK_PKG, "left-pad"])
     assert scoped.registry == "https://npm.corp.example"
     assert plain.registry == "https://registry.example" and plain.version == "1.3.0"
-    assert sum(a[1:3] == ["config", "get"] for a in tools.argvs()) == 1
+    assert sum(a[1:3] == ["config", "get"] for a in registry_tools.argvs()) == 1
 
 
-def test_scope_registry_from_npmrc(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn", "npm")
+def test_scope_registry_from_npmrc(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn", "npm")
     npmrc = "; comment\nregistry=https://registry.example/\n@terasky:registry=https://npm.corp.example/\n"
-    info = load(make_repo(tmp_path / "app", "npm@11.19.1", npmrc=npmrc))
+    info = load(make_repo(tmp_path, "app", package_manager="npm@11.19.1", yarnrc=None, npmrc=npmrc))
     (res,) = registry.resolve(info, [MISSING_PKG])
     assert res.registry == "https://npm.corp.example"
     assert res.problem is not None and res.problem.startswith(f"{MISSING_PKG} is not on https://npm.corp.example (")
 
 
-def test_scope_registry_from_home_npmrc(tmp_path: Path, tools: Tools, isolated_home: Path) -> None:
-    tools.install("yarn")
-    tools.set(versions={"yarn": "1.22.22"})
+def test_scope_registry_from_home_npmrc(tmp_path: Path, registry_tools: Tools, isolated_home: Path) -> None:
+    registry_tools.install("yarn")
+    registry_tools.set(versions={"yarn": "1.22.22"})
     (isolated_home / ".npmrc").write_text("@terasky:registry=https://npm.home.example\n", encoding="utf-8")
-    info = load(make_repo(tmp_path / "app", "yarn@1.22.22"))
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@1.22.22", yarnrc=None))
     (res,) = registry.resolve(info, [OK_PKG])
     assert res.ok and res.registry == "https://npm.home.example"
 
 
-def test_timeout_is_unreachable_and_returns(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    tools.set(sleep=120)
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"))
+def test_timeout_is_unreachable_and_returns(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    registry_tools.set(sleep=120)
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None))
     started = time.monotonic()
     (res,) = registry.resolve(info, [OK_PKG], timeout=0.5)
     assert time.monotonic() - started < 30  # nowhere near the stand-in's 120 s
@@ -473,15 +350,15 @@ def test_timeout_is_unreachable_and_returns(tmp_path: Path, tools: Tools) -> Non
         f"(`yarn npm info {OK_PKG} --fields version --json` timed out); "
         "check the network, proxy and registry settings of this repo, then run the wizard again")
     # the stand-in was killed and reaped, not left sleeping
-    query = [c for c in tools.calls() if c["argv"][1:3] == ["npm", "info"]]
+    query = [c for c in registry_tools.calls() if c["argv"][:2] == ["npm", "info"]]
     assert len(query) == 1
     with pytest.raises(ProcessLookupError):
         os.kill(query[0]["pid"], 0)
 
 
-def test_missing_tool(tmp_path: Path, tools: Tools) -> None:
+def test_missing_tool(tmp_path: Path, registry_tools: Tools) -> None:
     # no stand-ins installed: PATH holds nothing
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"))
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None))
     assert info.yarn is not None and info.yarn.argv is None
     (res,) = registry.resolve(info, [OK_PKG])
     assert not res.ok and res.unreachable
@@ -491,16 +368,16 @@ def test_missing_tool(tmp_path: Path, tools: Tools) -> None:
         "enable it with `corepack enable` or install it, then run the wizard again")
 
 
-def test_missing_npm(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    info = load(make_repo(tmp_path / "app", "npm@11.19.1"))
+def test_missing_npm(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    info = load(make_repo(tmp_path, "app", package_manager="npm@11.19.1", yarnrc=None))
     (res,) = registry.resolve(info, [OK_PKG])
     assert res.unreachable and res.problem is not None and "npm is not installed or not on PATH" in res.problem
 
 
-def test_unreachable_from_stand_in(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"))
+def test_unreachable_from_stand_in(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None))
 
     def runner(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str, str]:
         if argv[1:3] == ["config", "get"]:
@@ -516,9 +393,9 @@ def test_unreachable_from_stand_in(tmp_path: Path, tools: Tools) -> None:
 
 # ---- concurrency ------------------------------------------------------------------------------
 
-def test_concurrent_at_most_four_in_input_order(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"))
+def test_concurrent_at_most_four_in_input_order(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None))
     packages = [f"@scope/pkg-{i}" for i in range(7)]
     lock = threading.Lock()
     active = 0
@@ -562,7 +439,7 @@ def test_concurrent_at_most_four_in_input_order(tmp_path: Path, tools: Tools) ->
 # ---- commands ---------------------------------------------------------------------------------
 
 def test_query_argv_forms(tmp_path: Path) -> None:
-    info = repo_mod.inspect(make_repo(tmp_path / "a", "yarn@4.13.0"), run_tools=False)
+    info = repo_mod.inspect(make_repo(tmp_path, "a", package_manager="yarn@4.13.0", yarnrc=None), run_tools=False)
     info.yarn = repo_mod.YarnInfo("berry", "4.13.0", ["node", ".yarn/releases/yarn-4.13.0.cjs"], "yarn@4.13.0",
                                   ".yarn/releases/yarn-4.13.0.cjs", True)
     assert registry.query_argv(info, OK_PKG) == [
@@ -582,16 +459,16 @@ def test_query_argv_forms(tmp_path: Path) -> None:
     assert registry.registry_argv(info) == ["npm", "config", "get", "registry"]
 
 
-def test_empty_list(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"))
+def test_empty_list(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None))
     assert registry.resolve(info, []) == []
-    assert tools.argvs() == []
+    assert registry_tools.argvs() == []
 
 
-def test_problems_are_one_line(tmp_path: Path, tools: Tools) -> None:
-    tools.install("yarn")
-    info = load(make_repo(tmp_path / "app", "yarn@4.13.0"))
+def test_problems_are_one_line(tmp_path: Path, registry_tools: Tools) -> None:
+    registry_tools.install("yarn")
+    info = load(make_repo(tmp_path, "app", package_manager="yarn@4.13.0", yarnrc=None))
     answers = iter([(1, BERRY_404, ""), (1, BERRY_REFUSED, ""), (1, "➤ YN0041: Invalid authentication\n", "")])
     lock = threading.Lock()
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from wizard.core import render
 from wizard.core.yamldoc import Style, parse
 
-from tests.core.fixtures import safe_load
+from tests.support.text import safe_load
 
 
 def reads_back(fragment: str) -> object:

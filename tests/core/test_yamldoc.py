@@ -8,7 +8,8 @@ import pytest
 
 from wizard.core.yamldoc import YamlSyntaxError, parse, plain_scalar_value, walk
 
-from tests.core.fixtures import CREATE_APP_CONFIG, safe_load
+from tests.support.configs import CREATE_APP_CONFIG
+from tests.support.text import safe_load
 
 
 def src(doc, node) -> str:

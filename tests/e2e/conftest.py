@@ -3,7 +3,7 @@
 Per session: the built app (tests/e2e/build_backend.sh), the real OpenID provider whose client has the
 backend's callback as redirect URI, and a Kubernetes API double over TLS trusting alice's ID tokens.
 Per test: a fresh copy of the built app and the backends the test starts, stopped (their whole
-process group) at teardown even when the test fails. The machinery is in harness.py.
+process group) at teardown even when the test fails. The machinery is in tests/support/e2e.py.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.e2e import harness
-from tests.e2e.harness import (
+from tests.support import e2e as harness
+from tests.support.e2e import (
     CLIENT_ID,
     CLUSTER_NAME,
     HERE,
@@ -31,15 +31,15 @@ from tests.e2e.harness import (
     callback_url,
     child_env,
     copy_app,
-    free_port,
 )
-from tests.oidc.idtoken import (
+from tests.support.doubles import KubeDouble, LoopbackServer
+from tests.support.net import free_port, server_tls
+from tests.support.oidc import (
     INSTALL_COMMAND,
     OIDCTestProvider,
     running_provider,
     unavailable_reason,
 )
-from tests.remote.doubles import KubeDouble, LoopbackServer, server_tls_context
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -89,7 +89,7 @@ def cluster(oidc: OIDCTestProvider) -> Iterator[Cluster]:
     ca = trustme.CA()
     users = IdTokenUsers(oidc, accepted={"alice@example.com"})
     double = KubeDouble(users=users, allowed_subjects={"alice@example.com"})  # type: ignore[arg-type]
-    tls = server_tls_context(ca.issue_cert("127.0.0.1", "localhost").configure_cert)
+    tls = server_tls(ca)
     server = LoopbackServer(double.handle, tls).start()
     try:
         yield Cluster(CLUSTER_NAME, server.url(), base64.b64encode(ca.cert_pem.bytes()).decode(), double, server, users)

@@ -20,18 +20,18 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 import httpx
 from ruamel.yaml import YAML
 
-from tests.e2e.harness import (
+from tests.support.e2e import (
     AUTH_ENV,
     Backend,
     Cluster,
     StartBackend,
     callback_url,
     child_env,
-    free_port,
     wizard_executable,
     write_local_config,
 )
-from tests.oidc.idtoken import MAX_LOGIN_STEPS, OIDCTestProvider, _submit_interaction
+from tests.support.net import free_port
+from tests.support.oidc import MAX_LOGIN_STEPS, OIDCTestProvider, _submit_interaction
 
 AUTH_MODULE = "@terasky/backstage-plugin-spectrocloud-auth-backend"
 ADD_LINE = f"backend.add(import('{AUTH_MODULE}'));"

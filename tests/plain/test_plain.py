@@ -4,7 +4,6 @@ a pipe (prompt_toolkit's own test input) instead of a terminal."""
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,24 +11,14 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from ruamel.yaml import YAML
 
+from tests.support import configs, repos
 from wizard.plain import run_plain
 from wizard.core.resources import templates_dir
 
 ENTER, DOWN, SPACE, CTRL_C = "\r", "\x1b[B", " ", "\x03"
 
 
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "backstage-app"
-    shutil.copytree(templates_dir() / "demo-app", root)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for tool, version in (("node", "v22.11.0"), ("yarn", "4.13.0")):
-        exe = bin_dir / tool
-        exe.write_text(f"#!/bin/sh\necho {version}\n")
-        exe.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-    return root
+pytestmark = pytest.mark.usefixtures("stand_ins")  # node v22.11.0 and Yarn 4.13.0 first on PATH
 
 
 def drive(root: Path, keys: list[str], demo: bool = True) -> tuple[int, str]:
@@ -45,7 +34,7 @@ def config(root: Path) -> dict:
     return YAML(typ="safe", pure=True).load((root / "app-config.yaml").read_text())
 
 
-def test_new_setup_from_prompts_writes_the_config(app: Path) -> None:
+def test_new_setup_from_prompts_writes_the_config(demo_app: Path) -> None:
     keys = [
         ENTER,                       # path: new setup
         "y",                         # continue after the checks
@@ -58,9 +47,9 @@ def test_new_setup_from_prompts_writes_the_config(app: Path) -> None:
         "n",                         # restart: skip the wait
         "n",                         # no verification now
     ]
-    code, out = drive(app, keys)
+    code, out = drive(demo_app, keys)
     assert code == 0, out
-    cfg = config(app)
+    cfg = config(demo_app)
     assert {"api:kubernetes/auth-providers": False} in cfg["app"]["extensions"]
     prov = cfg["auth"]["providers"]["spectrocloud"]["development"]
     assert prov["authorizationUrl"] == "https://console.spectrocloud.com/v1/oidc/tenant/acme/auth"
@@ -69,50 +58,43 @@ def test_new_setup_from_prompts_writes_the_config(app: Path) -> None:
     assert cluster == {"name": "lab", "url": "https://10.0.0.5:6443", "authProvider": "oidc",
                        "oidcTokenProvider": "spectrocloud", "skipTLSVerify": True}
     assert "+    - api:kubernetes/auth-providers: false" in out  # the diff was shown before applying
-    saved = (app / ".spectro-wizard" / "answers.yaml").read_text()
+    saved = (demo_app / ".spectro-wizard" / "answers.yaml").read_text()
     assert "tenant: acme" in saved and "SECRET" not in saved.replace("SPECTROCLOUD_CLIENT_SECRET", "")
 
 
-def test_a_bad_tenant_is_refused_at_the_prompt_and_asked_again(app: Path) -> None:
+def test_a_bad_tenant_is_refused_at_the_prompt_and_asked_again(demo_app: Path) -> None:
     keys = [ENTER, "y", ENTER, "bad tenant" + ENTER,
             "\x15" + "good" + ENTER,  # Ctrl+U clears the refused text
             ENTER, ENTER, ENTER, ENTER, "n", "n", "n"]  # decline adding clusters... then refuse to apply
-    code, out = drive(app, keys)
+    code, out = drive(demo_app, keys)
     assert "Nothing to change" not in out
     assert code == 130  # declined to apply: cancelled, config untouched
     assert "tenant: acme" not in out
-    assert (app / "app-config.yaml").read_text() == (templates_dir() / "demo-app" / "app-config.yaml").read_text()
-    saved = (app / ".spectro-wizard" / "answers.yaml").read_text()
+    assert (demo_app / "app-config.yaml").read_text() == (templates_dir() / "demo-app" / "app-config.yaml").read_text()
+    saved = (demo_app / ".spectro-wizard" / "answers.yaml").read_text()
     assert "tenant: good" in saved
 
 
-def test_ctrl_c_at_any_prompt_ends_with_nothing_written(app: Path) -> None:
-    before = (app / "app-config.yaml").read_bytes()
+def test_ctrl_c_at_any_prompt_ends_with_nothing_written(demo_app: Path) -> None:
+    before = (demo_app / "app-config.yaml").read_bytes()
     for keys in ([CTRL_C], [ENTER, "y", ENTER, CTRL_C], [ENTER, "y", ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER, "y", CTRL_C]):
-        code, out = drive(app, keys)
+        code, out = drive(demo_app, keys)
         assert code == 130
         assert "Cancelled: the config was not changed" in out
-        assert (app / "app-config.yaml").read_bytes() == before
-        assert not (app / ".spectro-wizard" / "backups").exists()
+        assert (demo_app / "app-config.yaml").read_bytes() == before
+        assert not (demo_app / ".spectro-wizard" / "backups").exists()
 
 
-def test_migration_wave_from_prompts(app: Path) -> None:
-    cfg = app / "app-config.yaml"
-    cfg.write_text(cfg.read_text().replace(
-        "kubernetes:\n  # see https://backstage.io/docs/features/kubernetes/configuration for kubernetes configuration options\n",
-        "kubernetes:\n  serviceLocatorMethod:\n    type: multiTenant\n  clusterLocatorMethods:\n    - type: config\n      clusters:\n"
-        "        - name: legacy-prod\n          url: https://10.1.0.1:6443\n          authProvider: serviceAccount\n"
-        "          serviceAccountToken: ${LEGACY_TOKEN}\n          skipTLSVerify: true\n"
-        "        - name: legacy-dev\n          url: https://10.1.0.2:6443\n          authProvider: serviceAccount\n"
-        "          serviceAccountToken: ${DEV_TOKEN}\n          skipTLSVerify: true\n"))
+def test_migration_wave_from_prompts(demo_app: Path) -> None:
+    repos.set_kubernetes(demo_app, configs.TWO_LEGACY_KUBERNETES)
     keys = [DOWN + ENTER,            # path: migrate
             "y",                     # continue after the checks
             SPACE + ENTER,           # the wave: legacy-prod only
             ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
             "y", "n", "n"]           # apply, skip the restart wait, no verification now
-    code, out = drive(app, keys)
+    code, out = drive(demo_app, keys)
     assert code == 0, out
-    clusters = {c["name"]: c for c in config(app)["kubernetes"]["clusterLocatorMethods"][0]["clusters"]}
+    clusters = {c["name"]: c for c in config(demo_app)["kubernetes"]["clusterLocatorMethods"][0]["clusters"]}
     assert clusters["legacy-prod"]["authProvider"] == "oidc" and "serviceAccountToken" not in clusters["legacy-prod"]
     assert clusters["legacy-dev"]["serviceAccountToken"] == "${DEV_TOKEN}"  # the next wave
     assert "LEGACY_TOKEN" in out.split("Clean-up after this wave")[1]  # safe to revoke now

@@ -17,78 +17,22 @@ import errno
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from bench import configgen
-from tests.quality.conftest import (
-    PY,
-    assert_clear_error,
-    assert_nothing_written,
-    cli_env,
-    make_repo,
-    planned_after,
-    run_cli,
-    small_config,
-    snapshot,
-    write_answers,
-)
-
-TMP_GLOB = ".app-config.yaml.*.spectro-wizard.tmp"
-N_CLUSTERS = 3000
-
-
-def apply_argv(root: Path, answers: Path) -> list[str]:
-    return [PY, "-m", "wizard", "apply", "--repo", str(root), "--answers", str(answers), "--yes", "--skip-install"]
-
+from tests.support.cli import PY, assert_clear_error, cli_env, run_cli
+from tests.support.configs import many_clusters_answers, many_clusters_config
+from tests.support.crash import TMP_GLOB, Big, apply_argv
+from tests.support.files import assert_nothing_written, snapshot, write_answers
+from tests.support.repos import make_repo
 
 # ------------------------------------------------------------------------------------------------
-# SIGKILL at random moments on a large config
-
-
-@dataclass
-class Big:
-    template: Path
-    answers: Path
-    old: bytes
-    new: bytes
-    duration: float  # seconds a full apply takes, measured with two running at once
-    lanes: list[Path] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> Big:
-    base = tmp_path_factory.mktemp("big")
-    template = configgen.make_repo(base, N_CLUSTERS, name="template")
-    answers = write_answers(base / "answers.yaml", configgen.answers(N_CLUSTERS))
-    old = (template / "app-config.yaml").read_bytes()
-    new = planned_after(template, configgen.answers(N_CLUSTERS)).encode("utf-8")
-    assert new != old
-    lanes = []
-    for i in range(2):
-        lane = base / f"lane{i}"
-        shutil.copytree(template, lane)
-        lanes.append(lane)
-    # how long one apply takes here, two at once (as the loop runs them)
-    t0 = time.perf_counter()
-    procs = [subprocess.Popen(apply_argv(lane, answers), env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for lane in lanes]
-    for p in procs:
-        _, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
-    duration = time.perf_counter() - t0
-    for lane in lanes:
-        assert (lane / "app-config.yaml").read_bytes() == new
-        (lane / "app-config.yaml").write_bytes(old)
-    return Big(template, answers, old, new, duration, lanes)
+# SIGKILL at random moments on a large config (the `big` fixture: tests/support/crash.py)
 
 
 _TALLY_LOCK = threading.Lock()
@@ -191,15 +135,6 @@ def kill_at(point: str, root: Path, answers: Path) -> None:
     assert proc.returncode == -signal.SIGKILL, proc.stderr
 
 
-@pytest.fixture
-def small(tmp_path: Path) -> tuple[Path, Path, bytes, bytes]:
-    root = make_repo(tmp_path, 3)
-    answers = write_answers(tmp_path / "answers.yaml", configgen.answers(3))
-    old = (root / "app-config.yaml").read_bytes()
-    new = planned_after(root, configgen.answers(3)).encode()
-    return root, answers, old, new
-
-
 def test_kill_before_the_rename_keeps_old_bytes_and_the_next_run_cleans_up(small) -> None:
     root, answers, old, new = small
     kill_at("before-rename", root, answers)
@@ -265,33 +200,11 @@ def test_lock_left_by_a_killed_process_does_not_block(small) -> None:
 # disk full
 
 
-@pytest.fixture
-def tmpfs() -> Path:
-    d = Path(tempfile.mkdtemp(prefix="sw-tmpfs-"))
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        os.rmdir(d)
-        pytest.skip("mounting a small tmpfs needs root; the in-process ENOSPC tests cover this case")
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(d)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        os.rmdir(d)
-        pytest.skip(f"mount -t tmpfs not permitted here ({proc.stderr.strip()}); the in-process ENOSPC tests cover this case")
-    try:
-        yield d
-    finally:
-        subprocess.run(["umount", str(d)], capture_output=True)
-        if os.path.ismount(d):
-            subprocess.run(["umount", "-l", str(d)], capture_output=True)
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
-
-
 def test_disk_full_on_a_real_filesystem_keeps_the_original(tmpfs: Path, tmp_path: Path) -> None:
     pad = ("# " + "padding " * 12 + "\n")
-    text = small_config(3) + pad * (1024 * 1024 // len(pad))  # ~1 MiB: the backup fits, the new copy does not
-    root = make_repo(tmpfs, 3, text)
-    answers = write_answers(tmp_path / "answers.yaml", configgen.answers(3))
+    text = many_clusters_config(3) + pad * (1024 * 1024 // len(pad))  # ~1 MiB: the backup fits, the new copy does not
+    root = make_repo(tmpfs, "app", preset="many-clusters", app_config=text)
+    answers = write_answers(tmp_path / "answers.yaml", many_clusters_answers(3))
     filler = tmpfs / "filler"
     with open(filler, "wb") as fh:
         try:
@@ -319,11 +232,11 @@ def test_disk_full_on_a_real_filesystem_keeps_the_original(tmpfs: Path, tmp_path
 
 def _two_file_repo(tmp_path: Path) -> tuple[Path, dict]:
     """A plan that writes two files: the auth provider lives in app-config.local.yaml, clusters in app-config.yaml."""
-    root = make_repo(tmp_path, 3)
+    root = make_repo(tmp_path, "app", preset="many-clusters", clusters=3)
     (root / "app-config.local.yaml").write_text(
         "# local overrides\nauth:\n  providers:\n    spectrocloud:\n      development:\n        clientId: ${SPECTROCLOUD_CLIENT_ID}\n",
         encoding="utf-8")
-    return root, configgen.answers(3)
+    return root, many_clusters_answers(3)
 
 
 def _plan(root: Path, answers: dict):
@@ -391,8 +304,8 @@ def test_permission_denied_on_the_temp_file_injected(tmp_path: Path, monkeypatch
 
 
 def test_permission_denied_on_the_temp_file_read_only_directory(tmp_path: Path) -> None:
-    root = make_repo(tmp_path, 3)
-    answers = write_answers(tmp_path / "answers.yaml", configgen.answers(3))
+    root = make_repo(tmp_path, "app", preset="many-clusters", clusters=3)
+    answers = write_answers(tmp_path / "answers.yaml", many_clusters_answers(3))
     (root / ".spectro-wizard").mkdir()
     before = snapshot(root)
     root.chmod(0o555)

@@ -15,23 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.quality.conftest import (
-    PY,
-    assert_clear_error,
-    assert_nothing_written,
-    cli_env,
-    default_answers,
-    make_repo,
-    planned_after,
-    run_cli,
-    small_config,
-    snapshot,
-    write_answers,
-)
+from tests.support.cli import PY, assert_clear_error, cli_env, run_cli
+from tests.support.configs import many_clusters_answers, many_clusters_config
+from tests.support.files import assert_nothing_written, snapshot, write_answers
+from tests.support.plans import planned_after
+from tests.support.repos import make_repo
 from wizard.cli import main
 
-BASE = small_config(3)
-ANSWERS = default_answers(3)
+BASE = many_clusters_config(3)
+ANSWERS = many_clusters_answers(3)
 
 
 def line_of(text: str, needle: str) -> int:
@@ -43,7 +35,7 @@ def line_of(text: str, needle: str) -> int:
 
 
 def setup(tmp_path: Path, text: str | bytes = BASE, answers: dict | str | bytes = ANSWERS) -> tuple[Path, Path, dict]:
-    root = make_repo(tmp_path, 3, text)
+    root = make_repo(tmp_path, "app", preset="many-clusters", app_config=text)
     ans = write_answers(tmp_path / "answers.yaml", answers)
     return root, ans, snapshot(root)
 

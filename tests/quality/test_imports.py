@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import configgen
-from tests.quality.conftest import PROJECT, PY, cli_env, make_repo, write_answers
-from tests.quality.servers import closed_port
+from tests.support.cli import PROJECT, PY, cli_env
+from tests.support.net import closed_port
 
 PROBE = """
 import contextlib, io, json, sys
@@ -36,14 +35,6 @@ def probe(args: list[str], tmp_path: Path) -> dict:
                           env=cli_env(tmp_path), cwd=PROJECT)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> tuple[Path, Path]:
-    closed = f"https://127.0.0.1:{closed_port()}"
-    root = make_repo(tmp_path, 3, configgen.app_config(3, urls=[closed] * 3))
-    answers = write_answers(tmp_path / "answers.yaml", configgen.answers(3))
-    return root, answers
 
 
 COMMANDS = {

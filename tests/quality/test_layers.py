@@ -10,15 +10,8 @@ import sys
 from pathlib import Path
 
 import grimp
-import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def graph() -> grimp.ImportGraph:
-    # imports under `if TYPE_CHECKING:` never run: they name types, they load nothing
-    return grimp.build_graph("wizard", exclude_type_checking_imports=True)
 
 
 def test_no_import_cycle(graph: grimp.ImportGraph) -> None:

@@ -21,163 +21,26 @@ import html
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
-from urllib.parse import quote_plus
 
 import pytest
 import trustme
 
-from bench import configgen
-from tests.quality.conftest import PROJECT, PY, cli_env, make_repo, write_answers
-from tests.quality.servers import EchoServer, backend_handler, closed_port, cluster_handler, oidc_handler, server_tls
-
-
-def _jwt(payload: dict, sig: str) -> str:
-    def b64(d: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).decode().rstrip("=")
-
-    return f"{b64({'alg': 'RS256', 'kid': 'q-kid-1'})}.{b64(payload)}.{sig}"
-
-
-CLIENT_ID = "spectro-client-id-literal"
-SECRETS = {
-    "client secret (config literal)": "Sc7Kq2Vt9Xw4Zr8Lp3Nb6Md1Fh5Gj0Qs",
-    "service-account token": "k8s-sa-token-Qm93Rk2Xv8Lp4Zt7Wn1Yc6Bd",
-    "service-account token (JWT)": _jwt({"iss": "kubernetes/serviceaccount", "sub": "system:serviceaccount:default:backstage"},
-                                        "c2lnbmF0dXJlLW9mLXRoZS1zYS1qd3QtUXo4Vm0yTHA"),
-    "kept service-account token (JWT)": _jwt({"iss": "kubernetes/serviceaccount", "sub": "system:serviceaccount:ops:legacy"},
-                                             "a2VwdC10b2tlbi1zaWduYXR1cmUtWng5M0xtMjdRdjg"),
-    "database password": "Pg-pa55w0rd-Zx81Qv37Lm",
-    "session secret": "session-7hQ2vX9kLm4Pz8RtYc",
-    "backend key": "bk-4Xm8Qz2Lp7Vr1Tn6Wc3Yd9Fs",
-    "github token": "ghp_R3aLiStIcT0kEn1234567890abcdEFGH",
-    "palette api token": "palette-api-Kx93Lm27Qv81Zt46Ws",
-    "--token (Backstage JWT)": _jwt({"sub": "user:default/jane", "ent": ["user:default/jane"]}, "YmFja3N0YWdlLXRva2VuLXNpZ25hdHVyZS1ReDc"),
-    "--id-token (SpectroCloud JWT)": _jwt({"iss": "https://console.spectrocloud.com/v1/oidc/tenant/abc123", "email": "jane@example.com"},
-                                          "aWQtdG9rZW4tc2lnbmF0dXJlLUxtMjdRdjgxWnQ0Ng"),
-    "client secret (environment)": "env-client-secret-Lq84Vz27MxWp",
-    "BACKSTAGE_TOKEN (environment)": "env-backstage-token-Rt55Hn20Kq",
-}
-S = SECRETS
-
-
-def basic_auth(secret: str) -> str:
-    return base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode().rstrip("=")
-
-
-def forms(name: str, value: str, basic: bool = True) -> set[str]:
-    """The secret and the encodings it would travel in (base64, HTTP Basic, URL-encoding, JWT parts)."""
-    out = {value, quote_plus(value), base64.b64encode(value.encode()).decode().rstrip("=")}
-    if "client secret" in name and basic:
-        out.add(basic_auth(value))
-    if value.count(".") == 2 and value.startswith("eyJ"):
-        out.update(p for p in value.split(".")[1:] if len(p) >= 16)  # payload and signature (the header is generic)
-    out.update({value[:14], value[-14:]})
-    return {f for f in out if len(f) >= 12}
-
-
-def assert_no_secrets(text: str, where: str, basic: bool = True) -> None:
-    found = [name for name, value in SECRETS.items() if any(f in text for f in forms(name, value, basic))]
-    assert not found, f"{where} shows {found}"
+from tests.support.cli import PROJECT, PY, cli_env
+from tests.support.configs import many_clusters_answers, many_clusters_config
+from tests.support.files import write_answers
+from tests.support.net import closed_port, server_tls
+from tests.support.repos import make_repo
+from tests.support.secret_world import CLIENT_ID, S, World, assert_no_secrets, basic_auth
+from tests.support.servers import EchoServer, cluster_handler
+from tests.support.tools import Tools
+from wizard.core import facts
 
 
 # ------------------------------------------------------------------------------------------------
-# the world: a repo full of secrets, loopback doubles, an environment
-
-
-@dataclass
-class World:
-    root: Path
-    answers: Path
-    answers_data: dict
-    ca_pem: Path
-    backend: EchoServer
-    cluster: EchoServer
-    oidc: EchoServer
-    tmpdir: Path
-    env: dict[str, str]
-
-    def cli(self, *args: str, root: Path | None = None) -> subprocess.CompletedProcess:
-        argv = [PY, "-m", "wizard", *[a.replace("{repo}", str(root or self.root)) for a in args]]
-        return subprocess.run(argv, cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=120)
-
-    def fresh_copy(self, name: str) -> Path:
-        dst = self.root.parent / name
-        if dst.exists():
-            shutil.rmtree(dst)
-        shutil.copytree(self.root, dst, symlinks=True)
-        return dst
-
-
-def secret_config(cluster_url: str, ca_b64: str, oidc_origin: str, backend_origin: str) -> str:
-    text = configgen.app_config(3, urls=[cluster_url] * 3, ca_data=ca_b64)
-
-    def sub(old: str, new: str) -> None:
-        nonlocal text
-        assert old in text, old
-        text = text.replace(old, new, 1)
-
-    sub("  baseUrl: http://localhost:7007\n", f"  baseUrl: {backend_origin}\n  auth:\n    keys:\n      - secret: {S['backend key']}\n")
-    sub("    client: better-sqlite3\n    connection: ':memory:'\n",
-        f"    client: pg\n    connection:\n      host: db.internal\n      port: 5432\n      user: backstage\n"
-        f"      password: {S['database password']}\n")
-    sub("      token: ${GITHUB_TOKEN}\n", f"      token: {S['github token']}\n")
-    sub("auth:\n  # see https://backstage.io/docs/auth/ to learn about auth providers\n",
-        f"auth:\n  session:\n    secret: {S['session secret']}\n  # see https://backstage.io/docs/auth/ to learn about auth providers\n")
-    sub("    guest: {}\n",
-        "    guest: {}\n    spectrocloud:\n      development:\n"
-        f"        clientId: {CLIENT_ID}\n"
-        f"        clientSecret: {S['client secret (config literal)']}\n"
-        f"        authorizationUrl: {oidc_origin}/v1/oidc/tenant/abc123/auth\n")
-    sub("          serviceAccountToken: ${K8S_TOKEN_00000}\n", f"          serviceAccountToken: {S['service-account token']}\n")
-    sub("          serviceAccountToken: ${K8S_TOKEN_00001}\n", f"          serviceAccountToken: '{S['service-account token (JWT)']}'\n")
-    sub("\n# see https://backstage.io/docs/permissions",
-        f"        # a cluster that stays on its service account\n        - name: legacy-kept\n          url: {cluster_url}\n"
-        f"          authProvider: serviceAccount\n          serviceAccountToken: {S['kept service-account token (JWT)']}\n"
-        f"          caData: {ca_b64}\n"
-        "\nspectrocloud:\n  environments:\n    - name: palette\n      url: https://api.spectrocloud.com\n      tenant: abc123\n"
-        f"      apiToken: {S['palette api token']}\n"
-        "\n# see https://backstage.io/docs/permissions")
-    return text
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    base = tmp_path_factory.mktemp("secrets")
-    ca = trustme.CA()
-    ca_pem = base / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_pem))
-    ca_b64 = base64.b64encode(ca.cert_pem.bytes()).decode()
-    tls = server_tls(ca)
-    backend = EchoServer(backend_handler)
-    cluster = EchoServer(cluster_handler, tls)
-    oidc = EchoServer(oidc_handler("/v1/oidc/tenant/abc123"), tls)
-    try:
-        root = make_repo(base, 3, secret_config(cluster.origin, ca_b64, oidc.origin, backend.origin))
-        (root / "app-config.yaml").chmod(0o600)
-        data = {
-            "tenant": "abc123",
-            "authorizationUrl": f"{oidc.origin}/v1/oidc/tenant/abc123/auth",
-            "clusters": [{"name": "new-cluster", "url": cluster.origin, "caData": ca_b64}],
-            "migrate": ["cluster-00000", "cluster-00001"],
-            "clusterProvider": {"name": "palette", "url": "https://api.spectrocloud.com", "tenant": "abc123"},
-            "installPackage": False,
-        }
-        answers = write_answers(base / "answers.yaml", data)
-        tmpdir = base / "tmpdir"
-        tmpdir.mkdir()
-        env = cli_env(tmpdir, SPECTROCLOUD_CLIENT_ID=CLIENT_ID,
-                      SPECTROCLOUD_CLIENT_SECRET=S["client secret (environment)"],
-                      BACKSTAGE_TOKEN=S["BACKSTAGE_TOKEN (environment)"], COLUMNS="200")
-        yield World(root, answers, data, ca_pem, backend, cluster, oidc, tmpdir, env)
-    finally:
-        for s in (backend, cluster, oidc):
-            s.close()
+# the world (the `world` fixture): a repo full of secrets, loopback doubles, an environment
 
 
 def _ok(proc: subprocess.CompletedProcess, *codes: int) -> None:
@@ -364,8 +227,8 @@ def test_backups_keep_permissions(world: World) -> None:
 
 
 def test_backups_keep_unusual_permissions(tmp_path: Path) -> None:
-    root = make_repo(tmp_path, 3)
-    answers = write_answers(tmp_path / "a.yaml", configgen.answers(3))
+    root = make_repo(tmp_path, "app", preset="many-clusters", clusters=3)
+    answers = write_answers(tmp_path / "a.yaml", many_clusters_answers(3))
     cfg = root / "app-config.yaml"
     cfg.chmod(0o640)
     from wizard.cli import main
@@ -380,22 +243,6 @@ def test_backups_keep_unusual_permissions(tmp_path: Path) -> None:
 # TLS verification is on by default
 
 
-@pytest.fixture(scope="module")
-def untrusted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EchoServer, EchoServer, Path]]:
-    """An HTTPS OIDC provider and an HTTPS backend whose certificates come from a CA nobody trusts."""
-    ca = trustme.CA()
-    tls = server_tls(ca)
-    oidc = EchoServer(oidc_handler("/v1/oidc/tenant/abc123"), tls)
-    backend = EchoServer(backend_handler, tls)
-    pem = tmp_path_factory.mktemp("private-ca") / "private-ca.pem"
-    ca.cert_pem.write_to_path(str(pem))
-    try:
-        yield oidc, backend, pem
-    finally:
-        oidc.close()
-        backend.close()
-
-
 def _checks(proc: subprocess.CompletedProcess) -> dict[str, dict]:
     data = json.loads(proc.stdout)
     return {c["id"]: c for c in data["checks"]}
@@ -403,11 +250,11 @@ def _checks(proc: subprocess.CompletedProcess) -> dict[str, dict]:
 
 def test_tls_verification_is_on_by_default_and_ca_file_trusts_a_private_ca(untrusted, tmp_path: Path) -> None:
     oidc, backend, pem = untrusted
-    text = configgen.app_config(1, urls=[f"https://127.0.0.1:{closed_port()}"])
+    text = many_clusters_config(1, urls=[f"https://127.0.0.1:{closed_port()}"])
     text = text.replace("    guest: {}\n", "    guest: {}\n    spectrocloud:\n      development:\n"
                         f"        clientId: {CLIENT_ID}\n        clientSecret: ${{SPECTROCLOUD_CLIENT_SECRET}}\n"
                         f"        authorizationUrl: {oidc.origin}/v1/oidc/tenant/abc123/auth\n")
-    root = make_repo(tmp_path, 1, text)
+    root = make_repo(tmp_path, "app", preset="many-clusters", app_config=text)
     env = cli_env(tmp_path, SPECTROCLOUD_CLIENT_ID=CLIENT_ID, SPECTROCLOUD_CLIENT_SECRET="x" * 24)
     argv = [PY, "-m", "wizard", "verify", "--repo", str(root), "--backend-url", backend.origin, "--json", "--timeout", "5"]
 
@@ -433,7 +280,7 @@ def test_cluster_tls_is_verified_unless_the_config_says_skip(untrusted, tmp_path
     cluster = EchoServer(cluster_handler, server_tls(ca))
     try:
         ca_b64 = base64.b64encode(ca.cert_pem.bytes()).decode()
-        text = configgen.app_config(4, urls=[cluster.origin] * 4, ca_data=ca_b64)
+        text = many_clusters_config(4, urls=[cluster.origin] * 4, ca_data=ca_b64)
         # cluster-00001 says skipTLSVerify: true; strip caData from cluster-00003 (no trust given at all)
         lines = text.splitlines(keepends=True)
         out, current = [], ""
@@ -444,7 +291,7 @@ def test_cluster_tls_is_verified_unless_the_config_says_skip(untrusted, tmp_path
             if current == "cluster-00003" and ln.strip().startswith("caData:"):
                 continue
             out.append(ln)
-        root = make_repo(tmp_path, 4, "".join(out))
+        root = make_repo(tmp_path, "app", preset="many-clusters", app_config="".join(out))
         proc = subprocess.run([PY, "-m", "wizard", "verify", "--repo", str(root), "--backend-url", f"http://127.0.0.1:{closed_port()}",
                                "--json", "--timeout", "5"], env=cli_env(tmp_path), capture_output=True, text=True, timeout=120, cwd=PROJECT)
         checks = _checks(proc)
@@ -506,19 +353,16 @@ def test_subprocesses_get_argument_lists_without_a_shell(tmp_path: Path, monkeyp
         return real(self, args, *a, **k)
 
     monkeypatch.setattr(subprocess.Popen, "__init__", spy)
-    root = configgen.make_repo(tmp_path, 3, with_module=False)
+    root = make_repo(tmp_path, "app", preset="many-clusters", installed=[facts.AUTH_FRONTEND_PKG])  # no module: apply installs it
     marker = tmp_path / "pwned"
     # a workspace name that would run commands if it ever reached a shell (it goes into `yarn workspace NAME add`)
     pkg_path = root / "packages" / "app" / "package.json"
     pkg = json.loads(pkg_path.read_text())
     pkg["name"] = f"app;touch {marker};$(touch {marker})`touch {marker}`"
     pkg_path.write_text(json.dumps(pkg, indent=2))
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    yarn = bin_dir / "yarn"
-    yarn.write_text(f"#!{PY}\nimport sys\nprint('4.13.0' if sys.argv[1:] == ['--version'] else ' '.join(sys.argv[1:]))\n")
-    yarn.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    tools = Tools(tmp_path / "bin")
+    tools.yarn("4.13.0")
+    monkeypatch.setenv("PATH", f"{tools.path}:{os.environ['PATH']}")
     answers = write_answers(tmp_path / "a.yaml", {"tenant": "abc123"})
     from wizard.cli import main
 

@@ -1,4 +1,5 @@
-"""Fixtures: certificates (trustme), loopback doubles started per test, and unreachable endpoints.
+"""Fixtures of the remote checks' tests: the loopback doubles started per test, and unreachable
+endpoints. Certificates (ca, rogue_ca, ca_pem, ca_b64) and `serve` come from tests/conftest.py.
 
 Every server is bound and listening before its fixture returns (LoopbackServer binds in its
 constructor), so no test waits with sleeps.
@@ -6,101 +7,48 @@ constructor), so no test waits with sleeps.
 
 from __future__ import annotations
 
-import base64
-import socket
+import logging
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import trustme
+from ruamel.yaml import YAML
 
-from tests.remote.doubles import (
+from tests.support import net
+from tests.support.results import HINTS_FILE
+from tests.support.doubles import (
     BackstageCluster,
     BackstageDouble,
-    Handler,
     KubeDouble,
-    LoopbackServer,
     PaletteDouble,
     Request,
     Response,
-    server_tls_context,
+    Running,
+    Serve,
 )
-
-Serve = Callable[..., LoopbackServer]
-
-
-@pytest.fixture(scope="session")
-def ca() -> trustme.CA:
-    """The CA the clients are told to trust (caData / caFile / TLSOptions.ca_data)."""
-    return trustme.CA()
-
-
-@pytest.fixture(scope="session")
-def rogue_ca() -> trustme.CA:
-    """A CA nobody trusts: its server certificates must fail verification."""
-    return trustme.CA()
-
-
-@pytest.fixture(scope="session")
-def ca_pem(ca: trustme.CA) -> str:
-    return ca.cert_pem.bytes().decode()
-
-
-@pytest.fixture(scope="session")
-def ca_b64(ca_pem: str) -> str:
-    """caData as app-config and kubeconfigs hold it: base64 of the PEM text."""
-    return base64.b64encode(ca_pem.encode()).decode()
-
-
-@pytest.fixture
-def serve() -> Iterator[Serve]:
-    """Start LoopbackServers; all are stopped at teardown."""
-    servers: list[LoopbackServer] = []
-
-    def start(handler: Handler, tls: Any = None) -> LoopbackServer:
-        server = LoopbackServer(handler, tls).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-def tls_for(ca: trustme.CA, *names: str) -> Any:
-    return server_tls_context(ca.issue_cert(*names).configure_cert)
-
-
-@dataclass
-class Running:
-    double: Any
-    server: LoopbackServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url()
+from wizard.remote.http import TLSOptions
 
 
 @pytest.fixture
 def kube(serve: Serve, ca: trustme.CA) -> Running:
     """A kube-apiserver double on HTTPS with a certificate for 127.0.0.1 and localhost."""
     double = KubeDouble()
-    return Running(double, serve(double.handle, tls_for(ca, "127.0.0.1", "localhost")))
+    return Running(double, serve(double.handle, net.server_tls(ca, "127.0.0.1", "localhost")))
 
 
 @pytest.fixture
 def kube_untrusted(serve: Serve, rogue_ca: trustme.CA) -> Running:
     double = KubeDouble()
-    return Running(double, serve(double.handle, tls_for(rogue_ca, "127.0.0.1", "localhost")))
+    return Running(double, serve(double.handle, net.server_tls(rogue_ca, "127.0.0.1", "localhost")))
 
 
 @pytest.fixture
 def kube_wrong_host(serve: Serve, ca: trustme.CA) -> Running:
     """Trusted CA, but the certificate names another host (hostname mismatch)."""
     double = KubeDouble()
-    return Running(double, serve(double.handle, tls_for(ca, "other.example")))
+    return Running(double, serve(double.handle, net.server_tls(ca, "other.example")))
 
 
 @pytest.fixture
@@ -116,7 +64,13 @@ def backstage(serve: Serve, kube: Running, ca_pem: str) -> Running:
 @pytest.fixture
 def palette(serve: Serve, ca: trustme.CA, ca_b64: str) -> Running:
     double = PaletteDouble(ca_b64=ca_b64)
-    return Running(double, serve(double.handle, tls_for(ca, "127.0.0.1", "localhost")))
+    return Running(double, serve(double.handle, net.server_tls(ca, "127.0.0.1", "localhost")))
+
+
+@pytest.fixture
+def trust(ca_pem: str) -> TLSOptions:
+    """TLS options that trust the test CA."""
+    return TLSOptions(ca_data=ca_pem)
 
 
 @pytest.fixture
@@ -134,14 +88,27 @@ def slow_url(serve: Serve) -> Iterator[str]:
 
 
 @pytest.fixture
-def refused_url() -> Iterator[str]:
-    """A port that is bound but not listening: connections are refused, and nobody can take it meanwhile."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        sock.close()
+def refused_port() -> Iterator[int]:
+    """A port that is bound but not listening: connecting is refused, and nothing can take it."""
+    with net.refused_port() as port:
+        yield port
 
 
-DNS_FAIL_URL = "https://no-such-host.spectro-wizard.invalid:6443"  # .invalid never resolves (RFC 6761)
+@pytest.fixture
+def refused_url(refused_port: int) -> str:
+    """http:// on a port that is bound but not listening: connections are refused."""
+    return f"http://127.0.0.1:{refused_port}"
+
+
+@pytest.fixture
+def palette_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """Every log record at DEBUG (test_palette: no secret reaches any)."""
+    caplog.set_level(logging.DEBUG)  # httpx/httpcore log at DEBUG: prove nothing secret reaches them
+
+
+@pytest.fixture(scope="module")
+def entries() -> list[dict[str, Any]]:
+    """The entries of templates/hints/remote.yaml."""
+    data = YAML(typ="safe").load(HINTS_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, list)
+    return data

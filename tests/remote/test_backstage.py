@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from tests.remote.conftest import DNS_FAIL_URL, Running, Serve
-from tests.remote.doubles import (
+from tests.support.doubles import DNS_FAIL_URL, Running, Serve
+from tests.support.doubles import (
     CAPTURE_CLUSTERS_200,
     CAPTURE_CLUSTERS_401,
     GUEST_TOKEN,
@@ -18,7 +18,7 @@ from tests.remote.doubles import (
     BackstageCluster,
     BackstageDouble,
 )
-from tests.remote.helpers import assert_no_secret, checked
+from tests.support.results import assert_no_secret, checked
 from wizard.core.mask import scrub_secrets
 from wizard.remote import backstage as bs
 from wizard.remote.http import async_client

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.remote.helpers import HINTS_FILE
 from wizard.remote import backstage, kube, palette
 
 KEYS = {"id", "title", "symptoms", "cause", "steps", "links"}
@@ -20,13 +19,6 @@ REQUIRED = {
     "cluster-untrusted-issuer", "cluster-rbac-denied", "palette-api-key", "palette-unreachable",
 }
 MODULES = (backstage, kube, palette)
-
-
-@pytest.fixture(scope="module")
-def entries() -> list[dict[str, Any]]:
-    data = YAML(typ="safe").load(HINTS_FILE.read_text(encoding="utf-8"))
-    assert isinstance(data, list)
-    return data
 
 
 def test_every_entry_has_the_documented_shape(entries: list[dict[str, Any]]) -> None:

@@ -10,10 +10,11 @@ import pytest
 import trustme
 from ruamel.yaml import YAML
 
-from tests.remote.conftest import DNS_FAIL_URL, Running, Serve, tls_for
+from tests.support.doubles import DNS_FAIL_URL, Running, Serve
+from tests.support.net import server_tls
 from wizard.core import rbac
-from tests.remote.doubles import ID_TOKEN, ID_TOKEN_BOB, UNTRUSTED_ID_TOKEN, KubeDouble
-from tests.remote.helpers import assert_no_secret, checked
+from tests.support.doubles import ID_TOKEN, ID_TOKEN_BOB, UNTRUSTED_ID_TOKEN, KubeDouble
+from tests.support.results import assert_no_secret, checked
 from wizard.remote import kube as k
 from wizard.remote.http import TLSOptions
 
@@ -129,8 +130,8 @@ async def test_version_timeout(slow_url: str) -> None:
 
 
 async def test_version_not_kubernetes(serve: Serve, ca: trustme.CA, ca_pem: str) -> None:
-    from tests.remote.doubles import Response
-    server = serve(lambda req: Response(200, "<html>Palette console</html>"), tls_for(ca, "127.0.0.1"))
+    from tests.support.doubles import Response
+    server = serve(lambda req: Response(200, "<html>Palette console</html>"), server_tls(ca, "127.0.0.1"))
     checked(await k.check_cluster_version(target(server.url(), ca_pem)), status="fail", hint="cluster-not-kubernetes")
 
 
@@ -162,14 +163,14 @@ async def test_identity_untrusted_issuer(kube: Running, ca_pem: str) -> None:
 
 async def test_identity_steps_down_to_v1beta1(serve: Serve, ca: trustme.CA, ca_pem: str) -> None:
     double = KubeDouble(review_versions=("v1beta1",))
-    server = serve(double.handle, tls_for(ca, "127.0.0.1"))
+    server = serve(double.handle, server_tls(ca, "127.0.0.1"))
     result = checked(await k.check_cluster_identity(target(server.url(), ca_pem), ID_TOKEN), status="ok")
     assert result.data["username"] == "alice@example.com"
     assert [r.path.split("/")[3] for r in server.requests] == ["v1", "v1beta1"]
 
 
 async def test_identity_api_missing_warns(serve: Serve, ca: trustme.CA, ca_pem: str) -> None:
-    server = serve(KubeDouble(review_versions=()).handle, tls_for(ca, "127.0.0.1"))
+    server = serve(KubeDouble(review_versions=()).handle, server_tls(ca, "127.0.0.1"))
     checked(await k.check_cluster_identity(target(server.url(), ca_pem), ID_TOKEN), status="warn",
             hint="cluster-review-unavailable")
 

@@ -7,15 +7,15 @@ returned object, repr, exception or log record.
 from __future__ import annotations
 
 import gc
-import logging
 import pickle
 
 import httpx
 import pytest
 
-from tests.remote.conftest import DNS_FAIL_URL, Running, Serve, tls_for
-from tests.remote.doubles import KUBECONFIG_TOKEN, PALETTE_API_KEY, kubeconfig_text
-from tests.remote.helpers import assert_no_secret
+from tests.support.doubles import DNS_FAIL_URL, Running, Serve
+from tests.support.net import server_tls
+from tests.support.doubles import KUBECONFIG_TOKEN, PALETTE_API_KEY, kubeconfig_text
+from tests.support.results import assert_no_secret
 from wizard.remote.http import TLSOptions
 from wizard.remote.palette import (
     ClusterEndpoint,
@@ -27,14 +27,7 @@ from wizard.remote.palette import (
 )
 
 
-@pytest.fixture
-def trust(ca_pem: str) -> TLSOptions:
-    return TLSOptions(ca_data=ca_pem)
-
-
-@pytest.fixture(autouse=True)
-def _debug_logs(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)  # httpx/httpcore log at DEBUG: prove nothing secret reaches them
+pytestmark = pytest.mark.usefixtures("palette_debug_logs")  # httpx/httpcore log at DEBUG: prove nothing secret reaches them
 
 
 def assert_clean_error(err: PaletteError, hint: str) -> None:
@@ -204,8 +197,8 @@ async def test_kubeconfig_without_ca(palette: Running, trust: TLSOptions) -> Non
 
 
 async def test_cluster_list_not_a_list(serve: Serve, ca, trust: TLSOptions) -> None:
-    from tests.remote.doubles import Response
-    server = serve(lambda req: Response(200, {"message": "hello"}), tls_for(ca, "127.0.0.1"))
+    from tests.support.doubles import Response
+    server = serve(lambda req: Response(200, {"message": "hello"}), server_tls(ca, "127.0.0.1"))
     with pytest.raises(PaletteError) as info:
         async with PaletteClient(server.url(), PALETTE_API_KEY, tls=trust) as client:
             await client.list_clusters()
@@ -213,8 +206,8 @@ async def test_cluster_list_not_a_list(serve: Serve, ca, trust: TLSOptions) -> N
 
 
 async def test_console_page_instead_of_api(serve: Serve, ca, trust: TLSOptions) -> None:
-    from tests.remote.doubles import Response
-    server = serve(lambda req: Response(200, "<html>console</html>"), tls_for(ca, "127.0.0.1"))
+    from tests.support.doubles import Response
+    server = serve(lambda req: Response(200, "<html>console</html>"), server_tls(ca, "127.0.0.1"))
     with pytest.raises(PaletteError) as info:
         async with PaletteClient(server.url(), PALETTE_API_KEY, tls=trust) as client:
             await client.list_clusters()

@@ -1,66 +1,27 @@
 """The session, with no UI: every path of the flow (setup, migrate, verify-only, resume) driven the way
-the front ends drive it, on a copy of the bundled create-app app with deterministic tools."""
+the front ends drive it, on a copy of the bundled create-app app (`demo_app`) with deterministic tools (`stand_ins`)."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.support import configs, repos
+from tests.support.net import CLOSED_URL as CLOSED
 from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
 from wizard.core.resources import templates_dir
 from wizard.errors import BadInput
 from wizard.session import FLOWS, STEPS, Session, VerifyOptions
 from wizard.session.texts import plan_text
 
-CLOSED = "http://127.0.0.1:9"  # nothing listens there: every remote check fails the same way
-
-LEGACY = """\
-kubernetes:
-  serviceLocatorMethod:
-    type: multiTenant
-  clusterLocatorMethods:
-    - type: config
-      clusters:
-        - name: legacy-prod
-          url: https://127.0.0.1:9
-          authProvider: serviceAccount
-          serviceAccountToken: ${LEGACY_TOKEN}
-          skipTLSVerify: true
-        - name: half-done
-          url: https://127.0.0.1:9
-          authProvider: oidc
-          skipTLSVerify: true
-        - name: on-google
-          url: https://127.0.0.1:9
-          authProvider: google
-"""
-PLACEHOLDER = "kubernetes:\n  # see https://backstage.io/docs/features/kubernetes/configuration for kubernetes configuration options\n"
-
-
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "backstage-app"
-    shutil.copytree(templates_dir() / "demo-app", root)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for tool, version in (("node", "v22.11.0"), ("yarn", "4.13.0")):
-        exe = bin_dir / tool
-        exe.write_text(f"#!/bin/sh\necho {version}\n")
-        exe.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-    for var in ("SPECTROCLOUD_CLIENT_ID", "SPECTROCLOUD_CLIENT_SECRET", "BACKSTAGE_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    return root
+# every remote check aims at the closed loopback port (net.CLOSED_URL): they all fail the same way
+pytestmark = pytest.mark.usefixtures("stand_ins")
 
 
 def with_legacy_clusters(root: Path) -> None:
-    cfg = root / "app-config.yaml"
-    text = cfg.read_text()
-    assert PLACEHOLDER in text
-    cfg.write_text(text.replace(PLACEHOLDER, LEGACY))
+    repos.set_kubernetes(root, configs.MIXED_KUBERNETES)
 
 
 def test_the_step_table_is_the_flow_of_every_front_end() -> None:
@@ -71,8 +32,8 @@ def test_the_step_table_is_the_flow_of_every_front_end() -> None:
     assert FLOWS["setup"].index("restart") == FLOWS["setup"].index("verify") - 1  # never verify before the restart
 
 
-def test_setup_path(app: Path) -> None:
-    s = Session(app, demo=True)
+def test_setup_path(demo_app: Path) -> None:
+    s = Session(demo_app, demo=True)
     s.load(run_tools=False)
     assert s.steps == FLOWS["setup"]
     checks = {r.id: r for r in s.run_checks()}
@@ -99,12 +60,12 @@ def test_setup_path(app: Path) -> None:
     assert {r.id for r in results} >= {"oidc-discovery", "backend-reachable", "cluster:lab"}
     undone = s.undo()
     assert undone.restored == ["app-config.yaml"] and s.applied is None
-    assert (app / "app-config.yaml").read_text() == (templates_dir() / "demo-app" / "app-config.yaml").read_text()
+    assert (demo_app / "app-config.yaml").read_text() == (templates_dir() / "demo-app" / "app-config.yaml").read_text()
 
 
-def test_migrate_path_uses_one_answer_for_what_may_migrate(app: Path) -> None:
-    with_legacy_clusters(app)
-    s = Session(app, demo=True, path="migrate")
+def test_migrate_path_uses_one_answer_for_what_may_migrate(demo_app: Path) -> None:
+    with_legacy_clusters(demo_app)
+    s = Session(demo_app, demo=True, path="migrate")
     s.load(run_tools=False)
     states = {c["name"]: (c["state"], c["migratable"]) for c in s.clusters()}
     assert states == {"legacy-prod": ("serviceAccount", True), "half-done": ("oidc-no-token-provider", True),
@@ -124,47 +85,47 @@ def test_migrate_path_uses_one_answer_for_what_may_migrate(app: Path) -> None:
         s.make_plan()
 
 
-def test_verify_only_path_changes_nothing(app: Path) -> None:
-    before = (app / "app-config.yaml").read_bytes()
-    s = Session(app, path="verify")
+def test_verify_only_path_changes_nothing(demo_app: Path) -> None:
+    before = (demo_app / "app-config.yaml").read_bytes()
+    s = Session(demo_app, path="verify")
     s.load(run_tools=False)
     assert s.steps == FLOWS["verify"]
     results = s.verify_sync(VerifyOptions(backend_url=CLOSED, timeout=2))
     assert any(r.status == "fail" for r in results)
-    assert (app / "app-config.yaml").read_bytes() == before
-    assert not (app / ".spectro-wizard" / "backups").exists()
+    assert (demo_app / "app-config.yaml").read_bytes() == before
+    assert not (demo_app / ".spectro-wizard" / "backups").exists()
 
 
-def test_resume_from_the_saved_answers(app: Path) -> None:
-    s = Session(app, demo=True)
+def test_resume_from_the_saved_answers(demo_app: Path) -> None:
+    s = Session(demo_app, demo=True)
     s.load(run_tools=False)
     assert not s.autosave()  # no tenant yet: not saved, and the reason is known
     assert "tenant" in (s.answers_problem() or "")
     s.answers.tenant = "acme"
     s.answers.clusterProvider = ClusterProviderAnswer("palette", tenant="acme")
     assert s.autosave()
-    again = Session(app, demo=True)
+    again = Session(demo_app, demo=True)
     again.load(run_tools=False)
     assert again.resume()
     assert again.answers.tenant == "acme" and again.answers.clusterProvider.name == "palette"
     assert again.answers.installPackage is False  # the demo never runs the package manager
-    (app / ".spectro-wizard" / "answers.yaml").write_text("tenant: [broken\n")
-    assert not Session(app).resume()  # a file that no longer loads is not offered
+    (demo_app / ".spectro-wizard" / "answers.yaml").write_text("tenant: [broken\n")
+    assert not Session(demo_app).resume()  # a file that no longer loads is not offered
 
 
-def test_prefill_from_a_config_the_wizard_wrote(app: Path) -> None:
-    s = Session(app, demo=True)
+def test_prefill_from_a_config_the_wizard_wrote(demo_app: Path) -> None:
+    s = Session(demo_app, demo=True)
     s.load(run_tools=False)
     s.answers.tenant, s.answers.clientSecretEnv = "acme", "MY_SECRET"
     s.make_plan()
     s.apply()
-    fresh = Session(app)
+    fresh = Session(demo_app)
     fresh.load(run_tools=False)
     fresh.prefill_from_config()
     assert (fresh.answers.tenant, fresh.answers.clientSecretEnv) == ("acme", "MY_SECRET")
 
 
-def test_kubeconfig_import_names_clusters_by_cluster_and_keeps_no_credentials(app: Path, tmp_path: Path) -> None:
+def test_kubeconfig_import_names_clusters_by_cluster_and_keeps_no_credentials(demo_app: Path, tmp_path: Path) -> None:
     kc = tmp_path / "kubeconfig"
     kc.write_text("""\
 apiVersion: v1
@@ -180,7 +141,7 @@ users:
   - name: admin
     user: {token: very-secret-token}
 """)
-    s = Session(app)
+    s = Session(demo_app)
     contexts = s.kubeconfig_contexts(str(kc))
     (ca,) = s.clusters_from_contexts(contexts)
     assert (ca.name, ca.url, ca.skipTLSVerify) == ("prod-eu", "https://prod.example.com:6443", True)

@@ -9,7 +9,7 @@ import pytest
 from ruamel.yaml import YAML
 from textual.widgets import Button, DataTable, Input, Static
 
-from tests.tui import helpers as h
+from tests.support import pilot as h
 from wizard.core.facts import MODULE_PKG
 from wizard.tui.widgets.diffview import DiffView
 from wizard.tui.widgets.modals import HintScreen

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
-from tests.tui import helpers as h
+from tests.support import configs, pilot as h, repos
 
 SIZE = (100, 30)
 
@@ -54,7 +54,7 @@ async def test_colours_without_no_color(demo_app: Path) -> None:
 
 
 async def test_two_thousand_clusters_load_and_filter(demo_app: Path) -> None:
-    h.set_kubernetes(demo_app, h.many_clusters_block(2000))
+    repos.set_kubernetes(demo_app, configs.many_clusters_block(2000))
     app = h.make_app(demo_app, install=False)
     async with app.run_test(size=SIZE) as pilot:
         h.give_answers(app, cluster=False)

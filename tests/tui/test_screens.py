@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Static
 
-from tests.tui import helpers as h
+from tests.support import pilot as h
 from wizard.core.facts import MODULE_PKG
 from wizard.tui.widgets.modals import ConfirmScreen
 

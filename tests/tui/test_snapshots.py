@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui import helpers as h
+from tests.support import configs, pilot as h, repos
 
 SCREENS = ["welcome", "prereqs", "inventory", "tenant", "clusters", "review", "apply", "restart", "verify", "summary", "help"]
 
@@ -71,7 +71,7 @@ async def open_screen(pilot, target: str) -> None:
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen(screen: str, size: str, snapshot_app: Path, closed_port: int, snap_compare) -> None:
     if screen == "inventory":
-        h.set_kubernetes(snapshot_app, h.LEGACY_KUBERNETES)
+        repos.set_kubernetes(snapshot_app, configs.LEGACY_KUBERNETES)
     app = h.make_app(snapshot_app)
 
     async def run_before(pilot) -> None:

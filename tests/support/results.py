@@ -1,4 +1,4 @@
-"""Assertions shared by the remote tests: results are well formed and never carry a secret."""
+"""Assertions on check results (the remote checks): well formed, hint in the catalog, never a secret."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from tests.remote.doubles import ALL_SECRETS
+from tests.support.doubles import ALL_SECRETS
 from wizard.core.results import STATUSES, CheckResult
 
 HINTS_FILE = Path(__file__).resolve().parents[2] / "templates" / "hints" / "remote.yaml"

@@ -17,7 +17,7 @@ Invariants checked for every example:
   * apply writes exactly the planned text, and undo restores the original bytes.
 
 Runs HYPOTHESIS_EXAMPLES examples (default 150). A long run:
-    HYPOTHESIS_EXAMPLES=20000 python -m pytest tests/core/test_properties.py -p no:cacheprovider
+    HYPOTHESIS_EXAMPLES=20000 python -m pytest tests/core/test_plan_properties.py -p no:cacheprovider
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ from wizard.core import render
 from wizard.core.apply import apply_plan, undo_last
 from wizard.core.yamldoc import parse
 
-from tests.core.fixtures import CA_FILE, CA_PEM, make_plan, make_repo, safe_load
+from tests.support.configs import CA_FILE, CA_PEM
+from tests.support.plans import make_plan
+from tests.support.repos import make_repo
+from tests.support.text import safe_load
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "150"))
 CA_DATA = base64.b64encode(CA_PEM).decode()

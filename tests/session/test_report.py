@@ -1,7 +1,7 @@
 """`spectro-wizard report`, and the promise behind it: no planted secret reaches any output.
 
 The secrets fixture plants a literal secret in every position an app-config allows (see
-secrets_fixture.py); every command that shows config-derived text is run on it, in-process with
+tests/support/secrets.py); every command that shows config-derived text is run on it, in-process with
 logging captured at DEBUG and through the real entry point.
 """
 
@@ -14,29 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.migration.conftest import build_repo, run, run_process, write_answers
-from tests.migration.secrets_fixture import CA_DATA, CONFIG, SECRETS, VISIBLE_REFS, leaked
+from tests.support.cli import run, run_process
+from tests.support.files import write_answers
+from tests.support.repos import make_repo
+from tests.support.secrets import CA_DATA, CONFIG, ENV_SECRETS, SECRETS, VISIBLE_REFS, leaked
 from wizard.core import facts
 from wizard.core.mask import fingerprint
 from wizard.core.results import CheckResult
 from wizard.session.report import build_report, render_markdown, resolved_versions, write_report
 
 PLAN_ANSWERS = {"tenant": "acme", "migrate": ["lit", "flowy", "by-env"]}
-# what the environment holds for the variables the config references
-ENV_SECRETS = {"PROD_CLIENT_ID": "env-prod-client-id-0042", "PALETTE_TOKEN_2": "EnvPaletteToken-Zq81",
-               "LEGACY_TOKEN": "EnvLegacySaToken-Xw93", "BACKEND_SECRET": "EnvBackendSecret-Kp27",
-               "SPECTROCLOUD_CLIENT_SECRET": "EnvSpectroSecret-Mm55"}
 
 
 def all_leaks(text: str) -> list[str]:
     return leaked(text) + [k for k, v in ENV_SECRETS.items() if v in text]
-
-
-@pytest.fixture
-def secrets_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for k, v in ENV_SECRETS.items():
-        monkeypatch.setenv(k, v)
-    return build_repo(tmp_path / "app", app_config=CONFIG, local=None)
 
 
 def offline(config: str) -> str:
@@ -87,7 +78,7 @@ def test_plan_output_does_not_show_a_literal_client_id(secrets_repo: Path, tmp_p
 
 
 def test_no_secret_through_the_entry_point_with_verify(tmp_path: Path) -> None:
-    root = build_repo(tmp_path / "app", app_config=offline(CONFIG), local=None)
+    root = make_repo(tmp_path, "app", preset="migration", app_config=offline(CONFIG), local=None)
     env = dict(ENV_SECRETS)
     proc = run_process("report", "--json", "--verify", "--timeout", "3", "--output", str(tmp_path / "r.json"), cwd=root, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -169,7 +160,7 @@ def test_build_and_render_without_tools(migration_repo: Path) -> None:
 
 
 def test_a_broken_config_is_reported_not_fatal(tmp_path: Path, capsys) -> None:
-    root = build_repo(tmp_path / "app", local="kubernetes: [unclosed\n")
+    root = make_repo(tmp_path, "app", preset="migration", local="kubernetes: [unclosed\n")
     code, _, err = run(capsys, "report", "--repo", str(root), "--json", "--output", str(tmp_path / "r.json"))
     assert code == 0, err
     r = json.loads((tmp_path / "r.json").read_text())

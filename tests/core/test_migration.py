@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.migration.conftest import build_repo
+from tests.support.repos import make_repo
 from wizard.core import configset
 from wizard.core.configset import ConfigSet
 from wizard.core.migration import (
@@ -21,7 +21,7 @@ from wizard.core.migration import (
 
 
 def configs_of(tmp_path: Path, main: str, local: str | None = None, name: str = "app") -> ConfigSet:
-    root = build_repo(tmp_path / name, app_config=main, local=local)
+    root = make_repo(tmp_path, name, preset="migration", app_config=main, local=local)
     return configset.load(root)
 
 

@@ -1,4 +1,4 @@
-"""Loopback servers for the quality tests: bound and listening when constructed (no sleeps).
+"""Indiscreet loopback servers (the secrets tests): bound and listening when constructed (no sleeps).
 
 `EchoServer` answers with a handler function and records every request. The doubles here are
 deliberately indiscreet: their error bodies echo the request's Authorization header, body and query
@@ -9,15 +9,12 @@ would leak the secrets it sent.
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import urlsplit
-
-import trustme
 
 
 @dataclass
@@ -92,21 +89,6 @@ class EchoServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def server_tls(ca: trustme.CA) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
-    return ctx
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then closed)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _echo(req: Req) -> str:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import socket
 import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,7 +23,7 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from ruamel.yaml import YAML
 
-from tests.oidc.idtoken import OIDCTestProvider, fetch_jwks, obtain_id_token
+from tests.support.oidc import OIDCTestProvider, fetch_jwks, obtain_id_token
 from wizard.core.results import STATUSES, CheckResult
 from wizard.remote import oidc
 from wizard.remote.http import TLSOptions, async_client
@@ -166,17 +165,6 @@ def fake_discovery(state: Loopback, **overrides: Any) -> dict[str, Any]:
         "scopes_supported": ["openid", "profile", "email"],
         **overrides,
     }
-
-
-@pytest.fixture
-def refused_port() -> Iterator[int]:
-    """A port that is bound but not listening: connecting is refused, and nothing can take it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""Fixture apps and pilot steps shared by the TUI tests and snapshot tests."""
+"""Textual pilot steps and app set-up shared by the TUI tests, the snapshot tests and test_one_validation.
+
+Every remote endpoint the walks set is the closed loopback port (net.CLOSED_PORT), so the checks fail
+the same way on every run.
+"""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,75 +13,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
+from tests.support.net import CLOSED_PORT, CLOSED_URL
 from wizard.session import Session
-from wizard.core.resources import templates_dir
 from wizard.tui.app import WizardApp
 
-# Nothing listens there (checked by the `closed_port` fixture): every remote check fails the same way.
-CLOSED_PORT = 9
-CLOSED_URL = f"http://127.0.0.1:{CLOSED_PORT}"
 SNAPSHOT_ROOT = "/tmp/spectro-wizard-snapshot/backstage-app"
 SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
-
-KUBERNETES_PLACEHOLDER = (
-    "kubernetes:\n"
-    "  # see https://backstage.io/docs/features/kubernetes/configuration for kubernetes configuration options\n"
-)
-
-LEGACY_KUBERNETES = f"""\
-kubernetes:
-  # see https://backstage.io/docs/features/kubernetes/configuration for kubernetes configuration options
-  serviceLocatorMethod:
-    type: multiTenant
-  clusterLocatorMethods:
-    - type: config
-      clusters:
-        # the production cluster, still on a shared token
-        - name: legacy-prod
-          url: https://127.0.0.1:{CLOSED_PORT}
-          authProvider: serviceAccount
-          serviceAccountToken: ${{LEGACY_TOKEN}}
-          skipTLSVerify: true
-        - name: legacy-dev
-          url: https://127.0.0.1:{CLOSED_PORT}
-          authProvider: serviceAccount
-          serviceAccountToken: ${{LEGACY_TOKEN}}
-          skipTLSVerify: true
-"""
-
-
-def copy_demo_app(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(templates_dir() / "demo-app", target)
-    return target
-
-
-def set_kubernetes(root: Path, block: str) -> None:
-    """Replace the demo app's empty `kubernetes:` section by `block`."""
-    cfg = root / "app-config.yaml"
-    text = cfg.read_text(encoding="utf-8")
-    assert KUBERNETES_PLACEHOLDER in text, "the demo app's app-config.yaml changed shape"
-    cfg.write_text(text.replace(KUBERNETES_PLACEHOLDER, block), encoding="utf-8")
-
-
-def many_clusters_block(n: int) -> str:
-    lines = [
-        "kubernetes:",
-        "  serviceLocatorMethod:",
-        "    type: multiTenant",
-        "  clusterLocatorMethods:",
-        "    - type: config",
-        "      clusters:",
-    ]
-    for i in range(n):
-        auth = "serviceAccount" if i % 2 else "oidc"
-        lines += [
-            f"        - name: cluster-{i:04d}",
-            f"          url: https://k8s-{i}.example.com:6443",
-            f"          authProvider: {auth}",
-        ]
-        lines.append("          serviceAccountToken: ${LEGACY_TOKEN}" if i % 2 else "          oidcTokenProvider: spectrocloud")
-    return "\n".join(lines) + "\n"
 
 
 class _FrozenDatetime(datetime):

@@ -14,8 +14,11 @@ from typing import Any
 
 import pytest
 
-from tests.migration.conftest import build_repo, run, run_process, safe_load, write_answers
-from tests.remote.doubles import ID_TOKEN, USER_TOKEN
+from tests.support.cli import run, run_process
+from tests.support.doubles import ID_TOKEN, USER_TOKEN
+from tests.support.files import write_answers
+from tests.support.repos import make_repo
+from tests.support.text import safe_load
 
 WAVE_1 = {"tenant": "acme", "migrate": ["legacy-a", "legacy-b"],
           "authorizationUrl": "http://127.0.0.1:9/v1/oidc/tenant/acme/auth"}
@@ -61,7 +64,7 @@ def is_sa(c: dict[str, Any], token: str) -> bool:
 
 
 def test_two_waves_with_verify_after_each_and_undo_of_the_last(tmp_path, capsys, doubles) -> None:
-    root = build_repo(tmp_path / "app", kube_url=doubles.kube_url)
+    root = make_repo(tmp_path, "app", preset="migration", kube_url=doubles.kube_url)
     w1 = write_answers(tmp_path / "wave1.yaml", WAVE_1)
     w2 = write_answers(tmp_path / "wave2.yaml", WAVE_2)
     local_before = (root / "app-config.local.yaml").read_text()
@@ -149,7 +152,7 @@ def test_two_waves_with_verify_after_each_and_undo_of_the_last(tmp_path, capsys,
 
 
 def test_apply_json_carries_the_cleanup(tmp_path, capsys) -> None:
-    root = build_repo(tmp_path / "app")
+    root = make_repo(tmp_path, "app", preset="migration")
     w = write_answers(tmp_path / "w.yaml", {**WAVE_2, "migrate": "all"})
     code, out, err = run(capsys, "apply", "--repo", str(root), "--answers", str(w), "--yes", "--skip-install", "--json")
     assert code == 0, err
@@ -163,14 +166,14 @@ def test_apply_json_carries_the_cleanup(tmp_path, capsys) -> None:
 
 
 def test_no_cleanup_list_without_migration(tmp_path, capsys) -> None:
-    root = build_repo(tmp_path / "app")
+    root = make_repo(tmp_path, "app", preset="migration")
     w = write_answers(tmp_path / "w.yaml", {"tenant": "acme"})
     code, out, _ = run(capsys, "apply", "--repo", str(root), "--answers", str(w), "--yes", "--skip-install")
     assert code == 0 and "Clean-up" not in out
 
 
 def test_a_wave_through_the_entry_point(tmp_path) -> None:
-    root = build_repo(tmp_path / "app")
+    root = make_repo(tmp_path, "app", preset="migration")
     w1 = write_answers(tmp_path / "wave1.yaml", WAVE_1)
     proc = run_process("apply", "--answers", str(w1), "--yes", "--skip-install", cwd=root)
     assert proc.returncode == 0, proc.stderr
@@ -186,7 +189,7 @@ def test_a_wave_through_the_entry_point(tmp_path) -> None:
 
 
 def test_migrating_an_unknown_or_google_cluster_is_bad_input(tmp_path, capsys) -> None:
-    root = build_repo(tmp_path / "app")
+    root = make_repo(tmp_path, "app", preset="migration")
     before = (root / "app-config.yaml").read_bytes()
     for migrate in (["nope"], ["gke-prod"]):
         w = write_answers(tmp_path / "w.yaml", {"tenant": "acme", "migrate": migrate})

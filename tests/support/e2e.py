@@ -1,10 +1,10 @@
 """Machinery of the opt-in end-to-end suite: a REAL Backstage 1.55 backend with the real SpectroCloud
-auth backend module, a real OpenID provider (tests/oidc) and a Kubernetes API server double over TLS
-(tests/remote) that trusts the provider's ID tokens, everything on loopback.
+auth backend module, a real OpenID provider (tests/support/oidc.py) and a Kubernetes API server double over
+TLS (tests/support/doubles.py) that trusts the provider's ID tokens, everything on loopback.
 
 The backend is built once into a cache by tests/e2e/build_backend.sh (minutes the first time, a second
 afterwards); every test works on its own copy of the built app (files copied, node_modules symlinked),
-so the wizard's edits never reach the cache. Fixtures are in conftest.py.
+so the wizard's edits never reach the cache. Fixtures are in tests/e2e/conftest.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,11 +25,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.oidc.idtoken import OIDCTestProvider, fetch_jwks
-from tests.remote.doubles import KubeDouble, KubeUser, LoopbackServer
+from tests.support.doubles import KubeDouble, KubeUser, LoopbackServer
+from tests.support.oidc import OIDCTestProvider, fetch_jwks
 
-HERE = Path(__file__).resolve().parent
-PROJECT = HERE.parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
+HERE = PROJECT / "tests" / "e2e"  # the suite's directory: its build script and app template
 BUILD_SCRIPT = HERE / "build_backend.sh"
 BUILD_TIMEOUT = 1800.0  # the first build: ~3-10 minutes on 2 cores (download, install, compile); later: a second
 STARTUP_TIMEOUT = 240.0  # a start transpiles the backend's plugins: ~20-60 s on 2 cores
@@ -45,12 +44,6 @@ SKIP_REASON = (f"opt-in suite: set {OPT_IN}=1 to run it against a real Backstage
 READY_LINE = "Plugin initialization complete"
 FAILED_LINE = "Backend startup failed"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cache_dir() -> Path:

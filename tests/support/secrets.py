@@ -150,3 +150,9 @@ spectrocloud:
 def leaked(text: str) -> list[str]:
     """The planted secrets found in `text` (whole values, and each line of the multi-line ones)."""
     return [k for k, v in SECRETS.items() if v in text]
+
+
+# what the environment holds for the variables CONFIG references (the `secrets_repo` fixture sets them)
+ENV_SECRETS = {"PROD_CLIENT_ID": "env-prod-client-id-0042", "PALETTE_TOKEN_2": "EnvPaletteToken-Zq81",
+               "LEGACY_TOKEN": "EnvLegacySaToken-Xw93", "BACKEND_SECRET": "EnvBackendSecret-Kp27",
+               "SPECTROCLOUD_CLIENT_SECRET": "EnvSpectroSecret-Mm55"}

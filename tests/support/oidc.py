@@ -3,8 +3,8 @@
 `running_provider()` starts `node tests/oidc_provider/provider.js` (oidc-provider 9 with a
 SpectroCloud-shaped issuer) and stops it; `obtain_id_token()` signs a user in through the
 provider's development login pages with plain HTTP, the way a browser would, and returns the ID
-token of the code exchange. Other test packages import these (`from tests.oidc.idtoken import ...`);
-the fixtures in tests/oidc/conftest.py wrap them.
+token of the code exchange. The tests import these (`from tests.support.oidc import ...`); the fixtures
+in tests/conftest.py wrap them.
 """
 
 from __future__ import annotations

@@ -5,78 +5,10 @@ proxy really forwards to a Kubernetes API double over TLS (trustme certificates)
 from __future__ import annotations
 
 import json
-import socket
-from pathlib import Path
 
-import pytest
-
-from tests.oidc.idtoken import obtain_id_token
-from tests.remote.conftest import tls_for
-from tests.remote.doubles import BackstageCluster, BackstageDouble, KubeDouble, KubeUser
+from tests.support.doubles import KubeUser
+from tests.support.oidc import obtain_id_token
 from wizard.cli import main
-
-
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def make_repo(tmp_path: Path, provider, kube_url: str, ca_b64: str, legacy_port: int) -> Path:
-    root = tmp_path / "app"
-    root.mkdir()
-    (root / "backstage.json").write_text('{"version": "1.55.0"}\n')
-    (root / "app-config.yaml").write_text(f"""\
-backend:
-  baseUrl: http://localhost:7007
-auth:
-  providers:
-    guest: {{}}
-    spectrocloud:
-      development:
-        clientId: ${{SPECTROCLOUD_CLIENT_ID}}
-        clientSecret: ${{SPECTROCLOUD_CLIENT_SECRET}}
-        authorizationUrl: {provider.authorization_url}
-        callbackUrl: {provider.redirect_uri}
-kubernetes:
-  serviceLocatorMethod:
-    type: multiTenant
-  clusterLocatorMethods:
-    - type: config
-      clusters:
-        - name: my-cluster
-          url: {kube_url}
-          authProvider: oidc
-          oidcTokenProvider: spectrocloud
-          caData: {ca_b64}
-        - name: legacy-prod
-          url: https://127.0.0.1:{legacy_port}
-          authProvider: serviceAccount
-          serviceAccountToken: ${{LEGACY_TOKEN}}
-          skipTLSVerify: true
-""")
-    return root
-
-
-@pytest.fixture
-def stack(tmp_path, oidc_provider, serve, ca, ca_b64, ca_pem, monkeypatch):  # noqa: F811
-    kube = KubeDouble()
-    kube_server = serve(kube.handle, tls_for(ca, "127.0.0.1", "localhost"))
-    legacy_port = _closed_port()
-    backstage = BackstageDouble(
-        authorization_url=oidc_provider.authorization_url,
-        clusters=[BackstageCluster("my-cluster", kube_server.url(), ca_pem=ca_pem),
-                  BackstageCluster("legacy-prod", f"https://127.0.0.1:{legacy_port}", auth_provider="serviceAccount")],
-    )
-    backstage_server = serve(backstage.handle)
-    repo = make_repo(tmp_path, oidc_provider, kube_server.url(), ca_b64, legacy_port)
-    monkeypatch.setenv("SPECTROCLOUD_CLIENT_ID", oidc_provider.client_id)
-    monkeypatch.setenv("SPECTROCLOUD_CLIENT_SECRET", oidc_provider.client_secret)
-    monkeypatch.delenv("BACKSTAGE_TOKEN", raising=False)
-    return {"repo": repo, "kube": kube, "backstage": backstage, "backend_url": backstage_server.url(),
-            "provider": oidc_provider}
 
 
 def run_verify(capsys, *args: str) -> tuple[int, dict]:

@@ -7,7 +7,7 @@ import difflib
 
 import pytest
 
-from tests.migration.secrets_fixture import CA_DATA, CONFIG, JWT, SECRETS, leaked
+from tests.support.secrets import CA_DATA, CONFIG, JWT, SECRETS, leaked
 from wizard.core.mask import (
     MASK,
     fingerprint,

@@ -211,10 +211,22 @@ class LoopbackServer(ThreadingHTTPServer):
         pass  # failed handshakes are what the TLS tests provoke
 
 
-def server_tls_context(issue: Callable[[ssl.SSLContext], None]) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    issue(ctx)
-    return ctx
+Serve = Callable[..., LoopbackServer]  # the `serve` fixture: serve(handler, tls=None) -> a started server
+
+
+@dataclass
+class Running:
+    """A double and the server that serves it."""
+
+    double: Any
+    server: LoopbackServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url()
+
+
+DNS_FAIL_URL = "https://no-such-host.spectro-wizard.invalid:6443"  # .invalid never resolves (RFC 6761)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,0 +1,14 @@
+"""What the tests share: plain modules, imported by the tests and by the conftest files' fixtures.
+
+- repos: ONE builder of Backstage app repos (`make_repo`, presets and switches).
+- tools: ONE stand-in package manager and node (`Tools`), recording every call.
+- configs: the sample texts (create-app config, legacy cluster blocks, many-cluster generators, answers).
+- net: closed and free loopback ports, TLS from a trustme CA.
+- doubles: loopback servers speaking the real wire formats (kube-apiserver, Backstage, Palette).
+- servers: indiscreet echo servers (the secrets tests). oidc: the real OpenID provider (tests/oidc_provider).
+- cli (run the CLI), plans, text, files, results (check results), pilot (Textual pilot steps).
+- secrets (a config with a secret in every position), secret_world (the secrets suite's world),
+  crash (the SIGKILL loops' big repo), e2e (the real-backend suite's machinery).
+
+Nothing here is a pytest fixture: those live in the conftest.py files.
+"""
