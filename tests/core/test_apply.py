@@ -349,26 +349,37 @@ def test_install_runs_berry_streams_output_and_undo_restores_package_json(tmp_pa
     root = make_repo(tmp_path)
     before = snapshot(root)
     plan = install_plan(root)
-    assert plan.install.argv == ["yarn", "workspace", "app", "add", facts.MODULE_PKG]
+    assert plan.install.argv == ["yarn", "workspace", "app", "add", facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG]
+    assert [s.argv for s in plan.installs[1:]] == [["yarn", "workspace", "backend", "add", facts.AUTH_BACKEND_PKG]]
     lines: list[str] = []
     result = apply_plan(plan, on_output=lines.append)
-    assert result.install_ok is True and result.install_error is None
-    (call,) = tools.calls("yarn")
-    assert call["argv"] == ["workspace", "app", "add", "@terasky/backstage-plugin-spectrocloud-kubernetes-auth-module"]
-    assert Path(call["cwd"]) == root
-    assert lines[0] == "$ yarn workspace app add " + facts.MODULE_PKG
+    assert result.install_ok is True and result.install_error is None and result.rolled_back is False
+    assert result.written == ["app-config.yaml", "packages/backend/src/index.ts"]
+    app_call, backend_call = tools.calls("yarn")
+    assert app_call["argv"] == ["workspace", "app", "add", "@terasky/backstage-plugin-spectrocloud-kubernetes-auth-module",
+                                "@terasky/backstage-plugin-spectrocloud-auth"]
+    assert backend_call["argv"] == ["workspace", "backend", "add", "@terasky/backstage-plugin-spectrocloud-auth-backend"]
+    assert Path(app_call["cwd"]) == root and Path(backend_call["cwd"]) == root
+    assert lines[0] == "$ yarn workspace app add " + facts.MODULE_PKG + " " + facts.AUTH_FRONTEND_PKG
+    assert "$ yarn workspace backend add " + facts.AUTH_BACKEND_PKG in lines
     assert "➤ YN0000: ┌ Resolution step" in lines and lines[-1] == "➤ YN0000: · Done in 0s 1ms"
     app_pkg = json.loads((root / "packages/app/package.json").read_text())
     assert app_pkg["dependencies"][facts.MODULE_PKG] == "^1.2.3"
+    assert app_pkg["dependencies"][facts.AUTH_FRONTEND_PKG] == "^1.2.3"
+    backend_pkg = json.loads((root / "packages/backend/package.json").read_text())
+    assert backend_pkg["dependencies"][facts.AUTH_BACKEND_PKG] == "^1.2.3"
     manifest = json.loads((result.backup / "manifest.json").read_text())
-    # the install's own record names the files the package manager changed (backed up for undo)
-    assert manifest["install"] == {"command": plan.install.display, "exitCode": 0,
-                                   "files": ["packages/app/package.json", "yarn.lock"]}
+    # the install's own record: every step with its exit code (the last one's also at the top)
+    assert manifest["install"] == {
+        "steps": [{"command": plan.installs[0].display, "exitCode": 0}, {"command": plan.installs[1].display, "exitCode": 0}],
+        "sync": "yarn install", "command": plan.installs[1].display, "exitCode": 0}
+    # the files the package manager changed are backed up for undo
     by_install = sorted(f["path"] for f in manifest["files"] if f.get("byInstall"))
-    assert by_install == ["packages/app/package.json", "yarn.lock"]
+    assert by_install == ["packages/app/package.json", "packages/backend/package.json", "yarn.lock"]
     # installed: nothing left to plan
     assert install_plan(root).empty
-    undo_last(root)
+    undone = undo_last(root)
+    assert undone.sync_command == "yarn install"  # node_modules must follow the restored package.json files
     assert snapshot(root) == before
 
 
@@ -377,11 +388,15 @@ def test_install_with_yarn_classic_uses_cwd(tmp_path, tools):
     tools.yarn("1.22.19")
     root = make_repo(tmp_path, package_manager=None, yarnrc=None)
     plan = install_plan(root)
-    assert plan.install.argv == ["yarn", "--cwd", "packages/app", "add", facts.MODULE_PKG]
+    assert plan.install.argv == ["yarn", "--cwd", "packages/app", "add", facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG]
+    assert [s.argv for s in plan.installs[1:]] == [["yarn", "--cwd", "packages/backend", "add", facts.AUTH_BACKEND_PKG]]
     result = apply_plan(plan, on_output=lambda line: None)
     assert result.install_ok is True
-    assert tools.calls("yarn")[0]["argv"] == ["--cwd", "packages/app", "add", facts.MODULE_PKG]
-    assert facts.MODULE_PKG in json.loads((root / "packages/app/package.json").read_text())["dependencies"]
+    assert [c["argv"] for c in tools.calls("yarn")] == [["--cwd", "packages/app", "add", facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG],
+                                                        ["--cwd", "packages/backend", "add", facts.AUTH_BACKEND_PKG]]
+    app_deps = json.loads((root / "packages/app/package.json").read_text())["dependencies"]
+    assert facts.MODULE_PKG in app_deps and facts.AUTH_FRONTEND_PKG in app_deps
+    assert facts.AUTH_BACKEND_PKG in json.loads((root / "packages/backend/package.json").read_text())["dependencies"]
 
 
 def test_install_through_node_and_the_pinned_yarn_release(tmp_path, tools):
@@ -389,27 +404,42 @@ def test_install_through_node_and_the_pinned_yarn_release(tmp_path, tools):
     root = make_repo(tmp_path)
     tools.yarn_release(root)
     plan = install_plan(root)
-    assert plan.install.argv == ["node", ".yarn/releases/yarn-4.13.0.cjs", "workspace", "app", "add", facts.MODULE_PKG]
+    assert plan.install.argv == ["node", ".yarn/releases/yarn-4.13.0.cjs", "workspace", "app", "add",
+                                 facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG]
+    assert [s.argv for s in plan.installs[1:]] == [["node", ".yarn/releases/yarn-4.13.0.cjs", "workspace", "backend", "add",
+                                                    facts.AUTH_BACKEND_PKG]]
     result = apply_plan(plan, on_output=lambda line: None)
     assert result.install_ok is True
-    assert tools.calls("yarn")[0]["argv"] == ["workspace", "app", "add", facts.MODULE_PKG]
+    assert [c["argv"] for c in tools.calls("yarn")] == [["workspace", "app", "add", facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG],
+                                                        ["workspace", "backend", "add", facts.AUTH_BACKEND_PKG]]
 
 
-def test_a_failing_install_reports_the_command_and_keeps_the_config(tmp_path, tools):
+def test_a_failing_install_reports_the_command_and_rolls_everything_back(tmp_path, tools):
     tools.node()
     tools.yarn("4.13.0", fail=True)
     root = make_repo(tmp_path)
+    before = snapshot(root)
     pkg_before = (root / "packages/app/package.json").read_bytes()
     plan = install_plan(root)
     lines: list[str] = []
     result = apply_plan(plan, on_output=lines.append)
-    assert result.install_ok is False
-    assert "`yarn workspace app add @terasky/backstage-plugin-spectrocloud-kubernetes-auth-module` exited with code 1" in result.install_error
+    assert result.install_ok is False and result.rolled_back is True
+    command = ("yarn workspace app add @terasky/backstage-plugin-spectrocloud-kubernetes-auth-module "
+               "@terasky/backstage-plugin-spectrocloud-auth")
+    assert f"`{command}` exited with code 1" in result.install_error
     assert any("Package not found" in ln for ln in lines)
-    assert result.written == ["app-config.yaml"]  # the config was written
+    # all or nothing: the installs run first, so neither the config nor index.ts was written
+    assert result.written == []
     assert (root / "packages/app/package.json").read_bytes() == pkg_before
+    assert snapshot(root) == before
     manifest = json.loads((result.backup / "manifest.json").read_text())
-    assert manifest["install"]["exitCode"] == 1 and manifest["status"] == "applied"
+    assert manifest["status"] == "rolled-back"
+    assert manifest["install"]["steps"] == [{"command": command, "exitCode": 1}]  # the backend's step never ran
+    assert manifest["install"]["exitCode"] == 1 and manifest["install"]["command"] == command
+    assert [c["argv"][:3] for c in tools.calls("yarn")] == [["workspace", "app", "add"]]
+    # nothing of the apply remains
+    with pytest.raises(Refused, match="nothing to undo"):
+        undo_last(root)
 
 
 def test_a_missing_package_manager_is_reported(tmp_path, tools):
@@ -420,6 +450,10 @@ def test_a_missing_package_manager_is_reported(tmp_path, tools):
     assert result.install_ok is False
     assert "yarn is not installed or not on PATH" in result.install_error and "corepack enable" in result.install_error
     assert json.loads((result.backup / "manifest.json").read_text())["install"]["exitCode"] == 127
+    # the same all-or-nothing rollback as a failing install
+    manifest = json.loads((result.backup / "manifest.json").read_text())
+    assert result.rolled_back is True and result.written == [] and manifest["status"] == "rolled-back"
+    assert manifest["install"]["steps"] == [{"command": plan.install.display, "exitCode": 127}]
 
 
 def test_a_custom_runner_receives_the_step(tmp_path):
@@ -445,26 +479,34 @@ def test_undo_after_fixing_the_wrong_package_name_and_installing(tmp_path, tools
     root = make_repo(tmp_path, app_deps={facts.GUIDE_WRONG_MODULE_PKG: "^1.0.0"})
     before = snapshot(root)
     plan = install_plan(root)
-    assert {c.rel for c in plan.changes} == {"app-config.yaml", "packages/app/package.json"}
+    # the backend module the plan installs is wired into index.ts too
+    assert {c.rel for c in plan.changes} == {"app-config.yaml", "packages/app/package.json", "packages/backend/src/index.ts"}
     result = apply_plan(plan, on_output=lambda line: None)
     assert result.install_ok is True
+    # the guide's wrong name goes first, then the installs, then index.ts and the config
+    assert result.written == ["packages/app/package.json", "app-config.yaml", "packages/backend/src/index.ts"]
     app_pkg = json.loads((root / "packages/app/package.json").read_text())["dependencies"]
     assert facts.MODULE_PKG in app_pkg and facts.GUIDE_WRONG_MODULE_PKG not in app_pkg
-    undo_last(root)
+    assert facts.AUTH_FRONTEND_PKG in app_pkg
+    assert facts.AUTH_BACKEND_PKG in json.loads((root / "packages/backend/package.json").read_text())["dependencies"]
+    assert undo_last(root).sync_command == "yarn install"
     assert snapshot(root) == before
 
 
 def test_an_install_only_apply_is_recorded_and_undone(tmp_path, tools):
     tools.node()
     tools.yarn("4.13.0")
-    root = make_repo(tmp_path)
+    # the backend module is declared and wired already, so the installs (the app's packages) change no file
+    root = make_repo(tmp_path, installed=[facts.AUTH_BACKEND_PKG])
     apply_plan(make_plan(root))  # the config is already done
     before = snapshot(root)
     plan = install_plan(root)
     assert plan.changes == [] and plan.install is not None
+    assert [s.packages for s in plan.installs] == [[facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG]]
     result = apply_plan(plan, on_output=lambda line: None)
     assert result.install_ok is True and result.written == [] and result.backup is not None
     assert snapshot(root) != before
     undone = undo_last(root)
     assert sorted(undone.restored) == ["packages/app/package.json", "yarn.lock"]
+    assert undone.sync_command == "yarn install"
     assert snapshot(root) == before

@@ -377,9 +377,10 @@ GUIDE_EXT = dedent("""
 
 def test_the_guides_extension_id(tmp_path):
     r = run(make_repo(tmp_path, app_config=GUIDE_EXT))["default-auth-providers-disabled"]
-    assert_status(r, "fail", "guide-extension-id")
+    assert_status(r, "warn", "guide-extension-id")  # a start-up warning the app survives (facts, section 2)
     assert r.hint_vars["where"] == "app-config.yaml:5"
     assert "INVALID_EXTENSION_CONFIG_KEY" in r.detail and "api:kubernetes/auth-providers" in r.detail
+    assert "still work" in r.detail and "conflict" not in r.detail.lower()
 
 
 @pytest.mark.parametrize("entry, why", [
@@ -630,7 +631,7 @@ def test_cluster_provider_environments(tmp_path):
 
 
 @pytest.mark.parametrize("raw, where", [
-    (b"app:\n  title: [x\n", "app-config.local.yaml:3:1: not valid YAML"),
+    (b"app:\n  title: [x\n", "app-config.local.yaml:2:10: not valid YAML: the flow sequence that starts here is not closed properly (the parser gave up at line 3, column 1"),
     (b"app:\n\ttitle: x\n", "app-config.local.yaml:2:1: not valid YAML"),
     (b"app:\n  title: x\n  title: y\n", "app-config.local.yaml:3:3: duplicate key 'title'"),
     (b"app:\n  title: caf\xe9\n", "app-config.local.yaml:2: not UTF-8 text"),

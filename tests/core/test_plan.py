@@ -15,7 +15,7 @@ from wizard.errors import BadInput
 
 from tests.support.configs import CA_FILE, CA_PEM, CREATE_APP_CONFIG
 from tests.support.plans import assert_idempotent, load_answers, make_plan, write_plan
-from tests.support.repos import make_repo
+from tests.support.repos import COMPLETE, make_repo
 from tests.support.text import added_lines, assert_only_lines_changed, dedent, line_index, removed_lines, safe_load
 
 CA_DATA = base64.b64encode(CA_PEM).decode()
@@ -39,7 +39,6 @@ SPECTRO_BLOCK = [
     "        clientId: ${SPECTROCLOUD_CLIENT_ID}\n",
     "        clientSecret: ${SPECTROCLOUD_CLIENT_SECRET}\n",
     "        authorizationUrl: https://console.spectrocloud.com/v1/oidc/tenant/abc123/auth\n",
-    "        callbackUrl: http://localhost:7007/api/auth/spectrocloud/handler/frame\n",
 ]
 KUBE_BLOCK = [
     "  serviceLocatorMethod:\n",
@@ -68,7 +67,8 @@ def test_contract_example_on_the_default_app(tmp_path):
     assert out[i:i + 4] == ["    - page:catalog:\n", "        config:\n", "          path: /\n",
                             "    - api:kubernetes/auth-providers: false\n"]
     i = line_index(text, "guest: {}")
-    assert out[i + 1:i + 7] == SPECTRO_BLOCK
+    assert out[i + 1:i + 6] == SPECTRO_BLOCK
+    assert "callbackUrl" not in text  # Backstage's own default per environment (<backend.baseUrl>/api/auth/...)
     i = line_index(text, "kubernetes:")
     assert out[i + 1].startswith("  # see https://backstage.io/docs/features/kubernetes")
     assert out[i + 2:i + 12] == KUBE_BLOCK
@@ -77,8 +77,7 @@ def test_contract_example_on_the_default_app(tmp_path):
     expected["app"]["extensions"].append({"api:kubernetes/auth-providers": False})
     expected["auth"]["providers"]["spectrocloud"] = {"development": {
         "clientId": "${SPECTROCLOUD_CLIENT_ID}", "clientSecret": "${SPECTROCLOUD_CLIENT_SECRET}",
-        "authorizationUrl": "https://console.spectrocloud.com/v1/oidc/tenant/abc123/auth",
-        "callbackUrl": "http://localhost:7007/api/auth/spectrocloud/handler/frame"}}
+        "authorizationUrl": "https://console.spectrocloud.com/v1/oidc/tenant/abc123/auth"}}
     expected["kubernetes"] = {"serviceLocatorMethod": {"type": "multiTenant"}, "clusterLocatorMethods": [
         {"type": "config", "clusters": [{"name": "my-cluster", "url": "https://my-cluster.example.com:6443",
                                          "authProvider": "oidc", "oidcTokenProvider": "spectrocloud", "skipTLSVerify": True}]}]}
@@ -100,16 +99,41 @@ def test_install_step_is_planned_with_the_berry_command(tmp_path):
     root = make_repo(tmp_path)
     plan = make_plan(root, skip_install=False)
     assert plan.install is not None
-    assert plan.install.argv == ["yarn", "workspace", "app", "add", facts.MODULE_PKG]
+    # every required missing package, one command per workspace: the app's two, then the backend's module
+    app_cmd = "yarn workspace app add " + facts.MODULE_PKG + " " + facts.AUTH_FRONTEND_PKG
+    backend_cmd = "yarn workspace backend add " + facts.AUTH_BACKEND_PKG
+    assert [s.packages for s in plan.installs] == [[facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG], [facts.AUTH_BACKEND_PKG]]
+    assert plan.install is plan.installs[0]
+    assert plan.install.argv == ["yarn", "workspace", "app", "add", facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG]
+    assert plan.install.package == facts.MODULE_PKG + " " + facts.AUTH_FRONTEND_PKG
     assert plan.install.workspace == "packages/app" and plan.install.cwd == root
-    assert plan.actions[-1].endswith(plan.install.display)
-    assert plan.to_json()["install"] == {"package": facts.MODULE_PKG, "workspace": "packages/app",
-                                         "command": "yarn workspace app add " + facts.MODULE_PKG}
+    backend = plan.installs[1]
+    assert backend.argv == ["yarn", "workspace", "backend", "add", facts.AUTH_BACKEND_PKG]
+    assert backend.workspace == "packages/backend" and backend.cwd == root
+    assert plan.install.display == app_cmd and backend.display == backend_cmd
+    assert plan.actions[-2].endswith(plan.install.display)
+    assert plan.actions[-1].endswith(backend.display)
+    # the backend module the plan installs is wired into index.ts
+    assert [c.rel for c in plan.changes] == ["app-config.yaml", "packages/backend/src/index.ts"]
+    assert change(plan, "packages/backend/src/index.ts").kind == "index.ts"
+    assert f"backend.add(import('{facts.AUTH_BACKEND_PKG}'));" in after(plan, "packages/backend/src/index.ts")
+    assert plan.to_json()["install"] == {
+        "package": facts.MODULE_PKG + " " + facts.AUTH_FRONTEND_PKG, "workspace": "packages/app", "command": app_cmd,
+        "steps": [{"packages": [facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG], "workspace": "packages/app", "command": app_cmd},
+                  {"packages": [facts.AUTH_BACKEND_PKG], "workspace": "packages/backend", "command": backend_cmd}],
+        "packages": [{"package": facts.MODULE_PKG, "workspace": "packages/app", "command": app_cmd},
+                     {"package": facts.AUTH_FRONTEND_PKG, "workspace": "packages/app", "command": app_cmd},
+                     {"package": facts.AUTH_BACKEND_PKG, "workspace": "packages/backend", "command": backend_cmd}]}
 
 
 def test_no_install_step_when_the_module_is_there_or_not_wanted(tmp_path):
-    root = make_repo(tmp_path, app_deps={facts.MODULE_PKG: "^1.0.0"})
-    assert make_plan(root, skip_install=False).install is None
+    root = make_repo(tmp_path, installed=COMPLETE)  # every required package declared (and wired)
+    plan = make_plan(root, skip_install=False)
+    assert plan.install is None and plan.installs == []
+    assert [c.rel for c in plan.changes] == ["app-config.yaml"]  # index.ts already loads the backend module
+    # the module alone is not enough: what is still missing is installed, the module is not added again
+    root = make_repo(tmp_path, name="module-only", app_deps={facts.MODULE_PKG: "^1.0.0"})
+    assert [s.packages for s in make_plan(root, skip_install=False).installs] == [[facts.AUTH_FRONTEND_PKG], [facts.AUTH_BACKEND_PKG]]
     root = make_repo(tmp_path, name="other")
     assert make_plan(root, {"tenant": "t", "installPackage": False}, skip_install=False).install is None
 
@@ -120,7 +144,8 @@ def test_plan_json_shape(tmp_path):
     assert data["ok"] is True
     assert [c["file"] for c in data["changes"]] == ["app-config.yaml"]
     assert data["changes"][0]["diff"].startswith("--- a/app-config.yaml\n+++ b/app-config.yaml\n")
-    assert set(data) == {"ok", "changes", "actions", "notes", "install", "envVars"}
+    assert set(data) == {"ok", "changes", "actions", "notes", "install", "envVars", "manual"}
+    assert data["manual"] == []
 
 
 def test_already_configured_app_gives_an_empty_plan(tmp_path):
@@ -183,7 +208,6 @@ GUIDE_FIXED = dedent("""
             clientId: ${SPECTROCLOUD_CLIENT_ID}
             clientSecret: ${SPECTROCLOUD_CLIENT_SECRET}
             authorizationUrl: https://console.spectrocloud.com/v1/oidc/tenant/abc123/auth
-            callbackUrl: http://localhost:7007/api/auth/spectrocloud/handler/frame
 
     # Step 4 of the install guide
     kubernetes:
@@ -280,7 +304,7 @@ def test_crlf_file_stays_crlf(tmp_path):
     root = make_repo(tmp_path, app_config=crlf)
     text = after(make_plan(root))
     assert re.search(r"(?<!\r)\n", text) is None
-    assert text.count("\r\n") == crlf.count("\r\n") + 17
+    assert text.count("\r\n") == crlf.count("\r\n") + 16  # 1 extension + 5 provider lines (no callbackUrl) + 10 kubernetes
     lf_root = make_repo(tmp_path, name="lf")
     assert text.replace("\r\n", "\n") == after(make_plan(lf_root))
     assert_idempotent(root)
@@ -412,9 +436,12 @@ def test_anchors_aliases_includes_and_env_references_are_untouched(tmp_path):
     clusters = data["kubernetes"]["clusterLocatorMethods"][0]["clusters"]
     assert clusters[1] == {"name": "new", "url": "https://new.example.com", "authProvider": "oidc",
                            "oidcTokenProvider": "spectrocloud", "caData": CA_DATA}
-    # the callback follows backend.baseUrl
-    assert data["auth"]["providers"]["spectrocloud"]["development"]["callbackUrl"] == \
-        "https://backstage.example.com/api/auth/spectrocloud/handler/frame"
+    # no callbackUrl is written: Backstage's default follows backend.baseUrl of each environment
+    # (here https://backstage.example.com/api/auth/spectrocloud/handler/frame)
+    assert data["auth"]["providers"]["spectrocloud"]["development"] == {
+        "clientId": "${SPECTROCLOUD_CLIENT_ID}", "clientSecret": "${SPECTROCLOUD_CLIENT_SECRET}",
+        "authorizationUrl": "https://console.spectrocloud.com/v1/oidc/tenant/t/auth"}
+    assert data["backend"]["baseUrl"] == "https://backstage.example.com"
     assert_idempotent(root, answers)
 
 
@@ -637,11 +664,16 @@ def test_half_configured_provider_is_completed_and_corrected(tmp_path):
     prov = safe_load(text)["auth"]["providers"]["spectrocloud"]["production"]
     assert prov == {"clientId": "${SPECTROCLOUD_CLIENT_ID}", "clientSecret": "${SPECTROCLOUD_CLIENT_SECRET}",
                     "authorizationUrl": "https://console.spectrocloud.com/v1/oidc/tenant/abc/auth",
-                    "scope": "openid profile email",
-                    "callbackUrl": "http://localhost:7007/api/auth/spectrocloud/handler/frame"}
+                    "scope": "openid profile email"}
     lines = text.splitlines()
     assert lines[line_index(text, "clientId:")] == '        clientId: "${SPECTROCLOUD_CLIENT_ID}"   # from the console'
-    assert lines[line_index(text, "callbackUrl:")] == '        callbackUrl: "http://localhost:7007/api/auth/spectrocloud/handler/frame"'
+    assert "callbackUrl" not in text  # not answered: Backstage's per-environment default applies
+    # an answered callbackUrl completes the provider, quoted like its neighbours
+    answered = after(make_plan(root, {"tenant": "abc", "callbackUrl": "http://localhost:7007/api/auth/spectrocloud/handler/frame"}))
+    assert safe_load(answered)["auth"]["providers"]["spectrocloud"]["production"] == {
+        **prov, "callbackUrl": "http://localhost:7007/api/auth/spectrocloud/handler/frame"}
+    assert answered.splitlines()[line_index(answered, "callbackUrl:")] == \
+        '        callbackUrl: "http://localhost:7007/api/auth/spectrocloud/handler/frame"'
     notes = "\n".join(plan.notes)
     assert "authorizationUrl changes from" in notes and "tenant/OLD/auth" in notes
     assert "clientSecret held a literal secret" in notes and "rotate" in notes
@@ -725,8 +757,7 @@ def test_keys_defined_in_the_local_file_are_edited_there_and_new_keys_go_to_the_
     local = safe_load(local_text)
     assert local["auth"]["providers"]["spectrocloud"]["development"] == {
         "clientId": "${MY_ID}", "clientSecret": "${SPECTROCLOUD_CLIENT_SECRET}",
-        "authorizationUrl": "https://console.spectrocloud.com/v1/oidc/tenant/t/auth",
-        "callbackUrl": "http://localhost:7007/api/auth/spectrocloud/handler/frame"}
+        "authorizationUrl": "https://console.spectrocloud.com/v1/oidc/tenant/t/auth"}
     dev = local["kubernetes"]["clusterLocatorMethods"][0]["clusters"][0]
     assert dev == {"name": "dev", "url": "https://dev.example.com", "authProvider": "oidc", "oidcTokenProvider": "spectrocloud"}
     assert local_text.startswith("# local overrides, not committed\n")

@@ -403,12 +403,14 @@ def expected_data(orig: dict[str, Any], answers: dict[str, Any]) -> dict[str, An
     # auth.providers.spectrocloud.<env>
     auth_env = (orig.get("auth") or {}).get("environment")
     env = answers.get("environment") or (auth_env if isinstance(auth_env, str) and "${" not in auth_env else "development")
-    base = (orig.get("backend") or {}).get("baseUrl") or "http://localhost:7007"
     desired = {
         "clientId": "${SPECTROCLOUD_CLIENT_ID}", "clientSecret": "${SPECTROCLOUD_CLIENT_SECRET}",
         "authorizationUrl": f"https://console.spectrocloud.com/v1/oidc/tenant/{answers['tenant']}/auth",
-        "callbackUrl": base.rstrip("/") + "/api/auth/spectrocloud/handler/frame",
     }
+    # callbackUrl only when answered: otherwise Backstage's own default (<backend.baseUrl>/api/auth/...)
+    # applies per environment, and an existing one is left as it is
+    if answers.get("callbackUrl"):
+        desired["callbackUrl"] = answers["callbackUrl"]
     if not isinstance(exp.get("auth"), dict):
         exp["auth"] = {}
     if not isinstance(exp["auth"].get("providers"), dict):

@@ -277,27 +277,28 @@ async def test_wrong_client_id_is_invalid_client(oidc_provider: OIDCTestProvider
     assert_no_secret(results, oidc_provider.client_secret)
 
 
-async def test_missing_env_values_skip_and_name_the_variables(oidc_provider: OIDCTestProvider) -> None:
+async def test_missing_env_values_fail_as_not_tested_and_name_the_variables(oidc_provider: OIDCTestProvider) -> None:
+    """Never tested is not a success (the honest verdict): the checks that need the variables fail."""
     results = await oidc.run_oidc_checks(
         oidc_provider.authorization_url, oidc_provider.redirect_uri, None, None,
         client_id_env="SC_ID", client_secret_env="SC_SECRET", id_token="a.b.c", timeout=10,
     )
     found = by_id(results)
-    client = checked(found["oidc-client"], "oidc-client", "skip", "oidc-env-missing")
-    assert "$SC_ID" in client.summary and "$SC_SECRET" in client.summary
-    redirect = checked(found["oidc-redirect-uri"], "oidc-redirect-uri", "skip", "oidc-env-missing")
+    client = checked(found["oidc-client"], "oidc-client", "fail", "oidc-env-missing")
+    assert "$SC_ID" in client.summary and "$SC_SECRET" in client.summary and "not tested" in client.summary
+    redirect = checked(found["oidc-redirect-uri"], "oidc-redirect-uri", "fail", "oidc-env-missing")
     assert "$SC_ID" in redirect.summary and "SC_SECRET" not in redirect.summary
-    checked(found["id-token"], "id-token", "skip", "oidc-env-missing")
+    checked(found["id-token"], "id-token", "fail", "oidc-env-missing")
     checked(found["oidc-discovery"], "oidc-discovery", "ok")
 
 
-async def test_missing_secret_only_skips_the_client_check(oidc_provider: OIDCTestProvider) -> None:
+async def test_missing_secret_only_fails_the_client_check_as_not_tested(oidc_provider: OIDCTestProvider) -> None:
     results = await oidc.run_oidc_checks(
         oidc_provider.authorization_url, oidc_provider.redirect_uri, oidc_provider.client_id, "", timeout=10,
     )
     found = by_id(results)
-    client = checked(found["oidc-client"], "oidc-client", "skip", "oidc-env-missing")
-    assert client.data["missing_env"] == ["SPECTROCLOUD_CLIENT_SECRET"]
+    client = checked(found["oidc-client"], "oidc-client", "fail", "oidc-env-missing")
+    assert client.data["missing_env"] == ["SPECTROCLOUD_CLIENT_SECRET"] and "invalid_client" in client.detail
     checked(found["oidc-redirect-uri"], "oidc-redirect-uri", "ok")
 
 

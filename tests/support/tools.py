@@ -111,6 +111,10 @@ def install(ws, pkgs):
         deps[p] = conf["range"]
     with open(path, "w", encoding="utf-8") as f:
         f.write(json.dumps(data, indent=2) + "\n")
+    if conf.get("hold_installs"):  # half-way through (package.json written): wait to be interrupted
+        with open(conf["hold_installs"], "w", encoding="utf-8") as f:
+            f.write(str(os.getpid()))
+        time.sleep(120)
     if tool == "yarn":
         with open("yarn.lock", "a", encoding="utf-8") as f:
             for p in pkgs:
@@ -216,7 +220,7 @@ class Tools:
         self.conf: dict[str, Any] = {
             "log": str(self.log_path), "versions": dict(DEFAULT_VERSIONS), "registry": DEFAULT_REGISTRY,
             "known": {}, "unknown": [], "only_known": False, "query_version": QUERY_VERSION, "range": ADDED_RANGE,
-            "fail_installs": False, "steps": True, "sleep": 0,
+            "fail_installs": False, "steps": True, "sleep": 0, "hold_installs": None,
         }
         self.set(**settings)
 
@@ -232,7 +236,8 @@ class Tools:
         known={pkg: version}, unknown=[pkg], only_known (every package not in `known` is unknown),
         range (what installs write), fail_installs, steps (print Berry's ┌ Resolution step ... └ Completed
         block around an install; default on),
-        sleep (seconds before a registry query answers)."""
+        sleep (seconds before a registry query answers), hold_installs (a path: an install writes
+        package.json, then this file, then waits to be interrupted)."""
         for key, value in settings.items():
             if key not in self.conf:
                 raise TypeError(f"unknown stand-in setting {key!r}")

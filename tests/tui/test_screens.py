@@ -9,7 +9,6 @@ import pytest
 from textual.widgets import Button, Static
 
 from tests.support import pilot as h
-from wizard.core.facts import MODULE_PKG
 from wizard.tui.widgets.modals import ConfirmScreen
 
 SIZE = (100, 30)
@@ -69,21 +68,32 @@ async def test_tenant_test_button_reports_the_oidc_checks(demo_app: Path, closed
         assert h.screen_name(pilot) == "tenant"  # Test does not move on
 
 
-async def test_prerequisites_install_adds_the_module_and_rechecks(demo_app: Path) -> None:
+async def test_prerequisites_that_cannot_be_fixed_stop_continue(tmp_path: Path, stand_ins) -> None:
+    """A legacy frontend never loads the module: Continue says why and stays (missing packages and
+    config problems do not stop it: Apply fixes those)."""
+    from tests.support import repos
+
+    root = repos.make_repo(tmp_path, installed=(), legacy=True)
+    app = h.make_app(root, install=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.welcome_continue(pilot)
+        await h.settle(pilot)
+        status = {r.id: r.status for r in pilot.app.screen.results}
+        assert status["frontend-system"] == "fail" and status["kubernetes-auth-module"] == "fail"
+        await h.click(pilot, "#continue")
+        assert h.screen_name(pilot) == "prereqs"
+        assert any("frontend-system: legacy frontend system" in n.message for n in app._notifications)
+
+
+async def test_prerequisites_continue_past_what_apply_fixes(demo_app: Path) -> None:
     app = h.make_app(demo_app, install=True)
     async with app.run_test(size=SIZE) as pilot:
         await h.welcome_continue(pilot)
         await h.settle(pilot)
         status = {r.id: r.status for r in pilot.app.screen.results}
-        assert status["kubernetes-auth-module"] == "fail"
-        await pilot.press("i")
-        await h.settle(pilot)
-        log = "".join(line.text for line in pilot.app.screen.query_one("#install-log").lines)
-        assert "✔ installed" in log
-        status = {r.id: r.status for r in pilot.app.screen.results}
-        assert status["kubernetes-auth-module"] == "ok"
-    deps = json.loads((demo_app / "packages/app/package.json").read_text())["dependencies"]
-    assert MODULE_PKG in deps
+        assert status["kubernetes-auth-module"] == "fail"  # apply installs it
+        await h.click(pilot, "#continue")
+        assert h.screen_name(pilot) == "tenant"
 
 
 async def test_ctrl_q_twice_asks_once(demo_app: Path) -> None:
@@ -99,20 +109,20 @@ async def test_ctrl_q_twice_asks_once(demo_app: Path) -> None:
         assert sum(isinstance(s, ConfirmScreen) for s in app.screen_stack) == 1
 
 
-async def test_summary_after_undo_does_not_claim_changes(demo_app: Path, monkeypatch: pytest.MonkeyPatch, closed_port: int) -> None:
+async def test_summary_after_a_failed_install_does_not_claim_changes(demo_app: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    closed_port: int) -> None:
     monkeypatch.setenv("FAKE_YARN_FAIL", "1")
     app = h.make_app(demo_app, install=True)
     async with app.run_test(size=SIZE) as pilot:
         h.give_answers(app)
         await h.jump_to(pilot, "review")
         await h.review_apply(pilot)
-        await h.click(pilot, "#undo")
-        assert "restored" in text_of(pilot, "#apply-status")
-        await h.apply_continue(pilot)  # Continue to Verify is still enabled after the undo
-        await h.verify_against_closed_port(pilot)
-        await h.click(pilot, "#continue")
-        assert h.screen_name(pilot) == "summary"
-        assert "Changed:" not in text_of(pilot, "#summary-text")
+        assert "Nothing was changed" in text_of(pilot, "#apply-status")
+        app.reached.update(["apply", "restart", "verify"])
+        app.goto("summary")
+        await h.settle(pilot)
+        text = text_of(pilot, "#summary-text")
+        assert "Changed:" not in text and "Nothing was changed: the install failed" in text
 
 
 async def test_load_answers_file_from_welcome(demo_app: Path, tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from wizard.core.changes import FileChange
 from wizard.core.packages import InstallStep
 from wizard.core.plan import Plan
 from wizard.core.repo import tool_env
-from wizard.errors import Refused, WizardError
+from wizard.errors import BadInput, Refused, WizardError
 
 try:
     import fcntl
@@ -138,6 +138,22 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
             pass
         raise
     _fsync_dir(directory)
+
+
+def write_output(path: Path, text: str, example: str, flag: str = "--output") -> Path:
+    """A file the user named (`--output FILE`: RBAC manifests, the support report), atomically; every
+    problem is one sentence naming the flag (exit 2, nothing written)."""
+    if path.is_dir():
+        raise BadInput(f"{flag} {path} is a directory; name a file, e.g. {path / example}")
+    if not path.parent.is_dir():
+        raise BadInput(f"{flag} {path}: the directory {path.parent} does not exist")
+    try:
+        atomic_write(path, text.encode("utf-8"), 0o644)
+    except PermissionError:
+        raise BadInput(f"{flag} {path}: permission denied") from None
+    except OSError as exc:
+        raise BadInput(f"{flag} {path}: {exc.strerror or exc}") from None
+    return path
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -140,7 +140,10 @@ def yaml_error_sentence(display: str, text: str, exc: YamlSyntaxError) -> str:
     problem = exc.problem
     if exc.line and exc.line <= len(lines) and "\t" in lines[exc.line - 1][: exc.column]:
         problem += " — YAML indents with spaces, never tabs"
-    starts_earlier = exc.context_line and exc.context and (exc.context_line, exc.context_column) != (exc.line, exc.column)
+    # a bracket or quote that is never closed: the place to fix is where it opens (a later comment or
+    # key is only where the parser noticed); for other errors the parser's own position is the right one
+    unclosed = any(w in exc.context for w in ("flow mapping", "flow sequence", "quoted scalar"))
+    starts_earlier = unclosed and exc.context_line and (exc.context_line, exc.context_column) != (exc.line, exc.column)
     if starts_earlier:
         what = exc.context.removeprefix("while ").removeprefix("parsing ").removeprefix("scanning ")
         what = what.removeprefix("a ").removeprefix("an ")

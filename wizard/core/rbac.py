@@ -368,19 +368,9 @@ def check_manifests(text: str, expected: list[dict[str, Any]] | None = None) -> 
 
 def write(path: Path, text: str) -> Path:
     """Write the manifests (atomically); the directory must exist."""
-    from wizard.core.apply import atomic_write
+    from wizard.core.apply import write_output
 
-    if path.is_dir():
-        raise RbacError(f"--output {path} is a directory; name a file, e.g. {path / 'rbac.yaml'}")
-    if not path.parent.is_dir():
-        raise RbacError(f"--output {path}: the directory {path.parent} does not exist")
-    try:
-        atomic_write(path, text.encode("utf-8"), 0o644)
-    except PermissionError:
-        raise RbacError(f"--output {path}: permission denied") from None
-    except OSError as exc:
-        raise RbacError(f"--output {path}: {exc.strerror or exc}") from None
-    return path
+    return write_output(path, text, "rbac.yaml")
 
 
 __all__ = [

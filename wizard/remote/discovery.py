@@ -7,6 +7,7 @@ are reduced to server URL + CA by wizard.remote.palette (credentials are never k
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from wizard.core.answers import Answers, ClusterAnswer, cluster_name
 from wizard.errors import BadInput, WizardError
@@ -39,6 +40,11 @@ def discovered_clusters(answers: Answers, tls: TLSOptions | None = None, timeout
         endpoints = cluster_endpoints_sync(p.url, key, found, tls=tls, timeout=timeout)
     except PaletteError as exc:
         raise DiscoveryError(f"Palette ({p.url}): {exc}") from None
+    return cluster_answers(endpoints)
+
+
+def cluster_answers(endpoints: list[Any]) -> list[ClusterAnswer]:
+    """Palette endpoints (server URL + CA) as cluster answers, named like the Palette clusters."""
     out = []
     for e in endpoints:
         ca = ClusterAnswer(name=cluster_name(e.name, e.uid), url=e.server)

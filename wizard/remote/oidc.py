@@ -221,7 +221,7 @@ def _missing_env(check_id: str, what: str, names: Sequence[str]) -> CheckResult:
         "fail",
         f"{what} not tested: {listed} {'is' if len(names) == 1 else 'are'} not set where verify runs",
         detail=(
-            f"The app-config references {listed} (e.g. clientId: ${{{names[0]}}}); export "
+            f"The app-config references {listed} (as ${{{names[0]}}}); export "
             f"{'it' if len(names) == 1 else 'them'} in the shell that runs `spectro-wizard verify`, with the "
             "values the Backstage backend gets. Without them this was never tested, and the sign-in fails with "
             "invalid_client where Backstage runs without them."

@@ -487,28 +487,17 @@ def write_report(
     run_tools: bool = True,
 ) -> Path:
     """Build the report and write it (Markdown, or JSON with `json_format`) atomically to `output`."""
-    from wizard.core.apply import STATE_DIR, atomic_write
+    from wizard.core.apply import STATE_DIR, write_output
 
     root = Path(root)
     output = Path(output)
-    if output.is_dir():
-        raise BadInput(f"--output {output} is a directory; name a file, e.g. {output / 'support-report.md'}")
-    if not output.parent.is_dir():
-        if output.parent.resolve() == (root / STATE_DIR).resolve():
-            output.parent.mkdir(parents=True, exist_ok=True)
-        else:
-            raise BadInput(f"--output {output}: the directory {output.parent} does not exist")
+    if not output.is_dir() and not output.parent.is_dir() and output.parent.resolve() == (root / STATE_DIR).resolve():
+        output.parent.mkdir(parents=True, exist_ok=True)  # the TUI's default place
     report = build_report(root, config_names, verify_results, run_verify, verify_options=verify_options, run_tools=run_tools)
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_format else render_markdown(report)
     # once more on the whole text: nothing the masking hid may appear anywhere in the file
     text = scrub(text, _secrets_of(root, config_names))
-    try:
-        atomic_write(output, text.encode("utf-8"), 0o644)
-    except PermissionError:
-        raise BadInput(f"--output {output}: permission denied") from None
-    except OSError as exc:
-        raise BadInput(f"--output {output}: {exc.strerror or exc}") from None
-    return output
+    return write_output(output, text, "support-report.md")
 
 
 __all__ = ["build_report", "known_secrets", "package_versions", "render_markdown", "resolved_versions", "write_report"]

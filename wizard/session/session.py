@@ -238,13 +238,9 @@ class Session:
                 endpoints = await palette.cluster_endpoints(list(chosen))
         except PaletteError as exc:
             raise WizardError(str(exc)) from None
-        out = []
-        for e in endpoints:
-            ca = ClusterAnswer(name=cluster_name(e.name, e.uid), url=e.server)
-            if e.ca_data:
-                ca.caData = e.ca_data
-            out.append(ca)
-        return out
+        from wizard.remote.discovery import cluster_answers
+
+        return cluster_answers(endpoints)
 
     # ---- actions ----------------------------------------------------------------------------
     def run_checks(self) -> list[CheckResult]:

@@ -84,7 +84,6 @@ put back exactly as it was. After a successful apply, **Undo** restores them all
         status.update("\n".join(lines))
         self.wizard.dirty = False
         self.session.autosave()
-        self.query_one("#undo").display = True
         self.query_one("#continue", Button).disabled = False
         self.query_one("#continue", Button).focus()
 

@@ -313,8 +313,25 @@ class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
         self.dismiss(answer)
 
 
-class ImportScreen(ModalScreen[list[ClusterAnswer] | None]):
+class PickerScreen(ModalScreen[list[ClusterAnswer] | None]):
+    """A dialog that picks clusters to add (from a kubeconfig, from Palette): Esc or Cancel picks none."""
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        else:
+            self.pressed(event.button.id or "")
+
+    def pressed(self, button_id: str) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class ImportScreen(PickerScreen):
     DEFAULT_CSS = """
     ImportScreen { align: center middle; }
     ImportScreen > Vertical { width: 90; max-width: 98%; height: 80%; border: thick $accent; background: $surface; padding: 0 1; }
@@ -334,19 +351,12 @@ class ImportScreen(ModalScreen[list[ClusterAnswer] | None]):
                 yield Button("Import selected", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-            return
+    def pressed(self, button_id: str) -> None:
         chosen = self.query_one("#contexts", SelectionList).selected
         self.dismiss(self.app.session.clusters_from_contexts([self.contexts[i] for i in chosen]))
 
 
-class PaletteScreen(ModalScreen[list[ClusterAnswer] | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+class PaletteScreen(PickerScreen):
     DEFAULT_CSS = """
     PaletteScreen { align: center middle; }
     PaletteScreen > Vertical { width: 96; max-width: 98%; height: 85%; border: thick $accent; background: $surface; padding: 0 1; }
@@ -372,15 +382,10 @@ class PaletteScreen(ModalScreen[list[ClusterAnswer] | None]):
                 yield Button("Add selected", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        elif event.button.id == "list":
+    def pressed(self, button_id: str) -> None:
+        if button_id == "list":
             self.list_clusters()
-        elif event.button.id == "ok":
+        elif button_id == "ok":
             self.add_selected()
 
     def _key(self) -> str | None:

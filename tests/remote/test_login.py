@@ -1,6 +1,6 @@
 """`spectro-wizard login`, `verify --login` and `rbac --from-login`, for real: the CLI through its entry
 point (a subprocess), the real OpenID provider of tests/oidc_provider with the loopback redirects
-registered on its client, and $BROWSER pointing at tests/oidc/dev_browser.py, which performs the
+registered on its client, and $BROWSER pointing at tests/support/dev_browser.py, which performs the
 provider's development login as a person would in a browser. Nothing of the flow is mocked."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.oidc.idtoken import DEFAULT_CALLBACK, OIDCTestProvider
+from tests.support.oidc import DEFAULT_CALLBACK, OIDCTestProvider
 from wizard.core.resources import templates_dir
 
 HERE = Path(__file__).resolve().parent
@@ -57,7 +57,7 @@ def run(app: Path, provider: OIDCTestProvider, *args: str, mode: str = "login", 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPECTROCLOUD_", "BACKSTAGE_"))}
     env.update(SPECTROCLOUD_CLIENT_ID=provider.client_id,
                SPECTROCLOUD_CLIENT_SECRET=secret if secret is not None else provider.client_secret,
-               BROWSER=f"{sys.executable} {HERE / 'dev_browser.py'} %s", DEV_BROWSER_MODE=mode, NO_COLOR="1")
+               BROWSER=f"{sys.executable} {PROJECT / 'tests' / 'support' / 'dev_browser.py'} %s", DEV_BROWSER_MODE=mode, NO_COLOR="1")
     return subprocess.run([sys.executable, "-m", "wizard", *args, "--repo", str(app)], capture_output=True, text=True,
                           env=env, cwd=PROJECT, timeout=timeout)
 
