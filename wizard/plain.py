@@ -94,6 +94,9 @@ def run_plain(root: Path, config_names: list[str] | None = None, demo: bool = Fa
         return exc.exit_code
 
 
+WAIT_SECONDS = 300.0
+
+
 class _Stop(Exception):
     """The flow ends here (an apply failed and was undone); `code` says how."""
 
@@ -105,6 +108,7 @@ class PlainFlow:
         self.s, self.ask, self.p = s, ask, p
         self.code = 0
         self.applied = False
+        self.backend_url: str | None = None  # asked once: at the restart wait, else at verify
 
     def run(self) -> int:
         self.welcome()
@@ -291,15 +295,32 @@ class PlainFlow:
     def restart(self) -> None:
         if not self.applied:
             return  # nothing was written: the running backend already serves this config
-        self.p.line("")
-        self.p.line(restart_instruction(self.s.demo))
-        self.ask.confirm("Press Enter once the backend runs again (answer no to skip)", True)
+        p = self.p
+        p.line("")
+        p.line(restart_instruction(self.s.demo))
+        if self.s.demo or not self.ask.confirm("Wait until the restarted backend serves the new config? (no skips the wait)", True):
+            return
+        backend = self.ask.text("Backend URL:", self.s.backend_base_url() or "http://localhost:7007", "backendUrl")
+        self.backend_url = backend
+
+        def progress(results: list[Any], elapsed: float) -> None:
+            waiting = [f"{r.id}: {r.summary}" for r in results if r.status not in ("ok", "warn")]
+            p.line(f"  {elapsed:4.0f} s  " + (waiting[0] if waiting else "served"))
+
+        p.line("Waiting (Ctrl+C skips the wait)…")
+        try:
+            outcome = asyncio.run(self.s.wait_for_backend(WAIT_SECONDS, VerifyOptions(backend_url=backend), on_round=progress))
+        except KeyboardInterrupt:
+            p.line("  wait skipped")
+            return
+        p.line(f"{p.mark('ok')} the backend serves the new config" if outcome.served else
+               f"{p.mark('warn')} the backend did not serve the new config within {WAIT_SECONDS:.0f} s; Verify says what is missing")
 
     def verify(self) -> None:
         s, ask, p = self.s, self.ask, self.p
         if s.path != "verify" and not ask.confirm("Run the verification now?", True):
             return
-        backend = ask.text("Backend URL:", s.backend_base_url() or "http://localhost:7007", "backendUrl")
+        backend = self.backend_url or ask.text("Backend URL:", s.backend_base_url() or "http://localhost:7007", "backendUrl")
         results = asyncio.run(s.verify(VerifyOptions(backend_url=backend)))
         p.line("")
         print_checks(p, "Verify", results, show_hints=True, not_tested=s.verify_untested)

@@ -165,11 +165,10 @@ def test_an_interrupted_install_leaves_no_file_changed(app: Path, tmp_path: Path
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT,
                             start_new_session=True)
     try:
-        # wait for the state, not for time: the stand-in has written package.json and says so
+        # wait for the state, not for time: the stand-in has written package.json, then says so
+        # (its output is streamed by the wizard line by line)
         for line in proc.stdout:  # type: ignore[union-attr]
-            if "adding" in line and holding.exists():
-                break
-            if holding.exists():
+            if "holding (stand-in" in line:
                 break
         assert holding.exists(), proc.stderr.read() if proc.stderr else ""
         assert app_files(app) != before  # half-way: the install had changed package.json
