@@ -321,7 +321,20 @@ class PlainFlow:
         if s.path != "verify" and not ask.confirm("Run the verification now?", True):
             return
         backend = self.backend_url or ask.text("Backend URL:", s.backend_base_url() or "http://localhost:7007", "backendUrl")
-        results = asyncio.run(s.verify(VerifyOptions(backend_url=backend)))
+        id_token = None
+        if ask.confirm("Sign in to test my access (opens your browser, as kubelogin does)?", False):
+            import webbrowser
+
+            def show(url: str) -> None:
+                p.line(f"  sign in in your browser; if none opens, open: {url}")
+
+            try:
+                signed = s.login(open_browser=lambda url: webbrowser.open(url, new=2), on_url=show)
+                p.line(f"{p.mark('ok')} signed in as {signed.username}")
+                id_token = signed.id_token
+            except WizardError as exc:
+                p.line(f"{p.mark('fail')} {exc}")
+        results = asyncio.run(s.verify(VerifyOptions(backend_url=backend, id_token=id_token)))
         p.line("")
         print_checks(p, "Verify", results, show_hints=True, not_tested=s.verify_untested)
         self.code = 1 if any(r.status == "fail" for r in results) else 0

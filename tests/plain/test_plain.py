@@ -98,3 +98,42 @@ def test_migration_wave_from_prompts(demo_app: Path) -> None:
     assert clusters["legacy-prod"]["authProvider"] == "oidc" and "serviceAccountToken" not in clusters["legacy-prod"]
     assert clusters["legacy-dev"]["serviceAccountToken"] == "${DEV_TOKEN}"  # the next wave
     assert "LEGACY_TOKEN" in out.split("Clean-up after this wave")[1]  # safe to revoke now
+
+
+def test_verify_path_signs_in_to_test_my_access(demo_app: Path, oidc_provider_factory, stand_ins,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verify -> "Sign in to test my access": kubelogin's flow against the real provider, with
+    tests/support/dev_browser.py as $BROWSER doing the provider's development login; the checks that
+    need the user's token then run, and the token is never printed."""
+    import socket
+    import sys
+
+    from tests.support.cli import PROJECT
+
+    with socket.socket() as s:  # plain mode signs in on kubelogin's defaults; 8000 taken here -> 18000
+        taken = s.connect_ex(("127.0.0.1", 8000)) == 0
+    import os
+    import shutil
+
+    wizard_path = os.environ["PATH"]
+    real_node = shutil.which("node", path=os.defpath + ":/usr/local/bin")
+    assert real_node, "the OpenID provider needs the machine's node (the OIDC tests need it too)"
+    monkeypatch.setenv("PATH", f"{Path(real_node).parent}:/usr/bin:/bin")  # the provider runs on the real node
+    provider = oidc_provider_factory(tenant="acme", redirect_uris=["http://localhost:8000", "http://localhost:18000"])
+    monkeypatch.setenv("PATH", wizard_path)  # the wizard sees the stand-ins
+    (demo_app / "app-config.local.yaml").write_text(
+        "auth:\n  providers:\n    spectrocloud:\n      development:\n        clientId: ${SPECTROCLOUD_CLIENT_ID}\n"
+        f"        clientSecret: ${{SPECTROCLOUD_CLIENT_SECRET}}\n        authorizationUrl: {provider.authorization_url}\n")
+    monkeypatch.setenv("SPECTROCLOUD_CLIENT_ID", provider.client_id)
+    monkeypatch.setenv("SPECTROCLOUD_CLIENT_SECRET", provider.client_secret)
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {PROJECT / 'tests' / 'support' / 'dev_browser.py'} %s")
+    keys = [DOWN + DOWN + ENTER,  # path: verify
+            "y",                  # continue after the checks
+            "\x15http://127.0.0.1:9" + ENTER,  # backend URL: nothing listens there
+            "y"]                  # sign in to test my access
+    code, out = drive(demo_app, keys, demo=False)
+    assert "signed in as alice@example.com" in out, out
+    assert "id-token" in out and "ID token valid until" in out
+    assert "not tested" not in out  # the token-only checks ran
+    assert "eyJ" not in out and provider.client_secret not in out
+    assert code == 1 or taken  # the backend is not there: a real failure, reported

@@ -29,7 +29,9 @@ Proves the setup end to end, without a browser:
   serves use oidc/spectrocloud. (Restart the backend after Apply so it reads the new config.)
 * **Clusters**: each API server answers over TLS. With a user's **ID token**, also who the cluster
   thinks you are, whether RBAC lets you list pods, and the Kubernetes tab's own path through the
-  backend's proxy.
+  backend's proxy. **Sign in to test my access** gets that token the way kubelogin does (your browser,
+  a loopback redirect on localhost:8000 or 18000 that must be registered with the client); the token
+  stays in memory and is never shown or saved.
 
 Select a failed check and press Enter to see what to do. **r** runs everything again.
 """
@@ -44,6 +46,7 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
         with Horizontal(classes="buttons"):
             yield Button("Continue", variant="primary", id="continue")
             yield Button("Run checks", id="run")
+            yield Button("Sign in to test my access", id="login")
 
     def on_mount(self) -> None:
         table = self.query_one("#verify-table", DataTable)
@@ -84,9 +87,10 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
 
     @work(exclusive=True, group="verify")
     async def run_checks(self) -> None:
+        signed_in = self.session.login_result.id_token if self.session.login_result is not None else None
         opts = VerifyOptions(
             backend_url=self.query_one("#backend-url", Input).value.strip() or None,
-            id_token=self.query_one("#id-token", Input).value.strip() or None,
+            id_token=self.query_one("#id-token", Input).value.strip() or signed_in,
         )
         try:
             results = await self.session.verify(opts, on_result=self.got)
@@ -103,7 +107,7 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
         untested = self.session.verify_untested
         self.query_one("#verify-summary", Static).update(
             " · ".join(f"{n} {s}" for s, n in counts.items() if n) + ("  — select a failure and press Enter" if counts["fail"] else "")
-            + (f"\nnot tested ({len(untested)}): they need a user's ID token, paste one above" if untested else ""))
+            + (f"\nnot tested ({len(untested)}): they need your ID token — sign in, or paste one above" if untested else ""))
         self.query_one("#run", Button).disabled = False
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -118,3 +122,31 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
             self.wizard.next()
         elif event.button.id == "run":
             self.action_run()
+        elif event.button.id == "login":
+            self.query_one("#login", Button).disabled = True
+            self.query_one("#verify-summary", Static).update("signing in: finish the login in your browser…")
+            self.sign_in()
+
+    @work(thread=True, exclusive=True, group="login")
+    def sign_in(self) -> None:
+        """kubelogin's flow with the app-config's client (the session does it); the token stays in memory."""
+        import webbrowser
+
+        def show(url: str) -> None:
+            self.app.call_from_thread(self.notify, f"if no browser opens, open: {url}", timeout=30)
+
+        try:
+            result = self.session.login(open_browser=lambda url: webbrowser.open(url, new=2), on_url=show)
+        except WizardError as exc:
+            self.app.call_from_thread(self.signed_in, None, str(exc))
+            return
+        self.app.call_from_thread(self.signed_in, result, None)
+
+    def signed_in(self, result, error: str | None) -> None:
+        self.query_one("#login", Button).disabled = False
+        if error:
+            self.error(error)
+            self.query_one("#verify-summary", Static).update(f"✖ {error}")
+            return
+        self.notify(f"signed in as {result.username}: running every check with your identity")
+        self.action_run()
