@@ -313,7 +313,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
             p.line("")
             p.line(cleanup.render())
     if result.install_ok is False:
-        from wizard.core.apply import INSTALL_FAILED_HINT
+        from wizard.core.hint_ids import INSTALL_FAILED_HINT
 
         sync = f"; `{result.sync_command}` brings node_modules back in line" if result.sync_command else ""
         sys.stderr.write(f"{PROG}: the install failed, so nothing was changed (every file was put back as it was{sync}): "

@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 
 from tests.support.oidc import OIDCTestProvider, fetch_jwks, obtain_id_token
 from wizard.core.results import STATUSES, CheckResult
+from wizard.core import hint_ids
 from wizard.remote import oidc
 from wizard.remote.http import TLSOptions, async_client
 
@@ -669,7 +670,7 @@ async def test_check_id_token_fetches_the_providers_keys(oidc_provider: OIDCTest
 
 def test_every_hint_has_a_complete_catalog_entry() -> None:
     entries = catalog()
-    assert set(oidc.HINT_IDS) == set(entries), "code and catalog disagree"
+    assert set(hint_ids.OIDC) == set(entries), "code and catalog disagree"
     required = {"oidc-discovery-failed", "oidc-issuer-mismatch", "oidc-token-endpoint-mismatch", "oidc-invalid-client",
                 "oidc-redirect-uri-not-registered", "oidc-scopes-missing", "oidc-env-missing", "oidc-unreachable",
                 "id-token-invalid", "id-token-expired"}

@@ -36,8 +36,6 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None  # type: ignore[assignment]
 
 STATE_DIR = ".spectro-wizard"
-INSTALL_FAILED_HINT = "install-failed"
-HINT_IDS = (INSTALL_FAILED_HINT,)
 TMP_SUFFIX = ".spectro-wizard.tmp"
 
 

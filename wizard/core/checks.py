@@ -35,15 +35,6 @@ CHECK_IDS = (
 )
 
 
-# Every hint id these checks can attach (the catalog test checks both directions).
-HINT_IDS = (
-    "config-invalid", "backstage-upgrade", "node-install", "yarn-missing", "frontend-discovery", "frontend-legacy",
-    "repo-layout", "install-auth-backend", "install-auth-backend-wiring", "install-auth-frontend",
-    "install-kubernetes-plugin", "wrong-package-name", "install-module", "guide-extension-id",
-    "invalid-extension-entry", "disable-default-auth-providers", "configure-auth-provider", "auth-provider-values",
-    "guide-flat-clusters", "kubernetes-config-shape", "cluster-token-provider", "clusters-not-oidc", "add-clusters",
-    "install-cluster-provider", "install-cluster-provider-wiring",
-)
 
 
 @dataclass

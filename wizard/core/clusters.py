@@ -19,7 +19,7 @@ from typing import Any
 from wizard.core import facts
 from wizard.core.configset import ConfigFile, ConfigSet
 from wizard.core.envrefs import env_var_of
-from wizard.core.yamldoc import Node
+from wizard.core.yamldoc import Node, mappings
 
 class AuthState(str, Enum):
     """How a cluster authenticates, as far as this wizard is concerned."""
@@ -135,24 +135,13 @@ def config_clusters(files: list[ConfigFile]) -> list[Cluster]:
     """Every cluster of every `type: config` locator, in file order."""
     out: list[Cluster] = []
     for f in files:
-        methods = f.doc.node_at(["kubernetes", "clusterLocatorMethods"])
-        if methods is None or methods.kind != "seq":
-            continue
-        for m in methods.items:
-            m = m.resolved
-            if m.kind != "map":
-                continue
+        for m in mappings(f.doc.node_at(["kubernetes", "clusterLocatorMethods"])):
             t = m.get("type")
-            if t is None or t.resolved.to_python() != "config":
-                continue
             seq = m.get("clusters")
-            if seq is None or seq.resolved.kind != "seq":
+            if t is None or t.resolved.to_python() != "config" or seq is None:
                 continue
             seq = seq.resolved
-            for c in seq.items:
-                c = c.resolved
-                if c.kind != "map":
-                    continue
+            for c in mappings(seq):
                 name = c.get("name")
                 auth = c.get("authProvider")
                 tp = c.get("oidcTokenProvider")

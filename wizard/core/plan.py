@@ -26,7 +26,7 @@ from wizard.core.packages import (
     InstallStep, fix_wrong_package, index_change, install_command, install_steps, missing, to_wire, workspace_for,
 )
 from wizard.core.repo import RepoInfo
-from wizard.core.yamldoc import Node, YamlSyntaxError
+from wizard.core.yamldoc import Node, YamlSyntaxError, mappings
 from wizard.errors import BadInput, WizardError
 
 
@@ -593,13 +593,7 @@ def _phase_cluster_provider(st: _State) -> dict[str, list[Splice]]:
     entry["clusterProvider"] = cp_settings
     matched = False
     for f in st.defining(path):
-        seq = f.doc.node_at(path)
-        if seq is None or seq.kind != "seq":
-            continue
-        for item in seq.items:
-            it = item.resolved
-            if it.kind != "map":
-                continue
+        for it in mappings(f.doc.node_at(path)):
             name = it.get("name")
             if name is None or name.resolved.to_python() != p.name:
                 continue

@@ -27,6 +27,13 @@ except ImportError:  # pragma: no cover - depends on the platform
 BOM = "\ufeff"
 
 
+def mappings(node: "Node | None") -> list["Node"]:
+    """The mapping items of a sequence (aliases resolved); [] when `node` is not a sequence."""
+    if node is None or node.kind != "seq":
+        return []
+    return [it for it in (item.resolved for item in node.items) if it.kind == "map"]
+
+
 class YamlSyntaxError(Exception):
     """The text is not YAML Backstage can load. `line`/`column` are 1-based (0 when unknown)."""
 

@@ -15,38 +15,10 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from wizard.core.hint_ids import Backstage as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult, Status
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client, describe_error
-
-# Hint ids (entries of templates/hints/remote.yaml). Kept as constants so a test can prove each
-# one has a catalog entry.
-H_UNREACHABLE = "backend-unreachable"
-H_UNEXPECTED = "backend-unexpected-answer"
-H_NOT_STARTED = "backend-not-started"
-H_AUTH_MODULE_MISSING = "backend-auth-module-missing"
-H_AUTH_REDIRECT_MISMATCH = "backend-auth-redirect-mismatch"
-H_AUTH_PROVIDER_ERROR = "backend-auth-provider-error"
-H_TOKEN_REFUSED = "backend-token-refused"
-H_KUBERNETES_PLUGIN_MISSING = "backend-kubernetes-plugin-missing"
-H_CLUSTERS_STALE = "backend-clusters-stale"
-H_CLUSTERS_UNEXPECTED = "backend-clusters-unexpected"
-H_CLUSTER_NOT_OIDC = "backend-cluster-not-oidc"
-H_PROXY_NO_ID_TOKEN = "proxy-no-id-token"
-H_PROXY_CLUSTER_UNREACHABLE = "proxy-cluster-unreachable"
-H_PROXY_CLUSTER_UNKNOWN = "proxy-cluster-unknown"
-H_PROXY_ERROR = "proxy-error"
-H_CLUSTER_TLS = "cluster-tls"
-H_CLUSTER_UNTRUSTED_ISSUER = "cluster-untrusted-issuer"
-H_CLUSTER_RBAC_DENIED = "cluster-rbac-denied"
-
-HINT_IDS: tuple[str, ...] = (
-    H_UNREACHABLE, H_UNEXPECTED, H_NOT_STARTED, H_AUTH_MODULE_MISSING, H_AUTH_REDIRECT_MISMATCH,
-    H_AUTH_PROVIDER_ERROR, H_TOKEN_REFUSED, H_KUBERNETES_PLUGIN_MISSING, H_CLUSTERS_STALE,
-    H_CLUSTERS_UNEXPECTED, H_CLUSTER_NOT_OIDC, H_PROXY_NO_ID_TOKEN, H_PROXY_CLUSTER_UNREACHABLE,
-    H_PROXY_CLUSTER_UNKNOWN, H_PROXY_ERROR, H_CLUSTER_TLS, H_CLUSTER_UNTRUSTED_ISSUER,
-    H_CLUSTER_RBAC_DENIED,
-)
 
 OIDC_PROVIDER = "spectrocloud"
 AUTH_MODULE_PACKAGE = "@terasky/backstage-plugin-spectrocloud-auth-backend"
@@ -131,14 +103,14 @@ def _same_endpoint(location: str, expected: str) -> bool:
 def _not_started_result(check_id: str) -> CheckResult:
     return CheckResult(
         check_id, "fail", "the backend is up but failed to start (503 Service has not started up yet)",
-        _NOT_STARTED_DETAIL, H_NOT_STARTED,
+        _NOT_STARTED_DETAIL, H.NOT_STARTED,
     )
 
 
 def _unreachable_result(check_id: str, exc: BaseException, url: str, secrets: Sequence[str | None] = ()) -> CheckResult:
     return CheckResult(
         check_id, "fail", "the Backstage backend could not be reached",
-        scrub_secrets(explain_error(exc, url), secrets) + f" (GET {url})", H_UNREACHABLE,
+        scrub_secrets(explain_error(exc, url), secrets) + f" (GET {url})", H.UNREACHABLE,
     )
 
 
@@ -197,7 +169,7 @@ async def check_backend_auth_provider(
             f"or not added; add it to packages/backend (Yarn Berry: `yarn workspace backend add {AUTH_MODULE_PACKAGE}`, "
             f"Yarn 1: `yarn --cwd packages/backend add {AUTH_MODULE_PACKAGE}`) and add "
             f"`backend.add(import('{AUTH_MODULE_PACKAGE}'));` to packages/backend/src/index.ts, then restart the backend.",
-            H_AUTH_MODULE_MISSING,
+            H.AUTH_MODULE_MISSING,
         )
     if resp.status_code == 404 and "misconfigured" in message.lower():
         return CheckResult(
@@ -206,13 +178,13 @@ async def check_backend_auth_provider(
             "why (\"Skipping spectrocloud auth provider, ...\"): clientId unset where the backend runs, or a sign-in "
             "resolver the module does not know (it knows emailMatchingUserEntityProfileEmail and "
             "emailLocalPartMatchingUserEntityName).",
-            H_AUTH_PROVIDER_ERROR,
+            H.AUTH_PROVIDER_ERROR,
         )
     return CheckResult(
         "backend-auth-provider", "fail", f"the '{OIDC_PROVIDER}' sign-in does not start ({resp.status_code})",
         f"GET {url} answered {resp.status_code} {message!r}; a 404 naming the environment means "
         f"auth.providers.{OIDC_PROVIDER}.{env} is missing for the environment the backend runs in.",
-        H_AUTH_PROVIDER_ERROR,
+        H.AUTH_PROVIDER_ERROR,
     )
 
 
@@ -230,7 +202,7 @@ def _auth_redirect_result(location: str, env: str, authorization_url: str | None
         f"the running backend sends users to {shown} while the config says authorizationUrl "
         f"{_without_query(authorization_url)}: the backend was not restarted after the change, or another "
         "config file (app-config.local.yaml, app-config.production.yaml, --config) overrides it.",
-        H_AUTH_REDIRECT_MISMATCH,
+        H.AUTH_REDIRECT_MISMATCH,
         data={"location": shown, "expected": _without_query(authorization_url)},
     )
 
@@ -290,7 +262,7 @@ async def check_backend_clusters(
     url = _url(base, CLUSTERS_PATH)
     if not token:
         return CheckResult("backend-clusters", "fail", "cannot list the backend's clusters without a token",
-                           _token_fix("none") + ".", H_TOKEN_REFUSED)
+                           _token_fix("none") + ".", H.TOKEN_REFUSED)
     try:
         resp = await client.get(url, headers={"Authorization": f"Bearer {token}"})
     except httpx.HTTPError as exc:
@@ -301,14 +273,14 @@ async def check_backend_clusters(
         return CheckResult(
             "backend-clusters", "fail", "the backend refused the Backstage token (401)",
             f"GET {url} answered 401 {scrub_secrets(error_message(resp), [token])!r}: {_token_fix(token_origin)}.",
-            H_TOKEN_REFUSED,
+            H.TOKEN_REFUSED,
         )
     if resp.status_code == 404:
         return CheckResult(
             "backend-clusters", "fail", "the backend has no Kubernetes plugin (404)",
             f"GET {url} answered 404: add @backstage/plugin-kubernetes-backend to packages/backend "
             "(`backend.add(import('@backstage/plugin-kubernetes-backend'));`).",
-            H_KUBERNETES_PLUGIN_MISSING,
+            H.KUBERNETES_PLUGIN_MISSING,
         )
     body = _json(resp)
     items = body.get("items") if isinstance(body, dict) else None
@@ -316,7 +288,7 @@ async def check_backend_clusters(
         return CheckResult(
             "backend-clusters", "fail", f"unexpected answer from the clusters route ({resp.status_code})",
             f"GET {url} answered {resp.status_code} {scrub_secrets(error_message(resp), [token])!r}; expected "
-            '{"items": [...]}.', H_UNEXPECTED,
+            '{"items": [...]}.', H.UNEXPECTED,
         )
     served = [_served_entry(item) for item in items if isinstance(item, dict)]
     return compare_clusters(served, expected)
@@ -370,18 +342,18 @@ def compare_clusters(
         problems.append(("fail", "served without oidc/spectrocloud although the config says oidc: "
                          + ", ".join(f"{n} (served as {_describe(served_by[n])})" for n in stale)
                          + "; the backend was not restarted after the change, or another config file "
-                         "overrides these clusters", H_CLUSTERS_STALE))
+                         "overrides these clusters", H.CLUSTERS_STALE))
     if missing:
         problems.append(("fail", "configured but not served: " + ", ".join(missing)
                          + "; restart the backend, and check that no other config file replaces "
-                         "kubernetes.clusterLocatorMethods", H_CLUSTERS_STALE))
+                         "kubernetes.clusterLocatorMethods", H.CLUSTERS_STALE))
     if kept:
         problems.append(("warn", "still on service-account auth (the config keeps them so): "
                          + ", ".join(f"{n} ({_describe(served_by[n])})" for n in kept)
-                         + "; list them under `migrate:` to switch them to OIDC", H_CLUSTER_NOT_OIDC))
+                         + "; list them under `migrate:` to switch them to OIDC", H.CLUSTER_NOT_OIDC))
     if unexpected:
         problems.append(("warn", "served but not in the config read here: " + ", ".join(unexpected)
-                         + " (another config file, or a cluster provider, adds them)", H_CLUSTERS_UNEXPECTED))
+                         + " (another config file, or a cluster provider, adds them)", H.CLUSTERS_UNEXPECTED))
 
     counts = f"{len(served)} served, {len(oidc)} on oidc/spectrocloud"
     data["otherProviders"] = others
@@ -456,33 +428,33 @@ def _proxy_failure(
     low = message.lower()
     if code == 401 and not _is_k8s_status(resp):
         return CheckResult(check_id, "fail", "the backend refused the Backstage token (401)",
-                           f"{seen}: pass --token <a Backstage user token> or set BACKSTAGE_TOKEN.", H_TOKEN_REFUSED)
+                           f"{seen}: pass --token <a Backstage user token> or set BACKSTAGE_TOKEN.", H.TOKEN_REFUSED)
     if code == 401:
         return CheckResult(check_id, "fail", f"{cluster} rejected the ID token (401 from the cluster)",
                            f"{seen}: the API server does not trust the ID token's issuer or audience; configure "
                            "its OIDC flags or AuthenticationConfiguration (see cluster:<name>:identity).",
-                           H_CLUSTER_UNTRUSTED_ISSUER)
+                           H.CLUSTER_UNTRUSTED_ISSUER)
     if code == 403 and _is_k8s_status(resp):
         return CheckResult(check_id, "fail", f"{cluster} authenticated you but RBAC denies listing namespaces (403)",
                            f"{seen}: create a (Cluster)RoleBinding for your user or group "
-                           "(`spectro-wizard rbac --user <email> --group <group>` writes one).", H_CLUSTER_RBAC_DENIED)
+                           "(`spectro-wizard rbac --user <email> --group <group>` writes one).", H.CLUSTER_RBAC_DENIED)
     if code == 404 and "not found" in low and "cluster" in low:
         return CheckResult(check_id, "fail", f"the backend does not know a cluster named {cluster!r}",
                            f"{seen}: the name must match a cluster the backend serves (see backend-clusters); "
-                           "restart the backend after editing app-config.", H_PROXY_CLUSTER_UNKNOWN)
+                           "restart the backend after editing app-config.", H.PROXY_CLUSTER_UNKNOWN)
     if "auth token not found" in low:
         return CheckResult(check_id, "fail", "the backend did not get the ID token for this cluster",
                            f"{seen}: the request carried Backstage-Kubernetes-Authorization-oidc-{provider}; "
                            f"if the message names another provider, the cluster's oidcTokenProvider is not {provider}; "
-                           "otherwise a reverse proxy in front of the backend strips the header.", H_PROXY_NO_ID_TOKEN)
+                           "otherwise a reverse proxy in front of the backend strips the header.", H.PROXY_NO_ID_TOKEN)
     if "request error" in low or "caused by" in low:
         tls = any(w in low for w in ("certificate", "self-signed", "self signed", "ssl", "tls"))
         return CheckResult(check_id, "fail", f"the backend could not reach {cluster}",
                            f"{seen}: the backend (not this machine) connects to the cluster URL; "
                            + ("set the cluster's caData/caFile (or skipTLSVerify) in app-config." if tls else
                               "check the cluster's url in app-config and DNS/firewall from the backend's host."),
-                           H_CLUSTER_TLS if tls else H_PROXY_CLUSTER_UNREACHABLE)
-    return CheckResult(check_id, "fail", f"the backend's proxy to {cluster} failed ({code})", seen + ".", H_PROXY_ERROR)
+                           H.CLUSTER_TLS if tls else H.PROXY_CLUSTER_UNREACHABLE)
+    return CheckResult(check_id, "fail", f"the backend's proxy to {cluster} failed ({code})", seen + ".", H.PROXY_ERROR)
 
 
 # --------------------------------------------------------------------------------------------

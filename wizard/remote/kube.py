@@ -21,20 +21,11 @@ from typing import Any
 import httpx
 
 from wizard.core import rbac
+from wizard.core.hint_ids import Kube as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
 from wizard.remote.backstage import explain_error
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client
-
-H_UNREACHABLE = "cluster-unreachable"
-H_TLS = "cluster-tls"
-H_NOT_KUBERNETES = "cluster-not-kubernetes"
-H_UNTRUSTED_ISSUER = "cluster-untrusted-issuer"
-H_RBAC_DENIED = "cluster-rbac-denied"
-H_REVIEW_UNAVAILABLE = "cluster-review-unavailable"
-
-HINT_IDS: tuple[str, ...] = (H_UNREACHABLE, H_TLS, H_NOT_KUBERNETES, H_UNTRUSTED_ISSUER, H_RBAC_DENIED,
-                             H_REVIEW_UNAVAILABLE)
 
 # Newest first: SelfSubjectReview is GA in 1.28, beta in 1.27, alpha before.
 _REVIEW_VERSIONS = ("v1", "v1beta1", "v1alpha1")
@@ -111,7 +102,7 @@ def _transport_failure(check_id: str, target: ClusterTarget, exc: BaseException,
     explanation = explain_error(exc, url)
     tls = _is_tls_problem(explanation)
     summary = f"{target.name}: TLS failed" if tls else f"{target.name}: API server not reachable"
-    return CheckResult(check_id, "fail", summary, explanation + f" ({url})", H_TLS if tls else H_UNREACHABLE)
+    return CheckResult(check_id, "fail", summary, explanation + f" ({url})", H.TLS if tls else H.UNREACHABLE)
 
 
 def _json(resp: httpx.Response) -> Any:
@@ -162,14 +153,14 @@ def _version_result(check_id: str, target: ClusterTarget, resp: httpx.Response, 
     if resp.status_code == 400 and _GO_PLAIN_HTTP in resp.text.lower():
         return CheckResult(check_id, "fail", f"{target.name}: the URL uses http:// but the server speaks https",
                            f"GET {url} answered 400 {_message(resp)!r}: change the cluster's url to https://",
-                           H_TLS)
+                           H.TLS)
     if resp.status_code == 404 or (resp.status_code == 200 and not isinstance(body, dict)):
         return CheckResult(check_id, "fail", f"{target.name}: {target.url} is not a Kubernetes API server",
                            f"GET {url} answered {resp.status_code} without a version; the url must be the API "
                            "server (as in a kubeconfig's clusters[].cluster.server), not a dashboard or ingress",
-                           H_NOT_KUBERNETES)
+                           H.NOT_KUBERNETES)
     return CheckResult(check_id, "warn", f"{target.name}: reachable, but /version answered {resp.status_code}",
-                       f"GET {url} answered {resp.status_code} {_message(resp)!r}", H_UNREACHABLE,
+                       f"GET {url} answered {resp.status_code} {_message(resp)!r}", H.UNREACHABLE,
                        data={"status": resp.status_code})
 
 
@@ -215,16 +206,16 @@ async def check_cluster_identity(
         return _transport_failure(check_id, target, exc, _url(target, "/apis/authentication.k8s.io"))
     if resp.status_code == 401:
         return CheckResult(check_id, "fail", f"{target.name}: the API server does not accept the ID token (401)",
-                           _UNTRUSTED_DETAIL, H_UNTRUSTED_ISSUER)
+                           _UNTRUSTED_DETAIL, H.UNTRUSTED_ISSUER)
     if resp.status_code == 403:
         return CheckResult(check_id, "warn", f"{target.name}: the ID token is accepted, but SelfSubjectReview is forbidden",
                            f"POST {url} answered 403 {scrub_secrets(_message(resp), [id_token])!r}: authentication works; "
-                           "the identity cannot be shown", H_REVIEW_UNAVAILABLE)
+                           "the identity cannot be shown", H.REVIEW_UNAVAILABLE)
     user = _user_info(resp)
     if user is None:
         return CheckResult(check_id, "warn", f"{target.name}: cannot show the identity ({resp.status_code})",
                            f"POST {url} answered {resp.status_code} {scrub_secrets(_message(resp), [id_token])!r}; "
-                           "SelfSubjectReview needs Kubernetes 1.27+ (1.28 GA)", H_REVIEW_UNAVAILABLE)
+                           "SelfSubjectReview needs Kubernetes 1.27+ (1.28 GA)", H.REVIEW_UNAVAILABLE)
     username, groups = user
     return CheckResult(check_id, "ok", f"{target.name}: authenticated as {username} (groups: {', '.join(groups) or 'none'})",
                        "RBAC subjects must use this exact username (with any prefix the API server adds)",
@@ -286,12 +277,12 @@ async def check_cluster_rbac(
         return _transport_failure(check_id, target, exc, url)
     if resp.status_code == 401:
         return CheckResult(check_id, "fail", f"{target.name}: the API server does not accept the ID token (401)",
-                           _UNTRUSTED_DETAIL, H_UNTRUSTED_ISSUER)
+                           _UNTRUSTED_DETAIL, H.UNTRUSTED_ISSUER)
     status = _json(resp).get("status") if isinstance(_json(resp), dict) else None
     if resp.status_code not in (200, 201) or not isinstance(status, dict):
         return CheckResult(check_id, "warn", f"{target.name}: cannot ask RBAC ({resp.status_code})",
                            f"POST {url} answered {resp.status_code} {scrub_secrets(_message(resp), [id_token])!r}",
-                           H_REVIEW_UNAVAILABLE)
+                           H.REVIEW_UNAVAILABLE)
     if status.get("allowed") is True:
         return CheckResult(check_id, "ok", f"{target.name}: RBAC allows {verb} {resource} {where}",
                            f"SelfSubjectAccessReview: allowed ({status.get('reason') or 'no reason given'})",
@@ -311,7 +302,7 @@ def _rbac_denied(check_id: str, target: ClusterTarget, status: Mapping[str, Any]
               f"user or group: `{command} --output rbac.yaml` writes it, then `kubectl apply -f rbac.yaml`; "
               f"or apply this directly:\n{binding}")
     return CheckResult(check_id, "fail", f"{target.name}: RBAC denies {verb} {resource} {where}", detail,
-                       H_RBAC_DENIED, data={"allowed": False, "binding": binding, "command": command})
+                       H.RBAC_DENIED, data={"allowed": False, "binding": binding, "command": command})
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,13 +28,26 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import (
+    parse_qs,
+    parse_qsl,
+    quote_plus,
+    urlencode,
+    urlsplit,
+    urlunsplit,
+)
 
 import httpx
 from joserfc import jws, jwt
-from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError, UnsupportedAlgorithmError
+from joserfc.errors import (
+    BadSignatureError,
+    InvalidKeyIdError,
+    JoseError,
+    UnsupportedAlgorithmError,
+)
 from joserfc.jwk import KeySet
 
+from wizard.core.hint_ids import Oidc as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client, describe_error
@@ -48,31 +61,7 @@ SCOPES_CHECK = "oidc-scopes"
 ID_TOKEN_CHECK = "id-token"
 
 # --- Hint ids: entries of templates/hints/oidc.yaml (a test proves each has one) ---
-HINT_AUTHORIZATION_URL_INVALID = "oidc-authorization-url-invalid"
-HINT_UNREACHABLE = "oidc-unreachable"
-HINT_DISCOVERY_FAILED = "oidc-discovery-failed"
-HINT_ISSUER_MISMATCH = "oidc-issuer-mismatch"
-HINT_TOKEN_ENDPOINT_MISMATCH = "oidc-token-endpoint-mismatch"
-HINT_AUTHORIZATION_ENDPOINT_MISMATCH = "oidc-authorization-endpoint-mismatch"
-HINT_ENV_MISSING = "oidc-env-missing"
-HINT_INVALID_CLIENT = "oidc-invalid-client"
-HINT_CLIENT_AUTH_METHOD = "oidc-client-auth-method"
-HINT_CLIENT_UNEXPECTED = "oidc-client-unexpected-error"
-HINT_REDIRECT_URI_NOT_REGISTERED = "oidc-redirect-uri-not-registered"
-HINT_AUTHORIZATION_REJECTED = "oidc-authorization-request-rejected"
-HINT_SCOPES_MISSING = "oidc-scopes-missing"
-HINT_SCOPES_NOT_ADVERTISED = "oidc-scopes-not-advertised"
-HINT_ID_TOKEN_INVALID = "id-token-invalid"
-HINT_ID_TOKEN_EXPIRED = "id-token-expired"
-HINT_ID_TOKEN_CLAIMS_MISSING = "id-token-claims-missing"
 
-HINT_IDS: tuple[str, ...] = (
-    HINT_AUTHORIZATION_URL_INVALID, HINT_UNREACHABLE, HINT_DISCOVERY_FAILED, HINT_ISSUER_MISMATCH,
-    HINT_TOKEN_ENDPOINT_MISMATCH, HINT_AUTHORIZATION_ENDPOINT_MISMATCH, HINT_ENV_MISSING,
-    HINT_INVALID_CLIENT, HINT_CLIENT_AUTH_METHOD, HINT_CLIENT_UNEXPECTED, HINT_REDIRECT_URI_NOT_REGISTERED,
-    HINT_AUTHORIZATION_REJECTED, HINT_SCOPES_MISSING, HINT_SCOPES_NOT_ADVERTISED, HINT_ID_TOKEN_INVALID,
-    HINT_ID_TOKEN_EXPIRED, HINT_ID_TOKEN_CLAIMS_MISSING,
-)
 
 DEFAULT_CLIENT_ID_ENV = "SPECTROCLOUD_CLIENT_ID"
 DEFAULT_CLIENT_SECRET_ENV = "SPECTROCLOUD_CLIENT_SECRET"
@@ -197,7 +186,7 @@ def _unreachable(check_id: str, exc: BaseException, url: str, what: str) -> Chec
         "fail",
         f"{what}: {describe_error(exc, url)}",
         detail=f"Request: {url}",
-        hint=HINT_UNREACHABLE,
+        hint=H.UNREACHABLE,
     )
 
 
@@ -226,7 +215,7 @@ def _missing_env(check_id: str, what: str, names: Sequence[str]) -> CheckResult:
             "values the Backstage backend gets. Without them this was never tested, and the sign-in fails with "
             "invalid_client where Backstage runs without them."
         ),
-        hint=HINT_ENV_MISSING,
+        hint=H.ENV_MISSING,
         data={"missing_env": list(names), "notTested": True},
     )
 
@@ -282,7 +271,7 @@ async def check_discovery(
     """
     problem = _authorization_url_problem(authorization_url)
     if problem:
-        return CheckResult(DISCOVERY_CHECK, "fail", problem, hint=HINT_AUTHORIZATION_URL_INVALID), None
+        return CheckResult(DISCOVERY_CHECK, "fail", problem, hint=H.AUTHORIZATION_URL_INVALID), None
 
     issuer = expected_issuer(authorization_url)
     url = discovery_url(issuer)
@@ -297,7 +286,7 @@ async def check_discovery(
     except httpx.HTTPError as exc:
         return _unreachable(DISCOVERY_CHECK, exc, url, "discovery document not fetched"), None
 
-    def failed(summary: str, detail: str, hint: str = HINT_DISCOVERY_FAILED) -> tuple[CheckResult, None]:
+    def failed(summary: str, detail: str, hint: str = H.DISCOVERY_FAILED) -> tuple[CheckResult, None]:
         return CheckResult(DISCOVERY_CHECK, "fail", summary, detail=detail + shape_note, hint=hint,
                            data={"discovery_url": url, "expected_issuer": issuer}), None
 
@@ -333,7 +322,7 @@ async def check_discovery(
                 f"{issuer}. ID tokens carry the provider's issuer in `iss`, and a cluster configured with the "
                 "other one rejects them." + shape_note
             ),
-            hint=HINT_ISSUER_MISMATCH,
+            hint=H.ISSUER_MISMATCH,
             data={"discovery_url": url, "expected_issuer": issuer, "issuer": discovery.issuer},
         )
         return result, discovery
@@ -361,7 +350,7 @@ def check_token_endpoint(authorization_url: str, discovery: Discovery) -> CheckR
     data = {"derived_token_endpoint": derived, "token_endpoint": advertised}
     if advertised is None:
         return CheckResult(TOKEN_ENDPOINT_CHECK, "fail", "the discovery document has no token_endpoint",
-                           detail=f"Looked in {discovery.url}.", hint=HINT_DISCOVERY_FAILED, data=data)
+                           detail=f"Looked in {discovery.url}.", hint=H.DISCOVERY_FAILED, data=data)
     if not same_url(derived, advertised):
         index = authorization_url.find("/auth")
         where = (
@@ -378,7 +367,7 @@ def check_token_endpoint(authorization_url: str, discovery: Discovery) -> CheckR
                 "The module computes authorizationUrl.replace('/auth', '/token'), which replaces only the first "
                 f"'/auth': {where}. Sign-in would fail at the token exchange."
             ),
-            hint=HINT_TOKEN_ENDPOINT_MISMATCH,
+            hint=H.TOKEN_ENDPOINT_MISMATCH,
             data=data,
         )
     authorization_endpoint = discovery.authorization_endpoint
@@ -391,7 +380,7 @@ def check_token_endpoint(authorization_url: str, discovery: Discovery) -> CheckR
                 f"authorizationUrl is {authorization_url}. Users are sent there to sign in; it may still work "
                 "(an alias or proxy), but the provider itself advertises the other URL."
             ),
-            hint=HINT_AUTHORIZATION_ENDPOINT_MISMATCH,
+            hint=H.AUTHORIZATION_ENDPOINT_MISMATCH,
             data={**data, "authorization_endpoint": authorization_endpoint},
         )
     return CheckResult(
@@ -473,7 +462,7 @@ async def check_client(
     token_endpoint = discovery.token_endpoint
     if token_endpoint is None:
         return CheckResult(CLIENT_CHECK, "fail", "the discovery document has no token_endpoint",
-                           hint=HINT_DISCOVERY_FAILED)
+                           hint=H.DISCOVERY_FAILED)
     advertised = discovery.strings("token_endpoint_auth_methods_supported")
     data: dict[str, Any] = {"token_endpoint": token_endpoint, "client_id": client_id}
     try:
@@ -506,7 +495,7 @@ async def check_client(
                     f"client_secret_post: {_describe_probe(probe)}; client_secret_basic: {_describe_probe(basic)}. "
                     f"The provider advertises: {', '.join(advertised) if advertised else '(nothing; default client_secret_basic)'}."
                 ),
-                hint=HINT_CLIENT_AUTH_METHOD,
+                hint=H.CLIENT_AUTH_METHOD,
                 data={**data, "auth_method": BASIC_AUTH_METHOD},
             )
         tried = f"client_secret_post: {_describe_probe(probe)}" + (
@@ -517,7 +506,7 @@ async def check_client(
             "fail",
             f"the provider rejected the client credentials (invalid_client): ${client_id_env} or ${client_secret_env} is wrong",
             detail=f"Client ID used: {client_id!r} (from ${client_id_env}); the secret comes from ${client_secret_env}. {tried}.",
-            hint=HINT_INVALID_CLIENT,
+            hint=H.INVALID_CLIENT,
             data=data,
         )
     if 200 <= probe.status_code < 300 and probe.error is None:
@@ -532,7 +521,7 @@ async def check_client(
             f"POST {token_endpoint} with a fake code should answer invalid_grant (credentials right) or "
             "invalid_client (credentials wrong)."
         ),
-        hint=HINT_CLIENT_UNEXPECTED,
+        hint=H.CLIENT_UNEXPECTED,
         data={**data, "status_code": probe.status_code, "error": probe.error},
     )
 
@@ -622,10 +611,10 @@ async def check_redirect_uri(
                 f"GET authorizationUrl answered HTTP {response.status_code} ({_snippet(text)}). Register exactly "
                 f"{callback_url} (scheme, host, port and path must match) as a redirect URI of the client."
             ),
-            hint=HINT_REDIRECT_URI_NOT_REGISTERED,
+            hint=H.REDIRECT_URI_NOT_REGISTERED,
             data=data,
         )
-    hint = HINT_INVALID_CLIENT if error == "invalid_client" else HINT_AUTHORIZATION_REJECTED
+    hint = H.INVALID_CLIENT if error == "invalid_client" else H.AUTHORIZATION_REJECTED
     what = f"error {error}" if error else "no redirect to a sign-in page"
     return CheckResult(
         REDIRECT_URI_CHECK,
@@ -652,7 +641,7 @@ def check_scopes(discovery: Discovery, scope: str = DEFAULT_SCOPE) -> CheckResul
             "skip",
             "the provider does not advertise scopes_supported",
             detail=f"Scopes {' '.join(wanted)} could not be checked from {discovery.url}; a sign-in will show them.",
-            hint=HINT_SCOPES_NOT_ADVERTISED,
+            hint=H.SCOPES_NOT_ADVERTISED,
         )
     missing = [s for s in wanted if s not in supported]
     if missing:
@@ -661,7 +650,7 @@ def check_scopes(discovery: Discovery, scope: str = DEFAULT_SCOPE) -> CheckResul
             "warn",
             f"the provider does not advertise scope(s): {', '.join(missing)}",
             detail=f"Needed: {' '.join(wanted)}. Advertised: {' '.join(supported) or '(none)'}.",
-            hint=HINT_SCOPES_MISSING,
+            hint=H.SCOPES_MISSING,
             data={"missing": missing, "supported": supported},
         )
     return CheckResult(SCOPES_CHECK, "ok", f"scopes {' '.join(wanted)} are supported", data={"required": wanted})
@@ -702,7 +691,7 @@ def validate_id_token(
     proven; the token itself never appears in the result.
     """
     def invalid(summary: str, detail: str = "") -> CheckResult:
-        return CheckResult(check_id, "fail", summary, detail=detail, hint=HINT_ID_TOKEN_INVALID)
+        return CheckResult(check_id, "fail", summary, detail=detail, hint=H.ID_TOKEN_INVALID)
 
     if token.count(".") != 2:
         return invalid("the ID token is not a JWT (expected three dot-separated parts)",
@@ -748,7 +737,7 @@ def validate_id_token(
         return CheckResult(check_id, "fail",
                            f"ID token issuer {claims.get('iss')!r} is not the expected {expected_issuer!r}",
                            detail="The cluster's --oidc-issuer-url (or AuthenticationConfiguration issuer.url) must equal `iss` exactly.",
-                           hint=HINT_ID_TOKEN_INVALID, data=data)
+                           hint=H.ID_TOKEN_INVALID, data=data)
     audiences = claims.get("aud")
     audience_list = [audiences] if isinstance(audiences, str) else audiences if isinstance(audiences, list) else []
     if client_id not in audience_list:
@@ -756,26 +745,26 @@ def validate_id_token(
                            f"ID token audience {audiences!r} does not include client ID {client_id!r}",
                            detail="The token was issued to another client; a cluster whose --oidc-client-id is "
                            f"{client_id!r} rejects it.",
-                           hint=HINT_ID_TOKEN_INVALID, data=data)
+                           hint=H.ID_TOKEN_INVALID, data=data)
     moment = _epoch(now)
     exp = claims.get("exp")
     if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-        return CheckResult(check_id, "fail", "ID token has no numeric exp claim", hint=HINT_ID_TOKEN_INVALID, data=data)
+        return CheckResult(check_id, "fail", "ID token has no numeric exp claim", hint=H.ID_TOKEN_INVALID, data=data)
     if exp <= moment:
         return CheckResult(check_id, "fail", f"ID token expired at {_iso(exp)} (now {_iso(moment)})",
                            detail="Sign in again in Backstage to get a fresh token.",
-                           hint=HINT_ID_TOKEN_EXPIRED, data=data)
+                           hint=H.ID_TOKEN_EXPIRED, data=data)
     nbf = claims.get("nbf")
     if isinstance(nbf, (int, float)) and nbf > moment:
         return CheckResult(check_id, "fail", f"ID token is not valid before {_iso(nbf)} (now {_iso(moment)})",
-                           detail="Check this machine's clock and the provider's.", hint=HINT_ID_TOKEN_INVALID, data=data)
+                           detail="Check this machine's clock and the provider's.", hint=H.ID_TOKEN_INVALID, data=data)
 
     who = f"{data['email'] or data['sub']}, groups: {', '.join(map(str, data['groups'])) or '(none)'}"
     if not data["email"]:
         return CheckResult(check_id, "warn", f"ID token valid but has no email claim ({who})",
                            detail="The module falls back to `sub` as the user's email; sign-in resolvers that match by "
                            "email will not find the user. Request the `email` scope.",
-                           hint=HINT_ID_TOKEN_CLAIMS_MISSING, data=data)
+                           hint=H.ID_TOKEN_CLAIMS_MISSING, data=data)
     if not data["groups"]:
         # the module sends `scope` from the config, else `openid profile email`: providers that put
         # groups in the ID token only on a `groups` scope then give tokens without them (facts, section 8)
@@ -784,7 +773,7 @@ def validate_id_token(
                            "nothing for this user. Request the groups scope: set `scope: openid profile email groups` "
                            "in auth.providers.spectrocloud.<environment> (the `scope` answer), where the provider "
                            "supports it, and sign in again.",
-                           hint=HINT_ID_TOKEN_CLAIMS_MISSING, data=data)
+                           hint=H.ID_TOKEN_CLAIMS_MISSING, data=data)
     return CheckResult(check_id, "ok", f"ID token valid until {data['exp']} for {who}",
                        detail=f"Signature ({alg}, key {kid!r}), issuer and audience verified against the provider's JWKS.",
                        data=data)
@@ -817,7 +806,7 @@ async def check_id_token(
         return _unreachable(ID_TOKEN_CHECK, exc, discovery.jwks_uri or discovery.url, "provider keys (JWKS) not fetched")
     except ValueError as exc:
         return CheckResult(ID_TOKEN_CHECK, "fail", "the provider's keys (JWKS) could not be read", detail=str(exc),
-                           hint=HINT_DISCOVERY_FAILED)
+                           hint=H.DISCOVERY_FAILED)
     return validate_id_token(token, jwks, expected_issuer, client_id, now)
 
 
@@ -828,7 +817,7 @@ async def check_id_token(
 
 def _timed_out(check_id: str, seconds: float, url: str) -> CheckResult:
     return CheckResult(check_id, "fail", f"no complete answer within {seconds:g}s from {urlsplit(url).netloc}",
-                       detail=f"Request: {url}", hint=HINT_UNREACHABLE)
+                       detail=f"Request: {url}", hint=H.UNREACHABLE)
 
 
 async def _bounded(check_id: str, check: Awaitable[CheckResult], seconds: float, url: str) -> CheckResult:

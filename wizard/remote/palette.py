@@ -22,13 +22,9 @@ import httpx
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from wizard.core.hint_ids import Palette as H
 from wizard.remote.backstage import explain_error
 from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client
-
-H_API_KEY = "palette-api-key"
-H_UNREACHABLE = "palette-unreachable"
-H_UNEXPECTED = "palette-unexpected-answer"
-HINT_IDS: tuple[str, ...] = (H_API_KEY, H_UNREACHABLE, H_UNEXPECTED)
 
 DEFAULT_PALETTE_URL = "https://api.spectrocloud.com"
 T = TypeVar("T")
@@ -78,7 +74,7 @@ class PaletteClient:
     def __init__(self, base_url: str, api_key: str, *, tls: TLSOptions | None = None,
                  timeout: float = DEFAULT_TIMEOUT, client: httpx.AsyncClient | None = None) -> None:
         if not api_key:
-            raise PaletteError("no Palette API key was given (set the variable named by apiTokenEnv)", H_API_KEY)
+            raise PaletteError("no Palette API key was given (set the variable named by apiTokenEnv)", H.API_KEY)
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._client = client or async_client(tls, timeout=timeout)
@@ -115,31 +111,31 @@ class PaletteClient:
         except httpx.HTTPError as exc:
             failure = explain_error(exc, url)
         if failure is not None:  # raised here, outside `except`, so the request (and key) is not chained
-            raise PaletteError(f"Palette API at {self.base_url} could not be reached: {failure}", H_UNREACHABLE)
+            raise PaletteError(f"Palette API at {self.base_url} could not be reached: {failure}", H.UNREACHABLE)
         if resp.status_code == 400 and "http request to an https server" in resp.text.lower():
             raise PaletteError(f"{self.base_url} speaks HTTPS on that port: use https:// in the Palette API URL",
-                               H_UNREACHABLE)
+                               H.UNREACHABLE)
         if resp.status_code == 401:
             raise PaletteError("Palette refused the API key (401): check the key and that it is not expired or revoked",
-                               H_API_KEY)
+                               H.API_KEY)
         return resp
 
     @staticmethod
     def _forbidden(path: str) -> PaletteError:
         return PaletteError(f"the Palette API key may not read {path} (403): give its user access to the project",
-                            H_API_KEY)
+                            H.API_KEY)
 
     async def _get_json(self, path: str) -> Any:
         resp = await self._get(path)
         if resp.status_code == 403:
             raise self._forbidden(path)
         if resp.status_code != 200:
-            raise PaletteError(f"Palette answered {resp.status_code} to GET {path}", H_UNEXPECTED)
+            raise PaletteError(f"Palette answered {resp.status_code} to GET {path}", H.UNEXPECTED)
         try:
             return resp.json()
         except ValueError:
             pass
-        raise PaletteError(f"Palette answered GET {path} with something that is not JSON", H_UNEXPECTED)
+        raise PaletteError(f"Palette answered GET {path} with something that is not JSON", H.UNEXPECTED)
 
     # ---------------------------------------------------------------- clusters
 
@@ -154,7 +150,7 @@ class PaletteClient:
         body = await self._get_json("/v1/dashboard/spectroclusters/meta")
         items = body.get("items") if isinstance(body, dict) else body  # the provider reads a bare list
         if not isinstance(items, list):
-            raise PaletteError("Palette's cluster list has an unexpected format (no list of clusters)", H_UNEXPECTED)
+            raise PaletteError("Palette's cluster list has an unexpected format (no list of clusters)", H.UNEXPECTED)
         clusters = [await self._with_project_name(_parse_meta(item)) for item in items]
         return [c for c in clusters if _selected(c, include_projects, exclude_projects, exclude_tenant_scoped)]
 
@@ -186,7 +182,7 @@ class PaletteClient:
             raise self._forbidden(path)
         if resp.status_code != 200:
             raise PaletteError(f"Palette answered {resp.status_code} for the kubeconfig of cluster "
-                               f"{cluster.name!r}", H_UNEXPECTED)
+                               f"{cluster.name!r}", H.UNEXPECTED)
         text = resp.text
         await resp.aclose()
         del resp  # the response caches the body: drop it now
@@ -223,7 +219,7 @@ def _parse_meta(item: Any) -> PaletteCluster:
     """One entry of /v1/dashboard/spectroclusters/meta: {metadata, spec.cloudType, status.state}."""
     meta = item.get("metadata") if isinstance(item, dict) else None
     if not isinstance(meta, dict) or not _text(meta, "uid") or not _text(meta, "name"):
-        raise PaletteError("Palette's cluster list has an entry without metadata.uid/name", H_UNEXPECTED)
+        raise PaletteError("Palette's cluster list has an entry without metadata.uid/name", H.UNEXPECTED)
     annotations = _mapping(meta.get("annotations"))
     spec = _mapping(item.get("spec"))
     status = _mapping(item.get("status"))
@@ -263,16 +259,16 @@ def _server_and_ca(text: str, cluster_name: str) -> tuple[str, str | None]:
         doc = None
     del text
     if not parsed:
-        raise PaletteError(f"the kubeconfig Palette returned for {cluster_name!r} is not valid YAML", H_UNEXPECTED)
+        raise PaletteError(f"the kubeconfig Palette returned for {cluster_name!r} is not valid YAML", H.UNEXPECTED)
     server, ca_data = _dig_cluster(doc)
     del doc  # drop users[] (client certificates, tokens) right away
     if server is None:
         raise PaletteError(f"the kubeconfig Palette returned for {cluster_name!r} has no clusters[0].cluster.server",
-                           H_UNEXPECTED)
+                           H.UNEXPECTED)
     if ca_data is not None and not _is_base64_pem(ca_data):
         ca_data = None  # not a CA, so possibly anything: keep it out of the traceback's locals
         raise PaletteError(f"the kubeconfig of {cluster_name!r} has a certificate-authority-data that is not "
-                           "base64 PEM", H_UNEXPECTED)
+                           "base64 PEM", H.UNEXPECTED)
     return server, ca_data
 
 

@@ -317,6 +317,12 @@ class PickerScreen(ModalScreen[list[ClusterAnswer] | None]):
     """A dialog that picks clusters to add (from a kubeconfig, from Palette): Esc or Cancel picks none."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    PickerScreen { align: center middle; }
+    PickerScreen > Vertical { width: 90; max-width: 98%; height: 80%; border: thick $accent; background: $surface; padding: 0 1; }
+    PickerScreen SelectionList { height: 1fr; }
+    PickerScreen Horizontal { height: auto; }
+    """
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -332,13 +338,6 @@ class PickerScreen(ModalScreen[list[ClusterAnswer] | None]):
 
 
 class ImportScreen(PickerScreen):
-    DEFAULT_CSS = """
-    ImportScreen { align: center middle; }
-    ImportScreen > Vertical { width: 90; max-width: 98%; height: 80%; border: thick $accent; background: $surface; padding: 0 1; }
-    ImportScreen SelectionList { height: 1fr; }
-    ImportScreen Horizontal { height: auto; }
-    """
-
     def __init__(self, contexts):
         super().__init__()
         self.contexts = contexts
@@ -358,10 +357,7 @@ class ImportScreen(PickerScreen):
 
 class PaletteScreen(PickerScreen):
     DEFAULT_CSS = """
-    PaletteScreen { align: center middle; }
-    PaletteScreen > Vertical { width: 96; max-width: 98%; height: 85%; border: thick $accent; background: $surface; padding: 0 1; }
-    PaletteScreen SelectionList { height: 1fr; }
-    PaletteScreen Horizontal { height: auto; }
+    PaletteScreen > Vertical { width: 96; height: 85%; }
     PaletteScreen Horizontal Input { width: 1fr; }
     PaletteScreen #palette-status { height: auto; }
     """
