@@ -145,3 +145,42 @@ def test_login_needs_the_client_secret_exported(app: Path, provider: OIDCTestPro
     proc = run(app, provider, "login", "--redirect-url", redirect, secret="")
     assert proc.returncode == 2
     assert "$SPECTROCLOUD_CLIENT_SECRET" in proc.stderr and "is not set here" in proc.stderr
+
+
+def test_verify_login_proves_the_users_own_access_to_a_cluster(tmp_path: Path, provider: OIDCTestProvider,
+                                                                redirect: str) -> None:
+    """The whole point: sign in, and the cluster (an API-server double that trusts the provider, as
+    one with --oidc-issuer-url/--oidc-client-id would) sees alice with her groups."""
+    import base64
+
+    import trustme
+
+    from tests.support import net
+    from tests.support.doubles import KubeDouble, LoopbackServer
+    from tests.support.e2e import IdTokenUsers
+
+    ca = trustme.CA()
+    users = IdTokenUsers(provider, {"alice@example.com"})
+    kube = LoopbackServer(KubeDouble(users=users).handle, net.server_tls(ca)).start()  # type: ignore[arg-type]
+    try:
+        root = tmp_path / "backstage-app"
+        shutil.copytree(templates_dir() / "demo-app", root)
+        ca_data = base64.b64encode(ca.cert_pem.bytes()).decode()
+        (root / "app-config.local.yaml").write_text(
+            "auth:\n  providers:\n    spectrocloud:\n      development:\n"
+            "        clientId: ${SPECTROCLOUD_CLIENT_ID}\n        clientSecret: ${SPECTROCLOUD_CLIENT_SECRET}\n"
+            f"        authorizationUrl: {provider.authorization_url}\n"
+            "kubernetes:\n  serviceLocatorMethod:\n    type: multiTenant\n  clusterLocatorMethods:\n    - type: config\n"
+            f"      clusters:\n        - name: lab\n          url: {kube.url()}\n          authProvider: oidc\n"
+            f"          oidcTokenProvider: spectrocloud\n          caData: {ca_data}\n")
+        proc = run(root, provider, "verify", "--login", "--redirect-url", redirect, "--backend-url", "http://127.0.0.1:9",
+                   "--timeout", "5", "--json")
+    finally:
+        kube.stop()
+    checks = {c["id"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert checks["cluster:lab"]["status"] == "ok"
+    identity = checks["cluster:lab:identity"]
+    assert identity["status"] == "ok" and identity["data"]["username"] == "alice@example.com"
+    assert "developers" in identity["data"]["groups"]
+    assert users.seen and users.seen[0]["email"] == "alice@example.com"  # the login's own token reached the cluster
+    assert_no_token(proc)

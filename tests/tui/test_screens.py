@@ -177,3 +177,39 @@ async def test_verify_path_checks_and_changes_nothing(legacy_app: Path, closed_p
         assert "Nothing was applied in this run." in text_of(pilot, "#summary-text")
     assert (legacy_app / "app-config.yaml").read_bytes() == before
     assert not (legacy_app / ".spectro-wizard" / "backups").exists()
+
+
+async def test_verify_sign_in_runs_the_checks_that_need_my_token(demo_app: Path, oidc_provider_factory,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verify's "Sign in to test my access": the session's kubelogin flow against the real provider, the
+    system browser being tests/support/dev_browser.py ($BROWSER); the identity checks then run, the
+    token never appears on screen."""
+    import os
+    import shutil
+    import sys
+
+    from tests.support.cli import PROJECT
+
+    real_node = shutil.which("node", path=os.defpath + ":/usr/local/bin")
+    assert real_node, "the OpenID provider needs the machine's node"
+    wizard_path = os.environ["PATH"]
+    monkeypatch.setenv("PATH", f"{Path(real_node).parent}:/usr/bin:/bin")
+    provider = oidc_provider_factory(tenant="acme", redirect_uris=["http://localhost:8000", "http://localhost:18000"])
+    monkeypatch.setenv("PATH", wizard_path)
+    (demo_app / "app-config.local.yaml").write_text(
+        "auth:\n  providers:\n    spectrocloud:\n      development:\n        clientId: ${SPECTROCLOUD_CLIENT_ID}\n"
+        f"        clientSecret: ${{SPECTROCLOUD_CLIENT_SECRET}}\n        authorizationUrl: {provider.authorization_url}\n")
+    monkeypatch.setenv("SPECTROCLOUD_CLIENT_ID", provider.client_id)
+    monkeypatch.setenv("SPECTROCLOUD_CLIENT_SECRET", provider.client_secret)
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {PROJECT / 'tests' / 'support' / 'dev_browser.py'} %s")
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.jump_to(pilot, "verify", path="verify")
+        await h.set_input(pilot, "#backend-url", h.CLOSED_URL)
+        await h.click(pilot, "#login")
+        await h.settle(pilot)
+        assert app.session.login_result is not None and app.session.login_result.username == "alice@example.com"
+        ids = {r.id: r.status for r in app.screen.results}
+        assert ids["id-token"] == "ok"
+        assert "not tested" not in text_of(pilot, "#verify-summary")
+        assert "eyJ" not in h.screen_text(pilot)
