@@ -55,6 +55,16 @@ async def settle(pilot: Pilot) -> None:
     raise AssertionError("workers keep starting: " + ", ".join(w.name for w in app.workers if w.is_running))
 
 
+async def activate(pilot: Pilot, selector: str) -> None:
+    """Focus a button and press Enter, as a keyboard user does, then wait until what it started is
+    over. Unlike a mouse click it cannot land beside the button while the layout is still moving
+    (an error line appearing above it shifts it on a busy machine)."""
+    pilot.app.screen.query_one(selector).focus()
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def click(pilot: Pilot, target) -> None:
     """Click like a user, then wait until what the click started is over (its message bubbled up,
     the workers it started are done)."""

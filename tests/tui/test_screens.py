@@ -39,13 +39,13 @@ async def test_add_cluster_dialog_checks_its_fields(demo_app: Path) -> None:
         for name, url, skip, message in cases:
             await h.set_input(pilot, "#name", name)
             await h.set_input(pilot, "#url", url)
-            await h.click(pilot, "#ok")
+            await h.activate(pilot, "#ok")
             assert isinstance(app.screen, AddClusterScreen)
             assert message in text_of(pilot, "#add-error")
         await h.set_input(pilot, "#ca", "/no/such/ca.pem")
         await h.click(pilot, "#skip")
         assert "anyone between Backstage and the cluster" in text_of(pilot, "#tls-warning")
-        await h.click(pilot, "#ok")
+        await h.activate(pilot, "#ok")
         assert "not both" in text_of(pilot, "#add-error")
         await pilot.press("escape")  # cancel: nothing added
         await pilot.pause()
