@@ -426,8 +426,10 @@ def _wait_for_backend(s: Any, opts: Any, seconds: float) -> None:
     """`verify --wait`: poll until the restarted backend serves the config on disk (progress on stderr)."""
     import asyncio
 
+    from wizard.session.texts import still_waiting_for
+
     def progress(results: list[Any], elapsed: float) -> None:
-        waiting = [f"{r.id}: {r.summary}" for r in results if r.status not in ("ok", "warn")]
+        waiting = still_waiting_for(results)
         if waiting:
             sys.stderr.write(f"{PROG}: waiting for the backend ({elapsed:.0f} s): {waiting[0]}\n")
 

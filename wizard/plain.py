@@ -22,7 +22,9 @@ from wizard.core.kubeconfig import ca_file_to_data
 from wizard.errors import WizardError
 from wizard.output import Printer, print_checks
 from wizard.session import PATHS, Session, VerifyOptions
-from wizard.session.texts import NOTHING_TO_CHANGE, next_steps, plan_text, restart_instruction
+from wizard.session.texts import (
+    NOTHING_TO_CHANGE, RESTART_WAIT_SECONDS, next_steps, plan_text, restart_instruction, still_waiting_for,
+)
 
 
 class Cancelled(Exception):
@@ -63,10 +65,6 @@ class Prompts:
         validate = self.validator(field, optional, base_dir)
         return str(self._ask(questionary.text(message, default=default, validate=validate, **self.kw))).strip()
 
-    def secret(self, message: str) -> str:
-        """Typed but never shown, saved or logged."""
-        return str(self._ask(questionary.password(message, **self.kw))).strip()
-
     def confirm(self, message: str, default: bool = True) -> bool:
         return bool(self._ask(questionary.confirm(message, default=default, **self.kw)))
 
@@ -92,9 +90,6 @@ def run_plain(root: Path, config_names: list[str] | None = None, demo: bool = Fa
     except WizardError as exc:
         p.line(f"spectro-wizard: {exc}")
         return exc.exit_code
-
-
-WAIT_SECONDS = 300.0
 
 
 class _Stop(Exception):
@@ -304,17 +299,17 @@ class PlainFlow:
         self.backend_url = backend
 
         def progress(results: list[Any], elapsed: float) -> None:
-            waiting = [f"{r.id}: {r.summary}" for r in results if r.status not in ("ok", "warn")]
+            waiting = still_waiting_for(results)
             p.line(f"  {elapsed:4.0f} s  " + (waiting[0] if waiting else "served"))
 
         p.line("Waiting (Ctrl+C skips the wait)…")
         try:
-            outcome = asyncio.run(self.s.wait_for_backend(WAIT_SECONDS, VerifyOptions(backend_url=backend), on_round=progress))
+            outcome = asyncio.run(self.s.wait_for_backend(RESTART_WAIT_SECONDS, VerifyOptions(backend_url=backend), on_round=progress))
         except KeyboardInterrupt:
             p.line("  wait skipped")
             return
         p.line(f"{p.mark('ok')} the backend serves the new config" if outcome.served else
-               f"{p.mark('warn')} the backend did not serve the new config within {WAIT_SECONDS:.0f} s; Verify says what is missing")
+               f"{p.mark('warn')} the backend did not serve the new config within {RESTART_WAIT_SECONDS:.0f} s; Verify says what is missing")
 
     def verify(self) -> None:
         s, ask, p = self.s, self.ask, self.p

@@ -375,7 +375,7 @@ def apply_plan(
         kept = []
         for entry in manifest["files"]:
             now = _read(Path(entry["realPath"]))
-            if entry.get("byInstall") is None:  # a planned change
+            if entry["planned"]:
                 kept.append(entry)
                 if now is not None and sha256(now) != entry["sha256After"]:
                     entry["sha256After"], entry["byInstall"] = sha256(now), True  # the install changed it too
@@ -412,7 +412,7 @@ def _back_up(d: Path, i: int, repo: Path, path: Path, ch: FileChange | None) -> 
             raise Refused(f"{ch.rel} disappeared since it was read; run plan again")
         # the package manager may create it (a first lockfile): undo and rollback remove it again
         return {"path": rel, "realPath": str(path.resolve()), "backup": None, "mode": 0o644,
-                "sha256Before": None, "sha256After": None, "byInstall": False, "createdByApply": True}
+                "sha256Before": None, "sha256After": None, "planned": False, "byInstall": False, "createdByApply": True}
     name = f"files/{i:02d}-{path.name}"
     mode = path.stat().st_mode & 0o7777
     (d / name).write_bytes(data)
@@ -420,7 +420,7 @@ def _back_up(d: Path, i: int, repo: Path, path: Path, ch: FileChange | None) -> 
     return {"path": rel, "realPath": str(path.resolve()), "backup": name, "mode": mode,
             "sha256Before": sha256(data),
             "sha256After": sha256(ch.after.encode("utf-8")) if ch is not None else None,
-            **({} if ch is not None else {"byInstall": False})}
+            "planned": ch is not None, "byInstall": False}
 
 
 def _write(ch: FileChange, manifest: dict) -> None:

@@ -24,19 +24,18 @@ class Requirement:
 
     package: str
     role: str  # "app" or "backend": the workspace it is added to
-    why: str
     wire: bool = False  # backend.add(import('...')) in packages/backend/src/index.ts
 
 
 def required(answers: Answers) -> list[Requirement]:
     """Every package this setup needs (facts, section 1), in the order they are added."""
     reqs = [
-        Requirement(facts.MODULE_PKG, "app", "the SpectroCloud Kubernetes auth module"),
-        Requirement(facts.AUTH_FRONTEND_PKG, "app", "the SpectroCloud auth frontend plugin the module depends on"),
-        Requirement(facts.AUTH_BACKEND_PKG, "backend", "the SpectroCloud auth backend module (the sign-in provider)", wire=True),
+        Requirement(facts.MODULE_PKG, "app"),  # the SpectroCloud Kubernetes auth module
+        Requirement(facts.AUTH_FRONTEND_PKG, "app"),  # the auth frontend plugin the module depends on
+        Requirement(facts.AUTH_BACKEND_PKG, "backend", wire=True),  # the sign-in provider
     ]
     if answers.clusterProvider is not None:
-        reqs.append(Requirement(facts.CLUSTER_PROVIDER_PKG, "backend", "the SpectroCloud cluster provider", wire=True))
+        reqs.append(Requirement(facts.CLUSTER_PROVIDER_PKG, "backend", wire=True))
     return reqs
 
 
@@ -49,7 +48,6 @@ class InstallStep:
     argv: list[str]
     cwd: Path
     display: str  # the command as a person would type it
-    note: str = ""
 
     @property
     def package(self) -> str:
@@ -139,17 +137,22 @@ def missing(repo: RepoInfo, answers: Answers) -> list[Requirement]:
     return out
 
 
-def install_steps(repo: RepoInfo, answers: Answers, skip_install: bool = False) -> list[InstallStep]:
-    """One add command per workspace, for every required package it lacks (none when skipped)."""
-    if skip_install or not answers.installPackage:
-        return []
+def add_commands(repo: RepoInfo, reqs: list[Requirement]) -> list[InstallStep]:
+    """One add command per workspace (the app's first) for the packages of `reqs`."""
     steps = []
     for role in ("app", "backend"):
         ws = workspace_for(repo, role)
-        pkgs = [r.package for r in missing(repo, answers) if r.role == role]
+        pkgs = [r.package for r in reqs if r.role == role]
         if ws is not None and pkgs:
             steps.append(install_command(repo, pkgs, ws))
     return steps
+
+
+def install_steps(repo: RepoInfo, answers: Answers, skip_install: bool = False) -> list[InstallStep]:
+    """The add commands for every required package a workspace lacks (none when the install is off)."""
+    if skip_install or not answers.installPackage:
+        return []
+    return add_commands(repo, missing(repo, answers))
 
 
 def install_command(repo: RepoInfo, packages: str | list[str], workspace: Package | None = None) -> InstallStep:

@@ -23,7 +23,7 @@ from wizard.core.configset import ConfigFile, ConfigSet
 from wizard.core.edits import EditError, Splice
 from wizard.core.migration import provider_resources
 from wizard.core.packages import (
-    InstallStep, fix_wrong_package, index_change, install_command, install_steps, missing, to_wire, workspace_for,
+    InstallStep, add_commands, fix_wrong_package, index_change, install_steps, missing, to_wire,
 )
 from wizard.core.repo import RepoInfo
 from wizard.core.yamldoc import Node, YamlSyntaxError, mappings
@@ -709,9 +709,7 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     plan.notes = st.notes
     lacking = missing(repo, answers)
     if lacking and not plan.installs:
-        cmds = "; ".join(install_command(repo, [r.package for r in lacking if r.role == role], workspace_for(repo, role)).display
-                         for role in ("app", "backend")
-                         if workspace_for(repo, role) is not None and any(r.role == role for r in lacking))
+        cmds = "; ".join(step.display for step in add_commands(repo, lacking))
         plan.notes.append("not installed (the install step is off): " + ", ".join(r.package for r in lacking)
                           + (f" — add them with: {cmds}" if cmds else ""))
     plan.env_vars = sorted({answers.clientIdEnv, answers.clientSecretEnv} | ({answers.clusterProvider.apiTokenEnv} if answers.clusterProvider else set()))

@@ -283,7 +283,13 @@ class Session:
     def blockers(self) -> list[CheckResult]:
         """Failed prerequisites the wizard cannot fix (from the last checks; run them when none ran)."""
         if not self.last_checks:
-            self.run_checks()
+            # the repo and configs the plan was made from: only the tools are left to ask
+            if self.info is None or self.configs is None:
+                self.load()
+            elif self.info.node is None:
+                repo.detect_tools(self.info)
+            assert self.info is not None and self.configs is not None
+            self.last_checks = checks.run_checks(self.info, self.configs)
         return checks.blockers(self.last_checks)
 
     def preflight(self, the_plan: Plan | None = None) -> list[str]:

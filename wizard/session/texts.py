@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard.core.plan import Plan
+from wizard.core.results import CheckResult
 
 NOTHING_TO_CHANGE = "Nothing to change: the config already matches the answers."
 
@@ -32,6 +33,14 @@ def plan_text(plan: Plan) -> PlanText:
     if plan.env_vars:
         env = "The config references these environment variables; export them where Backstage runs: " + ", ".join(plan.env_vars)
     return PlanText(title, list(plan.actions), [c.diff() for c in plan.changes], list(plan.notes), env)
+
+
+RESTART_WAIT_SECONDS = 300.0  # how long the TUI's and plain mode's Restart step wait for the backend
+
+
+def still_waiting_for(results: list[CheckResult]) -> list[str]:
+    """A round of the restart wait: what the backend does not serve yet, one line per check."""
+    return [f"{r.id}: {r.summary}" for r in results if r.status not in ("ok", "warn")]
 
 
 def restart_instruction(demo: bool = False) -> str:

@@ -16,12 +16,9 @@ from textual.widgets import Button, Input, ProgressBar, RichLog, Static
 
 from wizard.errors import WizardError
 from wizard.session import VerifyOptions
-from wizard.session.texts import restart_instruction
+from wizard.session.texts import RESTART_WAIT_SECONDS, restart_instruction, still_waiting_for
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.fieldinput import FieldValidator
-
-WAIT_SECONDS = 300.0
-
 
 class RestartScreen(WizardScreen):
     STEP = "restart"
@@ -76,18 +73,18 @@ clusters as configured, then Verify runs against the new config. **s** skips the
         log = self.query_one("#restart-rounds", RichLog)
 
         def round_done(results, elapsed: float) -> None:
-            waiting = [f"{r.id}: {r.summary}" for r in results if r.status not in ("ok", "warn")]
+            waiting = still_waiting_for(results)
             log.write(f"{elapsed:4.0f} s  " + ("; ".join(waiting) if waiting else "served"))
 
         try:
-            outcome = await self.session.wait_for_backend(WAIT_SECONDS, VerifyOptions(backend_url=url), on_round=round_done)
+            outcome = await self.session.wait_for_backend(RESTART_WAIT_SECONDS, VerifyOptions(backend_url=url), on_round=round_done)
         except WizardError as exc:
             self.finish(False, str(exc))
             return
         if outcome.served:
             self.finish(True, f"✔ the backend serves the new config (after {outcome.elapsed:.0f} s)")
         else:
-            self.finish(False, f"✖ the backend did not serve the new config within {WAIT_SECONDS:.0f} s; "
+            self.finish(False, f"✖ the backend did not serve the new config within {RESTART_WAIT_SECONDS:.0f} s; "
                                "check its log, then wait again or skip to Verify, which says what is missing")
 
     def finish(self, served: bool, message: str) -> None:
