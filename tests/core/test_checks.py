@@ -633,6 +633,8 @@ def test_cluster_provider_environments(tmp_path):
 @pytest.mark.parametrize("raw, where", [
     (b"app:\n  title: [x\n", "app-config.local.yaml:2:10: not valid YAML: the flow sequence that starts here is not closed properly (the parser gave up at line 3, column 1"),
     (b"app:\n\ttitle: x\n", "app-config.local.yaml:2:1: not valid YAML"),
+    # at the end of the file libyaml names no start: the open bracket is found by scanning
+    (b"app:\n  title: a{b\n  guest: {\n# a comment\n", "app-config.local.yaml:3:10: not valid YAML: the flow mapping that starts here"),
     (b"app:\n  title: x\n  title: y\n", "app-config.local.yaml:3:3: duplicate key 'title'"),
     (b"app:\n  title: caf\xe9\n", "app-config.local.yaml:2: not UTF-8 text"),
 ])
@@ -647,6 +649,16 @@ def test_a_config_that_does_not_parse(tmp_path, raw, where):
     # the other config checks still look at the files that parsed
     assert results["kubernetes-config"].status == "fail"
     assert results["default-auth-providers-disabled"].status == "fail"
+
+
+def test_a_config_name_that_does_not_exist_is_one_sentence(tmp_path):
+    root = make_repo(tmp_path)
+    info = repo_mod.inspect(root, run_tools=False)
+    configs = configset.load(root, ["app-config.local.yaml"], tolerant=True)
+    r = {x.id: x for x in checks.run_checks(info, configs)}["config-valid"]
+    assert_status(r, "fail", "config-invalid")
+    assert r.summary == f"app-config.local.yaml does not exist in {root}; check the --config names"
+    assert r.detail == ""  # not the same sentence twice
 
 
 def test_config_valid_ok_lists_the_merge_order(tmp_path):

@@ -80,9 +80,13 @@ def _res(id: str, status: str, summary: str, detail: str, hint: str, hint_vars: 
 def check_config_valid(ctx: Context) -> CheckResult:
     names = [f.rel for f in ctx.configs.files]
     if ctx.configs.errors:
-        detail = "\n".join(str(e) for e in ctx.configs.errors)
-        return _res("config-valid", "fail", str(ctx.configs.errors[0]).split(":")[0] + " cannot be loaded", detail, "config-invalid",
-                    {"error": str(ctx.configs.errors[0])})
+        first = str(ctx.configs.errors[0])
+        # "app-config.yaml:12:3: ..." -> "app-config.yaml cannot be loaded", the rest below it; an
+        # error that names no position (a --config name that does not exist) is its own summary
+        where = re.match(r"([^\s:]+\.ya?ml)(?::\d+)*: ", first)
+        summary = f"{where.group(1)} cannot be loaded" if where else first
+        detail = "\n".join(str(e) for e in ctx.configs.errors if str(e) != summary)
+        return _res("config-valid", "fail", summary, detail, "config-invalid", {"error": first})
     return _ok("config-valid", f"{len(names)} config file(s) parse without duplicate keys", "merge order: " + ", ".join(names), files=names)
 
 

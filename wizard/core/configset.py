@@ -6,6 +6,7 @@ while arrays and scalars from a later file replace the earlier value as a whole.
 
 from __future__ import annotations
 
+import re
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -143,16 +144,53 @@ def yaml_error_sentence(display: str, text: str, exc: YamlSyntaxError) -> str:
     # a bracket or quote that is never closed: the place to fix is where it opens (a later comment or
     # key is only where the parser noticed); for other errors the parser's own position is the right one
     unclosed = any(w in exc.context for w in ("flow mapping", "flow sequence", "quoted scalar"))
+    if "flow node" in exc.context and (exc.context_line, exc.context_column) == (exc.line, exc.column):
+        # at the end of the file libyaml only says "while parsing a flow node" where it stopped:
+        # find the bracket that is still open ourselves
+        opened = unclosed_bracket(lines[: exc.line])
+        if opened is not None:
+            exc.context_line, exc.context_column = opened
+            exc.context = "while parsing a flow " + ("mapping" if lines[opened[0] - 1][opened[1] - 1] == "{" else "sequence")
+            unclosed = True
     starts_earlier = unclosed and exc.context_line and (exc.context_line, exc.context_column) != (exc.line, exc.column)
     if starts_earlier:
         what = exc.context.removeprefix("while ").removeprefix("parsing ").removeprefix("scanning ")
         what = what.removeprefix("a ").removeprefix("an ")
-        gave_up = exc.problem.replace(f" ({exc.context})", "")
+        gave_up = re.sub(r" \(while [^)]*\)$", "", exc.problem)
         return (f"{display}:{exc.context_line}:{exc.context_column}: not valid YAML: the {what} that starts here is "
                 f"not closed properly (the parser gave up at line {exc.line}, column {exc.column}: {gave_up}); "
                 "fix the file and run again")
     where = f":{exc.line}:{exc.column}" if exc.line else ""
     return f"{display}{where}: not valid YAML: {problem}; fix the file and run again"
+
+
+def unclosed_bracket(lines: list[str]) -> tuple[int, int] | None:
+    """(line, column), 1-based, of the innermost `{` or `[` that opens a flow collection and is never
+    closed in `lines`; None when all are closed. Quoted strings and comments are skipped; outside a
+    flow collection a bracket counts only where a value starts (after `key: `, `- ` or indentation),
+    as in YAML, where `title: a{b` is a plain string."""
+    stack: list[tuple[int, int, str]] = []
+    for ln, line in enumerate(lines, 1):
+        i, quote = 0, ""
+        value_start = True  # at the start of a line (after indentation) a node may begin
+        while i < len(line):
+            ch = line[i]
+            if quote:
+                if ch == quote and not (quote == '"' and i and line[i - 1] == "\\"):
+                    quote = ""
+            elif ch in "'\"" and (value_start or stack):
+                quote = ch
+            elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+                break
+            elif ch in "{[" and (value_start or stack):
+                stack.append((ln, i + 1, "}" if ch == "{" else "]"))
+            elif ch in "}]" and stack and stack[-1][2] == ch:
+                stack.pop()
+            if ch not in " \t":
+                value_start = ch in ",{[" or (ch in ":-" and (i + 1 == len(line) or line[i + 1] in " \t"))
+            i += 1
+        # a quoted scalar may span lines; the bracket search does not need that precision
+    return (stack[-1][0], stack[-1][1]) if stack else None
 
 
 def read_limited(path: Path, limit: int) -> bytes | None:

@@ -203,6 +203,8 @@ class Session:
     def kubeconfig_contexts(self, path: str | None = None) -> list[kubeconfig.KubeContext]:
         """The contexts of a kubeconfig (default: $KUBECONFIG, else ~/.kube/config): server and CA only."""
         paths = [Path(path).expanduser()] if path else None
+        if paths and not paths[0].is_file():
+            raise BadInput(f"{paths[0]}: no such kubeconfig file" if not paths[0].exists() else f"{paths[0]}: not a file")
         return kubeconfig.read_contexts(paths)
 
     @staticmethod

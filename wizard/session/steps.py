@@ -30,9 +30,9 @@ STEPS: dict[str, Step] = {s.name: s for s in (
 )}
 
 PATHS: dict[str, str] = {
-    "setup": "New setup: install the module, configure SpectroCloud sign-in and clusters",
-    "migrate": "Migrate clusters from service accounts to SpectroCloud OIDC, in waves",
-    "verify": "Verify and troubleshoot an existing setup (changes nothing)",
+    "setup": "New setup: install, configure sign-in, switch the clusters",
+    "migrate": "Migrate clusters from service accounts, in waves",
+    "verify": "Verify and troubleshoot (changes nothing)",
 }
 
 FLOWS: dict[str, tuple[str, ...]] = {

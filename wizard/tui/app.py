@@ -19,6 +19,12 @@ from wizard.tui.widgets.modals import ConfirmScreen
 class WizardApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "spectro-wizard"
+    # the command palette only offers themes and screenshots here; its key and footer room go to the steps
+    ENABLE_COMMAND_PALETTE = False
+    # below 100 columns screens stack side-by-side panels (Prerequisites: the checks over their hint)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # below 30 rows forms drop the blank line between fields
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("ctrl+s", "save", "Save answers"),
         Binding("ctrl+q", "request_quit", "Quit", priority=True),

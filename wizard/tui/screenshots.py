@@ -243,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m wizard.tui.screenshots", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="screenshots", metavar="DIR", help="where the SVGs go (default: screenshots/)")
     p.add_argument("--only", metavar="SCREEN,...", help=f"a subset of: {', '.join(SCREENS)}")
+    p.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", metavar="COLSxROWS", help="terminal size (default: %(default)s)")
     p.add_argument("--real-tools", action="store_true", help="use this machine's node and yarn (less deterministic)")
     args = p.parse_args(argv)
 
@@ -254,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     if not _port_is_closed(CLOSED_PORT):
         print(f"127.0.0.1:{CLOSED_PORT} accepts connections here; the verify pictures need it closed", file=sys.stderr)
         return 1
+    try:
+        cols, rows = (int(n) for n in args.size.lower().split("x"))
+    except ValueError:
+        print(f"--size: give COLSxROWS, like 80x24 (not {args.size!r})", file=sys.stderr)
+        return 2
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     if WORK_DIR.exists():
@@ -262,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     _prepare_environment(WORK_DIR, args.real_tools)
     try:
         for target in targets:
-            path = shoot(target, out, WORK_DIR)
+            path = shoot(target, out, WORK_DIR, (cols, rows))
             print(f"wrote {path}")
     finally:
         shutil.rmtree(WORK_DIR, ignore_errors=True)

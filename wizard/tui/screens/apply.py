@@ -14,6 +14,7 @@ from wizard.tui.screens.base import WizardScreen
 class ApplyScreen(WizardScreen):
     STEP = "apply"
     TITLE = "Apply"
+    BUTTON_KEYS = {"continue": "ctrl+n", "undo": "ctrl+z"}
     CSS_PATH = "apply.tcss"
     HELP = """\
 All or nothing: the wizard backs up every file it may change, adds the required packages with your

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from wizard.tui.widgets.buttonkeys import ButtonKeys
 from wizard.tui.widgets.modals import HelpScreen
 from wizard.tui.widgets.stepper import Stepper
 
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from wizard.tui.app import WizardApp
 
 
-class WizardScreen(Screen):
-    """A step of the wizard. Subclasses set STEP, TITLE, HELP and implement `body()`."""
+class WizardScreen(ButtonKeys, Screen):
+    """A step of the wizard. Subclasses set STEP, TITLE, HELP, BUTTON_KEYS and implement `body()`."""
 
     STEP: ClassVar[str] = ""
     TITLE: ClassVar[str] = ""

@@ -22,6 +22,7 @@ from wizard.core.clusters import auth_label, tls_label
 from wizard.core.kubeconfig import ca_file_to_data
 from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.widgets.buttonkeys import ButtonKeys
 from wizard.tui.widgets.fieldinput import field_problem
 
 # where a row comes from when it is not in the config yet (the counter counts these as "new")
@@ -43,6 +44,7 @@ class Row:
 class ClustersScreen(WizardScreen):
     STEP = "clusters"
     TITLE = "Clusters"
+    BUTTON_KEYS = {"continue": "ctrl+n", "add": "ctrl+t", "import": "ctrl+o", "palette": "ctrl+p"}
     CSS_PATH = "clusters.tcss"
     HELP = """\
 Every cluster Backstage shows needs `authProvider: oidc` and `oidcTokenProvider: spectrocloud` to use
@@ -50,10 +52,13 @@ each user's SpectroCloud identity.
 
 * Clusters already in app-config are listed with their auth. Tick (**Space**) the service-account
   ones to switch them now; the rest stay as they are (mixed mode works).
-* **Add** a cluster by URL, with its CA (a PEM file) — or skip TLS verification, which you should
-  only do for a lab cluster.
-* **Import kubeconfig** takes the server URL and CA of chosen contexts; credentials are never read.
-* **Palette** lists the clusters of your tenant with an API key taken from an environment variable.
+* **Add** (Ctrl+T) a cluster by URL, with its CA (a PEM file) — or skip TLS verification, which you
+  should only do for a lab cluster. Clusters added in this run are marked **+**: **e** (or Enter)
+  edits one (its name too), **Delete** removes it.
+* **Import kubeconfig** (Ctrl+O) takes the server URL and CA of chosen contexts, from the file you
+  name ($KUBECONFIG or ~/.kube/config by default); credentials are never read.
+* **Palette** (Ctrl+P) lists the clusters of your tenant with an API key from an environment
+  variable, or typed in the dialog (masked, used once, never saved).
 * **Cluster provider mode** lets the SpectroCloud cluster provider discover clusters itself, in OIDC
   mode (it then creates nothing in the clusters).
 
@@ -61,7 +66,9 @@ Type in the filter to narrow the list.
 """
     BINDINGS = WizardScreen.BINDINGS + [
         Binding("space", "toggle", "Tick/untick", show=True),
-        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit new"),
+        Binding("delete", "remove", "Remove new"),
+        Binding("a", "add", "Add", show=False),
         Binding("slash", "filter", "Filter", show=False),
     ]
 
@@ -87,6 +94,7 @@ Type in the filter to narrow the list.
         table = self.query_one("#clusters", DataTable)
         table.add_columns("", "cluster", "auth", "TLS", "url", "from")
         self.rows: list[Row] = []
+        self.sources: dict[str, str] = {}  # where each cluster of this run came from (rows are rebuilt on resume)
         self.load_rows()
 
     def on_screen_resume(self) -> None:
@@ -108,7 +116,7 @@ Type in the filter to narrow the list.
             known.add(c["name"])
         for ca in a.clusters:
             if ca.name not in known:
-                rows.append(self.new_row(ca, NEW))
+                rows.append(self.new_row(ca, self.sources.get(ca.name, NEW)))
         self.rows = rows
         p = a.clusterProvider
         if p is not None:
@@ -132,7 +140,8 @@ Type in the filter to narrow the list.
                 continue
             matches += 1
             if len(batch) < self.MAX_ROWS:
-                mark = "☑" if r.selected else ("☐" if r.migratable else " ")
+                # +: added in this run (edit/remove); ☑/☐: a service-account cluster to switch or not
+                mark = "+" if r.source in NEW_SOURCES else ("☑" if r.selected else ("☐" if r.migratable else " "))
                 batch.append(((mark, r.name, r.auth, r.tls, r.url, r.source), str(i)))
         for cells, key in batch:
             table.add_row(*cells, key=key)
@@ -155,12 +164,21 @@ Type in the filter to narrow the list.
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
 
-    def action_toggle(self) -> None:
+    def current_row(self) -> Row | None:
         table = self.query_one("#clusters", DataTable)
         if not self.rows or table.row_count == 0:
-            return
+            return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        row = self.rows[int(key)]  # type: ignore[arg-type]
+        return self.rows[int(key)]  # type: ignore[arg-type]
+
+    def action_toggle(self) -> None:
+        table = self.query_one("#clusters", DataTable)
+        row = self.current_row()
+        if row is None:
+            return
+        if row.source in NEW_SOURCES:
+            self.notify(f"{row.name} is added in this run: e edits it, Delete removes it")
+            return
         if not row.migratable:
             self.notify(f"{row.name} is not a service-account cluster; nothing to switch", severity="warning")
             return
@@ -170,7 +188,51 @@ Type in the filter to narrow the list.
         table.move_cursor(row=min(cursor, table.row_count - 1))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_toggle()
+        row = self.current_row()
+        if row is not None and row.source in NEW_SOURCES:
+            self.action_edit()
+        else:
+            self.action_toggle()
+
+    def _new_cluster(self) -> tuple[Row, ClusterAnswer] | None:
+        row = self.current_row()
+        if row is None:
+            return None
+        if row.source not in NEW_SOURCES:
+            self.notify(f"{row.name} is in {row.source}: the wizard edits it only by switching it (Space)", severity="warning")
+            return None
+        found = next((c for c in self.session.answers.clusters if c.name == row.name), None)
+        return (row, found) if found is not None else None
+
+    def action_edit(self) -> None:
+        picked = self._new_cluster()
+        if picked is None:
+            return
+        row, ca = picked
+
+        def edited(new: ClusterAnswer | None) -> None:
+            if new is None:
+                return
+            if new.name != ca.name:
+                self.session.remove_cluster(ca.name)  # a rename: the old name goes
+                self.rows = [r for r in self.rows if r.name != ca.name]
+            self.add_cluster(new, row.source)
+
+        self.app.push_screen(AddClusterScreen(ca, taken=self.taken_names(except_name=ca.name)), edited)
+
+    def action_remove(self) -> None:
+        picked = self._new_cluster()
+        if picked is None:
+            return
+        row, ca = picked
+        self.session.remove_cluster(ca.name)
+        self.rows = [r for r in self.rows if r is not row]
+        self.render_rows()
+        self.wizard.mark_dirty()
+        self.notify(f"{ca.name} removed")
+
+    def taken_names(self, except_name: str | None = None) -> set[str]:
+        return {r.name for r in self.rows if r.name != except_name}
 
     # ---- adding ----------------------------------------------------------------------------
     @staticmethod
@@ -180,13 +242,14 @@ Type in the filter to narrow the list.
 
     def add_cluster(self, ca: ClusterAnswer, source: str) -> None:
         self.session.add_cluster(ca)
+        self.sources[ca.name] = source
         self.rows = [r for r in self.rows if r.name != ca.name]
         self.rows.append(self.new_row(ca, source))
         self.render_rows()
         self.wizard.mark_dirty()
 
     def action_add(self) -> None:
-        self.app.push_screen(AddClusterScreen(), self._added)
+        self.app.push_screen(AddClusterScreen(taken=self.taken_names()), self._added)
 
     def _added(self, ca: ClusterAnswer | None) -> None:
         if ca is not None:
@@ -200,15 +263,7 @@ Type in the filter to narrow the list.
         elif bid == "add":
             self.action_add()
         elif bid == "import":
-            try:
-                contexts = self.session.kubeconfig_contexts()
-            except WizardError as exc:
-                self.error(str(exc))
-                return
-            if not contexts:
-                self.error("no kubeconfig contexts found ($KUBECONFIG or ~/.kube/config)")
-                return
-            self.app.push_screen(ImportScreen(contexts), self._imported)
+            self.app.push_screen(ImportScreen(), self._imported)
         elif bid == "palette":
             self.app.push_screen(PaletteScreen(), self._discovered)
 
@@ -249,7 +304,8 @@ Type in the filter to narrow the list.
         return True
 
 
-class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
+class AddClusterScreen(ButtonKeys, ModalScreen[ClusterAnswer | None]):
+    BUTTON_KEYS = {"ok": "ctrl+n", "cancel": "escape"}
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     AddClusterScreen { align: center middle; }
@@ -260,9 +316,14 @@ class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
     AddClusterScreen Horizontal { height: auto; }
     """
 
+    def __init__(self, editing: ClusterAnswer | None = None, taken: set[str] | None = None):
+        super().__init__()
+        self.editing = editing
+        self.taken = taken or set()
+
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("[b]Add a cluster[/b]")
+            yield Label("[b]Edit the cluster[/b]" if self.editing else "[b]Add a cluster[/b]")
             yield Input(placeholder="name, e.g. prod-eu-1", id="name")
             yield Input(placeholder="API server URL, e.g. https://prod-eu-1.example.com:6443", id="url")
             yield Input(placeholder="CA certificate file (PEM), e.g. ~/certs/prod-eu-1-ca.pem", id="ca")
@@ -270,10 +331,19 @@ class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
             yield Static("", id="tls-warning")
             yield Static("", id="add-error")
             with Horizontal():
-                yield Button("Add", variant="primary", id="ok")
+                yield Button("Save" if self.editing else "Add", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        ca = self.editing
+        if ca is not None:
+            self.query_one("#name", Input).value = ca.name
+            self.query_one("#url", Input).value = ca.url or ""
+            # a CA read from a file is kept as caData: leaving the field empty keeps it
+            self.query_one("#ca", Input).placeholder = ("CA: kept as it is (type a PEM file to replace it)"
+                                                        if ca.caData else self.query_one("#ca", Input).placeholder)
+            self.query_one("#ca", Input).value = ca.caFile or ""
+            self.query_one("#skip", Checkbox).value = bool(ca.skipTLSVerify)
         self.query_one("#name", Input).focus()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -296,6 +366,13 @@ class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
             if (problem := field_problem(key, value)) is not None:
                 err.update(problem)
                 return
+        if name in self.taken:
+            err.update(f"name: {name} is already a cluster here; pick another name")
+            return
+        kept_ca = self.editing.caData if self.editing is not None and not ca and not skip else None
+        if kept_ca:
+            self.dismiss(ClusterAnswer(name=name, url=url, caData=kept_ca))
+            return
         if ca and skip:
             err.update("give a CA file or skip verification, not both")
             return
@@ -313,8 +390,10 @@ class AddClusterScreen(ModalScreen[ClusterAnswer | None]):
         self.dismiss(answer)
 
 
-class PickerScreen(ModalScreen[list[ClusterAnswer] | None]):
+class PickerScreen(ButtonKeys, ModalScreen[list[ClusterAnswer] | None]):
     """A dialog that picks clusters to add (from a kubeconfig, from Palette): Esc or Cancel picks none."""
+
+    BUTTON_KEYS = {"ok": "ctrl+n", "cancel": "escape", "list": "ctrl+l"}
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
@@ -338,20 +417,65 @@ class PickerScreen(ModalScreen[list[ClusterAnswer] | None]):
 
 
 class ImportScreen(PickerScreen):
-    def __init__(self, contexts):
+    """Pick contexts of a kubeconfig: the file is $KUBECONFIG or ~/.kube/config unless you name one."""
+
+    DEFAULT_CSS = """
+    ImportScreen #k-row { height: auto; }
+    ImportScreen #k-path { width: 1fr; }
+    ImportScreen #k-status { height: auto; }
+    """
+
+    def __init__(self) -> None:
         super().__init__()
-        self.contexts = contexts
+        self.contexts: list = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("[b]Import from kubeconfig[/b] — server URL and CA only; credentials are not read")
-            yield SelectionList[int](*[(f"{c.context}  {c.server}" + ("  (current)" if c.current else ""), i) for i, c in enumerate(self.contexts)], id="contexts")
+            with Horizontal(id="k-row"):
+                yield Input(placeholder="kubeconfig file (empty: $KUBECONFIG, else ~/.kube/config)", id="k-path", compact=True)
+                yield Button("Read", id="list")
+            yield Static("", id="k-status")
+            yield SelectionList[int](id="contexts")
             with Horizontal():
                 yield Button("Import selected", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
+    def on_mount(self) -> None:
+        self.read()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.read()
+
+    def read(self) -> None:
+        raw = self.query_one("#k-path", Input).value.strip()
+        status = self.query_one("#k-status", Static)
+        lst = self.query_one("#contexts", SelectionList)
+        lst.clear_options()
+        self.contexts = []
+        try:
+            self.contexts = self.app.session.kubeconfig_contexts(raw or None)
+        except WizardError as exc:
+            status.update(f"[red]{exc}[/red] — type the path of a kubeconfig above and press Enter")
+            return
+        if not self.contexts:
+            where = raw or "$KUBECONFIG or ~/.kube/config"
+            status.update(f"[yellow]no contexts in {where}[/yellow] — type the path of a kubeconfig above and press Enter")
+            return
+        for i, c in enumerate(self.contexts):
+            lst.add_option((f"{c.cluster or c.context}  {c.server}" + ("  (current)" if c.current else ""), i))
+        status.update(f"{len(self.contexts)} context(s): Space ticks, then Import selected")
+        lst.highlighted = 0
+        lst.focus()
+
     def pressed(self, button_id: str) -> None:
+        if button_id == "list":
+            self.read()
+            return
         chosen = self.query_one("#contexts", SelectionList).selected
+        if not chosen:
+            self.query_one("#k-status", Static).update("[yellow]tick at least one context (Space), or Cancel[/yellow]")
+            return
         self.dismiss(self.app.session.clusters_from_contexts([self.contexts[i] for i in chosen]))
 
 
@@ -368,6 +492,9 @@ class PaletteScreen(PickerScreen):
             with Horizontal():
                 yield Input(value="https://api.spectrocloud.com", id="p-url")
                 yield Input(value="SPECTROCLOUD_API_TOKEN", id="p-env")
+            # typed only when the variable is unset; masked, used for this dialog's requests, never saved
+            yield Input(placeholder="API key (when the variable above is not set here; masked, never saved)",
+                        password=True, id="p-key")
             with Horizontal():
                 yield Input(placeholder="include projects (comma separated)", id="p-include")
                 yield Input(placeholder="exclude projects", id="p-exclude")
@@ -384,11 +511,24 @@ class PaletteScreen(PickerScreen):
         elif button_id == "ok":
             self.add_selected()
 
+    def on_mount(self) -> None:
+        self.show_key_field()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "p-env":
+            self.show_key_field()
+
+    def show_key_field(self) -> None:
+        env = self.query_one("#p-env", Input).value.strip()
+        self.query_one("#p-key", Input).display = not os.environ.get(env)
+
     def _key(self) -> str | None:
         env = self.query_one("#p-env", Input).value.strip()
-        key = os.environ.get(env)
+        key = os.environ.get(env) or self.query_one("#p-key", Input).value.strip()
         if not key:
-            self.query_one("#palette-status", Static).update(f"[red]{env} is not set in this shell: export the Palette API key there first[/red]")
+            self.query_one("#palette-status", Static).update(
+                f"[red]{env} is not set in this shell: type the API key in the masked field, or export {env} and reopen[/red]")
+            self.query_one("#p-key", Input).focus()
             return None
         return key
 

@@ -14,6 +14,7 @@ from wizard.tui.screens.base import WizardScreen
 class InventoryScreen(WizardScreen):
     STEP = "inventory"
     TITLE = "Inventory: clusters on service accounts"
+    BUTTON_KEYS = {"continue": "ctrl+n"}
     CSS_PATH = "inventory.tcss"
     HELP = """\
 Every cluster that still reaches Kubernetes with a shared service-account token, in any config file,

@@ -30,6 +30,7 @@ def hint_body(result: CheckResult) -> str:
 class PrereqsScreen(WizardScreen):
     STEP = "prereqs"
     TITLE = "Prerequisites"
+    BUTTON_KEYS = {"continue": "ctrl+n", "rerun": "ctrl+r"}
     CSS_PATH = "prereqs.tcss"
     HELP = """\
 The same checks as `spectro-wizard check`: Backstage >= 1.47.1, Node and Yarn, the SpectroCloud sign-in

@@ -23,6 +23,7 @@ from wizard.tui.widgets.fieldinput import FieldValidator
 class RestartScreen(WizardScreen):
     STEP = "restart"
     TITLE = "Restart the backend"
+    BUTTON_KEYS = {"wait": "ctrl+n", "continue": "ctrl+n", "skip": "ctrl+g"}
     CSS_PATH = "restart.tcss"
     HELP = """\
 Backstage reads app-config only when it starts: the backend that runs now still has the old config.

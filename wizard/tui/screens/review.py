@@ -17,6 +17,7 @@ from wizard.tui.widgets.diffview import DiffView
 class ReviewScreen(WizardScreen):
     STEP = "review"
     TITLE = "Review the changes"
+    BUTTON_KEYS = {"apply": "ctrl+n", "back": "escape"}
     CSS_PATH = "review.tcss"
     HELP = """\
 This is exactly what **Apply** will write: a unified diff per file. Lines starting with `+` are added,
@@ -70,7 +71,8 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
             err.update(error)
             summary.update("")
             self.query_one("#plan-diff", DiffView).show("")
-            self.error(error)
+            # shown once, where the diff would be (a toast on top would say it a second time)
+            self.query_one("#back", Button).focus()
             return
         err.update("")
         assert plan is not None
@@ -79,6 +81,7 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
             self.query_one("#plan-diff", DiffView).show("")
             self.query_one("#apply", Button).label = "Continue"
             self.query_one("#apply", Button).disabled = False
+            self.label_buttons()
             return
         t = plan_text(plan)
         lines = [f"{len(plan.changes)} file(s) change; backups go to .spectro-wizard/backups/<timestamp>/"]
@@ -89,10 +92,10 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
         self.query_one("#plan-notes", Static).update("\n".join(notes))
         btn = self.query_one("#apply", Button)
         btn.label = "Apply"
+        self.label_buttons()
         if problems:
             # checked before anything is written: Apply would stop here, so it is not offered
             err.update("Apply would stop before writing anything:\n" + "\n".join(f"✖ {p}" for p in problems))
-            self.error(problems[0])
             btn.disabled = True
             return
         btn.disabled = False

@@ -14,6 +14,7 @@ from wizard.tui.screens.base import WizardScreen
 class SummaryScreen(WizardScreen):
     STEP = "summary"
     TITLE = "Summary"
+    BUTTON_KEYS = {"save": "ctrl+s", "rbac": "ctrl+b", "report": "ctrl+r", "quit": "ctrl+q"}
     CSS_PATH = "summary.tcss"
     HELP = """\
 What the wizard changed, and what is left for you: export the environment variables where Backstage

@@ -21,9 +21,20 @@ FIELDS = [(fid, SPECS[fid].label) for fid in
           ("consoleUrl", "tenant", "environment", "clientIdEnv", "clientSecretEnv", "callbackUrl")]
 
 
+GUIDE = "\n".join([
+    "First time? What you need from SpectroCloud:",
+    "• Tenant: your Palette tenant's ID, the part after /tenant/ in its OIDC URL. OIDC must be enabled "
+    "for the tenant (your Palette admin or SpectroCloud support turns it on).",
+    "• An OIDC client for Backstage (client ID and secret, from your Palette tenant admin): export them "
+    "where Backstage runs, under the two variable names above. Test (Ctrl+T) checks them.",
+    "• Register this redirect URI on that client (Backstage's callback URL; Copy puts it on the clipboard):",
+])
+
+
 class TenantScreen(WizardScreen):
     STEP = "tenant"
     TITLE = "SpectroCloud tenant and OIDC client"
+    BUTTON_KEYS = {"continue": "ctrl+n", "test": "ctrl+t", "copy-callback": "ctrl+y"}
     CSS_PATH = "tenant.tcss"
     HELP = """\
 Backstage signs users in with SpectroCloud's OIDC provider, and the Kubernetes module passes each
@@ -37,7 +48,9 @@ user's token to the clusters.
   as `${NAME}`. Their values never appear on screen, in files, diffs or logs. The mark says whether
   each is set in this shell (Backstage needs them where it runs).
 * **Callback URL**: `backend.baseUrl` + `/api/auth/spectrocloud/handler/frame`; register it as a
-  redirect URI of the OIDC client.
+  redirect URI of the OIDC client (**Ctrl+Y** copies it). The wizard's own sign-in (Verify: "Sign in
+  to test my access") uses kubelogin's `http://localhost:8000` (else `:18000`): register that too if
+  you want to test your own access from here.
 
 **Test** asks the provider, without a browser: discovery document, the token endpoint the module
 derives, whether the client ID and secret are accepted, and whether the callback URL is registered.
@@ -53,6 +66,10 @@ derives, whether the client ID and secret are accepted, and whether the callback
                         yield Static("", id=f"{fid}-mark", classes="env-mark")
                 yield Static("", id=f"{fid}-error", classes="error-text")
             yield Static("", id="auth-url", classes="muted")
+            yield Static(GUIDE, id="guide", markup=False)
+            with Horizontal(id="callback-row"):
+                yield Static("", id="redirect-uri", markup=False)
+                yield Button("Copy", id="copy-callback", compact=True)
             yield Static("", id="test-results", markup=False)
         with Horizontal(classes="buttons"):
             yield Button("Continue", variant="primary", id="continue")
@@ -94,6 +111,10 @@ derives, whether the client ID and secret are accepted, and whether the callback
         console = self.query_one("#consoleUrl", Input).value.strip().rstrip("/")
         tenant = self.query_one("#tenant", Input).value.strip()
         self.query_one("#auth-url", Static).update(f"authorizationUrl: {console}/v1/oidc/tenant/{tenant or '<tenant>'}/auth")
+        self.query_one("#redirect-uri", Static).update(self.redirect_uri())
+
+    def redirect_uri(self) -> str:
+        return self.query_one("#callbackUrl", Input).value.strip() or self.session.default_callback_url()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.show_validation(event.input.id or "", event.validation_result)
@@ -142,6 +163,11 @@ derives, whether the client ID and secret are accepted, and whether the callback
         if event.button.id == "continue":
             if self.collect():
                 self.wizard.next()
+        elif event.button.id == "copy-callback":
+            # OSC 52: the terminal puts it on the clipboard (tmux needs set-clipboard on); the URL
+            # stays on screen in full for terminals that ignore it
+            self.app.copy_to_clipboard(self.redirect_uri())
+            self.notify(f"copied {self.redirect_uri()} (if your terminal ignores it, select the line)")
         elif event.button.id == "test":
             if self.collect():
                 self.query_one("#test-results", Static).update("Testing the OIDC provider…")

@@ -19,6 +19,7 @@ from wizard.tui.widgets.modals import HintScreen
 class VerifyScreen(WizardScreen):
     STEP = "verify"
     TITLE = "Verify"
+    BUTTON_KEYS = {"continue": "ctrl+n", "run": "ctrl+r", "login": "ctrl+l"}
     CSS_PATH = "verify.tcss"
     HELP = """\
 Proves the setup end to end, without a browser:

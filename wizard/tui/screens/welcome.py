@@ -13,9 +13,19 @@ from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
 
 
+WILL_DO = (
+    "The wizard will: check the prerequisites · add the Kubernetes auth module and the SpectroCloud "
+    "sign-in plugins (frontend and backend) with your package manager, and load the backend module · "
+    "disable the default Kubernetes auth providers · configure the spectrocloud sign-in provider · switch "
+    "clusters to authProvider: oidc + oidcTokenProvider: spectrocloud · after your restart, verify it all. "
+    "You see every change before it is written; nothing is written if any part fails."
+)
+
+
 class WelcomeScreen(WizardScreen):
     STEP = "welcome"
     TITLE = "Welcome — SpectroCloud Kubernetes auth for Backstage"
+    BUTTON_KEYS = {"continue": "ctrl+n", "resume": "ctrl+r", "load": "ctrl+l"}
     CSS_PATH = "welcome.tcss"
     HELP = """\
 This wizard sets up the **SpectroCloud Kubernetes auth module** so that each Backstage user reaches
@@ -35,12 +45,7 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
     def body(self) -> ComposeResult:
         with VerticalScroll(id="welcome-scroll"):
             yield Static(id="repo-facts")
-            yield Static(
-                "The wizard will: check the prerequisites · add the module to packages/app · disable the default "
-                "Kubernetes auth providers · configure the spectrocloud sign-in provider · switch clusters to "
-                "authProvider: oidc + oidcTokenProvider: spectrocloud · verify it all.",
-                classes="muted", id="plan-text",
-            )
+            yield Static(WILL_DO, classes="muted", id="plan-text")
             with RadioSet(id="path"):
                 for key, text in PATHS.items():
                     yield RadioButton(text, value=(key == "setup"), id=f"path-{key}")
@@ -48,7 +53,7 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
                 yield Button("Continue", variant="primary", id="continue")
                 yield Button("Resume saved answers", id="resume")
             with Horizontal(id="load-row"):
-                yield Input(placeholder="answers file to load (optional)", id="answers-path")
+                yield Input(placeholder="answers file to load (optional)", id="answers-path", compact=True)
                 yield Button("Load", id="load")
 
     def on_mount(self) -> None:

@@ -8,8 +8,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Markdown, Static
 
+from wizard.tui.widgets.buttonkeys import ButtonKeys
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(ButtonKeys, ModalScreen[None]):
+    BUTTON_KEYS = {"help-close": "escape"}
     BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -28,13 +31,14 @@ class HelpScreen(ModalScreen[None]):
             yield Static(f"[b]Help: {self.title_text}[/b]", markup=True)
             with VerticalScroll():
                 yield Markdown(self.text)
-            yield Button("Close (Esc)", id="help-close")
+            yield Button("Close", id="help-close")
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(ButtonKeys, ModalScreen[bool]):
+    BUTTON_KEYS = {"yes": "y", "no": "n"}
     BINDINGS = [Binding("escape,n", "no", "No"), Binding("y", "yes", "Yes")]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
@@ -69,9 +73,10 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class HintScreen(ModalScreen[None]):
+class HintScreen(ButtonKeys, ModalScreen[None]):
     """A troubleshooting entry, opened from a failed check."""
 
+    BUTTON_KEYS = {"hint-close": "escape"}
     BINDINGS = [Binding("escape,q", "dismiss", "Close")]
     DEFAULT_CSS = """
     HintScreen { align: center middle; }
@@ -90,7 +95,7 @@ class HintScreen(ModalScreen[None]):
             yield Static(f"[b]{self.title_text}[/b]", markup=True)
             with VerticalScroll():
                 yield Static(self.body, markup=False)
-            yield Button("Close (Esc)")
+            yield Button("Close", id="hint-close")
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)

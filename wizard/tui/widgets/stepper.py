@@ -13,12 +13,23 @@ class Step(Static):
         super().__init__(f"{index + 1} {title}", classes=f"step {state}")
         self.index = index
         self.step_name = name
+        self.title = title
         self.state = state
+        self.short = False
 
     def set_state(self, state: str) -> None:
         self.remove_class(self.state)
         self.state = state
         self.add_class(state)
+        self.show()
+
+    def set_short(self, short: bool) -> None:
+        self.short = short
+        self.show()
+
+    def show(self) -> None:
+        # short: only the number, except for the step you are on (its name is what you need)
+        self.update(f"{self.index + 1}" if self.short and self.state != "current" else f"{self.index + 1} {self.title}")
 
     def on_click(self) -> None:
         if self.state == "done":
@@ -48,6 +59,17 @@ class Stepper(Horizontal):
         self.current = current
         self.reached = reached
 
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        """All titles when they fit on the line; else numbers, with the current step's title."""
+        steps = list(self.query(Step))
+        full = sum(len(f"{s.index + 1} {s.title}") + 2 for s in steps)
+        short = self.size.width > 0 and full > self.size.width
+        for s in steps:
+            s.set_short(short)
+
     def _state(self, name: str) -> str:
         return "current" if name == self.current else ("done" if name in self.reached else "todo")
 
@@ -62,6 +84,7 @@ class Stepper(Horizontal):
             self.steps = steps
             self.remove_children()
             self.mount_all([Step(i, n, t, self._state(n)) for i, (n, t) in enumerate(steps)])
+            self.call_after_refresh(self.fit)
             return
         for step in self.query(Step):
             step.set_state(self._state(step.step_name))
