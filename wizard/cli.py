@@ -581,21 +581,24 @@ def _needs_terminal(plain: bool) -> None:
 
 def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
     _needs_terminal(plain)
-    root: Path
     if args.demo:
-        from wizard.session.demo import make_demo_app
+        from wizard.session.demo_world import demo_run
 
-        root = make_demo_app()
-        print(f"demo app: {root}", file=sys.stderr)
-    else:
-        root = _repo_root(args)
+        # a dry run with its own world: local stand-ins started here and stopped on the way out
+        with demo_run() as (root, world):
+            print(f"demo app: {root}", file=sys.stderr)
+            return _run_front_end(root, args.config, plain, world)
+    return _run_front_end(_repo_root(args), args.config, plain, None)
+
+
+def _run_front_end(root: Path, config_names: list[str] | None, plain: bool, world: Any) -> int:
     if plain:
         from wizard.plain import run_plain
 
-        return run_plain(root, args.config, demo=args.demo)
+        return run_plain(root, config_names, demo=world is not None, world=world)
     from wizard.tui.app import run_tui
 
-    return run_tui(root, args.config, demo=args.demo)
+    return run_tui(root, config_names, demo=world is not None, world=world)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

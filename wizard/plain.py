@@ -74,13 +74,19 @@ class Prompts:
     def checkbox(self, message: str, choices: list[Choice]) -> list[Any]:
         return list(self._ask(questionary.checkbox(message, choices=choices, **self.kw)) or [])
 
+    def secret(self, message: str) -> str:
+        """Typed masked; the caller uses it and forgets it (never saved, never printed)."""
+        return str(self._ask(questionary.password(message, **self.kw)) or "").strip()
+
 
 def run_plain(root: Path, config_names: list[str] | None = None, demo: bool = False,
-              input: Any = None, output: Any = None, out: TextIO | None = None) -> int:
+              input: Any = None, output: Any = None, out: TextIO | None = None, world: Any = None) -> int:
     stream = out or sys.stdout
     p = Printer(stream)
     ask = Prompts(input, output)
-    session = Session(root, config_names, demo=demo)
+    session = Session(root, config_names, demo=demo, world=world)
+    if world is not None:
+        world.prefill(session.answers)
     try:
         return PlainFlow(session, ask, p).run()
     except Cancelled:
@@ -126,6 +132,8 @@ class PlainFlow:
         info = s.info
         p.line(p.c("bold", "spectro-wizard — SpectroCloud Kubernetes auth for Backstage"))
         p.line(f"Backstage app: {s.root}" + (" (demo copy)" if s.demo else ""))
+        for line in s.demo_banner():
+            p.line(p.c("yellow", line))
         if info is not None:
             p.line(f"  version {info.backstage_version or 'unknown'}, frontend system: {info.frontend_system}")
         if s.configs is not None:
@@ -205,9 +213,13 @@ class PlainFlow:
             picked = ask.checkbox("Switch these clusters to SpectroCloud OIDC now?",
                                   [Choice(c["name"], value=c["name"]) for c in migratable])
             a.migrate = picked or None
-        while ask.confirm("Add a cluster?", not a.clusters and not existing):
+        while ask.confirm("Add a cluster by URL?", not a.clusters and not existing):
             self.add_cluster()
             s.autosave()
+        if ask.confirm("Add clusters from a kubeconfig (server URL and CA only; credentials are not read)?", False):
+            self.import_kubeconfig()
+        if ask.confirm("Add clusters found in Palette (your tenant's clusters, with a Palette API key)?", False):
+            self.discover_in_palette()
         if ask.confirm("Use the SpectroCloud cluster provider (discovers clusters from Palette) in OIDC mode?", a.clusterProvider is not None):
             cp = a.clusterProvider
             name = ask.text("Environment name:", cp.name if cp else "palette", "providerName")
@@ -218,6 +230,53 @@ class PlainFlow:
                                                       includeProjects=[x.strip() for x in projects.split(",") if x.strip()] or None)
         else:
             a.clusterProvider = None
+
+    def import_kubeconfig(self) -> None:
+        s, ask, p = self.s, self.ask, self.p
+        while True:
+            path = ask.text("kubeconfig file (empty: $KUBECONFIG, else ~/.kube/config):", "", optional=True)
+            try:
+                contexts = s.kubeconfig_contexts(path or None)
+            except WizardError as exc:
+                p.line(f"  {p.mark('fail')} {exc}")
+                contexts = []
+            if contexts:
+                break
+            if not path:
+                p.line(f"  {p.mark('warn')} no contexts in $KUBECONFIG or ~/.kube/config")
+            if not ask.confirm("Try another kubeconfig file?", True):
+                return
+        picked = ask.checkbox("Which clusters? (space ticks, enter confirms)", [
+            Choice(f"{c.cluster or c.context}  {c.server}" + ("  (current)" if c.current else ""), value=c) for c in contexts])
+        self._add_all(s.clusters_from_contexts(picked))
+        s.autosave()
+
+    def discover_in_palette(self) -> None:
+        s, ask, p = self.s, self.ask, self.p
+        url = ask.text("Palette API URL:", "https://api.spectrocloud.com", "paletteUrl")
+        env = ask.text("Environment variable holding the Palette API key:", "SPECTROCLOUD_API_TOKEN", "apiTokenEnv")
+        key = os.environ.get(env) or ask.secret(f"{env} is not set here: type the API key (masked, used now, never saved):")
+        if not key:
+            p.line(f"  {p.mark('warn')} no API key: nothing listed")
+            return
+        try:
+            found = asyncio.run(s.palette_clusters(url, key))
+            if not found:
+                p.line(f"  {p.mark('warn')} no clusters in this tenant")
+                return
+            chosen = ask.checkbox("Which clusters? (space ticks, enter confirms)", [
+                Choice(f"{c.name}  [{c.project_name or 'tenant'}] {c.cloud_type or ''} {c.state or ''}".rstrip(), value=c) for c in found])
+            added = asyncio.run(s.palette_cluster_answers(url, key, chosen)) if chosen else []
+        except WizardError as exc:
+            p.line(f"  {p.mark('fail')} {exc}")
+            return
+        self._add_all(added)
+
+    def _add_all(self, clusters: list[ClusterAnswer]) -> None:
+        for ca in clusters:
+            replaced = self.s.add_cluster(ca)
+            self.p.line(f"  {ca.name} " + ("replaces the cluster of that name added before" if replaced else "added") + f" ({ca.url})")
+        self.s.autosave()
 
     def add_cluster(self) -> None:
         s, ask, p = self.s, self.ask, self.p
@@ -293,9 +352,13 @@ class PlainFlow:
         p = self.p
         p.line("")
         p.line(restart_instruction(self.s.demo))
-        if self.s.demo or not self.ask.confirm("Wait until the restarted backend serves the new config? (no skips the wait)", True):
+        if self.s.restart_backend():
+            p.line("demo: the stand-in backend restarted and read the new config")
+            backend = self.s.backend_url_to_reach()
+        elif not self.ask.confirm("Wait until the restarted backend serves the new config? (no skips the wait)", True):
             return
-        backend = self.ask.text("Backend URL:", self.s.backend_base_url() or "http://localhost:7007", "backendUrl")
+        else:
+            backend = self.ask.text("Backend URL:", self.s.backend_url_to_reach() or "http://localhost:7007", "backendUrl")
         self.backend_url = backend
 
         def progress(results: list[Any], elapsed: float) -> None:
@@ -315,7 +378,7 @@ class PlainFlow:
         s, ask, p = self.s, self.ask, self.p
         if s.path != "verify" and not ask.confirm("Run the verification now?", True):
             return
-        backend = self.backend_url or ask.text("Backend URL:", s.backend_base_url() or "http://localhost:7007", "backendUrl")
+        backend = self.backend_url or ask.text("Backend URL:", s.backend_url_to_reach() or "http://localhost:7007", "backendUrl")
         id_token = None
         if ask.confirm("Sign in to test my access (opens your browser, as kubelogin does)?", False):
             import webbrowser

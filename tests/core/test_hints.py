@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from wizard.core import checks, hint_ids
+from wizard.core import hints as hints_mod
 from wizard.core.hints import Hint, catalog, fill
 
 
@@ -83,3 +84,26 @@ kubernetes:
 
 def test_placeholders_fill_only_simple_names():
     assert fill("run `{cmd}` then {.clusters[0]} and {missing}", {"cmd": "yarn x"}) == "run `yarn x` then {.clusters[0]} and {missing}"
+
+
+def test_on_screen_hints_name_the_wizards_actions_not_its_commands():
+    cat = catalog()
+    every = "\n".join(h.render() for h in cat.hints.values())
+    screen = hints_mod.for_screen(every)
+    # every backticked spectro-wizard command of the catalog has a screen action (or is a plain shell line)
+    assert "`" not in screen
+    for command in ("spectro-wizard apply --answers", "spectro-wizard check", "spectro-wizard undo", "spectro-wizard rbac --user"):
+        assert command in every and command not in screen, command
+    assert "Run checks (Ctrl+R on Verify)" in screen and "Sign in to test my access (Ctrl+L on Verify)" in screen
+    # the path that changes nothing offers no Apply
+    no_apply = hints_mod.for_screen(every, can_apply=False)
+    assert hints_mod.APPLY_ACTION not in no_apply and hints_mod.NO_APPLY_ACTION in no_apply
+
+
+def test_known_values_replace_the_catalogs_placeholders():
+    text = ("Set it to `https://console.spectrocloud.com/v1/oidc/tenant/<tenant-id>/auth`; the tenant <tenant>; "
+            "`curl -i http://localhost:7007/api/kubernetes/clusters`")
+    out = hints_mod.with_known_values(text, "https://palette.example.com", "acme", "https://backstage.example.com/")
+    assert out == ("Set it to `https://palette.example.com/v1/oidc/tenant/acme/auth`; the tenant acme; "
+                   "`curl -i https://backstage.example.com/api/kubernetes/clusters`")
+    assert hints_mod.with_known_values(text) == text  # nothing known: the placeholders stay

@@ -78,6 +78,13 @@ def test_prefixes_as_the_api_server_sees_subjects(capsys) -> None:
     assert "--oidc-username-prefix" in out and "claimMappings" in out
 
 
+def test_no_prefix_is_said_as_no_prefix() -> None:
+    head = rbac.header()
+    assert '""' not in head
+    assert "users are the ID token's email claim as it is (no prefix)" in head
+    assert "groups are each entry of its groups claim as it is (no prefix)" in head
+
+
 def test_names_are_deterministic_and_distinct() -> None:
     a = rbac.render(["alice@example.com"], ["Team_A", "team-a"])
     assert a == rbac.render(["alice@example.com"], ["Team_A", "team-a"])

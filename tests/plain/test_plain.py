@@ -42,6 +42,7 @@ def test_new_setup_from_prompts_writes_the_config(demo_app: Path) -> None:
         ENTER, ENTER, ENTER, ENTER,  # environment, client ID/secret variables, callback URL
         "y", "lab" + ENTER, "https://10.0.0.5:6443" + ENTER, DOWN + ENTER,  # add a cluster, skip TLS
         "n",                         # no other cluster
+        "n", "n",                    # none from a kubeconfig, none from Palette
         "n",                         # no cluster provider
         "y",                         # apply
         "n",                         # restart: skip the wait
@@ -83,6 +84,42 @@ def test_ctrl_c_at_any_prompt_ends_with_nothing_written(demo_app: Path) -> None:
         assert "Cancelled: the config was not changed" in out
         assert (demo_app / "app-config.yaml").read_bytes() == before
         assert not (demo_app / ".spectro-wizard" / "backups").exists()
+
+
+def test_clusters_from_a_named_kubeconfig_and_from_palette_with_a_typed_key(
+        demo_app: Path, tmp_path: Path, serve, ca_b64: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.doubles import PALETTE_API_KEY, PaletteDouble, kubeconfig_text
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.kube/config
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("SPECTROCLOUD_API_TOKEN", raising=False)
+    kubeconfig = tmp_path / "team.kubeconfig"
+    kubeconfig.write_text(kubeconfig_text("https://127.0.0.1:6443", ca_b64))
+    palette = serve(PaletteDouble(ca_b64=ca_b64).handle)  # plain HTTP on loopback
+    keys = [
+        ENTER, "y", ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
+        "n",                                   # no cluster by URL
+        "y", ENTER,                            # from a kubeconfig: the default has none
+        "y", str(tmp_path / "nope") + ENTER,   # another file: it does not exist
+        "y", str(kubeconfig) + ENTER,          # this one
+        SPACE + ENTER,                         # its only cluster
+        "y", "\x15" + palette.url() + ENTER, ENTER,  # Palette: its URL, the default variable (unset)
+        PALETTE_API_KEY + ENTER,               # typed, masked
+        SPACE + DOWN + SPACE + ENTER,          # prod-east and prod-west
+        "n",                                   # no cluster provider
+        "y", "n", "n",                         # apply, skip the wait, no verification
+    ]
+    code, out = drive(demo_app, keys)
+    assert code == 0, out
+    assert "no contexts in $KUBECONFIG or ~/.kube/config" in out
+    assert "nope: no such kubeconfig file" in out
+    assert "prod-east added (https://127.0.0.1:6443)" in out  # from the kubeconfig
+    # Palette's prod-east has the same name: it replaces the kubeconfig's, and says so
+    assert "prod-east replaces the cluster of that name added before (https://c-east.k8s.example.com:6443)" in out
+    clusters = {c["name"]: c["url"] for c in config(demo_app)["kubernetes"]["clusterLocatorMethods"][0]["clusters"]}
+    assert clusters == {"prod-east": "https://c-east.k8s.example.com:6443", "prod-west": "https://c-west.k8s.example.com:6443"}
+    assert PALETTE_API_KEY not in out
+    assert PALETTE_API_KEY not in (demo_app / ".spectro-wizard" / "answers.yaml").read_text()
 
 
 def test_migration_wave_from_prompts(demo_app: Path) -> None:
@@ -137,3 +174,30 @@ def test_verify_path_signs_in_to_test_my_access(demo_app: Path, oidc_provider_fa
     assert "not tested" not in out  # the token-only checks ran
     assert "eyJ" not in out and provider.client_secret not in out
     assert code == 1 or taken  # the backend is not there: a real failure, reported
+
+
+def test_demo_migrates_restarts_its_stand_in_and_verifies(tmp_path: Path) -> None:
+    """--demo in plain mode: the world's stand-ins; the restart is the demo's own; Verify is green
+    except the demo's one instructive failure."""
+    from wizard.session.demo_world import demo_run
+
+    with demo_run(tmp_path) as (root, world):
+        keys = [DOWN + ENTER, "y",                              # migrate; continue after the checks
+                SPACE + DOWN + SPACE + DOWN + SPACE + ENTER,    # all three service-account clusters
+                ENTER, ENTER, ENTER, ENTER, ENTER, ENTER,       # the demo tenant and defaults
+                "y",                                            # apply
+                "y", "n"]                                       # verify now; no sign-in
+        out = io.StringIO()
+        with create_pipe_input() as inp:
+            inp.send_text("".join(keys))
+            inp.close()
+            code = run_plain(root, demo=True, input=inp, output=DummyOutput(), out=out, world=world)
+        text = out.getvalue()
+    assert "Demo: the OIDC provider, the Backstage backend and the clusters are local stand-ins" in text
+    assert "demo: the stand-in backend restarted and read the new config" in text
+    assert "the backend serves the new config" in text
+    check, _hint = world.instructive_failure
+    verify = text.split("Verify", 1)[1]
+    failed = [ln for ln in verify.splitlines() if ln.lstrip().startswith(("✖", "XX"))]  # the mark without unicode: XX
+    assert len(failed) == 1 and check in failed[0], failed
+    assert code in (0, 1), text

@@ -114,3 +114,50 @@ def load_dir(directory: Path) -> Catalog:
 @lru_cache(maxsize=1)
 def catalog() -> Catalog:
     return load_dir(templates_dir() / "hints")
+
+
+# ---- saying a hint where it is read ---------------------------------------------------------
+#
+# The catalog speaks to someone at a shell: `spectro-wizard verify`, `<tenant-id>`, localhost:7007.
+# On the wizard's screens the same advice names the wizard's own actions and the values the user has
+# already given, so nothing has to be translated in their head.
+
+# (pattern of a backticked command, what to do instead on the wizard's screens); specific forms first
+SCREEN_ACTIONS: tuple[tuple[str, str], ...] = (
+    (r"`spectro-wizard apply(?: --answers [^`]*)?`", "Apply (the Review step, then Apply)"),  # = APPLY_ACTION
+    (r"`spectro-wizard plan(?: --answers [^`]*)?`", "the Review step"),
+    (r"`spectro-wizard check`", "Re-run checks (Ctrl+R on Prerequisites)"),
+    (r"`spectro-wizard verify --id-token [^`]*`", "Sign in to test my access (Ctrl+L on Verify)"),
+    (r"`spectro-wizard verify --backend-url [^`]*`", "Run checks (Ctrl+R on Verify) with that URL in the backend URL field"),
+    (r"`spectro-wizard verify(?: --token [^`]*)?`", "Run checks (Ctrl+R on Verify)"),
+    (r"`spectro-wizard undo`", "Undo (on the Apply step)"),
+    (r"`spectro-wizard rbac [^`]*`", "Write RBAC (on the Summary)"),
+)
+# a command line that is not in the table keeps its form: it still works in a shell
+_COMMAND = re.compile(r"spectro-wizard apply --answers answers\.yaml")
+
+
+def with_known_values(text: str, console_url: str | None = None, tenant: str | None = None,
+                      backend_url: str | None = None) -> str:
+    """The catalog's placeholders for values the user already gave, filled in (the rest stay)."""
+    if tenant:
+        console = (console_url or "https://console.spectrocloud.com").rstrip("/")
+        text = re.sub(r"https://console\.spectrocloud\.com/v1/oidc/tenant/<tenant(?:-id)?>", f"{console}/v1/oidc/tenant/{tenant}", text)
+        text = re.sub(r"<tenant(?:-id)?>", tenant, text)
+    if backend_url:
+        text = text.replace("http://localhost:7007", backend_url.rstrip("/"))
+    return text
+
+
+APPLY_ACTION = "Apply (the Review step, then Apply)"
+# on the path that changes nothing there is no Apply: the way there is a setup path
+NO_APPLY_ACTION = "the New setup or Migrate path (from Welcome: this path changes nothing)"
+
+
+def for_screen(text: str, can_apply: bool = True) -> str:
+    """The wizard's actions instead of its CLI commands, and no command-line backticks."""
+    apply = APPLY_ACTION if can_apply else NO_APPLY_ACTION
+    for pattern, action in SCREEN_ACTIONS:
+        text = re.sub(pattern, apply if action == APPLY_ACTION else action, text)
+    text = _COMMAND.sub(apply, text)
+    return text.replace("`", "")

@@ -245,11 +245,16 @@ def render_binding(b: Binding) -> str:
 def header(username_prefix: str = "", groups_prefix: str = "", username_claim: str = "email") -> str:
     from wizard import __version__
 
+    # "" + the email claim reads like a typo: an empty prefix is said as no prefix
+    users = (f"{json.dumps(username_prefix)} + the ID token's {username_claim} claim" if username_prefix
+             else f"the ID token's {username_claim} claim as it is (no prefix)")
+    groups = (f"{json.dumps(groups_prefix)} + each entry of its groups claim" if groups_prefix
+              else "each entry of its groups claim as it is (no prefix)")
     lines = [
         f"# RBAC for SpectroCloud OIDC users, written by spectro-wizard {__version__}.",
-        "# Subjects are named as the API server sees them: users are",
-        f"# {json.dumps(username_prefix)} + the ID token's {username_claim} claim, groups are {json.dumps(groups_prefix)} + each",
-        "# entry of its groups claim. These prefixes must match the API server's --oidc-username-prefix and",
+        f"# Subjects are named as the API server sees them: users are {users},",
+        f"# groups are {groups}.",
+        "# These prefixes must match the API server's --oidc-username-prefix and",
         "# --oidc-groups-prefix flags, or claimMappings.username.prefix / claimMappings.groups.prefix of the",
         "# jwt[] issuer in its AuthenticationConfiguration (change them with --username-prefix / --groups-prefix).",
     ]

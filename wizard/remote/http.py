@@ -87,7 +87,7 @@ def describe_error(exc: BaseException, url: str) -> str:
             reason = "the certificate has expired"
         elif "unable to get local issuer" in lowered:
             reason = "the certificate's issuer (CA) is not trusted"
-        return f"TLS to {host} failed: {reason}; give its CA (caData/caFile, or --ca-file) rather than turning verification off"
+        return f"TLS to {host} failed: {reason}; give its CA rather than turning verification off (a cluster: caData/caFile; the backend or the OIDC provider: --ca-file)"
     if isinstance(exc, httpx.ConnectError) or isinstance(exc, OSError):
         if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
             return f"{host} does not resolve (DNS lookup failed); check the host name"

@@ -33,7 +33,8 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -820,6 +821,10 @@ class DemoWorld:
         (bad,) = [c for c in self.clusters if c.rotated_ca]
         return f"cluster:{bad.name}", "cluster-tls"
 
+    @staticmethod
+    def env_names() -> list[str]:
+        return [DEFAULT_CLIENT_ID_ENV, DEFAULT_CLIENT_SECRET_ENV] + [c.token_env for c in CLUSTERS]
+
     def env(self, client_id_env: str = DEFAULT_CLIENT_ID_ENV,
             client_secret_env: str = DEFAULT_CLIENT_SECRET_ENV) -> dict[str, str]:
         """The variables the demo app's config references, with their demo values (the session sets
@@ -881,4 +886,50 @@ def make_demo_world_app(world: DemoWorld, parent: Path | None = None) -> Path:
     return root
 
 
-__all__ = ["CLUSTERS", "DEMO_LABEL", "DemoCluster", "DemoWorld", "make_demo_world_app"]
+# The demo's Node.js and Yarn: the app pins Yarn 4.13.0 through a release file the template does not
+# ship, and a dry run installs nothing, so the Prerequisites step would show this machine's lack of a
+# pinned Yarn as a failure of the demo. Stand-ins answer the version questions the checks ask; any
+# other command says what it is and fails, so nothing can pass for a real install.
+_STAND_IN = """#!/bin/sh
+# spectro-wizard --demo stand-in for {tool}: answers the version question only
+case "$1" in --version|-v) echo {version}; exit 0;; esac
+echo "{tool} (spectro-wizard demo stand-in): the demo installs nothing: $*" >&2
+exit 1
+"""
+DEMO_TOOLS = {"node": "v22.11.0", "yarn": "4.13.0"}
+TOOLS_NOTE = "Node.js and Yarn are demo stand-ins here (a dry run installs nothing)"
+
+
+def write_demo_tools(bin_dir: Path) -> Path:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for tool, version in DEMO_TOOLS.items():
+        path = bin_dir / tool
+        path.write_text(_STAND_IN.format(tool=tool, version=version), encoding="utf-8")
+        path.chmod(0o755)
+    return bin_dir
+
+
+@contextmanager
+def demo_run(parent: Path | None = None) -> Iterator[tuple[Path, DemoWorld]]:
+    """`--demo`: the world started, a fresh demo app on it, the stand-in tools first on PATH and the
+    demo's variables set in this process — unconditionally: a user's real client ID would only be
+    refused by the stand-in issuer (falsely red). Everything is stopped and restored on the way out."""
+    saved = {name: os.environ.get(name) for name in ("PATH", *DemoWorld.env_names())}
+    world = DemoWorld().start()
+    try:
+        root = make_demo_world_app(world, parent)
+        bin_dir = write_demo_tools(root.parent / "bin")
+        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+        os.environ.update(world.env())
+        world.restart(root)  # the backend starts with the demo's environment, as `yarn start` would
+        yield root, world
+    finally:
+        world.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+__all__ = ["CLUSTERS", "DEMO_LABEL", "DemoCluster", "DemoWorld", "demo_run", "make_demo_world_app", "TOOLS_NOTE"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from wizard.core import answers as answers_mod
-from wizard.core import checks, configset, kubeconfig, migration, rbac, registry, repo
+from wizard.core import checks, configset, hints, kubeconfig, migration, rbac, registry, repo
 from wizard.core.answers import Answers, ClusterAnswer, cluster_name
 from wizard.core.apply import (
     STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied, undo_last,
@@ -42,6 +42,9 @@ class Session:
     root: Path
     config_names: list[str] | None = None
     demo: bool = False
+    # --demo's local stand-ins (wizard.session.demo_world.DemoWorld): the backend verify asks, the
+    # one the Restart step restarts; None for a real app
+    world: Any = None
     path: str = "setup"
     answers: Answers = field(default_factory=Answers)
     answers_source: str = "answers"  # where the answers came from, for error messages
@@ -129,6 +132,10 @@ class Session:
         return True
 
     # ---- facts for the front ends -----------------------------------------------------------
+    def backend_url_to_reach(self) -> str | None:
+        """Where verify reaches the backend by default: backend.baseUrl, or the demo's stand-in."""
+        return self.world.backend_url if self.world is not None else self.backend_base_url()
+
     def backend_base_url(self) -> str | None:
         if self.configs is None:
             return None
@@ -191,9 +198,11 @@ class Session:
                 setattr(self.answers, attr, var)
 
     # ---- cluster answers -------------------------------------------------------------------
-    def add_cluster(self, ca: ClusterAnswer) -> None:
-        """Add (or replace by name) a cluster of this run."""
+    def add_cluster(self, ca: ClusterAnswer) -> bool:
+        """Add (or replace by name) a cluster of this run; True when it replaced one."""
+        replaced = any(c.name == ca.name for c in self.answers.clusters)
         self.answers.clusters = [c for c in self.answers.clusters if c.name != ca.name] + [ca]
+        return replaced
 
     def remove_cluster(self, name: str) -> bool:
         before = len(self.answers.clusters)
@@ -347,7 +356,7 @@ class Session:
         """Every remote check, against the config as it is on disk now."""
         self.load(run_tools=False, strict=True)
         assert self.configs is not None
-        opts = opts or VerifyOptions()
+        opts = self._with_world(opts or VerifyOptions())
         self.verify_results = await run_verify(self.root, self.configs, self.answers, opts, on_result=on_result)
         self.verify_untested = untested_checks(self.configs, self.answers, opts)
         return self.verify_results
@@ -360,7 +369,40 @@ class Session:
         """The restart step: wait until the restarted backend serves the config on disk."""
         self.load(run_tools=False, strict=True)
         assert self.configs is not None
-        return await wait_until_served(self.configs, self.answers, opts or VerifyOptions(), timeout, on_round=on_round)
+        return await wait_until_served(self.configs, self.answers, self._with_world(opts or VerifyOptions()), timeout,
+                                       on_round=on_round)
+
+    def hint_text(self, result: CheckResult, on_screen: bool = False) -> str:
+        """A check's catalog hint with what this run already knows filled in (tenant, console, backend
+        URL); `on_screen`: in the words of the wizard's screens instead of its commands."""
+        h = hints.catalog().get(result.hint) if result.hint else None
+        if h is None:
+            return ""
+        a = self.answers
+        text = f"What to do — {h.title}\n" + h.render(result.hint_vars)
+        text = hints.with_known_values(text, a.consoleUrl, a.tenant or None, self.backend_url_to_reach())
+        return hints.for_screen(text, can_apply=self.path != "verify") if on_screen else text
+
+    def demo_banner(self) -> list[str]:
+        """What the demo is, for its first screen: which parts are stand-ins ([] for a real app)."""
+        if self.world is None:
+            return []
+        from wizard.session.demo_world import DEMO_LABEL, TOOLS_NOTE
+
+        return [DEMO_LABEL, TOOLS_NOTE + "."]
+
+    def restart_backend(self) -> bool:
+        """The demo's restart: its stand-in backend reads the config on disk again. A real backend is the
+        user's to restart (False: nothing was done here)."""
+        if self.world is None:
+            return False
+        self.world.restart(self.root)
+        return True
+
+    def _with_world(self, opts: VerifyOptions) -> VerifyOptions:
+        if self.world is not None and not opts.backend_url:
+            opts.backend_url = self.world.backend_url
+        return opts
 
     def login(self, redirect_url: str | None = None, timeout: float = 120.0,
               open_browser: Callable[[str], Any] | None = None, on_url: Callable[[str], None] | None = None):

@@ -46,7 +46,8 @@ def still_waiting_for(results: list[CheckResult]) -> list[str]:
 def restart_instruction(demo: bool = False) -> str:
     """How this repo's backend picks up the new config."""
     if demo:
-        return "Restart Backstage so it reads the new config (in the demo nothing runs: the Verify step uses local stand-ins)."
+        return ("Restart Backstage so it reads the new config. In the demo the wizard restarts its stand-in backend "
+                "itself when it waits (with a real app: stop `yarn start` and run it again).")
     return ("Restart Backstage so it reads the new config: stop `yarn start` and run it again from the repo root "
             "(a deployed backend must be rebuilt and redeployed).")
 

@@ -7,6 +7,7 @@ for checks, plans, apply, undo and verify. The steps and their order come from t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -21,8 +22,8 @@ class WizardApp(App):
     TITLE = "spectro-wizard"
     # the command palette only offers themes and screenshots here; its key and footer room go to the steps
     ENABLE_COMMAND_PALETTE = False
-    # below 100 columns screens stack side-by-side panels (Prerequisites: the checks over their hint)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # below 140 columns screens stack side-by-side panels (Prerequisites: the checks over their hint)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     # below 30 rows forms drop the blank line between fields
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
@@ -107,8 +108,10 @@ class WizardApp(App):
         self.push_screen(ConfirmScreen("Your answers are not saved (Ctrl+S saves them). Quit anyway?", "Quit", "Stay"), done)
 
 
-def run_tui(root: Path, config_names: list[str] | None = None, demo: bool = False) -> int:
-    session = Session(root, config_names, demo=demo)
+def run_tui(root: Path, config_names: list[str] | None = None, demo: bool = False, world: Any = None) -> int:
+    session = Session(root, config_names, demo=demo, world=world)
+    if world is not None:
+        world.prefill(session.answers)
     session.load(run_tools=False)  # the Prerequisites step runs node/yarn; the first screen need not wait
     app = WizardApp(session)
     result = app.run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,21 +11,25 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, LoadingIndicator, Static
 
 from wizard.core.results import CheckResult
-from wizard.core.hints import catalog
 from wizard.tui.screens.base import WizardScreen
 
+if TYPE_CHECKING:
+    from wizard.session import Session
+
 MARKS = {"ok": ("✔", "green"), "warn": ("!", "yellow"), "fail": ("✖", "red"), "skip": ("–", "grey50")}
+# a failed check the next steps set up is not the user's problem: it is marked as work to do, not red
+TO_DO = ("→", "cyan")
+LEGEND = "✔ ready · → the wizard sets this up · ! worth a look · ✖ fix it yourself first"
 
 
-def hint_body(result: CheckResult) -> str:
+def hint_body(session: "Session", result: CheckResult) -> str:
     lines = [f"[{result.id}] {result.summary}"]
     if result.detail:
         lines += ["", result.detail]
-    if result.hint:
-        h = catalog().get(result.hint)
-        if h is not None:
-            # the catalog marks commands with `backticks` for the command line; on screen they are noise
-            lines += ["", f"What to do — {h.title}", h.render(result.hint_vars).replace("`", "")]
+    # in the screens' words: their actions instead of CLI commands, the values already given filled in
+    hint = session.hint_text(result, on_screen=True)
+    if hint:
+        lines += ["", hint]
     return "\n".join(lines)
 
 
@@ -51,6 +57,7 @@ stops you here, with the reason.
             with Vertical(id="prereq-left"):
                 yield LoadingIndicator(id="checks-loading")
                 yield DataTable(id="checks", cursor_type="row", zebra_stripes=True)
+                yield Static(LEGEND, id="checks-legend", classes="muted")
             with VerticalScroll(id="hint-panel", can_focus=False):
                 yield Static("Select a check to see what it found and what to do.", id="hint-text", markup=False)
         with Horizontal(classes="buttons"):
@@ -77,10 +84,15 @@ stops you here, with the reason.
         self.query_one("#checks-loading").display = False
         table = self.query_one("#checks", DataTable)
         table.clear()
+        blocking = {r.id for r in self.session.blockers()}
+        # on the path that changes nothing, nothing is set up: a failure stays the user's
+        fixes = self.session.path != "verify"
         for r in results:
-            mark, color = MARKS.get(r.status, ("?", "white"))
+            mark, color = TO_DO if fixes and r.status == "fail" and r.id not in blocking else MARKS.get(r.status, ("?", "white"))
             table.add_row(f"[{color}]{mark}[/{color}]", r.id, r.summary, key=r.id)
-        failing = next((i for i, r in enumerate(results) if r.status == "fail"), 0)
+        # the cursor starts on what needs the user: a blocker, else the first thing the wizard will do
+        failing = next((i for i, r in enumerate(results) if r.id in blocking),
+                       next((i for i, r in enumerate(results) if r.status == "fail"), 0))
         table.move_cursor(row=failing)
         if results:
             self.show_hint(results[failing])
@@ -93,7 +105,7 @@ stops you here, with the reason.
             self.show_hint(found)
 
     def show_hint(self, result: CheckResult) -> None:
-        self.query_one("#hint-text", Static).update(hint_body(result))
+        self.query_one("#hint-text", Static).update(hint_body(self.session, result))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "continue":

@@ -23,7 +23,7 @@ from wizard.tui.widgets.fieldinput import FieldValidator
 class RestartScreen(WizardScreen):
     STEP = "restart"
     TITLE = "Restart the backend"
-    BUTTON_KEYS = {"wait": "ctrl+n", "continue": "ctrl+n", "skip": "ctrl+g"}
+    BUTTON_KEYS = {"continue": "ctrl+n", "wait": "ctrl+n", "skip": "ctrl+g"}  # ^n: Continue once enabled, else Wait
     CSS_PATH = "restart.tcss"
     HELP = """\
 Backstage reads app-config only when it starts: the backend that runs now still has the old config.
@@ -49,6 +49,8 @@ clusters as configured, then Verify runs against the new config. **s** skips the
 
     def on_mount(self) -> None:
         self.query_one("#restart-progress").display = False
+        # the demo's backend is its own stand-in: no URL to ask for
+        self.query_one("#restart-url", Input).display = not self.session.demo
 
     def on_screen_resume(self) -> None:
         self.query_one("#restart-how", Static).update(restart_instruction(self.session.demo))
@@ -63,6 +65,8 @@ clusters as configured, then Verify runs against the new config. **s** skips the
         self.query_one("#restart-progress").display = True
         self.query_one("#restart-status", Static).update("waiting for the backend to serve the new config…")
         self.query_one("#wait", Button).disabled = True
+        if self.session.restart_backend():
+            self.query_one("#restart-rounds", RichLog).write("demo: the stand-in backend restarted and read the new config")
         self.wait_for_backend(url or None)
 
     def action_skip(self) -> None:

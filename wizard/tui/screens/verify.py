@@ -50,6 +50,8 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
             yield Button("Sign in to test my access", id="login")
 
     def on_mount(self) -> None:
+        if self.session.demo:
+            self.query_one("#backend-url", Input).placeholder = "backend URL (demo: the stand-in backend)"
         table = self.query_one("#verify-table", DataTable)
         table.add_columns(" ", "check", "result")
         self.results: list[CheckResult] = []
@@ -116,7 +118,7 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
         if not key.isdigit():
             return
         r = self.results[int(key)]
-        self.app.push_screen(HintScreen(f"{r.id}: {r.status}", hint_body(r)))
+        self.app.push_screen(HintScreen(f"{r.id}: {r.status}", hint_body(self.session, r)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "continue":

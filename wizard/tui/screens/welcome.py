@@ -78,6 +78,7 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
         if s.configs is not None:
             names = ", ".join(f.rel for f in s.configs.files) or "none readable"
             lines.append(f"  config files (merge order): {names}")
+        lines += [f"  [yellow]{line}[/yellow]" for line in s.demo_banner()]
         if s.config_error:
             lines.append(f"  [red]{s.config_error}[/red]")
         self.query_one("#repo-facts", Static).update("\n".join(lines))
