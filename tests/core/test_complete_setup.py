@@ -219,3 +219,15 @@ def test_blocking_prerequisites_stop_apply(tmp_path: Path, tools: Tools, monkeyp
     s, plan = session_plan(root, tmp_path)
     problems = s.preflight(plan)
     assert any(p.startswith("frontend-system: legacy frontend system") for p in problems)
+
+
+def test_no_package_manager_is_one_sentence_for_every_package(tmp_path: Path, tools: Tools,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    tools.node("v22.11.0")  # Node, but no Yarn anywhere on PATH
+    monkeypatch.setenv("PATH", f"{tools.path}:/nonexistent")
+    root = repos.make_repo(tmp_path, installed=())
+    s, plan = session_plan(root, tmp_path)
+    assert len(plan.packages) >= 2
+    [problem] = [p for p in s.preflight(plan) if "yarn is not installed" in p]
+    assert all(pkg in problem for pkg in plan.packages)  # named once each, in the one sentence
+    assert problem.count("yarn is not installed") == 1

@@ -59,8 +59,17 @@ async def activate(pilot: Pilot, selector: str) -> None:
     """Focus a button and press Enter, as a keyboard user does, then wait until what it started is
     over. Unlike a mouse click it cannot land beside the button while the layout is still moving
     (an error line appearing above it shifts it on a busy machine)."""
-    pilot.app.screen.query_one(selector).focus()
-    await pilot.pause()
+    widget = pilot.app.screen.query_one(selector)
+    widget.focus()
+    # the focus moves on the next turn of the message loop (and a worker may still move it): wait
+    # for it to be there before Enter, or the key goes to the widget that had it
+    for _ in range(50):
+        await pilot.pause()
+        if pilot.app.focused is widget:
+            break
+        widget.focus()
+    else:
+        raise AssertionError(f"{selector} never took the focus (it is on {pilot.app.focused!r})")
     await pilot.press("enter")
     await settle(pilot)
 

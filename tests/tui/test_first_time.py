@@ -71,7 +71,7 @@ async def test_the_focused_button_stands_out(demo_app: Path) -> None:
         assert rerun.styles.background != focused_bg
 
 
-async def test_at_80x24_titles_fit_and_the_checks_stack_over_their_hint(demo_app: Path) -> None:
+async def test_below_140_columns_titles_fit_and_the_checks_stack_over_their_hint(demo_app: Path) -> None:
     app = h.make_app(demo_app, install=False)
     async with app.run_test(size=NARROW) as pilot:
         text = h.screen_text(pilot)
@@ -87,10 +87,10 @@ async def test_at_80x24_titles_fit_and_the_checks_stack_over_their_hint(demo_app
         # the footer fits: its last entry is whole
         assert h.screen_text(pilot).splitlines()[-1].rstrip().endswith("Save answers")
     app = h.make_app(demo_app, install=False)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=(140, 40)) as pilot:
         await h.jump_to(pilot, "prereqs")
         table, hint = app.screen.query_one("#checks"), app.screen.query_one("#hint-panel")
-        assert hint.region.x > table.region.x  # side by side where there is room
+        assert hint.region.x > table.region.x  # side by side where there is room for both
         assert "2 Prereqs" in h.screen_text(pilot).splitlines()[0]
 
 
@@ -206,10 +206,13 @@ async def test_palette_key_typed_masked_when_its_variable_is_unset(demo_app: Pat
         key_field = app.screen.query_one("#p-key", Input)
         assert key_field.display and key_field.password
         await h.set_input(pilot, "#p-url", server.url())
-        await h.activate(pilot, "#list")
+        await pilot.press("ctrl+l")  # List clusters: its key works wherever the focus is
+        await h.settle(pilot)
         assert "type the API key in the masked field" in static_text(pilot, "#palette-status")
+        assert app.focused is key_field  # where to type it
         await h.set_input(pilot, "#p-key", PALETTE_API_KEY)
-        await h.activate(pilot, "#list")
+        await pilot.press("ctrl+l")
+        await h.settle(pilot)
         assert static_text(pilot, "#palette-status") == "4 cluster(s)"
         assert PALETTE_API_KEY not in h.screen_text(pilot)  # masked
         await pilot.press("escape")

@@ -540,6 +540,14 @@ ALL_CHECKS = (
 BLOCKING = ("backstage-version", "node-version", "frontend-system")
 
 
+# Failures an apply repairs: the packages it adds and wires, the config it writes. Anything else that
+# fails (no usable Yarn, a broken config file, Backstage's Kubernetes plugin missing) is the user's.
+FIXED_BY_APPLY = frozenset({
+    "auth-backend-module", "auth-frontend-plugin", "kubernetes-auth-module", "cluster-provider-module",
+    "default-auth-providers-disabled", "auth-provider-config", "kubernetes-config", "clusters-oidc",
+})
+
+
 def blockers(results: list[CheckResult]) -> list[CheckResult]:
     """The failed prerequisites that stop the flow (a legacy frontend, Backstage too old, no Node)."""
     return [r for r in results if r.id in BLOCKING and r.status == "fail"]

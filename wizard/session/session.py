@@ -318,9 +318,19 @@ class Session:
         assert self.info is not None
         if self.info.yarn is None:
             repo.detect_tools(self.info, node=False)
+        # one sentence per cause: a missing package manager fails every package the same way
+        same_cause: dict[tuple[str, str], list[str]] = {}
         for res in registry.resolve(self.info, the_plan.packages):
-            if not res.ok:
-                problems.append(res.problem or f"{res.package}: not resolvable through {res.registry}")
+            if res.ok:
+                continue
+            text = res.problem or f"{res.package}: not resolvable through {res.registry}"
+            head, sep, reason = text.partition(f"about {res.package}: ")
+            if sep:
+                same_cause.setdefault((head, reason), []).append(res.package)
+            else:
+                problems.append(text)
+        for (head, reason), packages in same_cause.items():
+            problems.append(f"{head}about {', '.join(packages)}: {reason}")
         return problems
 
     def apply(self, the_plan: Plan | None = None, on_output: Callable[[str], None] | None = None) -> ApplyResult:

@@ -65,15 +65,15 @@ each user's SpectroCloud identity.
 Type in the filter to narrow the list.
 """
     BINDINGS = WizardScreen.BINDINGS + [
-        Binding("space", "toggle", "Tick/untick", show=True),
-        Binding("e", "edit", "Edit new"),
-        Binding("delete", "remove", "Remove new"),
+        Binding("space", "toggle", "Tick", show=True),
+        Binding("e", "edit", "Edit"),
+        Binding("delete", "remove", "Remove"),
         Binding("a", "add", "Add", show=False),
         Binding("slash", "filter", "Filter", show=False),
     ]
 
     def body(self) -> ComposeResult:
-        yield Input(placeholder="filter clusters (name, url, auth)…", id="filter")
+        yield Input(placeholder="filter clusters (name, url, auth)…", id="filter", compact=True)
         yield DataTable(id="clusters", cursor_type="row", zebra_stripes=True)
         yield Static("", id="cluster-count", classes="muted")
         with Collapsible(title="SpectroCloud cluster provider (discovers clusters from Palette)", id="provider-box", collapsed=True):
@@ -310,7 +310,9 @@ class AddClusterScreen(ButtonKeys, ModalScreen[ClusterAnswer | None]):
     DEFAULT_CSS = """
     AddClusterScreen { align: center middle; }
     AddClusterScreen > Vertical { width: 76; max-width: 98%; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
-    AddClusterScreen Input { margin-bottom: 0; }
+    AddClusterScreen .dialog-row { height: 1; margin-top: 1; }
+    AddClusterScreen .dialog-label { width: 12; }
+    AddClusterScreen .dialog-row Input { width: 1fr; }
     AddClusterScreen #add-error { color: $error; height: auto; }
     AddClusterScreen #tls-warning { color: $warning; height: auto; }
     AddClusterScreen Horizontal { height: auto; }
@@ -324,9 +326,13 @@ class AddClusterScreen(ButtonKeys, ModalScreen[ClusterAnswer | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("[b]Edit the cluster[/b]" if self.editing else "[b]Add a cluster[/b]")
-            yield Input(placeholder="name, e.g. prod-eu-1", id="name")
-            yield Input(placeholder="API server URL, e.g. https://prod-eu-1.example.com:6443", id="url")
-            yield Input(placeholder="CA certificate file (PEM), e.g. ~/certs/prod-eu-1-ca.pem", id="ca")
+            # label + one-line input per field: the label stays when the placeholder is typed over
+            for fid, label, hint in (("name", "Name", "e.g. prod-eu-1"),
+                                     ("url", "API server", "https://prod-eu-1.example.com:6443"),
+                                     ("ca", "CA file", "PEM file, e.g. ~/certs/prod-eu-1-ca.pem")):
+                with Horizontal(classes="dialog-row"):
+                    yield Label(label, classes="dialog-label")
+                    yield Input(placeholder=hint, id=fid, compact=True)
             yield Checkbox("Skip TLS verification instead (lab clusters only)", id="skip")
             yield Static("", id="tls-warning")
             yield Static("", id="add-error")

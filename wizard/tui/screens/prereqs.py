@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, LoadingIndicator, Static
 
+from wizard.core.checks import FIXED_BY_APPLY
 from wizard.core.results import CheckResult
 from wizard.tui.screens.base import WizardScreen
 
@@ -85,15 +86,18 @@ stops you here, with the reason.
         table = self.query_one("#checks", DataTable)
         table.clear()
         blocking = {r.id for r in self.session.blockers()}
-        # on the path that changes nothing, nothing is set up: a failure stays the user's
-        fixes = self.session.path != "verify"
+        # what Apply repairs is work to do, not a failure; on the path that changes nothing, nothing is
+        fixes = FIXED_BY_APPLY if self.session.path != "verify" else frozenset()
         for r in results:
-            mark, color = TO_DO if fixes and r.status == "fail" and r.id not in blocking else MARKS.get(r.status, ("?", "white"))
+            mark, color = TO_DO if r.status == "fail" and r.id in fixes else MARKS.get(r.status, ("?", "white"))
             table.add_row(f"[{color}]{mark}[/{color}]", r.id, r.summary, key=r.id)
         # the cursor starts on what needs the user: a blocker, else the first thing the wizard will do
         failing = next((i for i, r in enumerate(results) if r.id in blocking),
-                       next((i for i, r in enumerate(results) if r.status == "fail"), 0))
+                       next((i for i, r in enumerate(results) if r.status == "fail" and r.id not in fixes),
+                            next((i for i, r in enumerate(results) if r.status == "fail"), 0)))
         table.move_cursor(row=failing)
+        # once laid out, scroll the cursor's row into view (before layout the table has no height)
+        self.call_after_refresh(table.move_cursor, row=failing)
         if results:
             self.show_hint(results[failing])
         table.focus()

@@ -33,9 +33,10 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
         yield LoadingIndicator(id="plan-loading")
         with VerticalScroll(id="plan-scroll"):
             yield Static("", id="plan-summary", markup=False)
-            yield Static("", id="plan-error", classes="error-text", markup=False)
             yield DiffView(id="plan-diff")
             yield Static("", id="plan-notes", markup=False)
+        # what stops Apply stays in sight, under the plan, however long the plan is
+        yield Static("", id="plan-error", classes="error-text", markup=False)
         with Horizontal(classes="buttons"):
             yield Button("Apply", variant="primary", id="apply", disabled=True)
             yield Button("Back", id="back")

@@ -40,9 +40,11 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
 
     def body(self) -> ComposeResult:
         with Horizontal(id="verify-opts"):
-            yield Input(placeholder="backend URL (default backend.baseUrl)", id="backend-url")
-            yield Input(placeholder="ID token (optional, never stored)", id="id-token", password=True)
+            yield Input(placeholder="backend URL (empty: backend.baseUrl)", id="backend-url", compact=True)
+            yield Input(placeholder="ID token (optional, never stored)", id="id-token", password=True, compact=True)
         yield DataTable(id="verify-table", cursor_type="row", zebra_stripes=True)
+        # the selected check in full: the table's result column is cut at narrow widths
+        yield Static("", id="verify-detail", markup=False)
         yield Static("", id="verify-summary")
         with Horizontal(classes="buttons"):
             yield Button("Continue", variant="primary", id="continue")
@@ -51,7 +53,7 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
 
     def on_mount(self) -> None:
         if self.session.demo:
-            self.query_one("#backend-url", Input).placeholder = "backend URL (demo: the stand-in backend)"
+            self.query_one("#backend-url", Input).placeholder = "backend URL (demo: its stand-in)"
         table = self.query_one("#verify-table", DataTable)
         table.add_columns(" ", "check", "result")
         self.results: list[CheckResult] = []
@@ -112,6 +114,15 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
             " · ".join(f"{n} {s}" for s, n in counts.items() if n) + ("  — select a failure and press Enter" if counts["fail"] else "")
             + (f"\nnot tested ({len(untested)}): they need your ID token — sign in, or paste one above" if untested else ""))
         self.query_one("#run", Button).disabled = False
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = (event.row_key.value if event.row_key is not None else "") or ""
+        detail = self.query_one("#verify-detail", Static)
+        if key.isdigit() and int(key) < len(self.results):
+            r = self.results[int(key)]
+            detail.update(f"{r.id}: {r.summary}" + (f" — {r.detail}" if r.detail else ""))
+        else:
+            detail.update("")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value or ""
