@@ -10,9 +10,10 @@ checked to say what the plan meant it to say; a mismatch refuses the plan rather
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from wizard.core import edits, facts
 from wizard.core.answers import Answers, ClusterAnswer
@@ -113,18 +114,37 @@ class _State:
         return self.files[0]
 
     def commit(self, batches: dict[str, list[Splice]]) -> None:
+        """Apply a phase's splices, so that the next phase sees the structure this one created. Only
+        the top-level sections the splices touch are parsed again (yamldoc.reparse); `settle` reads
+        each changed file whole once the phases are done."""
         for i, f in enumerate(self.files):
             splices = batches.get(f.rel)
             if not splices:
                 continue
-            try:
-                text = edits.apply_splices(f.text, splices, f.doc.style.newline)
-                self.files[i] = f.reparse(text)
-            except (EditError, YamlSyntaxError) as exc:
-                raise PlanError(
-                    f"{f.rel}: the wizard could not edit this file safely ({exc}); nothing was written — "
-                    "please report this with the file (secrets removed)"
-                ) from None
+            with _unsafe_edit(f):
+                newline = f.doc.style.newline
+                text = edits.apply_splices(f.text, splices, newline)
+                self.files[i] = f.reparse(text, edits.splice_spans(splices, newline))
+
+    def settle(self) -> None:
+        """Parse whole every file a commit left partly carried over: the check of the result (and the
+        plan's final Documents) must come from reading the final text, as a loader will."""
+        for i, f in enumerate(self.files):
+            if f.doc.partial:
+                with _unsafe_edit(f):
+                    self.files[i] = f.reparse(f.text)
+
+
+@contextmanager
+def _unsafe_edit(f: ConfigFile) -> Iterator[None]:
+    """An edit that does not apply or does not parse is the engine's fault: refuse the plan."""
+    try:
+        yield
+    except (EditError, YamlSyntaxError) as exc:
+        raise PlanError(
+            f"{f.rel}: the wizard could not edit this file safely ({exc}); nothing was written — "
+            "please report this with the file (secrets removed)"
+        ) from None
 
 
 def _is_map_or_null(node: Node | None) -> bool:
@@ -684,6 +704,7 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
         except EditError as exc:
             raise PlanError(f"cannot plan this edit: {exc}") from None
         st.commit(batches)
+    st.settle()
     plan = Plan(repo.root)
     originals = {f.rel: f for f in configs.files}
     for f in st.files:
