@@ -20,6 +20,7 @@ from hypothesis import given
 from wizard.core import configset, yamldoc
 from wizard.core.edits import Splice, apply_splices, splice_spans
 from wizard.core.yamldoc import Document, YamlSyntaxError, parse, reparse
+from wizard.errors import WizardError
 
 from tests.core.test_plan_properties import PROPERTY_SETTINGS, app_configs, scenarios
 from tests.support import configs
@@ -106,6 +107,23 @@ def test_the_earlier_document_is_left_as_it_was():
     assert got.partial and shape(doc) == before
 
 
+def test_an_owned_document_moves_its_own_nodes_and_copies_the_ones_it_borrowed():
+    doc0 = parse(BIG)
+    before = shape(doc0)
+    auth = at(BIG, "auth:\n")
+    text1 = BIG[:auth] + "extra: 1\n" + BIG[auth:]
+    doc1 = reparse(doc0, text1, [(auth, auth, len("extra: 1\n"))])
+    # the sections above the edit did not move: doc1 shares them with doc0
+    assert doc1.partial and doc1.borrowed and doc1.root.pairs[0] is doc0.root.pairs[0]
+    title = at(text1, "  title:")
+    text2 = text1[:title] + "  subtitle: new\n" + text1[title:]
+    doc2 = reparse(doc1, text2, [(title, title, len("  subtitle: new\n"))], owned=True)
+    assert shape(doc2) == shape(parse(text2))
+    assert shape(doc0) == before  # the sections doc1 borrowed were copied, not moved
+    kube = [v for k, v in doc2.root.pairs if k.value == "kubernetes"][0]
+    assert kube is [v for k, v in doc1.root.pairs if k.value == "kubernetes"][0]  # doc1's own: moved in place
+
+
 @pytest.mark.parametrize("text", [
     "\ufeff" + BIG,  # a BOM
     "---\n" + BIG,  # a document start marker
@@ -153,8 +171,8 @@ def checked_reparse(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Compare every reparse of a plan with a full parse of the same text (returns the partial flags)."""
     partial: list[bool] = []
 
-    def checked(doc: Document, text: str, edits: list[tuple[int, int, int]]) -> Document:
-        got = reparse(doc, text, edits)
+    def checked(doc: Document, text: str, edits: list[tuple[int, int, int]], owned: bool = False) -> Document:
+        got = reparse(doc, text, edits, owned)
         assert shape(got) == shape(parse(text))
         partial.append(got.partial)
         return got
@@ -166,7 +184,7 @@ def checked_reparse(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 def plan_output(root: Path, answers: dict[str, Any]) -> tuple[Any, ...]:
     try:
         p = make_plan(root, answers)
-    except Exception as exc:  # the same refusal either way
+    except WizardError as exc:  # the same refusal either way
         return ("error", type(exc).__name__, str(exc))
     return ([(c.rel, c.after) for c in p.changes], p.actions, p.notes, p.env_vars, [c.diff() for c in p.changes])
 
@@ -179,8 +197,8 @@ def test_plans_read_by_sections_equal_plans_read_whole(scenario):
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
         root = make_repo(Path(tmp), app_config=text)
 
-        def checked(doc: Document, new: str, edits: list[tuple[int, int, int]]) -> Document:
-            got = reparse(doc, new, edits)
+        def checked(doc: Document, new: str, edits: list[tuple[int, int, int]], owned: bool = False) -> Document:
+            got = reparse(doc, new, edits, owned)
             assert shape(got) == shape(parse(new))
             return got
 

@@ -31,10 +31,11 @@ class ConfigFile:
     def sha256(self) -> str:
         return hashlib.sha256(self.raw).hexdigest()
 
-    def reparse(self, text: str, edits: list[tuple[int, int, int]] | None = None) -> "ConfigFile":
+    def reparse(self, text: str, edits: list[tuple[int, int, int]] | None = None, owned: bool = False) -> "ConfigFile":
         """This file with new text. With `edits` (how the text changed: yamldoc.reparse), only the
-        sections they touch are parsed again."""
-        doc = parse(text) if edits is None else reparse(self.doc, text, edits)
+        sections they touch are parsed again; `owned`: this ConfigFile is dropped, its Document's own
+        nodes may be reused."""
+        doc = parse(text) if edits is None else reparse(self.doc, text, edits, owned)
         return ConfigFile(self.rel, self.path, text.encode("utf-8"), text, doc)
 
 

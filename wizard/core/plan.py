@@ -100,6 +100,7 @@ class _State:
         self.actions: list[str] = []
         self.notes: list[str] = []
         self.expect: list[Callable[[list[ConfigFile]], str | None]] = []
+        self.made: set[str] = set()  # files whose current Document a commit made: no one else holds it
 
     def defining(self, path: list[str]) -> list[ConfigFile]:
         """Files that define `path` (null included), in merge order, as they are now."""
@@ -124,7 +125,8 @@ class _State:
             with _unsafe_edit(f):
                 newline = f.doc.style.newline
                 text = edits.apply_splices(f.text, splices, newline)
-                self.files[i] = f.reparse(text, edits.splice_spans(splices, newline))
+                self.files[i] = f.reparse(text, edits.splice_spans(splices, newline), owned=f.rel in self.made)
+                self.made.add(f.rel)
 
     def settle(self) -> None:
         """Parse whole every file a commit left partly carried over: the check of the result (and the

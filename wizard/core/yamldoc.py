@@ -237,6 +237,7 @@ class Document:
     pure: bool = False  # read by ruamel's pure-Python parser (the YAML 1.2 fallback), not libyaml
     anchors: bool = False  # the document has anchors or aliases
     partial: bool = False  # built by `reparse`: some sections were carried over from the earlier parse
+    borrowed: frozenset[int] = frozenset()  # top-level sections (root.pairs indices) shared with another Document
 
     def node_at(self, path: list[str]) -> Node | None:
         node = self.root
@@ -284,11 +285,10 @@ def _line_starts(text: str) -> list[int]:
 
 def _events(text: str, pure: bool = False) -> Iterator[Any]:
     if _CParser is not None and not pure:
-        parser = _CParser(text)
-        while parser.check_event():
-            yield parser.get_event()
-        return
-    yield from YAML(typ="safe", pure=True).parse(text)
+        # get_event alone (None after the stream's end), iterated in C: a third faster than
+        # check_event + get_event in a generator, on tens of thousands of events
+        return iter(_CParser(text).get_event, None)
+    return iter(YAML(typ="safe", pure=True).parse(text))
 
 
 def _syntax_error(exc: Exception, line_base: int = 0) -> YamlSyntaxError:
@@ -480,16 +480,18 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool) -> _Tree
 _WHOLE_SHARE = 0.5
 
 
-def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]]) -> Document:
+def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]], owned: bool = False) -> Document:
     """The Document of `text`, which is `doc.text` with `edits` applied: (start, end, length of the new
     text) in doc.text's offsets, not overlapping. Equal, node for node, to `parse(text)`.
 
     The plan edits a few top-level sections of a big file at a time (app.extensions, then auth...), and
     a full parse of 20,000 lines costs far more than the edit. So only the top-level sections an edit
-    touches are parsed again; the others keep their nodes, moved to their new offsets and lines
-    (copies: the earlier Document stays as it was). The result says `partial` when sections were carried
-    over. Anything this cannot do exactly (anchors, a BOM, `---`, the YAML 1.2 fallback parser, an edit
-    before the first key or one that does not parse alone) gets a full parse.
+    touches are parsed again; the others keep their nodes, moved to their new offsets and lines. The
+    earlier Document stays as it was (moved sections are copies) unless `owned`: its holder drops it,
+    so its own nodes are moved in place (not those it shares with another Document: `borrowed`). The
+    result says `partial` when sections were carried over. Anything this cannot do exactly (anchors, a
+    BOM, `---`, the YAML 1.2 fallback parser, an edit before the first key or a section that does not
+    parse alone) gets a full parse, and so do edits whose sections are most of the text.
     """
     runs = _touched_sections(doc, edits)
     if runs is None:
@@ -512,33 +514,53 @@ def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]]) -> Docu
     if sum(e - s for s, e in regions) > _WHOLE_SHARE * len(text):
         return parse(text)
     line_starts = _line_starts(text)
-
-    def new_line(offset: int) -> int:
-        return bisect_right(line_starts, offset) - 1
-
-    pairs: list[tuple[Node, Node]] = []
-    first = 0
-    for (a, b), (s, e) in zip(runs, regions):
-        for i in range(first, a):  # the untouched sections before this run, moved
-            pairs.append(_moved_pair(root.pairs[i], moved(starts[i], False) - starts[i],
-                                     new_line(moved(starts[i], False)) - root.pairs[i][0].line))
+    trees = []
+    for s, e in regions:  # all of them before any node is moved: a failure leaves `doc` as it was
         try:
-            tree = _build(text, s, e, new_line(s), pure=False)
+            tree = _build(text, s, e, bisect_right(line_starts, s) - 1, pure=False)
         except YamlSyntaxError:
             return parse(text)  # the full parse says where and why (or manages with the fallback parser)
         if tree.anchors or tree.doc_start_marker or tree.doc_end is not None or not _is_top_level_map(tree.root, True):
             return parse(text)
+        trees.append(tree)
+
+    pairs: list[tuple[Node, Node]] = []
+    borrowed: list[bool] = []
+
+    def carry(i: int) -> None:
+        """Section i, untouched, at its new place."""
+        pair = root.pairs[i]
+        offset = moved(starts[i], False) - starts[i]
+        lines = bisect_right(line_starts, starts[i] + offset) - 1 - pair[0].line
+        shared = not owned or i in doc.borrowed
+        if not offset and not lines:
+            pairs.append(pair)  # nothing moved: the same nodes (no one changes a Node after parsing)
+            borrowed.append(shared)
+        elif shared:
+            pairs.append((_moved(pair[0], offset, lines), _moved(pair[1], offset, lines)))
+            borrowed.append(False)
+        else:
+            _move_in_place(pair[0], offset, lines)
+            _move_in_place(pair[1], offset, lines)
+            pairs.append(pair)
+            borrowed.append(False)
+
+    first = 0
+    for (a, b), tree in zip(runs, trees):
+        for i in range(first, a):
+            carry(i)
         if tree.root is not None:
             pairs.extend(tree.root.pairs)
+            borrowed.extend([False] * len(tree.root.pairs))
         first = b + 1
     for i in range(first, len(root.pairs)):
-        pairs.append(_moved_pair(root.pairs[i], moved(starts[i], False) - starts[i],
-                                 new_line(moved(starts[i], False)) - root.pairs[i][0].line))
+        carry(i)
     if not pairs:
         return parse(text)
     key = pairs[0][0]
     new_root = Node("map", key.start, pairs[-1][1].end, key.line, key.col, pairs=pairs)
-    new = Document(text=text, root=new_root, style=Style(), partial=True)
+    new = Document(text=text, root=new_root, style=Style(), partial=True,
+                   borrowed=frozenset(i for i, b in enumerate(borrowed) if b))
     new.line_starts = line_starts
     _check_keys(new_root, new)
     new.style = detect_style(new)
@@ -585,10 +607,20 @@ def _touched_sections(doc: Document, edits: list[tuple[int, int, int]]) -> list[
     return runs
 
 
-def _moved_pair(pair: tuple[Node, Node], offset: int, lines: int) -> tuple[Node, Node]:
-    if not offset and not lines:
-        return pair  # nothing moved: the same nodes (no one changes a Node after parsing)
-    return _moved(pair[0], offset, lines), _moved(pair[1], offset, lines)
+def _move_in_place(node: Node, offset: int, lines: int) -> None:
+    """Move the subtree `node` `offset` characters and `lines` lines further on (no aliases in it)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        n.start += offset
+        n.end += offset
+        n.line += lines
+        if n.pairs:
+            for k, v in n.pairs:
+                todo.append(k)
+                todo.append(v)
+        elif n.items:
+            todo.extend(n.items)
 
 
 def _moved(n: Node, offset: int, lines: int) -> Node:
@@ -638,25 +670,24 @@ def _tag_text(tag: Any) -> str | None:
 def _check_keys(root: Node, doc: Document) -> None:
     """Record duplicate keys (Backstage's loader refuses them) and non-scalar keys."""
     todo = [root]
-    seen: set[int] = set()
-    while todo:
+    while todo:  # collections only: aliases are not followed, and a value node has one parent
         node = todo.pop()
-        if id(node) in seen or node.kind == "alias":
-            continue
-        seen.add(id(node))
         if node.kind == "map":
             counts: dict[Any, Node] = {}
             for k, v in node.pairs:
                 if k.kind == "scalar":
-                    key = scalar_python(k)
+                    text = k.value
+                    # most keys are plain words: their value is their text (plain_scalar_value's first exit)
+                    key = text if k.style or (text and text[0] not in _NON_STR_FIRST) else scalar_python(k)
                     hashable = key if not isinstance(key, float) or key == key else "nan"
                     if hashable in counts:
                         doc.duplicates.append((str(k.value), k.line + 1, k.col + 1))
                         doc.first_definitions.append((counts[hashable].line + 1, counts[hashable].col + 1))
                     counts[hashable] = k
-                todo.append(v)
+                if v.kind == "map" or v.kind == "seq":
+                    todo.append(v)
         elif node.kind == "seq":
-            todo.extend(node.items)
+            todo.extend(i for i in node.items if i.kind == "map" or i.kind == "seq")
 
 
 def walk(node: Node | None) -> Iterator[Node]:
@@ -675,6 +706,23 @@ def walk(node: Node | None) -> Iterator[Node]:
             todo.extend(reversed(n.items))
 
 
+def _collections(node: Node | None) -> Iterator[Node]:
+    """The mappings and sequences among `node` and the nodes below it (what `walk` yields, without the
+    scalars and aliases)."""
+    todo = [node] if node is not None and (node.kind == "map" or node.kind == "seq") else []
+    while todo:
+        n = todo.pop()
+        yield n
+        if n.kind == "map":
+            for k, v in n.pairs:
+                if k.kind == "map" or k.kind == "seq":
+                    todo.append(k)
+                if v.kind == "map" or v.kind == "seq":
+                    todo.append(v)
+        else:
+            todo.extend(i for i in n.items if i.kind == "map" or i.kind == "seq")
+
+
 def detect_style(doc: Document) -> Style:
     style = Style()
     text = doc.text
@@ -685,7 +733,7 @@ def detect_style(doc: Document) -> Style:
     seq_indents: Counter[int] = Counter()
     seq_offsets: Counter[int] = Counter()
     flow_spaces: Counter[bool] = Counter()
-    for node in walk(doc.root):
+    for node in _collections(doc.root):
         if node.kind == "map" and not node.flow:
             for k, v in node.pairs:
                 # values that are block collections tell us about indentation
