@@ -2,9 +2,11 @@
 
 The plan runs in phases (extensions, auth provider, kubernetes shape, clusters, cluster provider).
 Each phase computes non-overlapping splices against the current parse of every file, applies them
-and re-parses, so a later phase sees the structure an earlier one created. Text outside the edited
-nodes is never re-emitted. Before a plan is returned, every changed file is parsed again and
-checked to say what the plan meant it to say; a mismatch refuses the plan rather than writing it.
+and re-parses, so a later phase sees the structure an earlier one created; the re-parse reads again
+only the top-level sections the splices touched (yamldoc.reparse: the same Document a full parse
+gives). Text outside the edited nodes is never re-emitted. Before a plan is returned, every changed
+file is parsed whole from its final text and checked to say what the plan meant it to say; a
+mismatch refuses the plan rather than writing it.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ class _State:
             splices = batches.get(f.rel)
             if not splices:
                 continue
-            with _unsafe_edit(f):
+            with _refused_if_unsafe(f):
                 newline = f.doc.style.newline
                 text = edits.apply_splices(f.text, splices, newline)
                 self.files[i] = f.reparse(text, edits.splice_spans(splices, newline), owned=f.rel in self.made)
@@ -133,12 +135,12 @@ class _State:
         plan's final Documents) must come from reading the final text, as a loader will."""
         for i, f in enumerate(self.files):
             if f.doc.partial:
-                with _unsafe_edit(f):
+                with _refused_if_unsafe(f):
                     self.files[i] = f.reparse(f.text)
 
 
 @contextmanager
-def _unsafe_edit(f: ConfigFile) -> Iterator[None]:
+def _refused_if_unsafe(f: ConfigFile) -> Iterator[None]:
     """An edit that does not apply or does not parse is the engine's fault: refuse the plan."""
     try:
         yield
