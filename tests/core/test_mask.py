@@ -112,3 +112,20 @@ def test_whole_config_as_a_diff_masks_every_line_visible_secret() -> None:
     back = mask_diff("".join(difflib.unified_diff(CONFIG.splitlines(keepends=True), [], "a/x", "b/x")))
     assert sorted(leaked(back)) == ["clientId", "innocentAnchor"]
     assert SECRETS["blockLine1"] not in back
+
+
+def test_a_diff_masks_a_repeated_line_by_where_it_is_not_by_where_it_was_first_seen() -> None:
+    """mask_diff masks each distinct line once (a memo per diff): a line inside a secret block must
+    still be masked there and shown elsewhere, whichever it was seen as first, in any hunk."""
+    old = ["names:\n", "  - abc\n", "tokens:\n", "  - abc\n", "x: 1\n"] + [f"k{i}: v\n" for i in range(20)]
+    old += ["secret: abc\n", "names:\n", "  - abc\n", "tokens:\n", "  - abc\n"]
+    new = [ln.replace("x: 1", "x: 2").replace("secret: abc", "secret: abd") for ln in old]
+    diff = "".join(difflib.unified_diff(old, new, "a/f", "b/f"))
+    masked = mask_diff(diff)
+    assert masked.count("@@") == 4  # two hunks
+    lines = masked.splitlines()
+    assert [ln for ln in lines if "abc" in ln or MASK in ln] == [
+        "   - abc", "   - ****",  # the first (its `names:` is outside the hunk) shown, under tokens: masked
+        "-secret: ****", "+secret: ****",
+        "   - abc",  # under names: shown, in the second hunk
+    ]

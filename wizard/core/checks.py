@@ -505,7 +505,7 @@ def check_clusters(ctx: Context) -> CheckResult:
     if sa or env_sa:
         # the migration inventory: token variables, what the cluster provider created in each cluster
         lines.append("Inventory:")
-        lines.append(render_inventory(migration_inventory(ctx.configs)))
+        lines.append(render_inventory(migration_inventory(ctx.configs, inv)))
     detail = "\n".join(lines)
     if no_tp:
         return _res("clusters-oidc", "fail", "oidc cluster(s) without oidcTokenProvider: " + ", ".join(no_tp),

@@ -49,6 +49,14 @@ def apply_splices(text: str, splices: list[Splice], newline: str = "\n") -> str:
     return "".join(out)
 
 
+def splice_spans(splices: list[Splice], newline: str = "\n") -> list[tuple[int, int, int]]:
+    """What `apply_splices` does to the offsets: (start, end, length of the new text) per splice, for
+    `yamldoc.reparse`."""
+    if newline == "\n":
+        return [(sp.start, sp.end, len(sp.text)) for sp in splices]
+    return [(sp.start, sp.end, len(sp.text) + sp.text.count("\n") * (len(newline) - 1)) for sp in splices]
+
+
 # ----------------------------------------------------------------------------------------------
 # positions
 

@@ -201,39 +201,50 @@ def mask_line(line: str, strict: bool = False) -> str:
     return mask_text(line)
 
 
-def mask_lines(lines: Iterable[str], strict: bool = False) -> list[str]:
+def mask_lines(lines: Iterable[str], strict: bool = False, memo: dict[str, tuple[str, int | None]] | None = None) -> list[str]:
     """Mask YAML lines in order, remembering nested blocks: everything indented under a secret key
-    with no inline value (`password:` then a list, a map, or `|` block text) is masked too."""
+    with no inline value (`password:` then a list, a map, or `|` block text) is masked too.
+
+    `memo` (line -> `_mask_one(line)`) may be shared by calls with the same `strict`: outside a secret
+    block a line's masking depends on the line alone, and a big diff repeats many lines (each context
+    line is masked on both sides, and thousands of clusters say `authProvider: serviceAccount`)."""
     out: list[str] = []
     block_indent: int | None = None  # lines indented deeper than this are inside a secret block
+    memo = {} if memo is None else memo
     for line in lines:
-        body = line.rstrip("\r\n")
-        nl = line[len(body):]
         if block_indent is not None:
+            body = line.rstrip("\r\n")
             if not body.strip():
                 out.append(line)
                 continue
             indent = len(body) - len(body.lstrip(" \t"))
             if indent > block_indent:
                 lead = re.match(r"^[ \t]*(?:-[ \t]+)*", body).group(0)  # type: ignore[union-attr]
-                out.append(lead + MASK + nl)
+                out.append(lead + MASK + line[len(body):])
                 continue
             block_indent = None
-        opened = _OPEN_KEY_RE.match(body)
-        m = _LINE_RE.match(body)
-        if opened is not None and is_secret_key(opened.group("key"), strict):
-            block_indent = len(body) - len(body.lstrip(" \t"))
-            out.append(line)
-            continue
-        if m is not None and m.group("key"):
-            core = _PROPS_RE.match(m.group("value")).group("core")  # type: ignore[union-attr]
-            key = m.group("key")
-            if _BLOCK_INDICATOR_RE.match(core) and (is_secret_key(key, strict) or CA_KEY_RE.match(key.strip("'\""))):
-                block_indent = len(body) - len(body.lstrip(" \t"))
-                out.append(line)
-                continue
-        out.append(mask_line(line, strict))
+        done = memo.get(line)
+        if done is None:
+            done = memo[line] = _mask_one(line, strict)
+        out.append(done[0])
+        block_indent = done[1]
     return out
+
+
+def _mask_one(line: str, strict: bool) -> tuple[str, int | None]:
+    """One line outside any secret block: its masked text, and the indent of the secret block it
+    opens (None when it opens none)."""
+    body = line.rstrip("\r\n")
+    opened = _OPEN_KEY_RE.match(body)
+    if opened is not None and is_secret_key(opened.group("key"), strict):
+        return line, len(body) - len(body.lstrip(" \t"))
+    m = _LINE_RE.match(body)
+    if m is not None and m.group("key"):
+        core = _PROPS_RE.match(m.group("value")).group("core")  # type: ignore[union-attr]
+        key = m.group("key")
+        if _BLOCK_INDICATOR_RE.match(core) and (is_secret_key(key, strict) or CA_KEY_RE.match(key.strip("'\""))):
+            return line, len(body) - len(body.lstrip(" \t"))
+    return mask_line(line, strict), None
 
 
 def mask_yaml_text(text: str, strict: bool = False) -> str:
@@ -244,11 +255,12 @@ def mask_yaml_text(text: str, strict: bool = False) -> str:
 def mask_diff(diff: str, strict: bool = False) -> str:
     out = []
     pending: list[tuple[str, str]] = []  # (prefix, content) of the current hunk
+    memo: dict[str, tuple[str, int | None]] = {}  # one per diff: see mask_lines
 
     def flush() -> None:
         # mask the hunk's old and new sides separately, each as YAML text in order
-        old = mask_lines([c for p, c in pending if p in " -"], strict)
-        new = mask_lines([c for p, c in pending if p in " +"], strict)
+        old = mask_lines([c for p, c in pending if p in " -"], strict, memo)
+        new = mask_lines([c for p, c in pending if p in " +"], strict, memo)
         io = inew = 0
         for p, raw in pending:
             if p == " ":  # a context line: masked if either side's view says it is secret

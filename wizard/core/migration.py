@@ -91,9 +91,10 @@ def provider_resources(rbac: Any) -> dict[str, str]:
     return out
 
 
-def inventory(configs: ConfigSet) -> dict[str, Any]:
-    """What is on service accounts, what is on OIDC, what stays as it is (JSON-ready; no secret)."""
-    inv = cluster_inventory(configs)
+def inventory(configs: ConfigSet, clusters_of: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What is on service accounts, what is on OIDC, what stays as it is (JSON-ready; no secret).
+    `clusters_of`: cluster_inventory(configs), when the caller has it already."""
+    inv = cluster_inventory(configs) if clusters_of is None else clusters_of
     clusters = inv["clusters"]
     envs = []
     for e in inv["environments"]:

@@ -2,17 +2,20 @@
 
 The plan runs in phases (extensions, auth provider, kubernetes shape, clusters, cluster provider).
 Each phase computes non-overlapping splices against the current parse of every file, applies them
-and re-parses, so a later phase sees the structure an earlier one created. Text outside the edited
-nodes is never re-emitted. Before a plan is returned, every changed file is parsed again and
-checked to say what the plan meant it to say; a mismatch refuses the plan rather than writing it.
+and re-parses, so a later phase sees the structure an earlier one created; the re-parse reads again
+only the top-level sections the splices touched (yamldoc.reparse: the same Document a full parse
+gives). Text outside the edited nodes is never re-emitted. Before a plan is returned, every changed
+file is parsed whole from its final text and checked to say what the plan meant it to say; a
+mismatch refuses the plan rather than writing it.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from wizard.core import edits, facts
 from wizard.core.answers import Answers, ClusterAnswer
@@ -99,6 +102,7 @@ class _State:
         self.actions: list[str] = []
         self.notes: list[str] = []
         self.expect: list[Callable[[list[ConfigFile]], str | None]] = []
+        self.made: set[str] = set()  # files whose current Document a commit made: no one else holds it
 
     def defining(self, path: list[str]) -> list[ConfigFile]:
         """Files that define `path` (null included), in merge order, as they are now."""
@@ -113,18 +117,38 @@ class _State:
         return self.files[0]
 
     def commit(self, batches: dict[str, list[Splice]]) -> None:
+        """Apply a phase's splices, so that the next phase sees the structure this one created. Only
+        the top-level sections the splices touch are parsed again (yamldoc.reparse); `settle` reads
+        each changed file whole once the phases are done."""
         for i, f in enumerate(self.files):
             splices = batches.get(f.rel)
             if not splices:
                 continue
-            try:
-                text = edits.apply_splices(f.text, splices, f.doc.style.newline)
-                self.files[i] = f.reparse(text)
-            except (EditError, YamlSyntaxError) as exc:
-                raise PlanError(
-                    f"{f.rel}: the wizard could not edit this file safely ({exc}); nothing was written — "
-                    "please report this with the file (secrets removed)"
-                ) from None
+            with _refused_if_unsafe(f):
+                newline = f.doc.style.newline
+                text = edits.apply_splices(f.text, splices, newline)
+                self.files[i] = f.reparse(text, edits.splice_spans(splices, newline), owned=f.rel in self.made)
+                self.made.add(f.rel)
+
+    def settle(self) -> None:
+        """Parse whole every file a commit left partly carried over: the check of the result (and the
+        plan's final Documents) must come from reading the final text, as a loader will."""
+        for i, f in enumerate(self.files):
+            if f.doc.partial:
+                with _refused_if_unsafe(f):
+                    self.files[i] = f.reparse(f.text)
+
+
+@contextmanager
+def _refused_if_unsafe(f: ConfigFile) -> Iterator[None]:
+    """An edit that does not apply or does not parse is the engine's fault: refuse the plan."""
+    try:
+        yield
+    except (EditError, YamlSyntaxError) as exc:
+        raise PlanError(
+            f"{f.rel}: the wizard could not edit this file safely ({exc}); nothing was written — "
+            "please report this with the file (secrets removed)"
+        ) from None
 
 
 def _is_map_or_null(node: Node | None) -> bool:
@@ -684,6 +708,7 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
         except EditError as exc:
             raise PlanError(f"cannot plan this edit: {exc}") from None
         st.commit(batches)
+    st.settle()
     plan = Plan(repo.root)
     originals = {f.rel: f for f in configs.files}
     for f in st.files:

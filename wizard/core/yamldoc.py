@@ -12,11 +12,13 @@ Values are read the way Backstage reads them: the `yaml` npm package, YAML 1.2 c
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from ruamel.yaml import YAML
+from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 try:  # libyaml: same events, ~30x faster on large configs
@@ -55,7 +57,7 @@ class YamlSyntaxError(Exception):
 # The tree
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     kind: str  # "map" | "seq" | "scalar" | "alias"
     start: int
@@ -125,8 +127,16 @@ _INF_RE = re.compile(r"^[-+]?\.(inf|Inf|INF)$")
 _NAN_RE = re.compile(r"^\.(nan|NaN|NAN)$")
 
 
+# Every non-string a plain scalar can resolve to starts with one of these (null, ~, true, false,
+# numbers, .inf, .nan) or is empty: any other text is a string, with no regex to try. Most keys and
+# values of a config (names, URLs, base64) take this exit.
+_NON_STR_FIRST = frozenset("~nNtTfF-+.0123456789")
+
+
 def plain_scalar_value(text: str) -> Any:
     """YAML 1.2 core schema resolution of a plain scalar (what Backstage's loader returns)."""
+    if text and text[0] not in _NON_STR_FIRST:
+        return text
     if _is_null_plain(text):
         return None
     if text in ("true", "True", "TRUE"):
@@ -173,12 +183,28 @@ def to_python(node: Node | None, _depth: int = 0) -> Any:
     if node.kind == "map":
         out: dict[Any, Any] = {}
         for k, v in node.pairs:
-            key = to_python(k, _depth + 1)
-            if isinstance(key, (list, dict)):
-                key = repr(key)
-            out[key] = to_python(v, _depth + 1)
+            out[_key_python(k, _depth + 1)] = to_python(v, _depth + 1)
         return out
     return None
+
+
+def _key_python(k: Node, _depth: int = 0) -> Any:
+    """A mapping key as to_python has it (a collection key becomes its repr: dict keys must hash)."""
+    key = to_python(k, _depth)
+    return repr(key) if isinstance(key, (list, dict)) else key
+
+
+def top_level_python(root: Node, key: str) -> Any:
+    """`to_python(root)` restricted to the top-level `key`: {key: value} (or {} when absent) for a
+    mapping, as to_python would have it; what to_python gives for any other root."""
+    node = root.resolved
+    if node.kind != "map":
+        return to_python(node)
+    out: dict[Any, Any] = {}
+    for k, v in node.pairs:
+        if _key_python(k, 1) == key:
+            out[key] = to_python(v, 1)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,6 +234,10 @@ class Document:
     line_starts: list[int] = field(default_factory=list)
     duplicates: list[tuple[str, int, int]] = field(default_factory=list)  # (key, line, col) 1-based
     first_definitions: list[tuple[int, int]] = field(default_factory=list)  # (line, col) of each duplicate's first key
+    pure: bool = False  # read by ruamel's pure-Python parser (the YAML 1.2 fallback), not libyaml
+    anchors: bool = False  # the document has anchors or aliases
+    partial: bool = False  # built by `reparse`: some sections were carried over from the earlier parse
+    borrowed: frozenset[int] = frozenset()  # top-level sections (root.pairs indices) shared with another Document
 
     def node_at(self, path: list[str]) -> Node | None:
         node = self.root
@@ -255,23 +285,22 @@ def _line_starts(text: str) -> list[int]:
 
 def _events(text: str, pure: bool = False) -> Iterator[Any]:
     if _CParser is not None and not pure:
-        parser = _CParser(text)
-        while parser.check_event():
-            yield parser.get_event()
-        return
-    yield from YAML(typ="safe", pure=True).parse(text)
+        # get_event alone (None after the stream's end), iterated in C: a third faster than
+        # check_event + get_event in a generator, on tens of thousands of events
+        return iter(_CParser(text).get_event, None)
+    return iter(YAML(typ="safe", pure=True).parse(text))
 
 
-def _syntax_error(exc: Exception) -> YamlSyntaxError:
+def _syntax_error(exc: Exception, line_base: int = 0) -> YamlSyntaxError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
     context = getattr(exc, "context", None) or ""
     cmark = getattr(exc, "context_mark", None)
     if context and problem and context not in problem:
         problem = f"{problem} ({context})"
-    line = (mark.line + 1) if mark is not None else 0
+    line = (mark.line + line_base + 1) if mark is not None else 0
     col = (mark.column + 1) if mark is not None else 0
-    cline = (cmark.line + 1) if cmark is not None else 0
+    cline = (cmark.line + line_base + 1) if cmark is not None else 0
     ccol = (cmark.column + 1) if cmark is not None else 0
     return YamlSyntaxError(str(problem), line, col, str(context), cline, ccol)
 
@@ -298,102 +327,308 @@ def parse(text: str) -> Document:
 
 def _parse(text: str, pure: bool) -> Document:
     bom = 1 if text.startswith(BOM) else 0
-    body = text[bom:]
-    if "\x00" in body:
+    if "\x00" in text:
         raise YamlSyntaxError("the file holds NUL bytes: it is binary, not YAML")
+    tree = _build(text, bom, len(text), 0, pure)
+    doc = Document(text=text, root=tree.root, style=Style(), bom=bom, doc_start_marker=tree.doc_start_marker,
+                   doc_end=tree.doc_end, pure=pure, anchors=tree.anchors)
+    return _finish(doc)
+
+
+def _finish(doc: Document) -> Document:
+    """The whole-document passes after the tree is built: line index, alias bombs, keys, style."""
+    doc.line_starts = _line_starts(doc.text)
+    if doc.anchors and doc.root is not None:
+        _refuse_alias_bombs(doc.root)
+    if doc.root is not None:
+        _check_keys(doc.root, doc)
+    doc.style = detect_style(doc)
+    return doc
+
+
+@dataclass
+class _Tree:
+    root: Node | None
+    anchors: bool  # any anchor or alias
+    doc_start_marker: bool
+    doc_end: int | None
+
+
+# event classes -> what _build does with them (a dict lookup instead of comparing class names)
+_SCALAR, _MAP, _SEQ, _END, _ALIAS, _DOC_START, _DOC_END, _OTHER = range(8)
+_EVENT_CODES: dict[type, int] = {
+    ev.ScalarEvent: _SCALAR, ev.MappingStartEvent: _MAP, ev.SequenceStartEvent: _SEQ,
+    ev.MappingEndEvent: _END, ev.SequenceEndEvent: _END, ev.AliasEvent: _ALIAS,
+    ev.DocumentStartEvent: _DOC_START, ev.DocumentEndEvent: _DOC_END,
+}
+_NAMED_CODES = {cls.__name__: code for cls, code in _EVENT_CODES.items()}
+_NO_PAIRS: tuple = ()  # shared by every scalar and alias: only collections hold children
+
+
+def _build(text: str, start: int, end: int, line_base: int, pure: bool) -> _Tree:
+    """The Node tree of text[start:end], with offsets in `text` (marks + start) and lines + line_base.
+
+    This loop runs once per event (tens of thousands on a big config), so it is written flat: no
+    helper calls per event, one dict lookup to dispatch, Nodes built positionally.
+    """
     root: Node | None = None
-    stack: list[tuple[Node, list[Node]]] = []  # (collection, pending key for maps)
+    stack: list[Node] = []  # open collections
+    keys: list[Node | None] = []  # per open collection: a mapping's key still waiting for its value
     anchors: dict[str, Node] = {}
+    any_alias = False
     documents = 0
     doc_start_marker = False
     doc_end: int | None = None
-
-    def attach(node: Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
-            return
-        parent, pending = stack[-1]
-        if parent.kind == "seq":
-            parent.items.append(node)
-        elif pending:
-            key = pending.pop()
-            if node.kind == "scalar" and node.value == "" and node.style == "" and node.start == node.end and not parent.flow:
-                # An empty value (`key:`): libyaml places it right after the colon, ruamel's pure
-                # parser at the next token (lines later). Pin it after the colon for both.
-                colon = body.find(":", key.end - bom)
-                if colon >= 0:
-                    node.start = node.end = colon + 1 + bom
-                    node.line, node.col = key.line, key.col + (node.start - key.start)
-            parent.pairs.append((key, node))
-        else:
-            pending.append(node)
-
+    codes = _EVENT_CODES
     try:
-        for ev in _events(body, pure):
-            cls = type(ev).__name__
-            if cls == "ScalarEvent":
-                sm, em = ev.start_mark, ev.end_mark
-                node = Node(
-                    "scalar", sm.index + bom, em.index + bom, sm.line, sm.column,
-                    anchor=ev.anchor, tag=_tag(ev.tag), value=ev.value, style=ev.style or "",
-                )
-                if ev.anchor:
-                    anchors[ev.anchor] = node
-                attach(node)
-            elif cls in ("MappingStartEvent", "SequenceStartEvent"):
-                sm = ev.start_mark
-                node = Node(
-                    "map" if cls == "MappingStartEvent" else "seq",
-                    sm.index + bom, sm.index + bom, sm.line, sm.column,
-                    flow=bool(ev.flow_style), anchor=ev.anchor, tag=_tag(ev.tag),
-                )
-                if ev.anchor:
-                    anchors[ev.anchor] = node
-                attach(node)
-                stack.append((node, []))
-                if len(stack) > 400:
-                    raise YamlSyntaxError("the document nests more than 400 levels deep", sm.line + 1, sm.column + 1)
-            elif cls in ("MappingEndEvent", "SequenceEndEvent"):
-                node, _ = stack.pop()
-                if node.flow:
-                    node.end = ev.end_mark.index + bom
+        for event in _events(text[start:end], pure):
+            code = codes.get(type(event))
+            if code is None:
+                code = _NAMED_CODES.get(type(event).__name__, _OTHER)
+            if code == _SCALAR or code == _ALIAS:
+                sm = event.start_mark
+                if code == _SCALAR:
+                    tag = event.ctag
+                    node = Node("scalar", sm.index + start, event.end_mark.index + start, sm.line + line_base, sm.column,
+                                False, event.anchor, _tag_text(tag), event.value, event.style or "",
+                                _NO_PAIRS, _NO_PAIRS)  # type: ignore[arg-type]
+                    if event.anchor:
+                        anchors[event.anchor] = node
                 else:
-                    last = node.pairs[-1][1] if node.kind == "map" and node.pairs else (node.items[-1] if node.items else None)
+                    target = anchors.get(event.anchor)
+                    if target is None:
+                        raise YamlSyntaxError(f"alias *{event.anchor} names no anchor defined before it",
+                                              sm.line + line_base + 1, sm.column + 1)
+                    any_alias = True
+                    node = Node("alias", sm.index + start, event.end_mark.index + start, sm.line + line_base, sm.column,
+                                False, None, None, event.anchor, "", _NO_PAIRS, _NO_PAIRS, target)  # type: ignore[arg-type]
+            elif code == _MAP or code == _SEQ:
+                sm = event.start_mark
+                tag = event.ctag
+                at = sm.index + start
+                node = Node("map" if code == _MAP else "seq", at, at, sm.line + line_base, sm.column,
+                            bool(event.flow_style), event.anchor, _tag_text(tag), "", "", [], [])
+                if event.anchor:
+                    anchors[event.anchor] = node
+            elif code == _END:
+                node = stack.pop()
+                keys.pop()
+                if node.flow:
+                    node.end = event.end_mark.index + start
+                else:
+                    last = (node.pairs[-1][1] if node.pairs else None) if node.kind == "map" else (node.items[-1] if node.items else None)
                     node.end = last.end if last is not None else node.start
-            elif cls == "AliasEvent":
-                sm, em = ev.start_mark, ev.end_mark
-                target = anchors.get(ev.anchor)
-                if target is None:
-                    raise YamlSyntaxError(f"alias *{ev.anchor} names no anchor defined before it", sm.line + 1, sm.column + 1)
-                attach(Node("alias", sm.index + bom, em.index + bom, sm.line, sm.column, value=ev.anchor, target=target))
-            elif cls == "DocumentStartEvent":
+                continue
+            elif code == _DOC_START:
                 documents += 1
                 if documents > 1:
-                    sm = ev.start_mark
+                    sm = event.start_mark
                     raise YamlSyntaxError(
                         "the file holds more than one YAML document; Backstage reads a single document per config file",
-                        sm.line + 1, sm.column + 1,
+                        sm.line + line_base + 1, sm.column + 1,
                     )
-                doc_start_marker = bool(getattr(ev, "explicit", False))
-            elif cls == "DocumentEndEvent":
-                if getattr(ev, "explicit", False):
-                    doc_end = ev.start_mark.index + bom
+                doc_start_marker = bool(getattr(event, "explicit", False))
+                continue
+            elif code == _DOC_END:
+                if getattr(event, "explicit", False):
+                    doc_end = event.start_mark.index + start
+                continue
+            else:
+                continue
+            # attach the new node to its parent
+            if not stack:
+                root = node
+            else:
+                parent = stack[-1]
+                if parent.kind == "seq":
+                    parent.items.append(node)
+                else:
+                    key = keys[-1]
+                    if key is None:
+                        keys[-1] = node
+                    else:
+                        keys[-1] = None
+                        if node.kind == "scalar" and node.start == node.end and node.value == "" and node.style == "" \
+                                and not parent.flow:
+                            # An empty value (`key:`): libyaml places it right after the colon, ruamel's
+                            # pure parser at the next token (lines later). Pin it after the colon for both.
+                            colon = text.find(":", key.end)
+                            if colon >= 0:
+                                node.start = node.end = colon + 1
+                                node.line, node.col = key.line, key.col + (node.start - key.start)
+                        parent.pairs.append((key, node))
+            if code == _MAP or code == _SEQ:
+                stack.append(node)
+                keys.append(None)
+                if len(stack) > 400:
+                    raise YamlSyntaxError("the document nests more than 400 levels deep", node.line + 1, node.col + 1)
     except YamlSyntaxError:
         raise
     except (MarkedYAMLError, YAMLError) as exc:
-        raise _syntax_error(exc) from None
+        raise _syntax_error(exc, line_base) from None
     except Exception as exc:  # libyaml reports some problems as plain exceptions
-        raise _syntax_error(exc) from None
+        raise _syntax_error(exc, line_base) from None
+    return _Tree(root, bool(anchors) or any_alias, doc_start_marker, doc_end)
 
-    doc = Document(text=text, root=root, style=Style(), bom=bom, doc_start_marker=doc_start_marker, doc_end=doc_end)
-    doc.line_starts = _line_starts(text)
-    if anchors and root is not None:
-        _refuse_alias_bombs(root)
-    if root is not None:
-        _check_keys(root, doc)
-    doc.style = detect_style(doc)
-    return doc
+
+# --------------------------------------------------------------------------------------------
+# Re-reading an edited document
+
+
+# Re-read the whole text when the sections to re-read are more than this share of it: a full parse
+# is then about as fast, and leaves nothing carried over.
+_WHOLE_SHARE = 0.5
+
+
+def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]], owned: bool = False) -> Document:
+    """The Document of `text`, which is `doc.text` with `edits` applied: (start, end, length of the new
+    text) in doc.text's offsets, not overlapping. Equal, node for node, to `parse(text)`.
+
+    The plan edits a few top-level sections of a big file at a time (app.extensions, then auth...), and
+    a full parse of 20,000 lines costs far more than the edit. So only the top-level sections an edit
+    touches are parsed again; the others keep their nodes, moved to their new offsets and lines. The
+    earlier Document stays as it was (moved sections are copies) unless `owned`: its holder drops it,
+    so its own nodes are moved in place (not those it shares with another Document: `borrowed`). The
+    result says `partial` when sections were carried over. Anything this cannot do exactly (anchors, a
+    BOM, `---`, the YAML 1.2 fallback parser, an edit before the first key or a section that does not
+    parse alone) gets a full parse, and so do edits whose sections are most of the text.
+    """
+    runs = _touched_sections(doc, edits)
+    if runs is None:
+        return parse(text)
+    root = doc.root
+    assert root is not None
+    starts = [k.start for k, _ in root.pairs]
+    ends = starts[1:] + [len(doc.text)]
+    ordered = sorted(edits)
+    edit_starts = [s for s, _, _ in ordered]
+    shifts = [0]  # shifts[i]: how far the first i edits move the text after them
+    for s, e, n in ordered:
+        shifts.append(shifts[-1] + n - (e - s))
+
+    def moved(offset: int, inclusive: bool) -> int:
+        """Where old `offset` is in the new text (inserts at `offset` count as before it when inclusive)."""
+        return offset + shifts[(bisect_right if inclusive else bisect_left)(edit_starts, offset)]
+
+    regions = [(moved(starts[a], False), moved(ends[b], True)) for a, b in runs]
+    if sum(e - s for s, e in regions) > _WHOLE_SHARE * len(text):
+        return parse(text)
+    line_starts = _line_starts(text)
+    trees = []
+    for s, e in regions:  # all of them before any node is moved: a failure leaves `doc` as it was
+        try:
+            tree = _build(text, s, e, bisect_right(line_starts, s) - 1, pure=False)
+        except YamlSyntaxError:
+            return parse(text)  # the full parse says where and why (or manages with the fallback parser)
+        if tree.anchors or tree.doc_start_marker or tree.doc_end is not None or not _is_top_level_map(tree.root, True):
+            return parse(text)
+        trees.append(tree)
+
+    pairs: list[tuple[Node, Node]] = []
+    borrowed: list[bool] = []
+
+    def carry(i: int) -> None:
+        """Section i, untouched, at its new place."""
+        pair = root.pairs[i]
+        offset = moved(starts[i], False) - starts[i]
+        lines = bisect_right(line_starts, starts[i] + offset) - 1 - pair[0].line
+        shared = not owned or i in doc.borrowed
+        if not offset and not lines:
+            pairs.append(pair)  # nothing moved: the same nodes (no one changes a Node after parsing)
+            borrowed.append(shared)
+        elif shared:
+            pairs.append((_moved(pair[0], offset, lines), _moved(pair[1], offset, lines)))
+            borrowed.append(False)
+        else:
+            _move_in_place(pair[0], offset, lines)
+            _move_in_place(pair[1], offset, lines)
+            pairs.append(pair)
+            borrowed.append(False)
+
+    first = 0
+    for (a, b), tree in zip(runs, trees):
+        for i in range(first, a):
+            carry(i)
+        if tree.root is not None:
+            pairs.extend(tree.root.pairs)
+            borrowed.extend([False] * len(tree.root.pairs))
+        first = b + 1
+    for i in range(first, len(root.pairs)):
+        carry(i)
+    if not pairs:
+        return parse(text)
+    key = pairs[0][0]
+    new_root = Node("map", key.start, pairs[-1][1].end, key.line, key.col, pairs=pairs)
+    new = Document(text=text, root=new_root, style=Style(), partial=True,
+                   borrowed=frozenset(i for i, b in enumerate(borrowed) if b))
+    new.line_starts = line_starts
+    _check_keys(new_root, new)
+    new.style = detect_style(new)
+    return new
+
+
+def _is_top_level_map(root: Node | None, empty_ok: bool = False) -> bool:
+    """A block mapping with plain keys at column 0, untagged: the shape whose sections parse alone."""
+    if root is None:
+        return empty_ok
+    return (root.kind == "map" and not root.flow and root.tag is None and root.anchor is None and root.col == 0
+            and all(k.kind == "scalar" and k.col == 0 for k, _ in root.pairs))
+
+
+def _touched_sections(doc: Document, edits: list[tuple[int, int, int]]) -> list[tuple[int, int]] | None:
+    """The runs of consecutive top-level sections (first, last index) the edits touch, or None when the
+    document must be parsed whole. A section runs from its key's line to the next key's line (the
+    comments between belong to the one above); an edit touching a boundary touches both sides."""
+    root = doc.root
+    if (doc.bom or doc.pure or doc.anchors or doc.doc_start_marker or doc.doc_end is not None
+            or not edits or not _is_top_level_map(root) or not root.pairs):  # type: ignore[union-attr]
+        return None
+    assert root is not None
+    starts = [k.start for k, _ in root.pairs]
+    last = len(starts) - 1
+    touched = [False] * len(starts)
+    for s, e, _ in edits:
+        if s < starts[0]:
+            return None  # before the first key: the comments and markers at the top
+        lo = bisect_right(starts, s) - 1
+        if starts[lo] == s and lo > 0:
+            lo -= 1  # at the boundary: the section above is touched too
+        hi = min(bisect_right(starts, e) - 1, last)
+        for i in range(lo, hi + 1):
+            touched[i] = True
+    runs: list[tuple[int, int]] = []
+    for i, t in enumerate(touched):
+        if not t:
+            continue
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def _move_in_place(node: Node, offset: int, lines: int) -> None:
+    """Move the subtree `node` `offset` characters and `lines` lines further on (no aliases in it)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        n.start += offset
+        n.end += offset
+        n.line += lines
+        if n.pairs:
+            for k, v in n.pairs:
+                todo.append(k)
+                todo.append(v)
+        elif n.items:
+            todo.extend(n.items)
+
+
+def _moved(n: Node, offset: int, lines: int) -> Node:
+    """A copy of the subtree `n`, `offset` characters and `lines` lines further on (no aliases in it)."""
+    return Node(n.kind, n.start + offset, n.end + offset, n.line + lines, n.col, n.flow, n.anchor, n.tag, n.value,
+                n.style,
+                [(_moved(k, offset, lines), _moved(v, offset, lines)) for k, v in n.pairs] if n.pairs else n.pairs,
+                [_moved(i, offset, lines) for i in n.items] if n.items else n.items)
 
 
 MAX_EXPANDED_NODES = 1_000_000
@@ -427,34 +662,32 @@ def _refuse_alias_bombs(root: Node) -> None:
             f"e.g. *{first.value}; Backstage refuses such files too", first.line + 1, first.col + 1)
 
 
-def _tag(tag: Any) -> str | None:
-    if not tag:
-        return None
-    return str(tag)
+def _tag_text(tag: Any) -> str | None:
+    """An event's tag as text (None when it has none)."""
+    return (str(tag) or None) if tag is not None else None
 
 
 def _check_keys(root: Node, doc: Document) -> None:
     """Record duplicate keys (Backstage's loader refuses them) and non-scalar keys."""
     todo = [root]
-    seen: set[int] = set()
-    while todo:
+    while todo:  # collections only: aliases are not followed, and a value node has one parent
         node = todo.pop()
-        if id(node) in seen or node.kind == "alias":
-            continue
-        seen.add(id(node))
         if node.kind == "map":
             counts: dict[Any, Node] = {}
             for k, v in node.pairs:
                 if k.kind == "scalar":
-                    key = scalar_python(k)
+                    text = k.value
+                    # most keys are plain words: their value is their text (plain_scalar_value's first exit)
+                    key = text if k.style or (text and text[0] not in _NON_STR_FIRST) else scalar_python(k)
                     hashable = key if not isinstance(key, float) or key == key else "nan"
                     if hashable in counts:
                         doc.duplicates.append((str(k.value), k.line + 1, k.col + 1))
                         doc.first_definitions.append((counts[hashable].line + 1, counts[hashable].col + 1))
                     counts[hashable] = k
-                todo.append(v)
+                if v.kind == "map" or v.kind == "seq":
+                    todo.append(v)
         elif node.kind == "seq":
-            todo.extend(node.items)
+            todo.extend(i for i in node.items if i.kind == "map" or i.kind == "seq")
 
 
 def walk(node: Node | None) -> Iterator[Node]:
@@ -473,6 +706,23 @@ def walk(node: Node | None) -> Iterator[Node]:
             todo.extend(reversed(n.items))
 
 
+def _collections(node: Node | None) -> Iterator[Node]:
+    """The mappings and sequences among `node` and the nodes below it (what `walk` yields, without the
+    scalars and aliases)."""
+    todo = [node] if node is not None and (node.kind == "map" or node.kind == "seq") else []
+    while todo:
+        n = todo.pop()
+        yield n
+        if n.kind == "map":
+            for k, v in n.pairs:
+                if k.kind == "map" or k.kind == "seq":
+                    todo.append(k)
+                if v.kind == "map" or v.kind == "seq":
+                    todo.append(v)
+        else:
+            todo.extend(i for i in n.items if i.kind == "map" or i.kind == "seq")
+
+
 def detect_style(doc: Document) -> Style:
     style = Style()
     text = doc.text
@@ -483,7 +733,7 @@ def detect_style(doc: Document) -> Style:
     seq_indents: Counter[int] = Counter()
     seq_offsets: Counter[int] = Counter()
     flow_spaces: Counter[bool] = Counter()
-    for node in walk(doc.root):
+    for node in _collections(doc.root):
         if node.kind == "map" and not node.flow:
             for k, v in node.pairs:
                 # values that are block collections tell us about indentation
