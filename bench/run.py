@@ -596,14 +596,14 @@ from pathlib import Path
 from wizard.session import Session
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.welcome import WelcomeScreen
-from wizard.tui.screens import all_screens
-all_screens()
 T_IMPORTS = time.perf_counter()
 
 async def main():
+    # what run_tui does: the session loaded without running node/yarn (the Prerequisites step
+    # runs them); the other screens are imported when the flow reaches them
     root = Path(sys.argv[1])
     s = Session(root, None, demo=True)
-    s.load()
+    s.load(run_tools=False)
     t_loaded = time.perf_counter()
     app = WizardApp(s)
     ready = asyncio.Event()
@@ -786,8 +786,7 @@ def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:
                 "hello-world Textual app, same harness (run_test headless, 120x40)", base, "ratio <= 1.5 (our goal)", m / base,
                 verdict_ratio(m / base, 1.5), f"{mib(rss['wizard'])} / {mib(rss['hello'])}"))
 
-    imp = subprocess.run([PY, "-X", "importtime", "-c", "import wizard.tui.app, wizard.session; "
-                          "from wizard.tui.screens import all_screens; all_screens()"],
+    imp = subprocess.run([PY, "-X", "importtime", "-c", "import wizard.tui.app, wizard.session, wizard.tui.screens.welcome"],
                          capture_output=True, text=True, env=env(), cwd=ROOT).stderr
     cum: dict[str, int] = {}
     for line in imp.splitlines():
@@ -819,11 +818,12 @@ def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:
     keys = len(wiz_lat)
     m, b = med(wiz_lat), med(bare_lat)
     worst_w, worst_b = max(wiz_lat), max(bare_lat)
+    # issue #12: <= 50 ms median, <= 100 ms for the slowest keystroke
     res.add(Row("tui", f"filter 2,000 clusters: keystroke to table refreshed, median of {keys} keystrokes", keys, m,
-                "bare Textual app: Input + DataTable rebuilt with the same rows", b, "<= 100 ms per keystroke (our goal)", m / b,
-                "yes" if m <= 0.1 else f"NO: {m / 0.1:.2f}x over 100 ms", f"{mib(rss_w)} / {mib(rss_b)}"))
-    res.add(Row("tui", "filter 2,000 clusters: slowest keystroke (a full 2,000-row rebuild)", keys, worst_w,
-                "bare app, slowest keystroke", worst_b, "<= 100 ms per keystroke (our goal)", worst_w / worst_b,
+                "bare Textual app: Input + DataTable rebuilt with the same rows", b, "median <= 50 ms (issue #12)", m / b,
+                "yes" if m <= 0.05 else f"NO: {m / 0.05:.2f}x over 50 ms", f"{mib(rss_w)} / {mib(rss_b)}"))
+    res.add(Row("tui", "filter 2,000 clusters: slowest keystroke", keys, worst_w,
+                "bare app, slowest keystroke", worst_b, "<= 100 ms (issue #12)", worst_w / worst_b,
                 "yes" if worst_w <= 0.1 else f"NO: {worst_w / 0.1:.2f}x over 100 ms", f"{mib(rss_w)} / {mib(rss_b)}"))
     res.note("tui", f"Keystrokes typed: `{FILTER_NEEDLE}` one key at a time, then {len(FILTER_NEEDLE)} backspaces, "
                     f"{filter_rounds} rounds per process; rows shown after each key (one round): {rows_seen[: 2 * len(FILTER_NEEDLE)]}.")

@@ -74,10 +74,10 @@ async def activate(pilot: Pilot, selector: str) -> None:
     await settle(pilot)
 
 
-async def click(pilot: Pilot, target) -> None:
+async def click(pilot: Pilot, target, offset: tuple[int, int] = (0, 0)) -> None:
     """Click like a user, then wait until what the click started is over (its message bubbled up,
     the workers it started are done)."""
-    await pilot.click(target)
+    await pilot.click(target, offset=offset)
     await settle(pilot)
 
 

@@ -168,7 +168,7 @@ async def test_migration_switches_the_ticked_cluster(legacy_app: Path, closed_po
 
 
 async def test_back_with_escape_and_the_step_indicator_keeps_answers(demo_app: Path) -> None:
-    from wizard.tui.widgets.stepper import Step
+    from wizard.tui.widgets.stepper import Stepper
 
     app = h.make_app(demo_app, install=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -189,17 +189,24 @@ async def test_back_with_escape_and_the_step_indicator_keeps_answers(demo_app: P
         assert h.screen_name(pilot) == "prereqs"
 
         # the step indicator: finished steps are clickable
-        steps = {s.step_name: s for s in pilot.app.screen.query(Step)}
-        assert steps["welcome"].state == "done" and steps["tenant"].state == "done"
-        assert steps["clusters"].state == "done" and steps["review"].state == "todo"
-        await h.click(pilot, steps["clusters"])
+        def step_at(name: str):
+            stepper = pilot.app.screen.query_one(Stepper)
+            mark = next(m for m in stepper.marks if m.step_name == name)
+            return stepper, mark
+
+        states = pilot.app.screen.query_one(Stepper).states()
+        assert states["welcome"] == "done" and states["tenant"] == "done"
+        assert states["clusters"] == "done" and states["review"] == "todo"
+        stepper, mark = step_at("clusters")
+        await h.click(pilot, stepper, offset=(mark.start, 0))
         assert h.screen_name(pilot) == "clusters"
         assert [r[1] for r in h.table_rows(pilot, "#clusters")] == ["my-cluster"]
 
-        steps = {s.step_name: s for s in pilot.app.screen.query(Step)}
-        await h.click(pilot, steps["review"])  # not reached yet: nothing happens
+        stepper, mark = step_at("review")
+        await h.click(pilot, stepper, offset=(mark.start, 0))  # not reached yet: nothing happens
         assert h.screen_name(pilot) == "clusters"
-        await h.click(pilot, steps["tenant"])
+        stepper, mark = step_at("tenant")
+        await h.click(pilot, stepper, offset=(mark.start, 0))
         assert h.screen_name(pilot) == "tenant"
         assert pilot.app.screen.query_one("#tenant", Input).value == "acme"
         await h.click(pilot, "#continue")

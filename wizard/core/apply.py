@@ -21,14 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from wizard import __version__
-from wizard.core.changes import FileChange
-from wizard.core.packages import InstallStep
-from wizard.core.plan import Plan
 from wizard.core.repo import tool_env
 from wizard.errors import BadInput, Refused, WizardError
+
+if TYPE_CHECKING:  # the plan's types: saving answers (this module's atomic write) needs no planner
+    from wizard.core.changes import FileChange
+    from wizard.core.packages import InstallStep
+    from wizard.core.plan import Plan
 
 try:
     import fcntl

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-DEFAULT_TIMEOUT = 10.0
+from wizard.remote.limits import DEFAULT_TIMEOUT
+
 USER_AGENT = "spectro-wizard"
 
 

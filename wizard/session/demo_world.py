@@ -56,7 +56,7 @@ from wizard.core.clusters import config_clusters, effective_cluster_files, uniqu
 from wizard.core.fields import SIGN_IN_RESOLVERS
 from wizard.errors import BadInput
 from wizard.session.demo import make_demo_app
-from wizard.verify.runner import VerifyOptions
+from wizard.verify.options import VerifyOptions
 
 HOST = "127.0.0.1"
 TENANT = "demo"

@@ -15,10 +15,12 @@ import asyncio
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from wizard.core import answers as answers_mod
-from wizard.core import checks, configset, hints, kubeconfig, migration, rbac, registry, repo
+# checks, the registry, kubeconfig, migration and RBAC are imported where used: the TUI's first
+# screen loads this module, and needs none of them
+from wizard.core import configset, repo
 from wizard.core.answers import Answers, ClusterAnswer, cluster_name
 from wizard.core.apply import (
     STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied, undo_last,
@@ -26,13 +28,15 @@ from wizard.core.apply import (
 from wizard.core.clusters import cluster_inventory
 from wizard.core.configset import ConfigSet
 from wizard.core.envrefs import env_var_of
-from wizard.core.plan import AnswerError, Plan, auth_environment, make_plan
 from wizard.core.results import CheckResult
 from wizard.errors import BadInput, WizardError
 from wizard.session.steps import PATHS, flow
-from wizard.verify.runner import (
-    VerifyOptions, WaitOutcome, read_target, run_verify, untested_checks, wait_until_served,
-)
+# the runner (and httpx under it) is imported by the actions that verify
+from wizard.verify.options import VerifyOptions, WaitOutcome
+
+if TYPE_CHECKING:
+    from wizard.core import kubeconfig, migration
+    from wizard.core.plan import Plan
 
 __all__ = ["PATHS", "Session", "VerifyOptions", "WaitOutcome"]
 
@@ -151,12 +155,16 @@ class Session:
     def auth_environment(self) -> str:
         if self.configs is None:
             return self.answers.environment or "development"
+        from wizard.core.plan import auth_environment
+
         return auth_environment(self.configs, self.answers)
 
     def default_environment(self) -> str:
         """The auth environment the config implies (auth.environment, else development)."""
         if self.configs is None:
             return "development"
+        from wizard.core.plan import auth_environment
+
         return auth_environment(self.configs, Answers())
 
     def existing_provider(self) -> dict[str, Any]:
@@ -177,6 +185,7 @@ class Session:
 
     def inventory(self) -> dict[str, Any]:
         """The migration inventory: what is on service accounts, what is on OIDC, what stays."""
+        from wizard.core import migration
         if self.configs is None:
             return {"clusters": [], "environments": []}
         return migration.inventory(self.configs)
@@ -211,6 +220,7 @@ class Session:
 
     def kubeconfig_contexts(self, path: str | None = None) -> list[kubeconfig.KubeContext]:
         """The contexts of a kubeconfig (default: $KUBECONFIG, else ~/.kube/config): server and CA only."""
+        from wizard.core import kubeconfig
         paths = [Path(path).expanduser()] if path else None
         if paths and not paths[0].is_file():
             raise BadInput(f"{paths[0]}: no such kubeconfig file" if not paths[0].exists() else f"{paths[0]}: not a file")
@@ -255,6 +265,7 @@ class Session:
 
     # ---- actions ----------------------------------------------------------------------------
     def run_checks(self) -> list[CheckResult]:
+        from wizard.core import checks
         self.load()
         assert self.info is not None and self.configs is not None
         self.last_checks = checks.run_checks(self.info, self.configs)
@@ -272,6 +283,8 @@ class Session:
         )
 
     def make_plan(self, skip_install: bool = False) -> Plan:
+        from wizard.core.plan import AnswerError, make_plan
+
         if self.info is None or self.configs is None:
             self.load(run_tools=False)
         assert self.info is not None and self.configs is not None
@@ -293,6 +306,7 @@ class Session:
 
     def blockers(self) -> list[CheckResult]:
         """Failed prerequisites the wizard cannot fix (from the last checks; run them when none ran)."""
+        from wizard.core import checks
         if not self.last_checks:
             # the repo and configs the plan was made from: only the tools are left to ask
             if self.info is None or self.configs is None:
@@ -307,6 +321,8 @@ class Session:
         """Everything that would make the apply fail or the setup unusable, checked before anything is
         written: the blocking prerequisites, the package manager, and each package to add resolvable
         through the repo's own package manager and registry. One sentence each; [] when all is well."""
+        from wizard.core import registry
+
         the_plan = the_plan or self.plan
         assert the_plan is not None
         if self.demo:
@@ -346,6 +362,7 @@ class Session:
 
     def cleanup(self) -> migration.Cleanup | None:
         """After a migration wave: the variables safe to revoke and the kubectl commands to run."""
+        from wizard.core import migration
         if self.applied is None or (not self.answers.migrate and self.answers.clusterProvider is None):
             return None
         if self.before is None or self.configs is None or self.before.errors or self.configs.errors:
@@ -364,6 +381,8 @@ class Session:
     async def verify(self, opts: VerifyOptions | None = None,
                      on_result: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
         """Every remote check, against the config as it is on disk now."""
+        from wizard.verify.runner import run_verify, untested_checks
+
         self.load(run_tools=False, strict=True)
         assert self.configs is not None
         opts = self._with_world(opts or VerifyOptions())
@@ -377,6 +396,8 @@ class Session:
     async def wait_for_backend(self, timeout: float, opts: VerifyOptions | None = None,
                                on_round: Callable[[list[CheckResult], float], None] | None = None) -> WaitOutcome:
         """The restart step: wait until the restarted backend serves the config on disk."""
+        from wizard.verify.runner import wait_until_served
+
         self.load(run_tools=False, strict=True)
         assert self.configs is not None
         return await wait_until_served(self.configs, self.answers, self._with_world(opts or VerifyOptions()), timeout,
@@ -385,6 +406,7 @@ class Session:
     def hint_text(self, result: CheckResult, on_screen: bool = False) -> str:
         """A check's catalog hint with what this run already knows filled in (tenant, console, backend
         URL); `on_screen`: in the words of the wizard's screens instead of its commands."""
+        from wizard.core import hints
         h = hints.catalog().get(result.hint) if result.hint else None
         if h is None:
             return ""
@@ -419,6 +441,7 @@ class Session:
         """Sign the user in with the client the app-config names (kubelogin's flow); the result holds the
         ID token for verify's identity checks and the claims the API servers will see."""
         from wizard.remote.login import DEFAULT_REDIRECTS, DEFAULT_SCOPE, login
+        from wizard.verify.runner import read_target
 
         self.load(run_tools=False, strict=True)
         assert self.configs is not None
@@ -461,6 +484,8 @@ class Session:
 
     def rbac_manifests(self, users: list[str], groups: list[str]) -> Path:
         """Write the (Cluster)RoleBindings users need into .spectro-wizard/rbac.yaml (view role)."""
+        from wizard.core import rbac
+
         text = rbac.render(users, groups)
         path = ensure_state_dir(self.root) / "rbac.yaml"
         atomic_write(path, text.encode("utf-8"), 0o644)

@@ -14,6 +14,7 @@ from textual.binding import Binding
 
 from wizard.session import STEPS, Session
 from wizard.session.steps import next_step, previous_step
+from wizard.tui.screens import lazy_screens
 from wizard.tui.widgets.modals import ConfirmScreen
 
 
@@ -48,11 +49,9 @@ class WizardApp(App):
     def step_titles(self) -> list[tuple[str, str]]:
         return [(s, STEPS[s].title) for s in self.flow]
 
-    def on_mount(self) -> None:
-        from wizard.tui.screens import all_screens
+    SCREENS = lazy_screens()  # built the first time the flow reaches them
 
-        for name, cls in all_screens().items():
-            self.install_screen(cls(), name)
+    def on_mount(self) -> None:
         self.push_screen("welcome")
 
     def goto(self, name: str) -> None:

@@ -23,23 +23,10 @@ from wizard.core.clusters import config_clusters, effective_cluster_files
 from wizard.core.envrefs import env_var_of
 from wizard.core.plan import auth_environment
 from wizard.core.results import CheckResult
-from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions
+from wizard.remote.http import TLSOptions
+from wizard.verify.options import DEFAULT_CONCURRENCY, DEFAULT_OVERALL, DEFAULT_TIMEOUT, VerifyOptions, WaitOutcome
 
-DEFAULT_CONCURRENCY = 32  # checks at once against one server
 MAX_OPEN = 256  # checks at once in all (file descriptors)
-DEFAULT_OVERALL = 300.0
-
-
-@dataclass
-class VerifyOptions:
-    backend_url: str | None = None
-    token: str | None = None  # Backstage user token; else BACKSTAGE_TOKEN; else the guest token
-    id_token: str | None = None  # the user's SpectroCloud ID token (enables identity/RBAC/proxy checks)
-    ca_file: str | None = None  # a private CA for the backend and the OIDC provider
-    timeout: float = DEFAULT_TIMEOUT
-    concurrency: int = DEFAULT_CONCURRENCY
-    overall_timeout: float = DEFAULT_OVERALL
-    namespace: str | None = None
 
 
 @dataclass
@@ -96,13 +83,6 @@ def read_target(configs: ConfigSet, answers: Answers | None = None, backend_url:
             target.clusters.append(entry)
             target.expected.append({"name": ref.name, "authProvider": ref.auth, "oidcTokenProvider": ref.token_provider})
     return target
-
-
-@dataclass
-class WaitOutcome:
-    served: bool  # the backend answers with the new config: the provider redirects, the clusters are served
-    results: list[CheckResult]  # the last round of backend checks
-    elapsed: float
 
 
 SERVED_CHECKS = ("backend-reachable", "backend-auth-provider", "backend-clusters")

@@ -1,29 +1,39 @@
-"""One module per wizard step; each has its .tcss beside it."""
+"""One module per wizard step; each has its .tcss beside it.
+
+The app asks for a screen by name and gets it built on first use (`lazy_screens`): before the first
+paint only the Welcome screen's module is imported.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Callable
+
+# step name -> (module in this package, class)
+MODULES: dict[str, tuple[str, str]] = {
+    "welcome": ("welcome", "WelcomeScreen"),
+    "prereqs": ("prereqs", "PrereqsScreen"),
+    "inventory": ("inventory", "InventoryScreen"),
+    "tenant": ("tenant", "TenantScreen"),
+    "clusters": ("clusters", "ClustersScreen"),
+    "review": ("review", "ReviewScreen"),
+    "apply": ("apply", "ApplyScreen"),
+    "restart": ("restart", "RestartScreen"),
+    "verify": ("verify", "VerifyScreen"),
+    "summary": ("summary", "SummaryScreen"),
+}
+
+
+def screen_class(name: str) -> type:
+    module, cls = MODULES[name]
+    return getattr(importlib.import_module(f"wizard.tui.screens.{module}"), cls)
+
+
+def lazy_screens() -> dict[str, Callable[[], object]]:
+    """For App.SCREENS: each screen is imported and built the first time the flow reaches it."""
+    return {name: (lambda name=name: screen_class(name)()) for name in MODULES}
+
 
 def all_screens() -> dict[str, type]:
-    from wizard.tui.screens.apply import ApplyScreen
-    from wizard.tui.screens.clusters import ClustersScreen
-    from wizard.tui.screens.inventory import InventoryScreen
-    from wizard.tui.screens.prereqs import PrereqsScreen
-    from wizard.tui.screens.restart import RestartScreen
-    from wizard.tui.screens.review import ReviewScreen
-    from wizard.tui.screens.summary import SummaryScreen
-    from wizard.tui.screens.tenant import TenantScreen
-    from wizard.tui.screens.verify import VerifyScreen
-    from wizard.tui.screens.welcome import WelcomeScreen
-
-    return {
-        "welcome": WelcomeScreen,
-        "prereqs": PrereqsScreen,
-        "inventory": InventoryScreen,
-        "tenant": TenantScreen,
-        "clusters": ClustersScreen,
-        "review": ReviewScreen,
-        "apply": ApplyScreen,
-        "restart": RestartScreen,
-        "verify": VerifyScreen,
-        "summary": SummaryScreen,
-    }
+    """Every screen class, by step name (imports them all: for tests and tools, not the app)."""
+    return {name: screen_class(name) for name in MODULES}

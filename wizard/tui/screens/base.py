@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from wizard.tui.widgets.buttonkeys import ButtonKeys
+from wizard.tui.widgets.keybar import KeyBar
 from wizard.tui.widgets.modals import HelpScreen
 from wizard.tui.widgets.stepper import Stepper
 
@@ -44,7 +45,7 @@ class WizardScreen(ButtonKeys, Screen):
         yield Static(self.TITLE + ("  · demo: local stand-ins" if self.session.demo else ""), classes="screen-title")
         with Vertical(classes="screen-body"):
             yield from self.body()
-        yield Footer()
+        yield KeyBar()
 
     def body(self) -> ComposeResult:  # pragma: no cover - overridden
         yield from ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -92,7 +93,7 @@ Type in the filter to narrow the list.
 
     def on_mount(self) -> None:
         table = self.query_one("#clusters", DataTable)
-        table.add_columns("", "cluster", "auth", "TLS", "url", "from")
+        self.widths: tuple[int, ...] = ()
         self.rows: list[Row] = []
         self.sources: dict[str, str] = {}  # where each cluster of this run came from (rows are rebuilt on resume)
         self.load_rows()
@@ -128,10 +129,25 @@ Type in the filter to narrow the list.
         self.render_rows()
 
     MAX_ROWS = 200  # rebuilding a DataTable costs ~0.1 ms a row: cap it so the filter stays instant
+    COLUMNS = ("", "cluster", "auth", "TLS", "url", "from")
+    MAX_WIDTHS = (1, 32, 26, 12, 48, 28)  # a longer value is cut in its cell (the row's dialog shows it whole)
+
+    def fit_columns(self, table: DataTable) -> None:
+        """Columns as wide as their widest value over ALL rows (capped), fixed: measured once here,
+        not by the table for every row it is given, keystroke after keystroke of the filter."""
+        cells = [(" ", r.name, r.auth, r.tls, r.url, r.source) for r in self.rows]
+        widths = tuple(min(cap, max([len(head)] + [len(c[i]) for c in cells]))
+                       for i, (head, cap) in enumerate(zip(self.COLUMNS, self.MAX_WIDTHS)))
+        if widths != self.widths:
+            table.clear(columns=True)
+            for head, width in zip(self.COLUMNS, widths):
+                table.add_column(head, width=width)
+            self.widths = widths
 
     def render_rows(self) -> None:
         needle = self.query_one("#filter", Input).value.strip().lower()
         table = self.query_one("#clusters", DataTable)
+        self.fit_columns(table)
         table.clear()
         matches = 0
         batch = []
@@ -142,7 +158,8 @@ Type in the filter to narrow the list.
             if len(batch) < self.MAX_ROWS:
                 # +: added in this run (edit/remove); ☑/☐: a service-account cluster to switch or not
                 mark = "+" if r.source in NEW_SOURCES else ("☑" if r.selected else ("☐" if r.migratable else " "))
-                batch.append(((mark, r.name, r.auth, r.tls, r.url, r.source), str(i)))
+                # Text, not str: a str cell is parsed as markup every time the table draws it
+                batch.append(((Text(mark), Text(r.name), Text(r.auth), Text(r.tls), Text(r.url), Text(r.source)), str(i)))
         for cells, key in batch:
             table.add_row(*cells, key=key)
         ticked = sum(1 for r in self.rows if r.selected and r.migratable)

@@ -47,8 +47,6 @@ class ButtonKeys:
     def label_buttons(self) -> None:
         """Append each button's key to its label (idempotent: a relabelled button gets it again)."""
         for button in self.query(Button):  # type: ignore[attr-defined]
-            # one-line buttons: at 80x24 three-line ones would leave little room for what they act on
-            button.compact = True
             key = self.BUTTON_KEYS.get(button.id or "")
             if key is None:
                 continue

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Markdown, Static
+from textual.widgets import Button, Static
 
 from wizard.tui.widgets.buttonkeys import ButtonKeys
 
@@ -27,6 +27,9 @@ class HelpScreen(ButtonKeys, ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
+        # Markdown (and markdown-it under it) only when help is opened: not before the first paint
+        from textual.widgets import Markdown
+
         with Vertical():
             yield Static(f"[b]Help: {self.title_text}[/b]", markup=True)
             with VerticalScroll():

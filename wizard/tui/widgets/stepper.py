@@ -1,51 +1,39 @@
-"""The step indicator: where you are, and a click on a finished step to jump back."""
+"""The step indicator: where you are, and a click on a finished step to jump back.
+
+One widget drawing one line (not a widget per step: every widget costs style work before the first
+paint). Each step's cells are remembered, so a click maps back to its step.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from dataclasses import dataclass
+
+from textual import events
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import Static
+from textual.widget import Widget
 
 
-class Step(Static):
-    def __init__(self, index: int, name: str, title: str, state: str):
-        super().__init__(f"{index + 1} {title}", classes=f"step {state}")
-        self.index = index
-        self.step_name = name
-        self.title = title
-        self.state = state
-        self.short = False
+@dataclass
+class StepMark:
+    index: int
+    step_name: str
+    title: str
+    state: str  # "current" | "done" | "todo"
+    start: int = 0  # its cells on the line, set when drawn
+    end: int = 0
 
-    def set_state(self, state: str) -> None:
-        self.remove_class(self.state)
-        self.state = state
-        self.add_class(state)
-        self.show()
-
-    def set_short(self, short: bool) -> None:
-        self.short = short
-        self.show()
-
-    def show(self) -> None:
-        # short: only the number, except for the step you are on (its name is what you need)
-        self.update(f"{self.index + 1}" if self.short and self.state != "current" else f"{self.index + 1} {self.title}")
-
-    def on_click(self) -> None:
-        if self.state == "done":
-            self.post_message(Stepper.Jump(self.step_name))
+    @property
+    def label(self) -> str:
+        return f"{self.index + 1} {self.title}"
 
 
-class Stepper(Horizontal):
-    """One line: done steps can be clicked, the current one is highlighted, later ones dimmed."""
+class Stepper(Widget):
+    """One line: done steps can be clicked, the current one is highlighted, later ones dimmed. When
+    the titles do not fit, the other steps show their numbers only."""
 
     DEFAULT_CSS = """
     Stepper { height: 1; background: $panel; }
-    Stepper .step { width: auto; padding: 0 0 0 1; color: $text-muted; }
-    Stepper .step.current { padding: 0 1; }
-    Stepper .step.current { background: $accent; color: $text; text-style: bold; }
-    Stepper .step.done { color: $success; }
-    Stepper .step.done:hover { text-style: underline; }
     """
 
     class Jump(Message):
@@ -55,36 +43,41 @@ class Stepper(Horizontal):
 
     def __init__(self, steps: list[tuple[str, str]], current: str, reached: set[str]):
         super().__init__()
-        self.steps = steps
         self.current = current
-        self.reached = reached
+        self.marks: list[StepMark] = []
+        self.update_state(steps, reached)
 
-    def on_resize(self) -> None:
-        self.fit()
-
-    def fit(self) -> None:
-        """All titles when they fit on the line; else numbers, with the current step's title."""
-        steps = list(self.query(Step))
-        full = sum(len(f"{s.index + 1} {s.title}") + 2 for s in steps)
-        short = self.size.width > 0 and full > self.size.width
-        for s in steps:
-            s.set_short(short)
-
-    def _state(self, name: str) -> str:
-        return "current" if name == self.current else ("done" if name in self.reached else "todo")
-
-    def compose(self) -> ComposeResult:
-        for i, (name, title) in enumerate(self.steps):
-            yield Step(i, name, title, self._state(name))
+    def _state(self, name: str, reached: set[str]) -> str:
+        return "current" if name == self.current else ("done" if name in reached else "todo")
 
     def update_state(self, steps: list[tuple[str, str]], reached: set[str]) -> None:
-        """Refresh in place; rebuild only when the path (and so the list of steps) changed."""
-        self.reached = reached
-        if steps != self.steps:
-            self.steps = steps
-            self.remove_children()
-            self.mount_all([Step(i, n, t, self._state(n)) for i, (n, t) in enumerate(steps)])
-            self.call_after_refresh(self.fit)
-            return
-        for step in self.query(Step):
-            step.set_state(self._state(step.step_name))
+        self.marks = [StepMark(i, name, title, self._state(name, reached)) for i, (name, title) in enumerate(steps)]
+        self.refresh()
+
+    def states(self) -> dict[str, str]:
+        return {m.step_name: m.state for m in self.marks}
+
+    STYLES = {"current": "bold $text on $accent", "done": "$success", "todo": "$text-muted"}
+
+    def render(self) -> Content:
+        width = self.size.width
+        # 1 cell before each step, the current one padded on both sides
+        short = width > 0 and sum(len(m.label) + 2 for m in self.marks) > width
+        parts: list[tuple[str, str] | str] = []
+        at = 0
+        for m in self.marks:
+            shown = m.label if m.state == "current" or not short else str(m.index + 1)
+            text = f" {shown} " if m.state == "current" else shown
+            parts.append(" ")
+            m.start, m.end = at + 1, at + 1 + len(text)
+            at = m.end
+            parts.append((text, self.STYLES[m.state]))
+        return Content.assemble(*parts)
+
+    def mark_at(self, x: int) -> StepMark | None:
+        return next((m for m in self.marks if m.start <= x < m.end), None)
+
+    def on_click(self, event: events.Click) -> None:
+        mark = self.mark_at(event.x)
+        if mark is not None and mark.state == "done":
+            self.post_message(Stepper.Jump(mark.step_name))
