@@ -87,9 +87,7 @@ def screen_name(pilot: Pilot) -> str:
 
 async def welcome_continue(pilot: Pilot, path: str = "setup") -> None:
     assert screen_name(pilot) == "welcome"
-    if path != "setup":
-        await click(pilot, f"#path-{path}")
-    await click(pilot, "#continue")
+    await click(pilot, f"#path-{path}")
     assert screen_name(pilot) == "prereqs"
 
 

@@ -75,8 +75,8 @@ async def test_below_140_columns_titles_fit_and_the_checks_stack_over_their_hint
     app = h.make_app(demo_app, install=False)
     async with app.run_test(size=NARROW) as pilot:
         text = h.screen_text(pilot)
-        for label in ("New setup: install, configure sign-in, switch the clusters",
-                      "Migrate clusters from service accounts, in waves", "Verify and troubleshoot (changes nothing)"):
+        for label in ("New setup: install, configure sign-in, switch the clusters ^n",
+                      "Migrate clusters from service accounts, in waves ^g", "Verify and troubleshoot (changes nothing) ^t"):
             assert label in text
         first_line = text.splitlines()[0]
         assert "1 Welcome" in first_line and "9" in first_line  # the whole step line, numbers for the rest

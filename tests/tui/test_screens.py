@@ -130,11 +130,19 @@ async def test_load_answers_file_from_welcome(demo_app: Path, tmp_path: Path) ->
     answers.write_text("tenant: from-file\nclusters:\n  - name: filed\n    url: https://127.0.0.1:6443\n    skipTLSVerify: true\n")
     app = h.make_app(demo_app, install=False)
     async with app.run_test(size=SIZE) as pilot:
+        from wizard.tui.screens.welcome import AnswersFileScreen
+
         assert not pilot.app.screen.query_one("#resume", Button).display  # nothing saved yet
+        await pilot.press("ctrl+l")
+        await h.settle(pilot)
+        assert isinstance(app.screen, AnswersFileScreen)
         await h.set_input(pilot, "#answers-path", str(tmp_path / "missing.yaml"))
-        await h.click(pilot, "#load")
+        await pilot.press("enter")
+        await h.settle(pilot)
         assert h.screen_name(pilot) == "welcome"  # an unreadable file: an error, no step
-        assert any(n.severity == "error" for n in app._notifications)
+        assert any(n.severity == "error" and "missing.yaml" in n.message for n in app._notifications)
+        await pilot.press("ctrl+l")
+        await h.settle(pilot)
         await h.set_input(pilot, "#answers-path", str(answers))
         await pilot.press("enter")
         await h.settle(pilot)

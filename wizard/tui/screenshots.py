@@ -149,9 +149,7 @@ async def walk(pilot, target: str) -> None:  # noqa: ANN001
     await _settle(pilot)
     if target == "welcome":
         return
-    if target == "inventory":
-        await pilot.click("#path-migrate")
-    await _click(pilot, "#continue")
+    await _click(pilot, "#path-migrate" if target == "inventory" else "#path-setup")
     _at(pilot, "prereqs")
     if target == "prereqs":
         return

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
 
 from wizard.session import PATHS
 from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.widgets.buttonkeys import ButtonKeys
 
 
 WILL_DO = (
@@ -25,7 +28,7 @@ WILL_DO = (
 class WelcomeScreen(WizardScreen):
     STEP = "welcome"
     TITLE = "Welcome — SpectroCloud Kubernetes auth for Backstage"
-    BUTTON_KEYS = {"continue": "ctrl+n", "resume": "ctrl+r", "load": "ctrl+l"}
+    BUTTON_KEYS = {"path-setup": "ctrl+n", "path-migrate": "ctrl+g", "path-verify": "ctrl+t", "resume": "ctrl+r", "load": "ctrl+l"}
     CSS_PATH = "welcome.tcss"
     HELP = """\
 This wizard sets up the **SpectroCloud Kubernetes auth module** so that each Backstage user reaches
@@ -38,6 +41,7 @@ then verifies the result.
 **Paths:** *New setup* walks every step. *Migrate* starts from the clusters that still use service
 accounts and switches them in waves. *Verify* changes nothing: it checks and explains.
 
+Press a path's button (or its key: Ctrl+N, Ctrl+G, Ctrl+T) to start it.
 **Resume** loads the answers saved in `.spectro-wizard/answers.yaml` (saved as you go);
 **Load** reads an answers file (the same format as `spectro-wizard plan --answers`).
 """
@@ -46,21 +50,18 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
         with VerticalScroll(id="welcome-scroll"):
             yield Static(id="repo-facts")
             yield Static(WILL_DO, classes="muted", id="plan-text")
-            with RadioSet(id="path"):
-                for key, text in PATHS.items():
-                    yield RadioButton(text, value=(key == "setup"), id=f"path-{key}")
+            # one button per path: choosing is going (no radio to set, then Continue to press)
+            for key, text in PATHS.items():
+                yield Button(text, variant="primary" if key == "setup" else "default", id=f"path-{key}", classes="path")
             with Horizontal(classes="buttons"):
-                yield Button("Continue", variant="primary", id="continue")
                 yield Button("Resume saved answers", id="resume")
-            with Horizontal(id="load-row"):
-                yield Input(placeholder="answers file to load (optional)", id="answers-path", compact=True)
-                yield Button("Load", id="load")
+                yield Button("Load an answers file…", id="load")
 
     def on_mount(self) -> None:
         self.show_facts()
         self.query_one("#resume", Button).display = self._saved_loads()
-        # "New setup" is preselected: Enter goes on; arrows/Shift+Tab reach the other paths
-        self.query_one("#continue", Button).focus()
+        # New setup is first and focused: Enter (or Ctrl+N) takes it; Tab reaches the others
+        self.query_one("#path-setup", Button).focus()
 
     def _saved_loads(self) -> bool:
         """Offer Resume only for a saved file that loads."""
@@ -84,10 +85,11 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
         self.query_one("#repo-facts", Static).update("\n".join(lines))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "continue":
-            self.choose_path()
+        bid = event.button.id or ""
+        if bid.startswith("path-"):
+            self.choose_path(bid.removeprefix("path-"))
             self.wizard.next()
-        elif event.button.id == "resume":
+        elif bid == "resume":
             try:
                 saved = self.session.saved_answers()
             except WizardError as exc:
@@ -96,20 +98,14 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
             if saved is not None:
                 self.session.answers = saved
                 self.notify("saved answers loaded")
-                self.choose_path()
+                self.choose_path("setup")
                 self.wizard.next()
-        elif event.button.id == "load":
-            self.load_answers()
+        elif bid == "load":
+            self.app.push_screen(AnswersFileScreen(), self.load_answers)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "answers-path":
-            self.load_answers()
-
-    def load_answers(self) -> None:
-        raw = self.query_one("#answers-path", Input).value.strip()
+    def load_answers(self, raw: str | None) -> None:
         if not raw:
-            self.error("type the path of an answers file first")
-            return
+            return  # cancelled
         path = Path(raw).expanduser()
         if not path.is_absolute():
             path = Path.cwd() / path
@@ -121,11 +117,53 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
         if self.session.demo:
             self.session.answers.installPackage = False
         self.notify(f"answers loaded from {path.name}")
-        self.choose_path()
+        self.choose_path("setup")
         self.wizard.next()
 
-    def choose_path(self) -> None:
-        pressed = self.query_one("#path", RadioSet).pressed_button
-        key = (pressed.id or "path-setup").removeprefix("path-") if pressed else "setup"
+    def choose_path(self, key: str) -> None:
         self.session.path = key
         self.session.prefill_from_config()
+
+
+class AnswersFileScreen(ButtonKeys, ModalScreen[str | None]):
+    """The path of an answers file (the format of `spectro-wizard plan --answers`); Esc cancels."""
+
+    BUTTON_KEYS = {"ok": "ctrl+n", "cancel": "escape"}
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    AnswersFileScreen { align: center middle; }
+    AnswersFileScreen > Vertical { width: 76; max-width: 98%; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
+    AnswersFileScreen Input { margin: 1 0; }
+    AnswersFileScreen Horizontal { height: auto; }
+    AnswersFileScreen Button { margin-right: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Load an answers file[/b] — the format of `spectro-wizard plan --answers`")
+            yield Input(placeholder="path, e.g. answers.yaml", id="answers-path", compact=True)
+            with Horizontal():
+                yield Button("Load", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#answers-path", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        else:
+            self.submit()
+
+    def submit(self) -> None:
+        raw = self.query_one("#answers-path", Input).value.strip()
+        if not raw:
+            self.notify("type the path of an answers file first", severity="error")
+            return
+        self.dismiss(raw)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
