@@ -58,21 +58,30 @@ class Printer:
 
 
 def print_checks(p: Printer, title: str, results: list[CheckResult], show_hints: bool = True,
-                 not_tested: list[str] | None = None) -> None:
+                 not_tested: list[str] | None = None, set_up: frozenset[str] = frozenset()) -> None:
+    """`set_up`: checks the next steps of this run repair; failing, they are work to do (→), not
+    failures, and their hints (written for someone doing it by hand) are not printed."""
     p.line(p.c("bold", title))
     width = max((len(r.id) for r in results), default=10)
+    to_do = [r for r in results if r.status == "fail" and r.id in set_up]
     for r in results:
+        if r in to_do:
+            p.line(f"  {p.c('hunk', '->' if not p.uni else '→')} {r.id.ljust(width)}  {r.summary}")
+            continue
         p.line(f"  {p.mark(r.status)} {r.id.ljust(width)}  {r.summary}")
         if r.status in ("warn", "fail") and r.detail:
             for ln in r.detail.splitlines():
                 p.line("      " + p.c("dim", ln))
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "warn", "fail", "skip")}
+    counts = {s: sum(1 for r in results if r.status == s and r not in to_do) for s in ("ok", "warn", "fail", "skip")}
+    counts["to do"] = len(to_do)
     p.line("")
     p.line(" · ".join(f"{n} {s}" for s, n in counts.items() if n) or "no checks")
+    if to_do:
+        p.line(f"{'→' if p.uni else '->'} the next steps set these up: " + ", ".join(r.id for r in to_do))
     if not_tested:
         p.line(f"not tested ({len(not_tested)}, they need a user's ID token: --id-token): " + ", ".join(not_tested))
     if show_hints:
-        fired = [r for r in results if r.hint and r.status in ("warn", "fail")]
+        fired = [r for r in results if r.hint and r.status in ("warn", "fail") and r not in to_do]
         if fired:
             p.line("")
             p.line(p.c("bold", "What to do"))

@@ -18,6 +18,7 @@ from questionary import Choice
 
 from wizard.core import fields
 from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
+from wizard.core.checks import FIXED_BY_APPLY
 from wizard.core.kubeconfig import ca_file_to_data
 from wizard.errors import WizardError
 from wizard.output import Printer, print_checks
@@ -133,7 +134,7 @@ class PlainFlow:
         p.line(p.c("bold", "spectro-wizard — SpectroCloud Kubernetes auth for Backstage"))
         p.line(f"Backstage app: {s.root}" + (" (demo copy)" if s.demo else ""))
         for line in s.demo_banner():
-            p.line(p.c("yellow", line))
+            p.line(p.c("warn", line))
         if info is not None:
             p.line(f"  version {info.backstage_version or 'unknown'}, frontend system: {info.frontend_system}")
         if s.configs is not None:
@@ -148,7 +149,8 @@ class PlainFlow:
     def prereqs(self) -> None:
         self.p.line("")
         results = self.s.run_checks()
-        print_checks(self.p, "Prerequisites", results, show_hints=True)
+        print_checks(self.p, "Prerequisites", results, show_hints=True,
+                     set_up=FIXED_BY_APPLY if self.s.path != "verify" else frozenset())
         blocking = self.s.blockers()
         if blocking:
             self.p.line(self.p.c("bold", "The wizard cannot fix these, and a setup written past them would not work:"))

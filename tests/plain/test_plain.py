@@ -194,6 +194,10 @@ def test_demo_migrates_restarts_its_stand_in_and_verifies(tmp_path: Path) -> Non
             code = run_plain(root, demo=True, input=inp, output=DummyOutput(), out=out, world=world)
         text = out.getvalue()
     assert "Demo: the OIDC provider, the Backstage backend and the clusters are local stand-ins" in text
+    # what the next steps repair is work to do, not a failure with a do-it-by-hand hint
+    prereqs = text.split("Prerequisites", 1)[1].split("Continue?", 1)[0]
+    assert "-> the next steps set these up: kubernetes-auth-module" in prereqs or "→ the next steps set these up: kubernetes-auth-module" in prereqs
+    assert "Install the SpectroCloud Kubernetes auth module" not in prereqs
     assert "demo: the stand-in backend restarted and read the new config" in text
     assert "the backend serves the new config" in text
     check, _hint = world.instructive_failure
