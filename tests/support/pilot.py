@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input
 from tests.support.net import CLOSED_PORT, CLOSED_URL
 from wizard.session import Session
 from wizard.tui.app import WizardApp
+from wizard.tui.widgets.rowlist import RowList
 
 SNAPSHOT_ROOT = "/tmp/spectro-wizard-snapshot/backstage-app"
 SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
@@ -165,7 +166,10 @@ async def verify_against_closed_port(pilot: Pilot) -> None:
 
 
 def table_rows(pilot: Pilot, selector: str) -> list[list[str]]:
-    table = pilot.app.screen.query_one(selector, DataTable)
+    """The rows of a DataTable, or of a RowList (the Clusters screen's list), which has the same
+    `row_count` and `get_row_at`."""
+    table = pilot.app.screen.query_one(selector)
+    assert isinstance(table, (DataTable, RowList)), table
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 

@@ -13,6 +13,7 @@ from tests.support import pilot as h
 from wizard.core.facts import MODULE_PKG
 from wizard.tui.widgets.diffview import DiffView
 from wizard.tui.widgets.modals import HintScreen
+from wizard.tui.widgets.rowlist import RowList
 
 SIZE = (100, 30)
 
@@ -179,7 +180,7 @@ async def test_back_with_escape_and_the_step_indicator_keeps_answers(demo_app: P
         assert h.screen_name(pilot) == "clusters"
 
         # the table has focus, not an Input: Esc goes back one step
-        pilot.app.screen.query_one("#clusters", DataTable).focus()
+        pilot.app.screen.query_one("#clusters", RowList).focus()
         await pilot.press("escape")
         await pilot.pause()
         assert h.screen_name(pilot) == "tenant"

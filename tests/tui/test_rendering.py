@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tests.support import configs, pilot as h, repos
+from wizard.tui.widgets.rowlist import RowList
 
 SIZE = (100, 30)
 
@@ -59,31 +60,35 @@ async def test_two_thousand_clusters_load_and_filter(demo_app: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         h.give_answers(app, cluster=False)
         await h.jump_to(pilot, "clusters")
-        table = pilot.app.screen.query_one("#clusters", DataTable)
+        table = pilot.app.screen.query_one("#clusters", RowList)
         count = pilot.app.screen.query_one("#cluster-count", Static)
-        # at most 200 rows are drawn (the filter stays instant); the count says how many match
-        assert table.row_count == 200
-        assert str(count.content) == "200 of 2000 matches shown (type to narrow) · 0 to migrate · 0 new"
+        # every row is listed (the list draws only the lines in view); the count says so
+        assert table.row_count == 2000
+        assert str(count.content) == "2000 of 2000 shown · 0 to migrate · 0 new"
 
         await h.set_input(pilot, "#filter", "cluster-19")  # cluster-1900 … cluster-1999
         assert table.row_count == 100
-        assert str(table.get_row_at(0)[1]) == "cluster-1900"
+        assert table.get_row_at(0)[1] == "cluster-1900"
         assert str(count.content).startswith("100 of 2000 shown")
 
         await h.set_input(pilot, "#filter", "serviceaccount")  # the auth column, any case
-        assert table.row_count == 200 and str(count.content).startswith("200 of 1000 matches shown")
+        assert table.row_count == 1000 and str(count.content).startswith("1000 of 2000 shown")
         await h.set_input(pilot, "#filter", "k8s-1999.example")  # the url column
         assert table.row_count == 1
         await h.set_input(pilot, "#filter", "no-such-cluster")
         assert table.row_count == 0
         assert str(count.content).startswith("0 of 2000 shown")
         await h.set_input(pilot, "#filter", "")
-        assert table.row_count == 200
+        assert table.row_count == 2000
 
         # tick one service-account cluster in the full list: the count follows
         table.focus()
         table.move_cursor(row=1)  # cluster-0001 is on serviceAccount
         await pilot.press("space")
         await pilot.pause()
-        assert str(count.content) == "200 of 2000 matches shown (type to narrow) · 1 to migrate · 0 new"
-        assert table.cursor_row == 1
+        assert str(count.content) == "2000 of 2000 shown · 1 to migrate · 0 new"
+        assert table.cursor_row == 1 and table.get_row_at(1)[0] == "☑"
+        # the last of the 2,000 rows is reached (End) and drawn
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == 1999 and "cluster-1999" in h.screen_text(pilot)
