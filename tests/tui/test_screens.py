@@ -130,7 +130,7 @@ async def test_load_answers_file_from_welcome(demo_app: Path, tmp_path: Path) ->
     answers.write_text("tenant: from-file\nclusters:\n  - name: filed\n    url: https://127.0.0.1:6443\n    skipTLSVerify: true\n")
     app = h.make_app(demo_app, install=False)
     async with app.run_test(size=SIZE) as pilot:
-        from wizard.tui.screens.welcome import AnswersFileScreen
+        from wizard.tui.widgets.answersfile import AnswersFileScreen
 
         assert not pilot.app.screen.query_one("#resume", Button).display  # nothing saved yet
         await pilot.press("ctrl+l")

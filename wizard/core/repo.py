@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from wizard.core import backend_index, facts
 from wizard.errors import BadInput
 
@@ -309,6 +307,8 @@ def detect_yarn(root: Path, root_pkg: Package | None, node: ToolRun | None, run:
     flavour = None
     ver = version or wanted
     if ver:
+        from packaging.version import InvalidVersion, Version  # only when Yarn is asked about
+
         try:
             flavour = "classic" if Version(ver).major <= 1 else "berry"
         except InvalidVersion:

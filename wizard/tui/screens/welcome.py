@@ -5,15 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Static
 
 from wizard.session import PATHS
 from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
-from wizard.tui.widgets.buttonkeys import ButtonKeys
 
 
 WILL_DO = (
@@ -101,6 +98,9 @@ Press a path's button (or its key: Ctrl+N, Ctrl+G, Ctrl+T) to start it.
                 self.choose_path("setup")
                 self.wizard.next()
         elif bid == "load":
+            # the dialog (and Textual's Input) is imported when asked for, not before the first paint
+            from wizard.tui.widgets.answersfile import AnswersFileScreen
+
             self.app.push_screen(AnswersFileScreen(), self.load_answers)
 
     def load_answers(self, raw: str | None) -> None:
@@ -123,47 +123,3 @@ Press a path's button (or its key: Ctrl+N, Ctrl+G, Ctrl+T) to start it.
     def choose_path(self, key: str) -> None:
         self.session.path = key
         self.session.prefill_from_config()
-
-
-class AnswersFileScreen(ButtonKeys, ModalScreen[str | None]):
-    """The path of an answers file (the format of `spectro-wizard plan --answers`); Esc cancels."""
-
-    BUTTON_KEYS = {"ok": "ctrl+n", "cancel": "escape"}
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    AnswersFileScreen { align: center middle; }
-    AnswersFileScreen > Vertical { width: 76; max-width: 98%; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
-    AnswersFileScreen Input { margin: 1 0; }
-    AnswersFileScreen Horizontal { height: auto; }
-    AnswersFileScreen Button { margin-right: 1; }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("[b]Load an answers file[/b] — the format of `spectro-wizard plan --answers`")
-            yield Input(placeholder="path, e.g. answers.yaml", id="answers-path", compact=True)
-            with Horizontal():
-                yield Button("Load", variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#answers-path", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        else:
-            self.submit()
-
-    def submit(self) -> None:
-        raw = self.query_one("#answers-path", Input).value.strip()
-        if not raw:
-            self.notify("type the path of an answers file first", severity="error")
-            return
-        self.dismiss(raw)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
