@@ -353,7 +353,7 @@ class PlainFlow:
             return  # nothing was written: the running backend already serves this config
         p = self.p
         p.line("")
-        p.line(restart_instruction(self.s.demo))
+        p.line(restart_instruction(self.s.stand_ins))
         if self.s.restart_backend():
             p.line("demo: the stand-in backend restarted and read the new config")
             backend = self.s.backend_url_to_reach()
@@ -406,7 +406,7 @@ class PlainFlow:
         if self.applied and s.applied is not None:
             p.line("")
             p.line(p.c("bold", "Next steps"))
-            for i, step in enumerate(next_steps(s.applied.env_vars, s.callback_url(), s.demo), 1):
+            for i, step in enumerate(next_steps(s.applied.env_vars, s.callback_url(), s.stand_ins), 1):
                 p.line(f"  {i}. {step}")
         path = s.save_answers()
         rel = path.relative_to(s.root)

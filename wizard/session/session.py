@@ -136,6 +136,12 @@ class Session:
         return True
 
     # ---- facts for the front ends -----------------------------------------------------------
+    @property
+    def stand_ins(self) -> bool:
+        """The demo's own world runs (a backend to restart and verify against); False for a real app,
+        and for a demo copy driven without one (tests, screenshots)."""
+        return self.world is not None
+
     def backend_url_to_reach(self) -> str | None:
         """Where verify reaches the backend by default: backend.baseUrl, or the demo's stand-in."""
         return self.world.backend_url if self.world is not None else self.backend_base_url()

@@ -42,7 +42,7 @@ class WizardScreen(ButtonKeys, Screen):
     def compose(self) -> ComposeResult:
         yield Stepper(self.wizard.step_titles(), self.STEP, self.wizard.reached)
         # every screen of a demo says so, in the line it already has
-        yield Static(self.TITLE + ("  · demo: local stand-ins" if self.session.demo else ""), classes="screen-title")
+        yield Static(self.TITLE + ("  · demo: local stand-ins" if self.session.stand_ins else ""), classes="screen-title")
         with Vertical(classes="screen-body"):
             yield from self.body()
         yield KeyBar()

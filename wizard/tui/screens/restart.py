@@ -50,10 +50,10 @@ clusters as configured, then Verify runs against the new config. **s** skips the
     def on_mount(self) -> None:
         self.query_one("#restart-progress").display = False
         # the demo's backend is its own stand-in: no URL to ask for
-        self.query_one("#restart-url", Input).display = not self.session.demo
+        self.query_one("#restart-url", Input).display = not self.session.stand_ins
 
     def on_screen_resume(self) -> None:
-        self.query_one("#restart-how", Static).update(restart_instruction(self.session.demo))
+        self.query_one("#restart-how", Static).update(restart_instruction(self.session.stand_ins))
         self.query_one("#wait", Button).focus()
 
     def action_wait(self) -> None:

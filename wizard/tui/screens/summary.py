@@ -60,7 +60,7 @@ secret masked.
         lines.append("")
         lines.append("Next steps:")
         envs = [a.clientIdEnv, a.clientSecretEnv] + ([a.clusterProvider.apiTokenEnv] if a.clusterProvider else [])
-        lines += [f"  {i}. {step}" for i, step in enumerate(next_steps(envs, s.callback_url(), s.demo), 1)]
+        lines += [f"  {i}. {step}" for i, step in enumerate(next_steps(envs, s.callback_url(), s.stand_ins), 1)]
         verify = s.verify_results or []
         fails = [r for r in verify if r.status == "fail"]
         if verify:

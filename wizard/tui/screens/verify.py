@@ -52,7 +52,7 @@ Select a failed check and press Enter to see what to do. **r** runs everything a
             yield Button("Sign in to test my access", id="login")
 
     def on_mount(self) -> None:
-        if self.session.demo:
+        if self.session.stand_ins:
             self.query_one("#backend-url", Input).placeholder = "backend URL (demo: its stand-in)"
         table = self.query_one("#verify-table", DataTable)
         table.add_columns(" ", "check", "result")
