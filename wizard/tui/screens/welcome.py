@@ -44,19 +44,21 @@ Press a path's button (or its key: Ctrl+N, Ctrl+G, Ctrl+T) to start it.
 """
 
     def body(self) -> ComposeResult:
+        # composed with their content (not filled in after mounting): each later update of an auto-
+        # sized widget costs a layout pass before the first paint
         with VerticalScroll(id="welcome-scroll"):
-            yield Static(id="repo-facts")
+            yield Static(self.facts(), id="repo-facts")
             yield Static(WILL_DO, classes="muted", id="plan-text")
             # one button per path: choosing is going (no radio to set, then Continue to press)
             for key, text in PATHS.items():
                 yield Button(text, variant="primary" if key == "setup" else "default", id=f"path-{key}", classes="path")
             with Horizontal(classes="buttons"):
-                yield Button("Resume saved answers", id="resume")
+                resume = Button("Resume saved answers", id="resume")
+                resume.display = self._saved_loads()
+                yield resume
                 yield Button("Load an answers file…", id="load")
 
     def on_mount(self) -> None:
-        self.show_facts()
-        self.query_one("#resume", Button).display = self._saved_loads()
         # New setup is first and focused: Enter (or Ctrl+N) takes it; Tab reaches the others
         self.query_one("#path-setup", Button).focus()
 
@@ -67,7 +69,7 @@ Press a path's button (or its key: Ctrl+N, Ctrl+G, Ctrl+T) to start it.
         except WizardError:
             return False
 
-    def show_facts(self) -> None:
+    def facts(self) -> str:
         s = self.session
         info = s.info
         lines = [f"[b]Backstage app[/b]  {s.root}" + ("   [i](demo copy)[/i]" if s.demo else "")]
@@ -79,7 +81,7 @@ Press a path's button (or its key: Ctrl+N, Ctrl+G, Ctrl+T) to start it.
         lines += [f"  [yellow]{line}[/yellow]" for line in s.demo_banner()]
         if s.config_error:
             lines.append(f"  [red]{s.config_error}[/red]")
-        self.query_one("#repo-facts", Static).update("\n".join(lines))
+        return "\n".join(lines)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         bid = event.button.id or ""
