@@ -6,6 +6,8 @@ are planted too: they must stay visible.
 
 from __future__ import annotations
 
+import re
+
 import base64
 
 JWT = ("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZUBleGFtcGxlLmNvbSIsImV4cCI6OTk5OTk5OTk5OX0"
@@ -156,3 +158,12 @@ def leaked(text: str) -> list[str]:
 ENV_SECRETS = {"PROD_CLIENT_ID": "env-prod-client-id-0042", "PALETTE_TOKEN_2": "EnvPaletteToken-Zq81",
                "LEGACY_TOKEN": "EnvLegacySaToken-Xw93", "BACKEND_SECRET": "EnvBackendSecret-Kp27",
                "SPECTROCLOUD_CLIENT_SECRET": "EnvSpectroSecret-Mm55"}
+
+
+# A JWT as it would leak: base64url header starting {" ("eyJ"), a dot, a payload, a dot. A bare "eyJ"
+# substring is not one: a random nonce or PKCE challenge in a printed URL holds it now and then.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.")
+
+
+def has_jwt(text: str) -> bool:
+    return _JWT.search(text) is not None
