@@ -24,7 +24,7 @@ from wizard.core.envrefs import env_var_of
 from wizard.core.plan import auth_environment
 from wizard.core.results import CheckResult
 from wizard.remote.http import TLSOptions
-from wizard.verify.options import DEFAULT_CONCURRENCY, DEFAULT_OVERALL, DEFAULT_TIMEOUT, VerifyOptions, WaitOutcome
+from wizard.verify.options import VerifyOptions, WaitOutcome
 
 MAX_OPEN = 256  # checks at once in all (file descriptors)
 
