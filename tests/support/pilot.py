@@ -71,6 +71,9 @@ async def activate(pilot: Pilot, selector: str) -> None:
         widget.focus()
     else:
         raise AssertionError(f"{selector} never took the focus (it is on {pilot.app.focused!r})")
+    # a Button ignores Enter for 0.2 s after a press (its pressed look): a test pressing it again
+    # sooner would press nothing on a fast machine, and sometimes on a slow one
+    await wait_for(pilot, lambda: not widget.has_class("-active"), f"{selector} to look released")
     await pilot.press("enter")
     await settle(pilot)
 
@@ -80,6 +83,23 @@ async def click(pilot: Pilot, target, offset: tuple[int, int] = (0, 0)) -> None:
     the workers it started are done)."""
     await pilot.click(target, offset=offset)
     await settle(pilot)
+
+
+async def wait_for(pilot: Pilot, condition, what: str, rounds: int = 200) -> None:
+    """Let the app run until `condition()` holds (a message still in the queue, a label being set):
+    the state the test asserts next, however busy the machine is. Fails naming `what`."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def at_rest(pilot: Pilot) -> None:
+    """No button is still showing its 0.2 s pressed look (a snapshot must not catch it on a busy
+    machine) and no worker runs."""
+    await settle(pilot)
+    await wait_for(pilot, lambda: not pilot.app.screen.query(".-active"), "the pressed buttons to look released")
 
 
 def screen_name(pilot: Pilot) -> str:

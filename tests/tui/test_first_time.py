@@ -131,11 +131,11 @@ async def test_a_cluster_of_this_run_can_be_edited_renamed_and_removed(demo_app:
         assert app.screen.query_one("#url", Input).value == "https://127.0.0.1:6443"
         await h.set_input(pilot, "#name", "prod")  # taken
         await h.activate(pilot, "#ok")
-        assert "already a cluster" in static_text(pilot, "#add-error")
+        await h.wait_for(pilot, lambda: "already a cluster" in static_text(pilot, "#add-error"), "the taken name refused")
         await h.set_input(pilot, "#name", "lab-eu")
         await h.set_input(pilot, "#url", "https://127.0.0.1:7443")
         await h.activate(pilot, "#ok")
-        assert not isinstance(app.screen, AddClusterScreen)
+        await h.wait_for(pilot, lambda: not isinstance(app.screen, AddClusterScreen), "the dialog closed")
         names = [(c.name, c.url, c.skipTLSVerify) for c in app.session.answers.clusters]
         assert sorted(names) == [("lab-eu", "https://127.0.0.1:7443", True), ("prod", "https://127.0.0.1:6444", True)]
 
@@ -184,7 +184,7 @@ async def test_kubeconfig_import_reads_the_file_you_name(demo_app: Path, tmp_pat
         assert "1 context(s)" in static_text(pilot, "#k-status")
         await pilot.press("space")  # the list has the focus: tick the first context
         await h.activate(pilot, "#ok")
-        assert not isinstance(app.screen, ImportScreen)
+        await h.wait_for(pilot, lambda: not isinstance(app.screen, ImportScreen), "the dialog closed")
         [added] = app.session.answers.clusters
         assert added.url == "https://127.0.0.1:6443" and added.caData
         assert h.table_rows(pilot, "#clusters")[0][-1] == "kubeconfig"

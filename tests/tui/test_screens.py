@@ -42,12 +42,13 @@ async def test_add_cluster_dialog_checks_its_fields(demo_app: Path) -> None:
             await h.set_input(pilot, "#url", url)
             await h.activate(pilot, "#ok")
             assert isinstance(app.screen, AddClusterScreen)
-            assert message in text_of(pilot, "#add-error")
+            # the press reaches the dialog as a message: wait for the label it sets
+            await h.wait_for(pilot, lambda: message in text_of(pilot, "#add-error"), f"{message!r} under the fields")
         await h.set_input(pilot, "#ca", "/no/such/ca.pem")
         await h.click(pilot, "#skip")
         assert "anyone between Backstage and the cluster" in text_of(pilot, "#tls-warning")
         await h.activate(pilot, "#ok")
-        assert "not both" in text_of(pilot, "#add-error")
+        await h.wait_for(pilot, lambda: "not both" in text_of(pilot, "#add-error"), "'not both' under the fields")
         await pilot.press("escape")  # cancel: nothing added
         await pilot.pause()
         assert h.screen_name(pilot) == "clusters" and not isinstance(app.screen, AddClusterScreen)

@@ -78,5 +78,6 @@ def test_screen(screen: str, size: str, snapshot_app: Path, closed_port: int, sn
         await open_screen(pilot, screen)
         expected = "welcome" if screen == "help" else screen
         assert h.screen_name(pilot) == expected
+        await h.at_rest(pilot)
 
     assert snap_compare(app, terminal_size=h.SIZES[size], run_before=run_before)
