@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import Button, DataTable, Input
 
 from tests.support.net import CLOSED_PORT, CLOSED_URL
 from wizard.session import Session
@@ -80,7 +80,11 @@ async def activate(pilot: Pilot, selector: str) -> None:
 
 async def click(pilot: Pilot, target, offset: tuple[int, int] = (0, 0)) -> None:
     """Click like a user, then wait until what the click started is over (its message bubbled up,
-    the workers it started are done)."""
+    the workers it started are done). A Button ignores clicks for 0.2 s after a press: wait for it
+    to look released first, or a second click on it (Continue refused, then Continue) does nothing."""
+    widget = pilot.app.screen.query_one(target) if isinstance(target, str) else target
+    if isinstance(widget, Button):
+        await wait_for(pilot, lambda: not widget.has_class("-active"), f"{target} to look released")
     await pilot.click(target, offset=offset)
     await settle(pilot)
 
