@@ -33,7 +33,3 @@ def lazy_screens() -> dict[str, Callable[[], object]]:
     """For App.SCREENS: each screen is imported and built the first time the flow reaches it."""
     return {name: (lambda name=name: screen_class(name)()) for name in MODULES}
 
-
-def all_screens() -> dict[str, type]:
-    """Every screen class, by step name (imports them all: for tests and tools, not the app)."""
-    return {name: screen_class(name) for name in MODULES}
