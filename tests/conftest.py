@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -192,3 +194,30 @@ def oidc_provider(oidc_provider_factory: Callable[..., OIDCTestProvider]) -> OID
 def oidc_id_token(oidc_provider: OIDCTestProvider) -> str:
     """A real ID token of user alice (alice@example.com, groups developers and platform-team)."""
     return obtain_id_token(oidc_provider, user="alice")
+
+
+# ------------------------------------------------------------------------------------------------
+# a small real file system (disk full)
+
+
+@pytest.fixture
+def tmpfs() -> Iterator[Path]:
+    """A fresh 8 MiB tmpfs (needs root and mount; skipped otherwise)."""
+    d = Path(tempfile.mkdtemp(prefix="sw-tmpfs-"))
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        os.rmdir(d)
+        pytest.skip("mounting a small tmpfs needs root; the in-process ENOSPC tests cover this case")
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(d)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        os.rmdir(d)
+        pytest.skip(f"mount -t tmpfs not permitted here ({proc.stderr.strip()}); the in-process ENOSPC tests cover this case")
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", str(d)], capture_output=True)
+        if os.path.ismount(d):
+            subprocess.run(["umount", "-l", str(d)], capture_output=True)
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass

@@ -392,10 +392,9 @@ def _id_token(args: argparse.Namespace) -> str | None:
     if args.id_token and args.id_token_file:
         raise BadInput("give --id-token or --id-token-file, not both")
     if args.id_token_file:
-        try:
-            token = Path(args.id_token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise BadInput(f"--id-token-file {args.id_token_file}: cannot be read ({exc.strerror or exc})") from None
+        from wizard.core import safeio
+
+        token = safeio.read_text(args.id_token_file, f"--id-token-file {args.id_token_file}", safeio.ID_TOKEN_CAP).strip()
         if not token:
             raise BadInput(f"--id-token-file {args.id_token_file} is empty")
         return token
@@ -634,14 +633,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug, not a user error: short message, details in a file
-        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"spectro-wizard-crash-{os.getpid()}.log"
-        try:
-            log.write_text(traceback.format_exc(), encoding="utf-8")
-            where = f"; details in {log}"
-        except OSError:
-            where = ""
+        where = _crash_log(traceback.format_exc())
         sys.stderr.write(f"{PROG}: internal error ({exc.__class__.__name__}: {exc}){where} — please report it\n")
         return 70
+
+
+def _crash_log(text: str) -> str:
+    """The traceback in a new private file (a 0700 directory with an unpredictable name, the file 0600):
+    a predictable name in a shared /tmp could be planted as a symlink, and a traceback may quote config
+    values. Masked like every other output. Returns where it went, as the end of a sentence."""
+    import tempfile
+
+    from wizard.core.mask import mask_text
+
+    try:
+        d = Path(tempfile.mkdtemp(prefix="spectro-wizard-crash-"))
+        log = d / "traceback.log"
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(mask_text(text))
+    except OSError:
+        return ""
+    return f"; details in {log}"
 
 
 if __name__ == "__main__":  # pragma: no cover

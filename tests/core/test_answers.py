@@ -118,7 +118,7 @@ def test_unreadable_answers_files(tmp_path):
     with pytest.raises(BadInput, match="not UTF-8"):
         load_file(tmp_path / "latin1.yaml")
     (tmp_path / "big.yaml").write_bytes(b"# x\n" * 300_000)
-    with pytest.raises(BadInput, match="over 1 MiB"):
+    with pytest.raises(BadInput, match="larger than 1 MiB"):
         load_file(tmp_path / "big.yaml")
     (tmp_path / "bin.yaml").write_bytes(b"\x00\x01\x02")
     with pytest.raises(BadInput):

@@ -13,9 +13,6 @@ Tests marked `slow` are skipped unless SPECTRO_SLOW=1 is set (or `-m slow` is gi
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,29 +56,6 @@ def small(tmp_path: Path) -> tuple[Path, Path, bytes, bytes]:
     old = (root / "app-config.yaml").read_bytes()
     new = planned_after(root, many_clusters_answers(3)).encode()
     return root, answers, old, new
-
-
-@pytest.fixture
-def tmpfs() -> Iterator[Path]:
-    """A fresh 8 MiB tmpfs (needs root and mount; skipped otherwise)."""
-    d = Path(tempfile.mkdtemp(prefix="sw-tmpfs-"))
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        os.rmdir(d)
-        pytest.skip("mounting a small tmpfs needs root; the in-process ENOSPC tests cover this case")
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(d)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        os.rmdir(d)
-        pytest.skip(f"mount -t tmpfs not permitted here ({proc.stderr.strip()}); the in-process ENOSPC tests cover this case")
-    try:
-        yield d
-    finally:
-        subprocess.run(["umount", str(d)], capture_output=True)
-        if os.path.ismount(d):
-            subprocess.run(["umount", "-l", str(d)], capture_output=True)
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
 
 
 # ------------------------------------------------------------------------------------------------

@@ -344,7 +344,8 @@ def test_answers_from_dev_zero_is_refused(tmp_path: Path) -> None:
     proc = _bounded_cli(["plan", "--repo", str(root), "--answers", "/dev/zero"], tmp_path)
     assert proc is not None, "plan was still reading /dev/zero after 6 s"
     assert proc.returncode == 2, proc.stderr
-    assert_clear_error(proc.stderr, "/dev/zero", "1 MiB")
+    # refused as what it is, before a byte is read
+    assert_clear_error(proc.stderr, "/dev/zero", "character device")
     assert_nothing_written(root, before)
 
 
@@ -373,17 +374,18 @@ def test_config_that_is_a_directory_is_refused(tmp_path: Path, capsys) -> None:
 
 
 def test_symlinked_config_edits_the_target_and_keeps_the_link(tmp_path: Path, capsys) -> None:
+    """A config linked to another file of the repo (a shared config/ folder) is edited at its target."""
     root, ans, _ = setup(tmp_path)
-    shared = tmp_path / "shared"
+    shared = root / "config"
     shared.mkdir()
     target = shared / "app-config.yaml"
     os.replace(root / "app-config.yaml", target)
-    os.symlink("../shared/app-config.yaml", root / "app-config.yaml")
+    os.symlink("config/app-config.yaml", root / "app-config.yaml")
     want = planned_after(root, ANSWERS)
     rc, _, err = run(capsys, "apply", "--repo", str(root), "--answers", str(ans), "--yes", "--skip-install")
     assert rc == 0, err
     link = root / "app-config.yaml"
-    assert link.is_symlink() and os.readlink(link) == "../shared/app-config.yaml"
+    assert link.is_symlink() and os.readlink(link) == "config/app-config.yaml"
     assert target.read_text(encoding="utf-8") == want
     assert sorted(p.name for p in shared.iterdir()) == ["app-config.yaml"], "temp files left beside the target"
     backups = list((root / ".spectro-wizard" / "backups").glob("*/files/*"))
@@ -391,6 +393,21 @@ def test_symlinked_config_edits_the_target_and_keeps_the_link(tmp_path: Path, ca
     rc, _, err = run(capsys, "undo", "--repo", str(root), "--yes")
     assert rc == 0, err
     assert link.is_symlink() and target.read_text(encoding="utf-8") == BASE
+
+
+def test_config_symlinked_out_of_the_repo_is_refused(tmp_path: Path, capsys) -> None:
+    """No symlink is followed out of the repo: a cloned repo could point app-config.yaml anywhere."""
+    root, ans, _ = setup(tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    target = shared / "app-config.yaml"
+    os.replace(root / "app-config.yaml", target)
+    os.symlink("../shared/app-config.yaml", root / "app-config.yaml")
+    before, outside = snapshot(root), target.read_bytes()
+    rc, _, err = run(capsys, "apply", "--repo", str(root), "--answers", str(ans), "--yes", "--skip-install")
+    assert rc == 2
+    assert_clear_error(err, "app-config.yaml", "outside the repo")
+    assert snapshot(root) == before and target.read_bytes() == outside
 
 
 def test_dangling_symlink_is_refused(tmp_path: Path, capsys) -> None:

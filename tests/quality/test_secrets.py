@@ -235,7 +235,8 @@ def test_backups_keep_unusual_permissions(tmp_path: Path) -> None:
 
     assert main(["apply", "--repo", str(root), "--answers", str(answers), "--yes", "--skip-install"]) == 0
     (backup,) = (root / ".spectro-wizard" / "backups").glob("*/files/*")
-    assert stat.S_IMODE(backup.stat().st_mode) == 0o640
+    # the copy is private from its creation (0600, never widened); the config keeps its own mode
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o640
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,13 @@ def snapshot(root: Path, ignore: tuple[str, ...] = (".spectro-wizard/lock", ".sp
             rel = p.relative_to(root).as_posix()
             if rel in ignore:
                 continue
-            if p.is_symlink():
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode):
                 out[rel] = ("link", os.readlink(p))
+            elif not stat.S_ISREG(st.st_mode):  # a FIFO or a device: its kind, never its (endless) content
+                out[rel] = ("special", stat.S_IFMT(st.st_mode))
             else:
-                out[rel] = (p.read_bytes(), p.stat().st_mode & 0o7777)
+                out[rel] = (p.read_bytes(), st.st_mode & 0o7777)
     return out
 
 

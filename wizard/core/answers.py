@@ -390,27 +390,15 @@ def _palette(ctx: _Ctx, value: Any) -> PaletteAnswer | None:
     return p
 
 
-def load_file(path: Path, base_dir: Path | None = None) -> Answers:
-    """Read and validate an answers file; relative caFile paths are read from `base_dir` (the repo)."""
-    from wizard.core.configset import read_limited
+def load_file(path: Path, base_dir: Path | None = None, nofollow: bool = False) -> Answers:
+    """Read and validate an answers file; relative caFile paths are read from `base_dir` (the repo).
+    `nofollow`: the saved answers in the repo's state directory, never read through a symlink."""
+    from wizard.core import safeio
 
     display = str(path)
-    if path.is_fifo() or path.is_socket():
-        raise BadInput(f"{display}: not a regular file; give the path of a YAML answers file")
-    try:
-        raw = read_limited(path, 1024 * 1024)
-    except FileNotFoundError:
-        raise BadInput(f"{display}: answers file not found") from None
-    except IsADirectoryError:
-        raise BadInput(f"{display}: is a directory, not an answers file") from None
-    except PermissionError:
-        raise BadInput(f"{display}: cannot be read (permission denied)") from None
-    if raw is None:
-        raise BadInput(f"{display}: an answers file over 1 MiB is not an answers file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInput(f"{display}: not UTF-8 text") from None
+    if not path.exists() and not path.is_symlink():
+        raise BadInput(f"{display}: answers file not found")
+    text = safeio.read_text(path, display, safeio.ANSWERS_CAP, nofollow=nofollow)
     try:
         doc = parse(text)
     except YamlSyntaxError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import nodesemver
 from packaging.version import InvalidVersion, Version
 
-from wizard.core import facts
+from wizard.core import facts, safeio
 from wizard.core.answers import CALLBACK_PATH, Answers, default_callback_url
 from wizard.core.configset import ConfigSet
 from wizard.core.clusters import AuthState, cluster_inventory
@@ -149,7 +150,7 @@ def check_yarn(ctx: Context) -> CheckResult:
         return _res("yarn", "fail", "no usable Yarn", y.problem or "yarn --version failed", "yarn-missing",
                     {"yarn_path": y.yarn_path or ".yarn/releases/yarn-<version>.cjs", "wanted": wanted})
     flavour = "Berry" if y.flavour == "berry" else "classic"
-    how = " ".join(y.argv)
+    how = shlex.join(y.argv)
     wanted = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else None
     if wanted and y.version and _major(y.version) != _major(wanted):
         return _res("yarn", "warn", f"Yarn {y.version} runs, but package.json pins {y.package_manager}",
@@ -182,10 +183,7 @@ def check_frontend(ctx: Context) -> CheckResult:
             return _ok("frontend-system", "new frontend system, `app.packages: all` discovers the module", r.frontend_evidence)
         features_src = ""
         if r.app_tsx is not None:
-            try:
-                features_src = r.app_tsx.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                features_src = ""
+            features_src = safeio.try_read_repo_text(r.root, r.app_tsx, safeio.SOURCE_CAP) or ""
         if facts.MODULE_PKG in features_src:
             return _ok("frontend-system", "new frontend system, the module is imported in App.tsx", r.frontend_evidence)
         return _res("frontend-system", "warn", "new frontend system, but package discovery is off",
@@ -385,9 +383,8 @@ def _installed_extension_name(ctx: Context) -> str:
     for path in candidates:
         if not path.is_file():
             continue
-        try:
-            src = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        src = safeio.try_read_repo_text(ctx.repo.root, path, safeio.SOURCE_CAP)
+        if src is None:
             continue
         names = re.findall(r"""name:\s*["']([\w-]*auth-providers[\w-]*)["']""", src)
         if names:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wizard.core import safeio
 from wizard.core.yamldoc import Document, YamlSyntaxError, parse, reparse, top_level_python
 from wizard.errors import BadInput
 
@@ -108,24 +109,19 @@ def read_config(repo: Path, rel: str) -> ConfigFile:
         if path.is_symlink():
             raise BadInput(f"{display} is a symbolic link to {os.readlink(path)}, which does not exist; fix the link")
         raise BadInput(f"{display} does not exist in {repo}; check the --config names")
-    real = path.resolve()
+    real = safeio.check_in_repo(repo, path, display)  # no symlink followed out of the repo
     if real.is_dir():
         raise BadInput(f"{display} is a directory, not a config file")
     if not real.is_file():
         # a device (/dev/zero), a FIFO or a socket would be read forever or block
         raise BadInput(f"{display} is not a regular file ({real}); point it at a YAML file")
-    try:
-        size = real.stat().st_size
-        raw = read_limited(real, MAX_CONFIG_BYTES) if size <= MAX_CONFIG_BYTES else None
-        if raw is None:
-            raise BadInput(
-                f"{display} is {max(size, MAX_CONFIG_BYTES + 1) / 1048576:.1f} MiB; the wizard reads config files up to "
-                f"{MAX_CONFIG_BYTES // 1048576} MiB — is this really an app-config?"
-            )
-    except PermissionError:
-        raise BadInput(f"{display} cannot be read (permission denied); run as a user who can read it") from None
-    except OSError as exc:
-        raise BadInput(f"{display} cannot be read: {exc.strerror or exc}") from None
+    size = real.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise BadInput(
+            f"{display} is {size / 1048576:.1f} MiB; the wizard reads config files up to "
+            f"{MAX_CONFIG_BYTES // 1048576} MiB — is this really an app-config?"
+        )
+    raw = safeio.read_regular(real, display, MAX_CONFIG_BYTES)
     text = decode(raw, display)
     try:
         doc = parse(text)
@@ -201,13 +197,6 @@ def unclosed_bracket(lines: list[str]) -> tuple[int, int] | None:
             i += 1
         # a quoted scalar may span lines; the bracket search does not need that precision
     return (stack[-1][0], stack[-1][1]) if stack else None
-
-
-def read_limited(path: Path, limit: int) -> bytes | None:
-    """The file's bytes, or None when it holds more than `limit` (never reading more than limit+1)."""
-    with open(path, "rb") as fh:
-        raw = fh.read(limit + 1)
-    return None if len(raw) > limit else raw
 
 
 def decode(raw: bytes, display: str) -> str:

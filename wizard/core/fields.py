@@ -76,16 +76,13 @@ def ca_file_problem(value: str, base_dir: Path | None = None) -> str | None:
     path = Path(value).expanduser()
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return f"CA file {value}: no such file"
-    except IsADirectoryError:
-        return f"CA file {value}: is a directory, not a PEM file"
-    except PermissionError:
-        return f"CA file {value}: cannot be read (permission denied)"
-    except OSError as exc:
-        return f"CA file {value}: cannot be read ({exc.strerror})"
+    from wizard.core import safeio
+    from wizard.errors import BadInput
+
+    try:  # regular files only, capped: /dev/zero or a FIFO named here must not hang or fill memory
+        raw = safeio.read_regular(path, f"CA file {value}", safeio.CA_FILE_CAP)
+    except BadInput as exc:
+        return str(exc)
     if b"-----BEGIN CERTIFICATE-----" not in raw:
         return f"CA file {value}: not a PEM certificate (no -----BEGIN CERTIFICATE-----)"
     return None

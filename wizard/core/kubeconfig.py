@@ -13,7 +13,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from wizard.core import fields
+from wizard.core import fields, safeio
 from wizard.errors import BadInput
 
 
@@ -39,11 +39,12 @@ def read_contexts(paths: list[Path] | None = None) -> list[KubeContext]:
     out: list[KubeContext] = []
     seen: set[str] = set()
     for path in paths or default_paths():
-        if not path.is_file():
+        if not path.exists():  # $KUBECONFIG may list files that do not exist (kubectl skips them too)
             continue
+        text = safeio.read_text(path, str(path), safeio.SMALL_FILE_CAP)
         try:
-            data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, YAMLError) as exc:
+            data = YAML(typ="safe", pure=True).load(text)
+        except YAMLError as exc:
             raise BadInput(f"{path}: not a readable kubeconfig ({exc.__class__.__name__})") from None
         if not isinstance(data, dict):
             continue
@@ -77,4 +78,4 @@ def ca_file_to_data(path: str, base_dir: Path | None = None) -> str:
     full = Path(path).expanduser()
     if not full.is_absolute() and base_dir is not None:
         full = base_dir / full
-    return base64.b64encode(full.read_bytes()).decode("ascii")
+    return base64.b64encode(safeio.read_regular(full, f"CA file {path}", safeio.CA_FILE_CAP)).decode("ascii")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.core import backend_index, facts
+from wizard.core import backend_index, facts, safeio
 from wizard.core.answers import Answers
 from wizard.core.changes import FileChange
 from wizard.core.repo import Package, RepoInfo
+from wizard.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def install_command(repo: RepoInfo, packages: str | list[str], workspace: Packag
             argv = runner + ["--cwd", app.rel, "add", *pkgs]
         else:
             argv = runner + ["workspace", app.name, "add", *pkgs]
-    display = " ".join(argv)
+    display = shlex.join(argv)  # printed for pasting: a workspace named `app; touch X` stays one argument
     return InstallStep(pkgs, app.rel, argv, repo.root, display)
 
 
@@ -200,9 +202,9 @@ def index_change(repo: RepoInfo, wanted: list[str]) -> tuple[FileChange | None, 
         return None, f"{rel} not found; add " + " ".join(f"`backend.add(import('{p}'));`" for p in wanted) + " to your backend's entry point"
     rel = index.relative_to(repo.root).as_posix()
     try:
-        text = index.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"{rel} cannot be read ({exc}); add " + " ".join(f"`backend.add(import('{p}'));`" for p in wanted) + " by hand"
+        text = safeio.read_repo_text(repo.root, index, rel, safeio.SOURCE_CAP)
+    except BadInput as exc:
+        return None, f"{exc}; add " + " ".join(f"`backend.add(import('{p}'));`" for p in wanted) + " by hand"
     edit = backend_index.add_modules(text, wanted, rel)
     if edit.manual:
         return None, edit.manual

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from wizard.core import repo as repo_mod
+from wizard.core import repo as repo_mod, safeio
 from wizard.core.repo import RepoInfo
+from wizard.errors import BadInput
 
 Runner = Callable[[list[str], Path, float], tuple[int, str, str]]
 
@@ -148,9 +149,10 @@ def _expand(value: str) -> str:
 
 
 def _read_text(path: Path) -> str | None:
+    """A package manager's rc file (the repo's or the user's): regular, capped; None when unreadable."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return safeio.read_text(path, str(path), safeio.SMALL_FILE_CAP)
+    except BadInput:
         return None
 
 

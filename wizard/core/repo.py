@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard.core import backend_index, facts
+from wizard.core import backend_index, facts, safeio
 from wizard.errors import BadInput
 
 TOOL_TIMEOUT = 20.0
@@ -118,13 +118,16 @@ def find_root(start: Path, explicit: bool = False) -> Path:
     )
 
 
-def _read_json(path: Path) -> tuple[dict[str, Any] | None, str, str | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+def _read_json(path: Path, root: Path | None = None) -> tuple[dict[str, Any] | None, str, str | None]:
+    """A JSON object from a repo file: regular, capped, and (with `root`) inside the repo."""
+    if not path.exists() and not path.is_symlink():
         return None, "", None
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, "", f"{path.name} cannot be read: {exc}"
+    try:
+        if root is not None:
+            safeio.check_in_repo(root, path, path.relative_to(root).as_posix())
+        text = safeio.read_text(path, path.name, safeio.PACKAGE_JSON_CAP)
+    except BadInput as exc:
+        return None, "", str(exc)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -152,7 +155,7 @@ def _workspace_dirs(root: Path, root_data: dict[str, Any] | None) -> list[Path]:
 
 
 def _load_package(root: Path, d: Path) -> Package | None:
-    data, text, _err = _read_json(d / "package.json")
+    data, text, _err = _read_json(d / "package.json", root)
     if data is None:
         return None
     return Package(d, d.relative_to(root).as_posix(), data, text)
@@ -207,10 +210,7 @@ def detect_frontend(app: Package | None) -> tuple[str, str, Path | None]:
             break
     source_hint = ""
     if app_tsx is not None:
-        try:
-            src = strip_ts_comments(app_tsx.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            src = ""
+        src = strip_ts_comments(safeio.try_read_repo_text(app.dir.parent.parent, app_tsx, safeio.SOURCE_CAP) or "")
         m = _CREATE_APP_IMPORT.search(src)
         if m:
             source_hint = m.group(1)
@@ -262,8 +262,11 @@ def _yarnrc_path(root: Path) -> str | None:
     rc = root / ".yarnrc.yml"
     if not rc.is_file():
         return None
+    text = safeio.try_read_repo_text(root, rc, safeio.SMALL_FILE_CAP)
+    if text is None:
+        return None
     try:
-        for line in rc.read_text(encoding="utf-8").splitlines():
+        for line in text.splitlines():
             m = re.match(r"""^\s*yarnPath\s*:\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$""", line)
             if m:
                 return m.group(1).strip()
@@ -321,11 +324,11 @@ def detect_yarn(root: Path, root_pkg: Package | None, node: ToolRun | None, run:
 # ---- the whole repo ----------------------------------------------------------------------------
 
 def inspect(root: Path, run_tools: bool = True) -> RepoInfo:
-    bj, _t, bj_err = _read_json(root / "backstage.json")
+    bj, _t, bj_err = _read_json(root / "backstage.json", root)
     version = bj.get("version") if bj and isinstance(bj.get("version"), str) else None
     if bj is not None and version is None and bj_err is None:
         bj_err = "backstage.json has no \"version\""
-    root_data, root_text, _ = _read_json(root / "package.json")
+    root_data, root_text, _ = _read_json(root / "package.json", root)
     root_pkg = Package(root, ".", root_data, root_text) if root_data is not None else None
     workspaces = [p for p in (_load_package(root, d) for d in _workspace_dirs(root, root_data)) if p]
     app = next((p for p in workspaces if p.role == "frontend"), None) or next(
@@ -337,10 +340,8 @@ def inspect(root: Path, run_tools: bool = True) -> RepoInfo:
         for cand in ("src/index.ts", "src/index.js"):
             if (backend.dir / cand).is_file():
                 info.backend_index = backend.dir / cand
-                try:
-                    info.backend_added = backend_additions(info.backend_index.read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError):
-                    info.backend_added = []
+                src = safeio.try_read_repo_text(root, info.backend_index, safeio.SOURCE_CAP)
+                info.backend_added = backend_additions(src) if src is not None else []
                 break
     info.frontend_system, info.frontend_evidence, info.app_tsx = detect_frontend(app)
     if run_tools:

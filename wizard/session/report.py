@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from wizard import __version__
-from wizard.core import facts
+from wizard.core import facts, safeio
 from wizard.core.mask import (
     JWT_RE,
     MASK,
@@ -138,9 +138,8 @@ def resolved_versions(root: Path) -> tuple[str | None, dict[str, list[str]]]:
     for name, parse in (("yarn.lock", _yarn_lock), ("package-lock.json", _npm_lock), ("pnpm-lock.yaml", _pnpm_lock)):
         path = root / name
         if path.is_file():
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            text = safeio.try_read_repo_text(root, path, safeio.LOCKFILE_CAP)
+            if text is None:
                 continue
             return name, {k: sorted(v) for k, v in parse(text).items()}
     return None, {}
@@ -151,8 +150,8 @@ def _installed(root: Path, workspace_dirs: Iterable[Path], pkg: str) -> str | No
         p = d / "node_modules" / pkg / "package.json"
         if p.is_file():
             try:
-                v = json.loads(p.read_text(encoding="utf-8")).get("version")
-            except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+                v = json.loads(safeio.try_read_repo_text(root, p, safeio.PACKAGE_JSON_CAP) or "").get("version")
+            except (json.JSONDecodeError, AttributeError):
                 continue
             if isinstance(v, str):
                 return v
@@ -487,17 +486,17 @@ def write_report(
     run_tools: bool = True,
 ) -> Path:
     """Build the report and write it (Markdown, or JSON with `json_format`) atomically to `output`."""
-    from wizard.core.apply import STATE_DIR, write_output
+    from wizard.core.apply import STATE_DIR, ensure_state_dir, write_output
 
     root = Path(root)
     output = Path(output)
     if not output.is_dir() and not output.parent.is_dir() and output.parent.resolve() == (root / STATE_DIR).resolve():
-        output.parent.mkdir(parents=True, exist_ok=True)  # the TUI's default place
+        ensure_state_dir(root)  # the TUI's default place
     report = build_report(root, config_names, verify_results, run_verify, verify_options=verify_options, run_tools=run_tools)
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_format else render_markdown(report)
     # once more on the whole text: nothing the masking hid may appear anywhere in the file
     text = scrub(text, _secrets_of(root, config_names))
-    return write_output(output, text, "support-report.md")
+    return write_output(output, text, "support-report.md", mode=0o600)  # for the person it is sent to, not the machine
 
 
 __all__ = ["build_report", "known_secrets", "package_versions", "render_markdown", "resolved_versions", "write_report"]

@@ -23,7 +23,8 @@ from wizard.core import answers as answers_mod
 from wizard.core import configset, repo
 from wizard.core.answers import Answers, ClusterAnswer, cluster_name
 from wizard.core.apply import (
-    STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied, undo_last,
+    STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied, replace_state_file,
+    undo_last,
 )
 from wizard.core.clusters import cluster_inventory
 from wizard.core.configset import ConfigSet
@@ -92,9 +93,19 @@ class Session:
         return self.root / STATE_DIR / "answers.yaml"
 
     def saved_answers(self) -> Answers | None:
-        if not self.answers_path.is_file():
+        """The answers saved as you go in the repo's state directory. A cloned repo may carry them:
+        they are validated as any answers file (and shown before they are used), never read
+        through a symlink, and ignored when the state directory is not a real directory."""
+        from wizard.core import safeio
+
+        try:
+            if not safeio.checked_dir(self.root / STATE_DIR, STATE_DIR, create=False):
+                return None
+        except BadInput:
             return None
-        return answers_mod.load_file(self.answers_path, base_dir=self.root)
+        if not self.answers_path.exists() and not self.answers_path.is_symlink():
+            return None
+        return answers_mod.load_file(self.answers_path, base_dir=self.root, nofollow=True)
 
     def resume(self) -> bool:
         """Start from the saved answers; False when there are none (or they no longer load)."""
@@ -118,12 +129,14 @@ class Session:
         return None
 
     def save_answers(self, target: Path | None = None) -> Path:
-        path = target or self.answers_path
-        if target is None:
+        data = answers_mod.dump(self.answers).encode("utf-8")
+        if target is None:  # the state directory's own file: 0600 from the start, never through a link
             ensure_state_dir(self.root)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, answers_mod.dump(self.answers).encode("utf-8"), 0o644)
-        return path
+            replace_state_file(self.answers_path, data)
+            return self.answers_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data, 0o600)
+        return target
 
     def autosave(self) -> bool:
         """Save as you go, when the draft is complete enough to be valid. True when saved."""
@@ -494,5 +507,5 @@ class Session:
 
         text = rbac.render(users, groups)
         path = ensure_state_dir(self.root) / "rbac.yaml"
-        atomic_write(path, text.encode("utf-8"), 0o644)
+        replace_state_file(path, text.encode("utf-8"))
         return path
