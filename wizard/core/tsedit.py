@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from wizard.core.tsparse import Doc, ImportDecl, Node, declared_names, imports, items, parse, string_value
+from wizard.core.tsparse import Doc, ImportDecl, Node, declared_names, imports, items, parse
 
 PRINT_WIDTH = 80  # prettier's default (and Backstage's): where a new import wraps onto several lines
 
@@ -48,6 +48,7 @@ class TsEdit:
     present: list[str] = field(default_factory=list)  # what was already there
     manual: str | None = None  # why the file cannot be edited safely, and the exact text to add by hand
     insertions: list[Insertion] = field(default_factory=list)  # offsets into `before`, in order
+    by_hand: str = ""  # with `manual`: the code to add, laid out in the file's style, for a UI to show
 
     @property
     def changed(self) -> bool:
@@ -371,12 +372,15 @@ def add_imports(doc: Doc, style: Style, wanted: list[Wanted]) -> tuple[list[Inse
     decls = imports(doc)
     out: list[Insertion] = []
     new_decls: list[str] = []
+    names_out: list[str] = []
     sources: list[str] = []
     for w in todo:
         if w.source not in sources:
             sources.append(w.source)
     for source in sources:
-        group = [w for w in todo if w.source == source]
+        group = [w for w in todo if w.source == source and not w.type_only]  # values first, then types
+        group += [w for w in todo if w.source == source and w.type_only]
+        names_out += [w.name for w in group]
         value_decl = next((d for d in decls if d.source == source and not d.type_only and d.named is not None), None)
         type_decl = next((d for d in decls if d.source == source and d.type_only and d.named is not None), None)
         defaults = [w for w in group if w.default]
@@ -405,7 +409,7 @@ def add_imports(doc: Doc, style: Style, wanted: list[Wanted]) -> tuple[list[Inse
             new_decls.append(import_text(fresh, source, style, default))
     if new_decls:
         out.append(_after_last_import(doc, style, new_decls))
-    return out, [w.name for w in todo]
+    return out, names_out
 
 
 def _after_last_import(doc: Doc, style: Style, decls: list[str]) -> Insertion:
