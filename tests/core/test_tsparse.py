@@ -117,6 +117,7 @@ def test_tree_sitter_is_not_imported_until_a_parse():
     code = (
         "import sys\n"
         "import wizard.core.tsparse, wizard.core.tsedit, wizard.core.backend_index\n"
+        "import wizard.core.apis_ts, wizard.core.app_tsx\n"
         "assert not any(m.startswith('tree_sitter') for m in sys.modules), sorted(sys.modules)\n"
         "wizard.core.tsparse.parse('x;')\n"
         "assert 'tree_sitter' in sys.modules\n"
