@@ -846,3 +846,92 @@ def test_reader_of_a_spread_oidc_providers_object():
 def test_packages_the_added_code_imports():
     assert apis_ts.PACKAGES == ("@backstage/core-plugin-api", "@backstage/core-app-api",
                                 "@backstage/plugin-kubernetes-react")
+
+
+def test_own_factory_with_a_spectrocloud_provider_of_its_own_is_left_alone():
+    src = HEAD + (
+        "import { spectroCloudAuthApiRef } from './auth';\n"
+        "export const apis: AnyApiFactory[] = [\n"
+        "  createApiFactory({\n"
+        "    api: kubernetesAuthProvidersApiRef,\n"
+        "    deps: { sc: spectroCloudAuthApiRef, spectroCloudAuthApi: otherRef },\n"
+        "    factory: ({ sc }) => new KubernetesAuthProviders({ oidcProviders: { spectrocloud: sc } }),\n"
+        "  }),\n"
+        "];\n"
+    )
+    edit = wired(src)
+    assert edit.added == ["createApiFactory for spectroCloudAuthApiRef"]
+    assert edit.present == ["spectroCloudAuthApiRef (auth.spectrocloud)",
+                            "spectrocloud in the existing kubernetesAuthProvidersApiRef factory"]
+    assert edit.after == src.replace("  }),\n];\n", "  }),\n" + FACTORIES.split(
+        "  createApiFactory({\n    api: kubernetesAuthProvidersApiRef")[0] + "];\n")
+
+
+def test_file_without_imports_gets_them_above_the_ref_and_a_bom_stays_first():
+    src = "\ufeff/* APIs */\nexport const apis = [];\n"
+    edit = wired(src)
+    assert edit.after == (
+        "\ufeff"
+        "import {\n  createApiRef,\n  createApiFactory,\n  configApiRef,\n"
+        + CORE_NAMES.replace("  createApiRef,\n", "")
+        + "} from '@backstage/core-plugin-api';\n"
+        + NEW_IMPORTS
+        + "\n"
+        + REF_BLOCK
+        + "/* APIs */\nexport const apis = [\n" + FACTORIES + "];\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# property: whatever the style and the comments around, only insertions, in the file's style
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JUNK = st.lists(st.sampled_from(["", "// a comment", "/* block */", "// é ☃ 🎉 日本語", "/**\n * doc\n */",
+                                 "// createApiFactory({ api: kubernetesAuthProvidersApiRef })"]), max_size=3)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    head=JUNK, between=JUNK, inside=JUNK, tail=JUNK,
+    quote=st.sampled_from(["'", '"']), semi=st.booleans(), unit=st.sampled_from(["  ", "    ", "\t"]),
+    trailing=st.booleans(), crlf=st.booleans(), final_newline=st.booleans(),
+    n_items=st.integers(min_value=0, max_value=3), multi_line_import=st.booleans(),
+)
+def test_property_only_insertions_in_the_file_style(head, between, inside, tail, quote, semi, unit, trailing, crlf,
+                                                     final_newline, n_items, multi_line_import):
+    q, s, tc = quote, ";" if semi else "", "," if trailing else ""
+    lines = [*head]
+    if multi_line_import:
+        lines += ["import {", f"{unit}AnyApiFactory,", f"{unit}createApiFactory{tc}", f"}} from {q}@backstage/core-plugin-api{q}{s}"]
+    else:
+        lines.append(f"import {{ AnyApiFactory, createApiFactory }} from {q}@backstage/core-plugin-api{q}{s}")
+    lines += [*between, f"import {{ ScmAuth }} from {q}@backstage/integration-react{q}{s}", ""]
+    lines.append("export const apis: AnyApiFactory[] = [")
+    for k in range(n_items):
+        lines += [unit + j for j in inside]
+        last = k == n_items - 1
+        lines.append(f"{unit}ScmAuth.createDefaultApiFactory(){tc if last else ','}")
+    lines += [f"]{s}", *tail]
+    nl = "\r\n" if crlf else "\n"
+    src = nl.join("\n".join(lines).split("\n")) + (nl if final_newline else "")
+    edit = wire_spectrocloud(src)
+    assert edit.manual is None, edit.manual
+    assert unsplice(edit.after, edit.insertions) == src
+    assert wires_spectrocloud(edit.after)
+    assert not parse(edit.after).errors()
+    assert wire_spectrocloud(edit.after).after == edit.after
+    added = "".join(i.text for i in edit.insertions)
+    if crlf:
+        assert "\n" not in added.replace("\r\n", "")
+    else:
+        assert "\r" not in added
+    other = '"' if quote == "'" else "'"
+    assert other not in added
+    shown = unit if n_items or multi_line_import else "  "  # a file that indents nothing: two spaces
+    for line in added.replace("\r\n", "\n").split("\n"):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        assert indent == shown * (len(indent) // len(shown)), (unit, line)
+        if not semi:
+            assert not line.rstrip().endswith(";"), line

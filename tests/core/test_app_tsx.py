@@ -577,3 +577,63 @@ def test_constants():
     assert app_tsx.MODULE_REL == "packages/app/src/modules/spectrocloud/index.ts"
     assert SPECTROCLOUD_MODULE == Feature("spectroCloudKubernetesModule", "./modules/spectrocloud", False)
     assert KUBERNETES_PLUGIN == Feature("kubernetesPlugin", "@backstage/plugin-kubernetes/alpha", True)
+
+
+# ---------------------------------------------------------------------------------------------
+# property: whatever the style and the comments around, only insertions, in the file's style
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JUNK = st.lists(st.sampled_from(["", "// a comment", "/* block */", "// é ☃ 🎉 日本語",
+                                 "// spectroCloudKubernetesModule,"]), max_size=3)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    head=JUNK, inside=JUNK, tail=JUNK,
+    quote=st.sampled_from(["'", '"']), semi=st.booleans(), unit=st.sampled_from(["  ", "    ", "\t"]),
+    trailing=st.booleans(), crlf=st.booleans(), final_newline=st.booleans(),
+    n_items=st.integers(min_value=0, max_value=3), with_k8s=st.booleans(),
+    shape=st.sampled_from(["multi", "one-line", "no-features", "no-options"]),
+)
+def test_property_only_insertions_in_the_file_style(head, inside, tail, quote, semi, unit, trailing, crlf,
+                                                     final_newline, n_items, with_k8s, shape):
+    q, s, tc = quote, ";" if semi else "", "," if trailing else ""
+    lines = [*head, f"import {{ createApp }} from {q}@backstage/frontend-defaults{q}{s}",
+             f"import catalogPlugin from {q}@backstage/plugin-catalog/alpha{q}{s}", ""]
+    if shape == "multi":
+        lines.append("export default createApp({")
+        lines.append(f"{unit}features: [")
+        for k in range(n_items):
+            lines += [unit * 2 + j for j in inside]
+            lines.append(f"{unit * 2}catalogPlugin{tc if k == n_items - 1 else ','}")
+        lines += [f"{unit}]{tc}", f"}}){s}"]
+    elif shape == "one-line":
+        lines.append(f"export default createApp({{ features: [{', '.join(['catalogPlugin'] * n_items)}] }}){s}")
+    elif shape == "no-features":
+        lines += ["export default createApp({", f"{unit}bindRoutes() {{}}{tc}", f"}}){s}"]
+    else:
+        lines.append(f"export default createApp(){s}")
+    lines += tail
+    nl = "\r\n" if crlf else "\n"
+    src = nl.join("\n".join(lines).split("\n")) + (nl if final_newline else "")
+    feats = [SPECTROCLOUD_MODULE, KUBERNETES_PLUGIN] if with_k8s else [SPECTROCLOUD_MODULE]
+    edit = add_features(src, feats)
+    assert edit.manual is None, edit.manual
+    assert unsplice(edit.after, edit.insertions) == src
+    assert all(has_feature(edit.after, f) for f in feats)
+    assert not parse(edit.after, True).errors()
+    assert add_features(edit.after, feats).after == edit.after
+    added = "".join(i.text for i in edit.insertions)
+    if crlf:
+        assert "\n" not in added.replace("\r\n", "")
+    else:
+        assert "\r" not in added
+    assert ('"' if quote == "'" else "'") not in added
+    if not semi:
+        assert ";" not in added
+    shown = unit if shape in ("multi", "no-features") else "  "
+    for line in added.replace("\r\n", "\n").split("\n"):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        assert indent == shown * (len(indent) // len(shown)), (unit, line)

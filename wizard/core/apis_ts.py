@@ -37,6 +37,7 @@ from wizard.core.tsedit import (
     Wanted,
     add_imports,
     append_items,
+    attached_start,
     import_text,
     line_start,
     missing,
@@ -261,8 +262,6 @@ def _read_providers(doc: Doc, obj: Node) -> _Providers | str:
         return "its oidcProviders are built elsewhere"
     dep_key = next((k for k, p in properties(doc, deps).items() if p.type == "pair"
                     and (v := p.child_by_field_name("value")) is not None and doc.slice(v) == REF), None)
-    if dep_key is None and DEP in properties(doc, deps):
-        return f"its deps already use the name {DEP} for something else"
     return _Providers(deps, dep_key, param, ctor_args[0], oidc)
 
 
@@ -326,16 +325,6 @@ def _one_line(code: str) -> str:
     return re.sub(r", \}", " }", s)
 
 
-def _leading_comments_start(doc: Doc, stmt: Node) -> int:
-    """Where `stmt` starts, counting the comments right above it (its JSDoc) as part of it."""
-    first = stmt
-    prev = stmt.prev_sibling
-    while prev is not None and prev.type == "comment" and prev.end_point[0] >= first.start_point[0] - 1:
-        first = prev
-        prev = prev.prev_sibling
-    return doc.start(first)
-
-
 def _compute(doc: Doc, rel: str) -> _Plan | str:
     """The insertions wiring spectrocloud into this file, or why it cannot be edited safely."""
     style = style_of(doc)
@@ -373,9 +362,9 @@ def _compute(doc: Doc, rel: str) -> _Plan | str:
     if REF in bound:
         plan.present.append(ADDED_REF)
     else:
-        at = line_start(text, _leading_comments_start(doc, stmt))
+        at = line_start(text, attached_start(doc, stmt))
         before_line = text[line_start(text, at - 1): at] if at > 0 else ""
-        head = "" if at == 0 or before_line.strip() == "" else nl
+        head = "" if at == 0 or before_line.strip(" \t\r\n\ufeff") == "" else nl
         body = restyle(REF_DECL, style).rstrip("\r\n")
         plan.insertions.append(Insertion(at, f"{head}{BLOCK_COMMENT}{nl}{body}{nl}{nl}"))
         plan.added.append(ADDED_REF)
@@ -398,6 +387,8 @@ def _compute(doc: Doc, rel: str) -> _Plan | str:
         if isinstance(read, str):
             return f"registers {K8S_REF} (line {doc.line(providers[0][0])}) in a factory spectro-wizard cannot edit safely: {read}"
         edits = _extend_providers(doc, read, style)
+        if isinstance(edits, str):
+            return f"registers {K8S_REF} (line {doc.line(providers[0][0])}) in a factory spectro-wizard cannot edit safely: {edits}"
         if edits:
             plan.insertions += edits
             plan.added.append(ADDED_TO_PROVIDERS)
@@ -408,16 +399,21 @@ def _compute(doc: Doc, rel: str) -> _Plan | str:
         new_items[0] = f"{BLOCK_COMMENT}{nl}{new_items[0]}"
         plan.insertions += append_items(doc, array, new_items, style, pad="", lines=True)
     ins, names = add_imports(doc, style, wanted)
-    plan.insertions += ins
+    plan.insertions = ins + plan.insertions  # first where both go to one place (a file without imports)
     plan.imports = names
     if names:
         plan.added.append("imports: " + ", ".join(names))
     return plan
 
 
-def _extend_providers(doc: Doc, read: _Providers, style: Style) -> list[Insertion]:
+def _extend_providers(doc: Doc, read: _Providers, style: Style) -> list[Insertion] | str:
     """Add spectrocloud to an existing kubernetesAuthProviders factory: to its deps, its factory's
-    parameter and its oidcProviders, each only when missing."""
+    parameter and its oidcProviders, each only when missing. An `oidcProviders` that already has a
+    `spectrocloud` key is the app's own wiring: nothing is added to that factory then."""
+    if read.oidc is not None and PROVIDER in properties(doc, read.oidc):
+        return []
+    if read.dep_key is None and DEP in properties(doc, read.deps):
+        return f"its deps already use the name {DEP} for something else"
     out: list[Insertion] = []
     dep = read.dep_key or DEP
     if read.dep_key is None:
@@ -438,7 +434,7 @@ def _extend_providers(doc: Doc, read: _Providers, style: Style) -> list[Insertio
         value = local
     if read.oidc is None:
         out += append_items(doc, read.ctor_obj, [f"oidcProviders: {{ {PROVIDER}: {value} }}"], style)
-    elif PROVIDER not in properties(doc, read.oidc):
+    else:
         out += append_items(doc, read.oidc, [f"{PROVIDER}: {value}"], style)
     return out
 

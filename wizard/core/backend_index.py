@@ -181,7 +181,8 @@ def _target(stmt: Node) -> Node | None:
 
 
 def _line_start(src: str, offset: int) -> int:
-    return src.rfind("\n", 0, offset) + 1
+    start = src.rfind("\n", 0, offset) + 1
+    return 1 if start == 0 and src.startswith("\ufeff") and offset > 0 else start  # a BOM stays first
 
 
 def _indent(line: str) -> str:

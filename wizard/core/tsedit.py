@@ -64,7 +64,9 @@ def newline_of(text: str) -> str:
 
 
 def line_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, pos) + 1
+    """The start of the line holding `pos` (after a byte-order mark on the first line: it stays first)."""
+    start = text.rfind("\n", 0, pos) + 1
+    return 1 if start == 0 and text.startswith("\ufeff") and pos > 0 else start
 
 
 def line_end(text: str, pos: int) -> int:
@@ -84,6 +86,17 @@ def indent_at(text: str, pos: int) -> str:
 
 def first_on_line(text: str, pos: int) -> bool:
     return text[line_start(text, pos): pos].strip(" \t") == ""
+
+
+def attached_start(doc: Doc, node: Node) -> int:
+    """Where `node` starts, counting the comments right above it (no blank line between: its JSDoc)
+    as part of it, so that code added in front of it does not come between it and its comment."""
+    first = node
+    prev = node.prev_sibling
+    while prev is not None and prev.type == "comment" and prev.end_point[0] >= first.start_point[0] - 1:
+        first = prev
+        prev = prev.prev_sibling
+    return doc.start(first)
 
 
 def splice(text: str, insertions: list[Insertion]) -> str:
@@ -425,7 +438,7 @@ def _after_last_import(doc: Doc, style: Style, decls: list[str]) -> Insertion:
     if first is None:
         at = len(text)
         return Insertion(at, ("" if at == 0 or text.endswith("\n") else nl) + "".join(d + nl for d in decls))
-    return Insertion(line_start(text, doc.start(first)), "".join(d + nl for d in decls) + nl)
+    return Insertion(line_start(text, attached_start(doc, first)), "".join(d + nl for d in decls) + nl)
 
 
 def import_source_of(doc: Doc, local: str) -> ImportDecl | None:
