@@ -935,3 +935,9 @@ def test_property_only_insertions_in_the_file_style(head, between, inside, tail,
         assert indent == shown * (len(indent) // len(shown)), (unit, line)
         if not semi:
             assert not line.rstrip().endswith(";"), line
+
+
+def test_bare_cr_line_endings_are_refused():
+    edit = refused(LEGACY.replace("\n", "\r"))
+    assert edit.manual.startswith(
+        "packages/app/src/apis.ts uses bare CR line endings, which this editor does not splice into; add ")

@@ -637,3 +637,9 @@ def test_property_only_insertions_in_the_file_style(head, inside, tail, quote, s
     for line in added.replace("\r\n", "\n").split("\n"):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         assert indent == shown * (len(indent) // len(shown)), (unit, line)
+
+
+def test_bare_cr_line_endings_are_refused():
+    assert refused(NEXT_APP.replace("\n", "\r")) == (
+        f"packages/app/src/App.tsx uses bare CR line endings, which this editor does not splice into; {BY_HAND}"
+    )

@@ -313,7 +313,6 @@ class _Plan:
     insertions: list[Insertion] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
-    imports: list[str] = field(default_factory=list)  # names imported
 
 
 def _one_line(code: str) -> str:
@@ -325,7 +324,7 @@ def _one_line(code: str) -> str:
     return re.sub(r", \}", " }", s)
 
 
-def _compute(doc: Doc, rel: str) -> _Plan | str:
+def _compute(doc: Doc) -> _Plan | str:
     """The insertions wiring spectrocloud into this file, or why it cannot be edited safely."""
     style = style_of(doc)
     found = _apis_array(doc)
@@ -400,7 +399,6 @@ def _compute(doc: Doc, rel: str) -> _Plan | str:
         plan.insertions += append_items(doc, array, new_items, style, pad="", lines=True)
     ins, names = add_imports(doc, style, wanted)
     plan.insertions = ins + plan.insertions  # first where both go to one place (a file without imports)
-    plan.imports = names
     if names:
         plan.added.append("imports: " + ", ".join(names))
     return plan
@@ -439,7 +437,7 @@ def _extend_providers(doc: Doc, read: _Providers, style: Style) -> list[Insertio
     return out
 
 
-def _by_hand(doc: Doc, rel: str, style: Style) -> tuple[list[str], str]:
+def _by_hand(doc: Doc, style: Style) -> tuple[list[str], str]:
     """What to add by hand to a file this editor refuses: sentence parts (one-line code) and the same
     code laid out in the file's style."""
     bound = declared_names(doc)
@@ -448,7 +446,10 @@ def _by_hand(doc: Doc, rel: str, style: Style) -> tuple[list[str], str]:
     wanted: list[Wanted] = []
     found = _apis_array(doc)
     array = found[1] if not isinstance(found, str) else None
-    providers = _factories(doc, array, K8S_REF) if array is not None else []
+    # the app's own providers factory, or a use of its ref this editor could not follow: never a second one
+    providers = bool(_factories(doc, array, K8S_REF)) if array is not None else False
+    providers = providers or any(n.type == "identifier" and doc.slice(n) == K8S_REF and n.parent is not None
+                                 and n.parent.type != "import_specifier" for n in doc.walk())
     if REF not in bound:
         parts.append(f"`{_one_line(restyle(REF_DECL, style))}` above the `apis` array")
         blocks.append(restyle(REF_DECL, style).rstrip("\r\n"))
@@ -467,8 +468,10 @@ def _by_hand(doc: Doc, rel: str, style: Style) -> tuple[list[str], str]:
     if providers:
         parts.append(f"`{DEP}: {REF}` to the deps of its {K8S_REF} factory, `{DEP}` to that factory's "
                      f"parameter and `{PROVIDER}: {DEP}` to its oidcProviders")
-        blocks.append(f"deps: {DEP}: {REF}{style.newline}factory parameter: {DEP}{style.newline}"
-                      f"oidcProviders: {PROVIDER}: {DEP}")
+        nl, c = style.newline, "," if style.trailing_comma else ""
+        blocks.append(f"// in the deps of the {K8S_REF} factory:{nl}{DEP}: {REF}{c}{nl}"
+                      f"// in its factory's parameter:{nl}{DEP}{c}{nl}"
+                      f"// in its oidcProviders:{nl}{PROVIDER}: {DEP}{c}")
     todo = missing(doc, wanted)
     by_source: dict[str, list[str]] = {}
     for w in todo:
@@ -490,17 +493,19 @@ def _join(parts: list[str]) -> str:
 def wire_spectrocloud(src: str, rel: str = REL) -> TsEdit:
     """Add what is missing for spectrocloud to apis.ts (see the module docstring); idempotent."""
     doc = _doc(src, rel)
-    plan = _compute(doc, rel)
+    plan = _compute(doc)
 
     def manual(why: str) -> TsEdit:
         style = style_of(doc)
-        parts, code = _by_hand(doc, rel, style)
+        parts, code = _by_hand(doc, style)
         return TsEdit(src, src, [], [], f"{rel} {why}; add {_join(parts)} by hand", by_hand=code)
 
     if isinstance(plan, str):
         return manual(plan)
     if not plan.insertions:
         return TsEdit(src, src, [], plan.present)
+    if "\r" in src.replace("\r\n", ""):
+        return manual("uses bare CR line endings, which this editor does not splice into")
     after = splice(src, plan.insertions)
     if not _self_check(doc, src, after, plan, rel):
         return manual("could not be edited safely by spectro-wizard")
@@ -523,5 +528,5 @@ def _self_check(doc: Doc, src: str, after: str, plan: _Plan, rel: str) -> bool:
     needed = {n for n in used if re.search(rf"(?<![\w$.]){re.escape(n)}\b", after)}
     if not needed <= set(declared_names(new)):
         return False
-    again = _compute(new, rel)
+    again = _compute(new)
     return not isinstance(again, str) and not again.insertions

@@ -322,6 +322,8 @@ def add_features(src: str, feats: list[Feature], rel: str = REL) -> TsEdit:
     insertions, added, present = done
     if not insertions:
         return TsEdit(src, src, [], present)
+    if "\r" in src.replace("\r\n", ""):
+        return manual("uses bare CR line endings, which this editor does not splice into")
     after = splice(src, insertions)
     new = parse(after, is_tsx(rel))
     again = _compute(new, feats, style_of(new))

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from wizard.core.tsparse import Doc, ImportDecl, Node, declared_names, imports, items, parse
+from wizard.core.tsparse import Doc, Node, declared_names, imports, items, parse
 
 PRINT_WIDTH = 80  # prettier's default (and Backstage's): where a new import wraps onto several lines
 
@@ -439,11 +439,4 @@ def _after_last_import(doc: Doc, style: Style, decls: list[str]) -> Insertion:
         at = len(text)
         return Insertion(at, ("" if at == 0 or text.endswith("\n") else nl) + "".join(d + nl for d in decls))
     return Insertion(line_start(text, attached_start(doc, first)), "".join(d + nl for d in decls) + nl)
-
-
-def import_source_of(doc: Doc, local: str) -> ImportDecl | None:
-    for imp in imports(doc):
-        if any(n.local == local for n in imp.names):
-            return imp
-    return None
 
