@@ -5,8 +5,11 @@ change is non-destructive: outside the inserted lines not one byte moves (commen
 line endings, a missing final newline, tabs). When the file cannot be edited safely the result says so
 in one sentence (`IndexEdit.manual`) with the exact line(s) to add by hand, and `after == before`.
 
-The scanner below blanks comments (and, for structure, string contents) with spaces while keeping every
-offset and every line break, so positions found in the masked text are positions in the real file.
+The file is read through tree-sitter (wizard.core.tsparse): the `createBackend()` binding, the
+`NAME.add(import('...'))` calls and the one `NAME.start()` call are syntax nodes, so a commented-out
+line or a string that merely looks like code never counts, and the block goes in front of the statement
+that starts the backend wherever that statement is: at the top level, indented inside `main()` or an
+IIFE, chained (`NAME.start().catch(...)`), awaited or voided, or the brace-less body of an `if`.
 """
 
 from __future__ import annotations
@@ -14,21 +17,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from wizard.core.tsparse import Doc, Node, arguments, calls, parse, string_value
 
 BLOCK_COMMENT = "// SpectroCloud (added by spectro-wizard)"
 
-_IDENT = r"[A-Za-z_$][\w$]*"
-_NOT_AFTER = r"(?<![\w$.])"  # a token start: not the tail of a longer name nor a property access
 _PKG_RE = re.compile(r"^(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*$")
-_BIND_RE = re.compile(
-    rf"{_NOT_AFTER}(?:const|let|var)\s+({_IDENT})\s*(?::[^=;]+)?=\s*createBackend\s*\("
-)
-_CREATE_RE = re.compile(rf"{_NOT_AFTER}createBackend\s*\(")
-_IMPORT_QUOTE_RE = re.compile(rf"{_NOT_AFTER}import\s*\(\s*(['\"`])")
-_STATEMENT_PREFIX_RE = re.compile(r"^[ \t]*(?:(?:await|void)\s+)*$")
-# a line ending with one of these continues onto the next one: inserting there would change meaning
-_CONTINUES = set(",=+-*/%&|^!~?:<>(.[")
-_REGEX_MAY_FOLLOW = set("(,=:[!&|?{};+-*%<>~^")
+# where statements can be inserted: before a statement of one of these
+_STATEMENT_LISTS = ("program", "statement_block", "switch_case", "switch_default")
 
 
 def package_of(specifier: str) -> str:
@@ -61,143 +56,57 @@ class IndexEdit:
         return self.after != self.before
 
 
-# ---- scanning -----------------------------------------------------------------------------------
+# ---- reading ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Masks:
-    """Three views of the source, each exactly as long as it, line breaks kept in place.
-
-    no_comments: comments blanked, strings intact (to read specifiers)
-    code:        comments and string/template/regex contents blanked, delimiters kept (to read structure)
-    no_strings:  string contents blanked, comments intact (to tell "only inside a comment")
-    """
-
-    no_comments: str
-    code: str
-    no_strings: str
+def _doc(src: str) -> Doc:
+    return parse(src, False)
 
 
-def _blank(ch: str) -> str:
-    return ch if ch in "\r\n" else " "
+def _bindings(doc: Doc) -> list[tuple[str, Node]]:
+    """(name, call) of every `const|let|var NAME = createBackend(...)`, in file order."""
+    out = []
+    for call in calls(doc, "createBackend"):
+        n = call
+        while n.parent is not None and n.parent.type in ("parenthesized_expression", "as_expression",
+                                                         "satisfies_expression", "non_null_expression"):
+            n = n.parent
+        decl = n.parent
+        if decl is None or decl.type != "variable_declarator" or decl.child_by_field_name("value") != n:
+            continue
+        name = decl.child_by_field_name("name")
+        if name is not None and name.type == "identifier":
+            out.append((doc.slice(name), call))
+    return out
 
-
-def _masks(src: str) -> _Masks:
-    n = len(src)
-    no_comments = list(src)
-    code = list(src)
-    no_strings = list(src)
-    last = ""  # last significant code character, to tell a regex literal from a division
-
-    def blank(arr: list[str], i: int, j: int) -> None:
-        for k in range(i, j):
-            arr[k] = _blank(src[k])
-
-    i = 0
-    while i < n:
-        c = src[i]
-        if c in "'\"`":
-            j = i + 1
-            while j < n and src[j] != c:
-                if src[j] == "\\":
-                    j += 2
-                    continue
-                if c != "`" and src[j] == "\n":  # unterminated ' or " string: stop at the line end
-                    break
-                j += 1
-            j = min(j, n)
-            blank(code, i + 1, j)
-            blank(no_strings, i + 1, j)
-            last = c
-            i = j + 1 if j < n and src[j] == c else j
-        elif src.startswith("//", i):
-            j = src.find("\n", i)
-            j = n if j < 0 else j
-            blank(no_comments, i, j)
-            blank(code, i, j)
-            i = j
-        elif src.startswith("/*", i):
-            j = src.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            blank(no_comments, i, j)
-            blank(code, i, j)
-            i = j
-        elif c == "/" and (last == "" or last in _REGEX_MAY_FOLLOW):
-            j = i + 1
-            in_class = False
-            while j < n and src[j] != "\n":
-                if src[j] == "\\":
-                    j += 2
-                    continue
-                if src[j] == "[":
-                    in_class = True
-                elif src[j] == "]":
-                    in_class = False
-                elif src[j] == "/" and not in_class:
-                    break
-                j += 1
-            if j < n and src[j] == "/":
-                blank(code, i + 1, j)
-                blank(no_strings, i + 1, j)
-                last = "/"
-                i = j + 1
-            else:  # not a regex after all
-                last = c
-                i += 1
-        else:
-            if not c.isspace():
-                last = c
-            i += 1
-    return _Masks("".join(no_comments), "".join(code), "".join(no_strings))
-
-
-def _line_of(src: str, offset: int) -> int:
-    return src.count("\n", 0, offset) + 1
-
-
-def _line_start(src: str, offset: int) -> int:
-    return src.rfind("\n", 0, offset) + 1
-
-
-def _add_re(var: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"{_NOT_AFTER}({re.escape(var)})\s*\.\s*add\s*\(\s*import\s*\(\s*(['\"`])([^'\"`\\\r\n]+)\2"
-        r"\s*(?:,\s*)?\)\s*(?:,\s*)?\)"
-    )
-
-
-def _start_re(var: str) -> re.Pattern[str]:
-    return re.compile(rf"{_NOT_AFTER}{re.escape(var)}\s*\.\s*start\s*\(")
-
-
-def _bindings(m: _Masks) -> list[re.Match[str]]:
-    return list(_BIND_RE.finditer(m.code))
-
-
-# ---- public reading API ---------------------------------------------------------------------------
 
 def backend_var(src: str) -> str | None:
     """The name bound by `const|let|var NAME = createBackend(...)` (uncommented), e.g. 'backend'."""
-    found = _bindings(_masks(src))
-    return found[0].group(1) if found else None
+    found = _bindings(_doc(src))
+    return found[0][0] if found else None
 
 
-def _additions(src: str, m: _Masks, var: str) -> list[Addition]:
+def _additions(doc: Doc, var: str) -> list[Addition]:
     out: list[Addition] = []
-    for hit in _add_re(var).finditer(m.no_comments):
-        if m.code[hit.start()] != src[hit.start()]:  # the token itself sits inside a string
+    for call in calls(doc, f"{var}.add"):
+        args = arguments(call)
+        if len(args) != 1 or args[0].type != "call_expression":
             continue
-        spec = hit.group(3)
-        if hit.group(2) == "`" and "${" in spec:
+        fn = args[0].child_by_field_name("function")
+        inner = arguments(args[0])
+        if fn is None or fn.type != "import" or len(inner) != 1:
+            continue
+        spec = string_value(doc, inner[0])
+        if not spec or any(c in spec for c in "\\'\"`\r\n"):
             continue  # not a static specifier
-        out.append(Addition(package_of(spec), spec, _line_of(src, hit.start())))
+        out.append(Addition(package_of(spec), spec, doc.line(call)))
     return out
 
 
 def additions(src: str) -> list[Addition]:
     """Every uncommented `<var>.add(import('...'))` (var from `backend_var`, else 'backend')."""
-    m = _masks(src)
-    found = _bindings(m)
-    return _additions(src, m, found[0].group(1) if found else "backend")
+    doc = _doc(src)
+    found = _bindings(doc)
+    return _additions(doc, found[0][0] if found else "backend")
 
 
 # ---- editing ------------------------------------------------------------------------------------
@@ -208,37 +117,72 @@ def _newline(src: str) -> str:
     return "\r\n" if crlf and crlf >= lf else "\n"
 
 
-def _quote(src: str, m: _Masks) -> str:
-    counts = {"'": 0, '"': 0, "`": 0}
-    for hit in _IMPORT_QUOTE_RE.finditer(m.no_comments):
-        if m.code[hit.start()] == src[hit.start()]:
-            counts[hit.group(1)] += 1
+def _quote(doc: Doc) -> str:
+    """The quote most `import('...')` specifiers use; else most static imports'; else `'`."""
+    dynamic = {"'": 0, '"': 0, "`": 0}
+    static = {"'": 0, '"': 0, "`": 0}
+    for n in doc.walk():
+        if n.type == "call_expression" and (fn := n.child_by_field_name("function")) is not None \
+                and fn.type == "import":
+            args = arguments(n)
+            if args and string_value(doc, args[0]) is not None:
+                dynamic[doc.slice(args[0])[0]] += 1
+        elif n.type == "import_statement" and (src := n.child_by_field_name("source")) is not None:
+            static[doc.slice(src)[0]] += 1
+    counts = dynamic if any(dynamic.values()) else static
     best = max(counts.values())
     return next(q for q in ("'", '"', "`") if counts[q] == best)
 
 
-def _ends_with_semicolon(code: str, open_paren: int) -> bool:
-    """Does the statement whose call opens at `open_paren` (e.g. `backend.start(`) end with `;`?"""
-    depth = 0
-    i, n = open_paren, len(code)
-    while i < n:
-        c = code[i]
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth < 0:
-                return False  # the enclosing block closes: no terminator
-        elif c == ";" and depth == 0:
-            return True
-        elif c == "\n" and depth == 0:
-            rest = code[i + 1:].lstrip()
-            if not rest.startswith((".", ";", "?.")):
-                return False  # the statement ends at this line break
-            if rest.startswith(";"):
-                return True
-        i += 1
-    return False
+def _innermost_statement(node: Node) -> Node:
+    n = node
+    while n.parent is not None and not (n.type.endswith("_statement") or n.type in ("lexical_declaration",
+                                                                                     "variable_declaration")):
+        n = n.parent
+    return n
+
+
+def _start_head(start: Node) -> Node | None:
+    """The expression statement `start` begins, or None when it is inside a larger expression.
+
+    Allowed around the call: `.catch(...)`/`.then(...)` chains, `await` and `void`: the statement still
+    begins with the start call, so a block in front of the statement runs before it. Anything else
+    (`const p = backend.start()`, `run(backend.start())`) is refused: the statement begins before the
+    call, maybe on another line, and the plain rule "the line before start()" no longer holds."""
+    n = start
+    while n.parent is not None:
+        p = n.parent
+        if (p.type == "member_expression" and p.child_by_field_name("object") == n) or \
+                (p.type == "call_expression" and p.child_by_field_name("function") == n) or \
+                p.type in ("await_expression", "non_null_expression") or \
+                (p.type == "unary_expression" and p.children[0].type == "void"):
+            n = p
+            continue
+        return p if p.type == "expression_statement" else None
+    return None
+
+
+def _target(stmt: Node) -> Node | None:
+    """The statement to insert before so that the block runs before `stmt`.
+
+    Normally `stmt` itself. When `stmt` is the brace-less body of an `if`/`else`
+    (`if (x)\\n  backend.start();`), a line inserted right above it would become the `if`'s body and
+    `start()` would run unconditionally: the meaning of the file would change. The block goes in
+    front of the whole `if` statement instead (the outermost one of an `else if` chain).
+    That is correct: `backend.add(...)` only registers a feature, it starts nothing, so registering
+    it before the condition is evaluated is the same on the branch that starts the backend and
+    harmless on one that does not. Wrapping the body in braces instead would re-print code this
+    editor did not write. A brace-less loop body (`while (x) backend.start();`) has no such reading:
+    None (refused)."""
+    n = stmt
+    while n.parent is not None and n.parent.type in ("if_statement", "else_clause"):
+        n = n.parent
+    return n if n.parent is not None and n.parent.type in _STATEMENT_LISTS else None
+
+
+def _line_start(src: str, offset: int) -> int:
+    start = src.rfind("\n", 0, offset) + 1
+    return 1 if start == 0 and src.startswith("\ufeff") and offset > 0 else start  # a BOM stays first
 
 
 def _indent(line: str) -> str:
@@ -258,16 +202,54 @@ def _lines_word(lines: list[int]) -> str:
     return "lines " + ", ".join(str(x) for x in lines[:-1]) + f" and {lines[-1]}"
 
 
+def _commented_starts(doc: Doc, var: str) -> list[int]:
+    """Lines where `var.start(` appears inside a comment."""
+    pattern = re.compile(rf"(?<![\w$.]){re.escape(var)}\s*\.\s*start\s*\(")
+    out = []
+    for c in doc.comments():
+        body = doc.slice(c)
+        for m in pattern.finditer(body):
+            out.append(doc.line(c) + body.count("\n", 0, m.start()))
+    return out
+
+
+@dataclass(frozen=True)
+class _Place:
+    target: Node  # the statement the block goes in front of
+    term: str  # ';' when the start statement ends with one
+
+
+def _place(doc: Doc, var: str, start: Node) -> _Place | str:
+    """Where the block goes for this `var.start()` call, or why it cannot go anywhere safe."""
+    start_line = doc.line(start)
+    inner = _innermost_statement(start)
+    head = _start_head(start)
+    if head is None:
+        if doc.line(inner) == start_line:
+            return f"has `{var}.start()` at line {start_line} after other code on the same line"
+        return f"has `{var}.start()` at line {start_line} inside a statement that begins on line {doc.line(inner)}"
+    target = _target(head)
+    if target is None:
+        return f"has `{var}.start()` at line {start_line} as the body of a statement without braces"
+    pos = doc.start(target)
+    if doc.text[_line_start(doc.text, pos): pos].strip(" \t"):
+        return f"has `{var}.start()` at line {start_line} after other code on the same line"
+    if doc.in_error(target):
+        return f"could not be parsed around `{var}.start()` (line {start_line})"
+    last = head.children[-1]
+    return _Place(target, ";" if last.type == ";" and last.end_byte > last.start_byte else "")
+
+
 def add_modules(src: str, packages: list[str], rel: str = "packages/backend/src/index.ts") -> IndexEdit:
     """Add `NAME.add(import('PKG'));` for each package not already added, before `NAME.start()`."""
     for p in packages:
         if not _PKG_RE.match(p):
             raise ValueError(f"not a package name: {p!r}")
 
-    m = _masks(src)
-    binds = _bindings(m)
-    var = binds[0].group(1) if binds else None
-    present_pkgs = {a.package for a in _additions(src, m, var or "backend")}
+    doc = _doc(src)
+    binds = _bindings(doc)
+    var = binds[0][0] if binds else None
+    present_pkgs = {a.package for a in _additions(doc, var or "backend")}
 
     wanted: list[str] = []
     seen: set[str] = set()
@@ -280,7 +262,7 @@ def add_modules(src: str, packages: list[str], rel: str = "packages/backend/src/
     if not to_add:
         return IndexEdit(src, src, [], present)
 
-    quote = _quote(src, m)
+    quote = _quote(doc)
     name = var or "backend"
 
     def manual(why: str, where: str | None = None, term: str = ";") -> IndexEdit:
@@ -290,72 +272,97 @@ def add_modules(src: str, packages: list[str], rel: str = "packages/backend/src/
 
     if "\r" in src.replace("\r\n", ""):
         return manual("uses bare CR line endings, which this editor does not splice into")
+    creates = calls(doc, "createBackend")
     if var is None:
-        if _CREATE_RE.search(m.code):
+        if creates:
             return manual("calls createBackend() without binding it to a const, let or var")
         return manual("does not create its backend with createBackend()")
-    if len(binds) > 1:
-        shown = _lines_word([_line_of(src, b.start()) for b in binds])
+    if len(creates) > 1:
+        shown = _lines_word([doc.line(c) for c in creates])
         return manual(f"calls createBackend() more than once ({shown})", "before the right `start()` call")
 
-    starts = [s for s in _start_re(var).finditer(m.code) if m.code[s.start()] == src[s.start()]]
+    starts = calls(doc, f"{var}.start")
     if not starts:
-        commented = [
-            s for s in _start_re(var).finditer(m.no_strings) if m.no_strings[s.start()] == src[s.start()]
-        ]
+        errors = doc.errors()
+        if errors:
+            return manual(f"could not be parsed (line {doc.line(errors[0])})", "before the line that starts the backend")
+        commented = _commented_starts(doc, var)
         if commented:
-            shown = _lines_word([_line_of(src, s.start()) for s in commented])
             return manual(
-                f"has `{var}.start()` only inside a comment ({shown})",
+                f"has `{var}.start()` only inside a comment ({_lines_word(commented)})",
                 "before the line that starts the backend",
             )
         return manual(f"never calls `{var}.start()`", "before the line that starts the backend")
     if len(starts) > 1:
-        shown = _lines_word([_line_of(src, s.start()) for s in starts])
+        shown = _lines_word([doc.line(s) for s in starts])
         return manual(f"calls `{var}.start()` more than once ({shown})", "before the right one")
 
     start = starts[0]
-    term = ";" if _ends_with_semicolon(m.code, start.end() - 1) else ""
-    start_line = _line_of(src, start.start())
+    start_line = doc.line(start)
+    inner = _innermost_statement(start)
+    inner_last = inner.children[-1] if inner.children else None
+    term = ";" if inner_last is not None and inner_last.type == ";" and inner_last.end_byte > inner_last.start_byte \
+        else ""
     here = f"before `{var}.start(){term}` (line {start_line})"
-    if binds[0].start() > start.start():
+    if binds[0][1].start_byte > start.start_byte:
         return manual(f"calls `{var}.start()` (line {start_line}) before creating the backend", here, term)
-
-    pos = _line_start(src, start.start())
-    if not _STATEMENT_PREFIX_RE.match(m.code[pos: start.start()]):
-        return manual(f"has `{var}.start()` at line {start_line} after other code on the same line", here, term)
-    head = m.code[:pos]
-    if head.count("(") != head.count(")") or head.count("[") != head.count("]"):
-        return manual(f"has `{var}.start()` at line {start_line} inside an unclosed bracket", here, term)
-    last_code = head.rstrip()
-    if last_code and last_code[-1] in _CONTINUES:
-        return manual(
-            f"has `{var}.start()` at line {start_line} continuing the expression on the line above", here, term
-        )
+    place = _place(doc, var, start)
+    if isinstance(place, str):
+        return manual(place, here, term)
 
     nl = _newline(src)
+    pos = _line_start(src, doc.start(place.target))
     line_end = src.find("\n", pos)
     indent = _indent(src[pos: len(src) if line_end < 0 else line_end])
     prev_start = _line_start(src, pos - 1) if pos > 0 else 0
-    prev_line = src[prev_start:pos]
-    blank_before = pos == 0 or prev_line.strip() == ""
+    # one blank line between the code above and the block, none after the `{` (or `case x:`) that opens
+    # the block the start statement is first in
+    prev = place.target.prev_sibling
+    first_in_block = prev is not None and prev.type in ("{", ":")
+    blank_before = pos == 0 or src[prev_start:pos].strip() == "" or first_in_block
 
     block = [] if blank_before else [nl]
     block.append(f"{indent}{BLOCK_COMMENT}{nl}")
-    block += [f"{indent}{var}.add(import({quote}{p}{quote})){term}{nl}" for p in to_add]
+    block += [f"{indent}{var}.add(import({quote}{p}{quote})){place.term}{nl}" for p in to_add]
     block.append(nl)
     inserted = "".join(block)
     after = src[:pos] + inserted + src[pos:]
 
-    # self-check: the file now adds every package, and removing the inserted text gives the input back
-    got = {a.package for a in additions(after)}
-    ok = (
-        all(package_of(p) in got for p in wanted)
-        and after[:pos] + after[pos + len(inserted):] == src
-        and len(additions(after)) == len(additions(src)) + len(to_add)
-        and backend_var(after) == var
-        and (nl == "\n" or "\n" not in inserted.replace("\r\n", ""))
-    )
-    if not ok:
+    if not _self_check(src, after, pos, inserted, var, wanted, to_add, doc, place):
         return manual("could not be edited safely by spectro-wizard", here, term)
     return IndexEdit(src, after, list(to_add), present, None, inserted, pos)
+
+
+def _self_check(src: str, after: str, pos: int, inserted: str, var: str, wanted: list[str], to_add: list[str],
+                doc: Doc, place: _Place) -> bool:
+    """The edited file, parsed again, says what the edit meant: every package is added, removing the
+    inserted text gives the input back, the parser understands no less of it than before, and the
+    start call is still one statement, now right after the block."""
+    if after[:pos] + after[pos + len(inserted):] != src:
+        return False
+    if "\n" in inserted.replace("\r\n", "") and "\r\n" in src:
+        return False
+    new = _doc(after)
+    if len(new.errors()) > len(doc.errors()):
+        return False
+    binds = _bindings(new)
+    if not binds or binds[0][0] != var:
+        return False
+    adds = _additions(new, var)
+    if not all(package_of(p) in {a.package for a in adds} for p in wanted):
+        return False
+    if len(adds) != len(_additions(doc, var)) + len(to_add):
+        return False
+    starts = calls(new, f"{var}.start")
+    if len(starts) != 1:
+        return False
+    moved = _place(new, var, starts[0])
+    if isinstance(moved, str) or new.start(moved.target) != doc.start(place.target) + len(inserted):
+        return False
+    # each added call is a statement of its own, in the same statement list as the target
+    added_calls = [c for c in calls(new, f"{var}.add") if pos <= new.start(c) < pos + len(inserted)]
+    return len(added_calls) == len(to_add) and all(
+        _innermost_statement(c).parent is not None and _innermost_statement(c).parent == moved.target.parent
+        for c in added_calls
+    )
+
