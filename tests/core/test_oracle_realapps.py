@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 
-from tests.support import oracle
 from tests.support.cli import run
 from tests.support.oracle import OracleError, load_config, load_many
 from tests.support.realapps import FIXTURES, SHAPES, WIZARD_ENV, Shape, copy_fixture, snapshot
@@ -34,14 +33,6 @@ from wizard.core import facts
 
 DISABLE = {"api:kubernetes/auth-providers": False}
 INCLUDE_ERROR = "include key $include should not have adjacent keys"
-
-pytestmark = pytest.mark.usefixtures("oracle_ready")
-
-
-@pytest.fixture
-def oracle_ready() -> None:
-    oracle.require()
-
 
 @pytest.fixture
 def cli(tools: Tools, monkeypatch: pytest.MonkeyPatch) -> Tools:
