@@ -193,11 +193,10 @@ def _apply_ok(shape: Shape) -> bool:
     return str(shape.expected.get("apply", "")).startswith("ok")
 
 
-# Shapes whose pending feature is not about the config (App.tsx wiring, a check's wording...): the
-# config edit is already right, so the oracle test runs for them today.
-CONFIG_HANDLED = {"new-no-discovery", "other-oidc-providers", "thin-app-shell"}
-HANDLED_OK = [n for n, s in SHAPES.items() if _apply_ok(s) and (s.handled or n in CONFIG_HANDLED)]
-PENDING_OK = [n for n, s in SHAPES.items() if _apply_ok(s) and not (s.handled or n in CONFIG_HANDLED)]
+# the oracle test runs for every shape whose config edit is right today (shapes.yaml: handled, or
+# configToday: handled when the pending feature is outside the config: App.tsx wiring, a check...)
+HANDLED_OK = [n for n, s in SHAPES.items() if _apply_ok(s) and s.config_handled]
+PENDING_OK = [n for n, s in SHAPES.items() if _apply_ok(s) and not s.config_handled]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -371,6 +370,14 @@ def test_backend_started_inside_main_is_edited_inside_main(tmp_path, capsys, cli
     start = lines.index("  await backend.start();")
     assert lines.index(add) < start
     assert lines.index("async function main() {") < lines.index(add)
+
+
+def test_the_first_of_two_backends_is_wired_and_the_other_left_alone(tmp_path, capsys, cli):
+    root = _apply_installing(tmp_path, capsys, "new-no-discovery")
+    fixture = FIXTURES / "new-no-discovery"
+    assert facts.AUTH_BACKEND_PKG in (root / "packages/backend/src/index.ts").read_text(encoding="utf-8")
+    for rel in ("packages/backend-headless/src/index.ts", "packages/backend-headless/package.json"):
+        assert (root / rel).read_bytes() == (fixture / rel).read_bytes(), rel
 
 
 def test_pnpm_workspace_installs_with_pnpm(tmp_path, capsys, cli):

@@ -43,10 +43,17 @@ class Shape:
     configs: list[str] | None = None  # explicit --config list (merge order); None: the wizard's default
     env: dict[str, str] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ANSWERS))
+    config_today: str | None = None  # "handled": the config edit is right although a feature is pending
 
     @property
     def handled(self) -> bool:
         return self.today == "handled"
+
+    @property
+    def config_handled(self) -> bool:
+        """The wizard's config edit is what shapes.yaml expects today (the whole shape, or all but a
+        pending feature outside the config)."""
+        return self.handled or self.config_today == "handled"
 
     @property
     def pending_feature(self) -> str | None:
@@ -86,6 +93,7 @@ def _load_shapes() -> dict[str, Shape]:
             configs=list(entry["configs"]) if entry.get("configs") else None,
             env={str(k): str(v) for k, v in (entry.get("env") or {}).items()},
             answers=dict(answers) if answers else dict(DEFAULT_ANSWERS),
+            config_today=entry.get("configToday"),
         )
     return shapes
 
