@@ -8,6 +8,10 @@
 - doubles: a kube-apiserver double (HTTPS) and a Backstage backend double (HTTP), for verify after a wave.
 
 Every server is bound and listening before its fixture returns, so no test waits with sleeps.
+
+Tests marked `realapps_pending("<feature>")` (the real-app shapes the wizard does not handle yet,
+tests/fixtures/realapps/shapes.yaml) are skipped with the reason "pending: <feature>";
+SPECTRO_REALAPPS_PENDING=1 runs them (for the engineer integrating the feature).
 """
 
 from __future__ import annotations
@@ -29,6 +33,25 @@ from tests.support import net, repos
 from tests.support.doubles import BackstageCluster, BackstageDouble, Handler, KubeDouble, LoopbackServer, Serve
 from tests.support.oidc import OIDCTestProvider, obtain_id_token, running_provider, unavailable_reason
 from tests.support.tools import Tools
+
+# ------------------------------------------------------------------------------------------------
+# pending real-app shapes
+
+PENDING_ENV = "SPECTRO_REALAPPS_PENDING"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get(PENDING_ENV) == "1":
+        return
+    for item in items:
+        marker = item.get_closest_marker("realapps_pending")
+        if marker is None:
+            continue
+        feature = marker.args[0] if marker.args else marker.kwargs.get("feature")
+        if not feature:
+            raise pytest.UsageError(f"{item.nodeid}: realapps_pending needs the feature it waits for")
+        item.add_marker(pytest.mark.skip(reason=f"pending: {feature}"))
+
 
 # ------------------------------------------------------------------------------------------------
 # tools and apps

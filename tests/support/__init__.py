@@ -9,6 +9,8 @@
 - cli (run the CLI), plans, text, files, results (check results), pilot (Textual pilot steps).
 - secrets (a config with a secret in every position), secret_world (the secrets suite's world),
   crash (the SIGKILL loops' big repo), e2e (the real-backend suite's machinery).
+- realapps: the hand-written real-app fixtures (tests/fixtures/realapps: `copy_fixture`, `SHAPES`);
+  oracle: Backstage's own config loader (tests/config_oracle) as the judge of a config (`load_config`).
 
 Nothing here is a pytest fixture: those live in the conftest.py files.
 """

@@ -13,6 +13,9 @@ keyword switches give the variations the tests need:
     make_repo(tmp_path, legacy=True)                      # legacy frontend system (@backstage/app-defaults)
     make_repo(tmp_path, package_manager=None, yarnrc=None)          # Yarn classic
     make_repo(tmp_path, package_manager="npm@10.8.0")     # npm (package-lock.json, no .yarnrc.yml)
+
+The shapes of real apps (legacy wiring, split configs, $include under kubernetes...) are hand-written
+fixtures instead: tests/support/realapps.py, `copy_fixture(tmp_path, name)`.
 """
 
 from __future__ import annotations
