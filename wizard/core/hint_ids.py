@@ -20,8 +20,10 @@ CHECKS: tuple[str, ...] = (
     "install-kubernetes-plugin", "wrong-package-name", "install-module", "guide-extension-id",
     "invalid-extension-entry", "disable-default-auth-providers", "configure-auth-provider", "auth-provider-values",
     "guide-flat-clusters", "kubernetes-config-shape", "cluster-token-provider", "clusters-not-oidc", "add-clusters",
-    "install-cluster-provider", "install-cluster-provider-wiring",
+    "install-cluster-provider", "install-cluster-provider-wiring", "other-oidc-providers",
 )
+# wizard/core/frontend.py (named in its refusals)
+FRONTEND: tuple[str, ...] = ("frontend-own-providers", "frontend-in-app")
 
 # wizard/core/apply.py
 INSTALL_FAILED_HINT = "install-failed"
@@ -104,4 +106,4 @@ class Oidc:
 OIDC = _ids(Oidc)
 
 
-ALL: frozenset[str] = frozenset(CHECKS + APPLY + BACKSTAGE + KUBE + PALETTE + OIDC)
+ALL: frozenset[str] = frozenset(CHECKS + FRONTEND + APPLY + BACKSTAGE + KUBE + PALETTE + OIDC)
