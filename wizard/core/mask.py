@@ -125,6 +125,7 @@ AUTH_HEADER_RE = re.compile(r"(?i)(?<![\w-])(?P<scheme>" + _TOKEN_SCHEMES + r")(
 _PARAM_SCHEMES = r"digest|hawk|oauth|aws4-hmac-sha256|mutual|hoba"
 _PARAM_CRED_RE = re.compile(r"(?im)(?<![\w-])(?P<scheme>" + _PARAM_SCHEMES + r")(?P<sp>[ \t]+)"
                             r"(?P<cred>[A-Za-z_][\w-]*[ \t]*=.*?)(?P<tail>[}\],]*[ \t]*)$")
+_SCHEME_HEAD_RE = re.compile(r"(?i)(" + _TOKEN_SCHEMES + "|" + _PARAM_SCHEMES + r")([ \t]+)(\S)")
 _SCHEME_WORD_RE = re.compile(r"(?i)(?<![\w-])(?:" + _TOKEN_SCHEMES + "|" + _PARAM_SCHEMES + r")(?![\w-])")
 # a header (or a `name=value` / JSON member) that carries a credential whatever its value looks like
 _HEADER_NAMES = (r"[A-Za-z0-9-]*authorization(?:-[A-Za-z0-9-]+)?|(?:set-)?cookie2?|(?:x-)?api-?key"
@@ -167,7 +168,7 @@ def _masked_credential(value: str) -> str | None:
             or _BLOCK_INDICATOR_RE.match(core) or re.fullmatch(r"\*[\w.-]+", core)):
         return None  # a placeholder, a reference, or YAML structure (a block scalar, an alias) rather than a value
     lead, trail = value[: len(value) - len(value.lstrip())], value[len(value.rstrip()):]
-    scheme = re.match(r"(?i)(" + _TOKEN_SCHEMES + "|" + _PARAM_SCHEMES + r")([ \t]+)(\S)", core)
+    scheme = _SCHEME_HEAD_RE.match(core)
     if scheme:
         if scheme.group(3) in "<$*":
             return None  # `Bearer <token>`, `Bearer ${TOKEN}`
@@ -331,12 +332,24 @@ def _mask_flow(value: str, strict: bool = False, secret_parent: bool = False) ->
         under_secret = key_secret or (stack[-1] if stack else secret_parent)
         if is_env_reference(text) or (under_secret and _only_references(text)):
             out.append(raw)
-        elif under_secret or _looks_secret(text):
+        elif under_secret:
+            out.append(_masked_secret(raw))
+        elif _looks_secret(text):
             out.append(MASK)
         else:
             out.append(mask_text(raw))
         key_secret = False
     return "".join(out)
+
+
+def _masked_secret(raw: str) -> str:
+    """A secret scalar (YAML text, maybe quoted) masked; a scheme in front of it is kept
+    (`Token ****`: which scheme is used is not secret, and helps)."""
+    quote_char = raw[0] if len(raw) > 1 and raw[0] in "\"'" and raw[-1] == raw[0] else ""
+    scheme = _SCHEME_HEAD_RE.match(raw[1:-1] if quote_char else raw)
+    if scheme:
+        return f"{quote_char}{scheme.group(1)}{scheme.group(2)}{MASK}{quote_char}"
+    return MASK
 
 
 def _mask_scalar_text(key: str, value: str, strict: bool) -> str | None:
@@ -353,7 +366,7 @@ def _mask_scalar_text(key: str, value: str, strict: bool) -> str | None:
     if is_secret_key(key, strict):
         if _only_references(core):  # `Bearer ${TOKEN}`: nothing literal
             return None
-        return props + MASK
+        return props + _masked_secret(core)
     if CA_KEY_RE.match(key.strip("'\"")) and len(core) > 40:
         return f"{props}<{fingerprint(core.strip(chr(39) + chr(34)))}>"
     if _looks_secret(core):
