@@ -56,7 +56,7 @@ def explain_error(exc: BaseException, url: str) -> str:
 def _json(resp: httpx.Response) -> Any:
     try:
         return resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         return None
 
 

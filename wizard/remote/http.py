@@ -224,8 +224,9 @@ def sync_transport(tls: TLSOptions | None = None) -> CappedTransport:
 
 
 def host_of(url: str) -> str:
+    """host[:port] of a URL, without the user:password@ a URL may carry."""
     parts = urlsplit(url)
-    return parts.netloc or url
+    return parts.netloc.rpartition("@")[2] or url
 
 
 def describe_error(exc: BaseException, url: str) -> str:

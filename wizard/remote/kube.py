@@ -111,7 +111,7 @@ def _transport_failure(check_id: str, target: ClusterTarget, exc: BaseException,
 def _json(resp: httpx.Response) -> Any:
     try:
         return resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         return None
 
 

@@ -150,7 +150,7 @@ def _discover(http: httpx.Client, authorization_url: str) -> dict[str, Any]:
                          "`spectro-wizard verify` says more")
     try:
         doc = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         doc = None
     if resp.status_code != 200 or not isinstance(doc, dict) or "token_endpoint" not in doc or "jwks_uri" not in doc:
         raise LoginError(f"{url} answered {resp.status_code} without a discovery document; check the authorization URL "
@@ -250,7 +250,7 @@ def login(
             raise LoginError("the provider's token response has no id_token: request the openid scope")
         try:
             jwks = http.get(meta["jwks_uri"], extensions=limit("the provider's keys (JWKS)")).json()
-        except (httpx.HTTPError, ValueError) as exc:
+        except (httpx.HTTPError, ValueError, RecursionError) as exc:
             why = describe_error(exc, str(meta["jwks_uri"])) if isinstance(exc, httpx.HTTPError) else exc.__class__.__name__
             raise LoginError(f"the provider's signing keys ({meta['jwks_uri']}) cannot be read ({why})") from None
     finally:

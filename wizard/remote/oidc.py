@@ -51,7 +51,7 @@ from wizard.core.fields import is_loopback_host
 from wizard.core.hint_ids import Oidc as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
-from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, describe_error, limit
+from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, describe_error, host_of, limit
 
 # --- Check ids (the verify contract in README.md, "Commands") ---
 DISCOVERY_CHECK = "oidc-discovery"
@@ -176,7 +176,7 @@ def _snippet(text: str, secret: str | None = None) -> str:
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:
     try:
         value = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         return None
     return value if isinstance(value, dict) else None
 
@@ -859,7 +859,7 @@ async def check_id_token(
 
 
 def _timed_out(check_id: str, seconds: float, url: str) -> CheckResult:
-    return CheckResult(check_id, "fail", f"no complete answer within {seconds:g}s from {urlsplit(url).netloc}",
+    return CheckResult(check_id, "fail", f"no complete answer within {seconds:g}s from {host_of(url)}",
                        detail=f"Request: {url}", hint=H.UNREACHABLE)
 
 

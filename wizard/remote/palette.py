@@ -142,7 +142,7 @@ class PaletteClient:
             raise PaletteError(f"Palette answered {resp.status_code} to GET {path}", H.UNEXPECTED)
         try:
             return resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past what json can read
             pass
         raise PaletteError(f"Palette answered GET {path} with something that is not JSON", H.UNEXPECTED)
 
@@ -211,7 +211,7 @@ class PaletteClient:
 def _json_or_none(resp: httpx.Response) -> Any:
     try:
         return resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         return None
 
 
