@@ -36,5 +36,6 @@ class FileChange:
                 line += "\n\\ No newline at end of file\n"
             out.append(line)
         text = "".join(out)
-        # strict: a literal clientId is masked too (the support report treats it the same way)
-        return mask_diff(text, strict=True) if masked else text
+        # strict: a literal clientId is masked too (the support report treats it the same way); each
+        # line is masked as it reads in its whole file (a hunk may start inside a secret block)
+        return mask_diff(text, strict=True, before=self.before, after=self.after) if masked else text

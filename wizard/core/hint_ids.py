@@ -89,6 +89,7 @@ class Oidc:
     DISCOVERY_FAILED = "oidc-discovery-failed"
     ISSUER_MISMATCH = "oidc-issuer-mismatch"
     TOKEN_ENDPOINT_MISMATCH = "oidc-token-endpoint-mismatch"
+    SECRET_NOT_SENT = "oidc-secret-not-sent"
     AUTHORIZATION_ENDPOINT_MISMATCH = "oidc-authorization-endpoint-mismatch"
     ENV_MISSING = "oidc-env-missing"
     INVALID_CLIENT = "oidc-invalid-client"
@@ -106,4 +107,13 @@ class Oidc:
 OIDC = _ids(Oidc)
 
 
-ALL: frozenset[str] = frozenset(CHECKS + FRONTEND + APPLY + BACKSTAGE + KUBE + PALETTE + OIDC)
+class Verify:
+    """wizard/verify/runner.py"""
+
+    CHECK_CRASHED = "verify-check-crashed"
+
+
+VERIFY = _ids(Verify)
+
+
+ALL: frozenset[str] = frozenset(CHECKS + FRONTEND + APPLY + BACKSTAGE + KUBE + PALETTE + OIDC + VERIFY)

@@ -24,6 +24,7 @@ from wizard.core.clusters import Cluster, config_clusters, config_method
 from wizard.core.envrefs import env_var_of, is_env_reference, ref as _ref
 from wizard.core.configset import ConfigFile, ConfigSet
 from wizard.core.edits import EditError, Splice
+from wizard.core.mask import mask_text
 from wizard.core.migration import provider_resources
 from wizard.core.packages import (
     InstallStep, add_commands, fix_wrong_package, index_change, install_steps, missing, to_wire,
@@ -770,6 +771,11 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     if wiring.other_oidc_note:
         plan.notes.append(wiring.other_oidc_note)
     _verify(st, answers, plan)
+    # every front end shows these as they are (plan, apply, the TUI, plain mode): they quote config
+    # values (URLs, names), so they go through the masker once, here
+    plan.actions = [mask_text(a) for a in plan.actions]
+    plan.notes = [mask_text(n) for n in plan.notes]
+    plan.manual = [mask_text(m) for m in plan.manual]
     return plan
 
 
