@@ -144,7 +144,7 @@ class Session:
             return False
         try:
             self.save_answers()
-        except OSError:
+        except (OSError, WizardError):  # a full disk, or a state directory in the way (a file, a link)
             return False
         return True
 
