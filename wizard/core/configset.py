@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import hashlib
 import os
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -402,6 +403,8 @@ class Includes:
 
     def __init__(self, repo: Path):
         self.repo = Path(os.path.abspath(repo))
+        # readers (the TUI's screens) may read an included file while a plan forks the registry in a worker
+        self._lock = threading.Lock()
         self.files: dict[Path, ConfigFile] = {}  # by real path, as they are now (a plan replaces them)
         self.originals: dict[Path, ConfigFile] = {}  # included files (not top-level ones) as first read
         self.reached: dict[Path, str] = {}  # included file -> where it was first included from ("app-config.yaml:52")
@@ -417,11 +420,12 @@ class Includes:
         """A registry of its own for a plan, which replaces files as it edits them: what this one read
         so far, with `top` (the plan's copies of the top-level configs)."""
         other = Includes(self.repo)
-        other.files = {p: replace(f, includes=other) for p, f in self.files.items()}
-        other.originals = dict(self.originals)
-        other.reached = dict(self.reached)
-        other.sites = {p: dict(v) for p, v in self.sites.items()}
-        other.top = set(self.top)
+        with self._lock:
+            other.files = {p: replace(f, includes=other) for p, f in self.files.items()}
+            other.originals = dict(self.originals)
+            other.reached = dict(self.reached)
+            other.sites = {p: dict(v) for p, v in self.sites.items()}
+            other.top = set(self.top)
         for f in top:
             other.files[f.path] = f
         return other
@@ -623,9 +627,12 @@ class Includes:
         doc = _parse_config(rel, text)
         g = ConfigFile(rel, real, text.encode("utf-8"), text, doc, logical, self)
         _refuse_bad_directives(g)
-        self.files[real] = g
-        self.originals[real] = g
-        self.reached[real] = where
+        with self._lock:
+            if real in self.files:  # read meanwhile by another thread: one ConfigFile per file
+                return self.files[real]
+            self.files[real] = g
+            self.originals[real] = g
+            self.reached[real] = where
         return g
 
     def check(self, f: ConfigFile) -> None:
