@@ -22,11 +22,28 @@ class PlanText:
     diffs: list[str]  # one masked unified diff per changed file
     notes: list[str]  # what the user must know (changed values, manual steps)
     env_line: str | None  # the variables to export where Backstage runs
+    frontend: str | None = None  # which frontend system was found and how it is wired, and why
+
+
+def frontend_line(plan: Plan) -> str | None:
+    return f"Frontend: {plan.frontend.summary}" if plan.frontend is not None and plan.frontend.kind else None
+
+
+# The frontend wiring question (new frontend system only), asked by the TUI's Review and plain mode's
+# review with these words: value -> (label, why)
+WIRING_CHOICES: dict[str, tuple[str, str]] = {
+    "in-app": ("the in-app module (recommended)",
+               "a module the wizard writes into the app (src/modules/spectrocloud), added to createApp({ features }); "
+               "published Backstage packages only, and clusters on other OIDC providers (okta, google...) keep working"),
+    "package": ("the TeraSky packages",
+                "@terasky/backstage-plugin-spectrocloud-kubernetes-auth-module and -auth from your registry (not on the "
+                "public npm registry); their module offers SpectroCloud alone, so clusters on other OIDC providers stop"),
+}
 
 
 def plan_text(plan: Plan) -> PlanText:
     if plan.empty:
-        return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None)
+        return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None, frontend_line(plan))
     files = ", ".join(c.rel for c in plan.changes) or "no files"
     title = f"Plan for {plan.repo}: {len(plan.changes)} file(s) change ({files})"
     if plan.refusals:
@@ -34,7 +51,8 @@ def plan_text(plan: Plan) -> PlanText:
     env = None
     if plan.env_vars:
         env = "The config references these environment variables; export them where Backstage runs: " + ", ".join(plan.env_vars)
-    return PlanText(title, list(plan.actions), [c.diff() for c in plan.changes], list(plan.notes), env)
+    return PlanText(title, list(plan.actions), [c.diff() for c in plan.changes], list(plan.notes), env,
+                    frontend_line(plan))
 
 
 RESTART_WAIT_SECONDS = 300.0  # how long the TUI's and plain mode's Restart step wait for the backend
