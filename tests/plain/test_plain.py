@@ -210,3 +210,19 @@ def test_demo_migrates_restarts_its_stand_in_and_verifies(tmp_path: Path) -> Non
     failed = [ln for ln in verify.splitlines() if ln.lstrip().startswith(("✖", "XX"))]  # the mark without unicode: XX
     assert len(failed) == 1 and check in failed[0], failed
     assert code in (0, 1), text
+
+
+def test_the_frontend_wiring_is_asked_and_the_answer_kept(demo_app: Path) -> None:
+    """New frontend system: the review asks how to wire the frontend (the in-app module first, with why);
+    choosing the TeraSky packages is saved in the answers and the plan says so."""
+    keys = [
+        ENTER, "y", ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
+        "y", "lab" + ENTER, "https://10.0.0.5:6443" + ENTER, DOWN + ENTER,
+        "n", "n", "n", "n",
+        DOWN + ENTER,                # the frontend wiring: the TeraSky packages
+        "n",                         # do not apply
+    ]
+    code, out = drive(demo_app, keys)
+    assert code == 130, out  # declined to apply
+    assert "Frontend: new frontend system → the TeraSky packages (answered)" in out
+    assert "frontendWiring: package" in (demo_app / ".spectro-wizard" / "answers.yaml").read_text()
