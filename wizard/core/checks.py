@@ -113,6 +113,9 @@ def check_backstage_version(ctx: Context) -> CheckResult:
     if ctx.repo.frontend_system == "pre-1.0" or note.startswith(facts.PRE_1_0_PKG):
         return _res("backstage-version", "fail", "Backstage before 1.0: far older than " + facts.MIN_BACKSTAGE,
                     note or ctx.repo.frontend_evidence, "backstage-upgrade", {"version": v or "0.x"})
+    if v is None and note.startswith("no backstage.json"):
+        return _res("backstage-version", "warn", "Backstage version unknown (no backstage.json)", note,
+                    "backstage-upgrade", {"version": "unknown"})
     if v is None:
         return _res("backstage-version", "fail", "Backstage version unknown", ctx.repo.backstage_json_error or "backstage.json has no version",
                     "backstage-upgrade", {"version": "unknown"})

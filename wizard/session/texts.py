@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.core.plan import Plan
+from typing import TYPE_CHECKING
+
 from wizard.core.results import CheckResult
+
+if TYPE_CHECKING:  # the Welcome screen reads these words before any plan exists: the planner is not imported for it
+    from wizard.core.plan import Plan
 
 NOTHING_TO_CHANGE = "Nothing to change: the config already matches the answers."
 
@@ -53,6 +57,21 @@ def plan_text(plan: Plan) -> PlanText:
         env = "The config references these environment variables; export them where Backstage runs: " + ", ".join(plan.env_vars)
     return PlanText(title, list(plan.actions), [c.diff() for c in plan.changes], list(plan.notes), env,
                     frontend_line(plan))
+
+
+def will_do(frontend_system: str) -> str:
+    """What the setup does to this app, in one paragraph (the Welcome screen's, and plain mode's)."""
+    if frontend_system == "legacy":
+        frontend = ("register the SpectroCloud sign-in API and the Kubernetes auth providers in packages/app/src/apis.ts "
+                    "(your legacy frontend's API factories) · add the SpectroCloud sign-in backend module with your "
+                    "package manager, and load it")
+    else:
+        frontend = ("add SpectroCloud to the app's frontend (a module the wizard writes into the app, or the TeraSky "
+                    "packages) and the SpectroCloud sign-in backend module with your package manager, and load it · "
+                    "disable the default Kubernetes auth providers")
+    return (f"The wizard will: check the prerequisites · {frontend} · configure the spectrocloud sign-in provider · "
+            "switch clusters to authProvider: oidc + oidcTokenProvider: spectrocloud · after your restart, verify it "
+            "all. You see every change before it is written; nothing is written if any part fails.")
 
 
 RESTART_WAIT_SECONDS = 300.0  # how long the TUI's and plain mode's Restart step wait for the backend
