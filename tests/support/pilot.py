@@ -104,6 +104,19 @@ async def at_rest(pilot: Pilot) -> None:
     machine) and no worker runs."""
     await settle(pilot)
     await wait_for(pilot, lambda: not pilot.app.screen.query(".-active"), "the pressed buttons to look released")
+    # a DataTable measures its columns for the rows just added when its message queue is next idle: a
+    # snapshot taken before that (a busy machine) draws every column as wide as its header
+    await wait_for(pilot, lambda: tables_measured(pilot.app), "the tables to measure their new rows")
+
+
+def tables_measured(app) -> bool:
+    from textual.widgets import DataTable
+
+    # private state of Textual's DataTable (as of 8.2): rows added or cells updated and not yet measured
+    return not any(
+        getattr(t, "_require_update_dimensions", False) or getattr(t, "_updated_cells", None)
+        for t in app.screen.query(DataTable)
+    )
 
 
 def screen_name(pilot: Pilot) -> str:

@@ -8,8 +8,10 @@ the tests must not touch the network); FAKE_YARN_FAIL=1 makes the stand-in's ins
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,11 +61,17 @@ def legacy_app(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def snapshot_app(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The demo app at a FIXED path (the Welcome screen shows it), recreated for each snapshot."""
+def snapshot_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The demo app at a FIXED path (the Welcome screen shows it), recreated for each snapshot.
+
+    The path is the machine's, not the run's: a second test run at the same time (another checkout)
+    waits for the lock instead of deleting the app under this one's snapshot.
+    """
     root = Path(pilot.SNAPSHOT_ROOT)
-    if root.parent.exists():
-        shutil.rmtree(root.parent)
-    repos.make_repo(root.parent, root.name, preset="demo")
-    pilot.freeze_backup_clock(monkeypatch)
-    return root
+    with open(f"{root.parent}.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if root.parent.exists():
+            shutil.rmtree(root.parent)
+        repos.make_repo(root.parent, root.name, preset="demo")
+        pilot.freeze_backup_clock(monkeypatch)
+        yield root

@@ -55,9 +55,10 @@ fails, or anything else does, every file is put back exactly as it was. After a 
 **Undo** restores them all.
 """
 
-    def run(self, on_output: Callable[[str], None] | None = None) -> ApplyOutcome:
+    def run(self, on_output: Callable[[str], None] | None = None, plan: Plan | None = None) -> ApplyOutcome:
+        """Apply `plan` (default: the plan the Review showed and the user accepted)."""
         s = self.s
-        plan = s.plan
+        plan = plan or s.plan
         if plan is None:
             return ApplyOutcome(False, [], "nothing to apply: review the plan first")
         try:

@@ -75,6 +75,10 @@ back exactly. Go back to change an answer; the plan is recomputed when you retur
         other = next((v for v in WIRING_CHOICES if v != current), None) if choosable and current in WIRING_CHOICES else None
         return Review(plan, plan_text(plan), None, problems, current, other)
 
+    def accept(self, review: Review) -> None:
+        """The plan the user saw is the one Apply writes (not one computed after)."""
+        self.s.plan = review.plan
+
     def choose_wiring(self, value: str | None) -> None:
         self.s.choose_frontend_wiring(value)
 

@@ -32,9 +32,9 @@ class ApplyScreen(WizardScreen):
     def on_screen_resume(self) -> None:
         if self.wizard.apply_requested and self.session.plan is not None:
             self.wizard.apply_requested = False
-            self.start()
+            self.start(self.session.plan)  # taken now, on the UI thread: exactly the plan Review showed
 
-    def start(self) -> None:
+    def start(self, plan) -> None:
         log = self.query_one("#apply-log", RichLog)
         log.clear()
         log.display = False
@@ -42,7 +42,7 @@ class ApplyScreen(WizardScreen):
         self.query_one("#apply-progress").display = True
         self.query_one("#continue", Button).disabled = True
         self.query_one("#undo").display = False
-        self.run_apply()
+        self.run_apply(plan)
 
     def emit(self, line: str) -> None:
         log = self.query_one("#apply-log", RichLog)
@@ -50,8 +50,8 @@ class ApplyScreen(WizardScreen):
         log.write(line)
 
     @work(thread=True, exclusive=True, group="apply")
-    def run_apply(self) -> None:
-        outcome = self.step.run(on_output=lambda line: self.app.call_from_thread(self.emit, line))
+    def run_apply(self, plan) -> None:
+        outcome = self.step.run(on_output=lambda line: self.app.call_from_thread(self.emit, line), plan=plan)
         self.app.call_from_thread(self.finished, outcome)
 
     def finished(self, outcome) -> None:

@@ -39,9 +39,21 @@ class PrereqsScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#checks", DataTable)
-        table.add_columns(" ", "check", "result")
+        # fixed widths: measured from the content as rows arrive, the columns could be drawn before they
+        # settle (seen on a busy machine); the longest check id is default-auth-providers-disabled
+        table.add_column(" ", width=1)
+        table.add_column("check", width=32)
+        table.add_column("result")
         self.rows: list = []
+        # the table measures new rows when it is next idle, and only then can the cursor's row be scrolled
+        # into view (before, the scroll is clamped to the old height): scroll again once it has
+        self.watch(table, "virtual_size", self.cursor_into_view, init=False)
         self.action_rerun()
+
+    def cursor_into_view(self) -> None:
+        table = self.query_one("#checks", DataTable)
+        if table.row_count:
+            table.move_cursor(row=table.cursor_row)
 
     @property
     def results(self) -> list:
@@ -66,8 +78,6 @@ class PrereqsScreen(WizardScreen):
             table.add_row(f"[{color}]{mark}[/{color}]", row.id, row.result.summary, key=row.id)
         first = self.step.first_to_look_at(rows)
         table.move_cursor(row=first)
-        # once laid out, scroll the cursor's row into view (before layout the table has no height)
-        self.call_after_refresh(table.move_cursor, row=first)
         if rows:
             self.show_hint(rows[first].result)
         table.focus()

@@ -36,9 +36,9 @@ class ReviewScreen(WizardScreen):
     def on_mount(self) -> None:
         self.review = None
         self.query_one("#wiring").display = False
-        self.compute()
 
     def on_screen_resume(self) -> None:
+        # resumed on the first visit too: one plan per visit (a second worker would race the first)
         self.compute()
 
     def compute(self) -> None:
@@ -107,5 +107,6 @@ class ReviewScreen(WizardScreen):
             if review.empty:
                 self.wizard.goto(self.step.after_empty())  # nothing to write (restart first if this run applied)
             else:
+                self.step.accept(review)  # Apply writes exactly the plan shown here
                 self.wizard.apply_requested = True
                 self.wizard.next()
