@@ -14,7 +14,13 @@
 #      plus what the app's developer installs before running the wizard (installPackage: false): the
 #      SpectroCloud auth backend module 0.8.0 in packages/backend, @backstage/plugin-kubernetes-react
 #      (and, for the new app, @backstage/core-app-api) in packages/app;
-#   2. a full `yarn install` (every workspace: the frontend is built by the tests after the wizard's edit);
+#   2. a full `yarn install` (every workspace: the frontend is built by the tests after the wizard's edit)
+#      of the registry as it was on 2026-11-17 (registry_cutoff): create-app's caret ranges resolved today mix in the
+#      next release's packages, which do not work with the rest (plugin-signals-backend 0.3.21 calls
+#      httpRouter.addWebSocketHandler, which only backend-defaults 0.19 has; the app's ^0.18.0 keeps
+#      0.18.0, so the backend does not start). The install reads a .yarnrc.yml whose
+#      npmMinimalAgeGate reaches back to that day, with no package exempt from it (the template exempts
+#      @backstage/*); the template's .yarnrc.yml is put back afterwards;
 #   3. better-sqlite3 compiled here with node-gyp against the local Node headers (--nodedir=/usr), since
 #      its prebuilt binary cannot be downloaded (the second app reuses the first one's when the versions
 #      match).
@@ -31,6 +37,9 @@ create_app_version=0.9.2
 yarn_version=4.13.0
 auth_pkg=@terasky/backstage-plugin-spectrocloud-auth-backend
 auth_range=^0.8.0
+# The registry as a user of create-app 0.9.2 (Backstage 1.55) saw it before Backstage 1.56 was published
+# (its packages from 2026-11-17T21:00Z on): Yarn's age gate hides every version published after this.
+registry_cutoff=2026-11-17T00:00:00Z
 k8s_react=@backstage/plugin-kubernetes-react
 
 fail() { echo "build_apps.sh: $*" >&2; exit 1; }
@@ -74,16 +83,16 @@ additions() {
 }
 template_of() { case $1 in legacy) echo legacy-app ;; new) echo default-app ;; esac; }
 core_app_api() { node -p "require('$create_app/dist/lib/versions.cjs.js').packageVersions['@backstage/core-app-api']"; }
-# plugin-kubernetes-react: the range @backstage/plugin-kubernetes asks for, so the app and the plugin
+# plugin-kubernetes-react: the range the release's @backstage/plugin-kubernetes asks for, so the app and the plugin
 # share one copy (checked after the install). Read from the registry once, then from the stamp.
 k8s_react_range() {
   local file=$cache/apps/.k8s-react-range
   if [ ! -s "$file" ]; then
     local k8s_range
-    k8s_range=$(node -p "'^' + require('$create_app/dist/lib/versions.cjs.js').packageVersions['@backstage/plugin-kubernetes']") || return 1
+    k8s_range=$(node -p "require('$create_app/dist/lib/versions.cjs.js').packageVersions['@backstage/plugin-kubernetes']") || return 1
     npm view "@backstage/plugin-kubernetes@$k8s_range" dependencies --json 2>>"$logs/apps-render.log" |
-      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);if(Array.isArray(v))v=v[v.length-1];
-        const r=v["@backstage/plugin-kubernetes-react"];if(!r)process.exit(1);console.log(r)})' >"$file.tmp" &&
+      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+        const r=JSON.parse(s)["@backstage/plugin-kubernetes-react"];if(!r)process.exit(1);console.log(r)})' >"$file.tmp" &&
       mv "$file.tmp" "$file" || return 1
   fi
   cat "$file"
@@ -116,14 +125,21 @@ build_app() {
 
   # 2. the full install. Some optional native modules fail to build here (better-sqlite3's download among
   # them; step 3 compiles it): the result is judged by what got installed, not by Yarn's exit code.
-  sum=$(manifest_sum "$app")
+  sum=$(printf '%s\n' "$(manifest_sum "$app")" "$registry_cutoff" | sha256sum | cut -d' ' -f1)
   local wanted=("@backstage/cli" "@backstage/plugin-kubernetes-backend" "@backstage/plugin-app-backend" "$auth_pkg" "$k8s_react"
                 "@backstage/plugin-kubernetes" "$([ "$which" = legacy ] && echo @backstage/app-defaults || echo @backstage/frontend-defaults)")
   if [ "$(cat "$stamp-install" 2>/dev/null)" != "$sum" ] || [ ! -d "$app/node_modules/$auth_pkg" ]; then
     echo "step install ($which): yarn install (1-3 minutes the first time; log: $logs/apps-install-$which.log)"
     rm -f "$stamp-install" "$stamp-sqlite"
-    yarn_in "$app" install >"$logs/apps-install-$which.log" 2>&1
+    local gate=$(( ($(date -u +%s) - $(date -u -d "$registry_cutoff" +%s)) / 60 + 1 ))
+    cp "$app/.yarnrc.yml" "$cache/apps/$which-yarnrc.yml.orig" || fail "cannot save $app/.yarnrc.yml."
+    { grep -v -e '^npmMinimalAgeGate:' -e '^npmPreapprovedPackages:' -e "^  - '@backstage/\*'" "$cache/apps/$which-yarnrc.yml.orig"
+      echo "npmMinimalAgeGate: ${gate}m"; echo "npmPreapprovedPackages: []"; } >"$app/.yarnrc.yml" ||
+      fail "step install ($which) failed: cannot write the install's $app/.yarnrc.yml."
+    echo "install: the registry as of $registry_cutoff (npmMinimalAgeGate: ${gate}m)" >"$logs/apps-install-$which.log"
+    yarn_in "$app" install >>"$logs/apps-install-$which.log" 2>&1
     local rc=$? pkg
+    cp "$cache/apps/$which-yarnrc.yml.orig" "$app/.yarnrc.yml" || fail "cannot restore $app/.yarnrc.yml."
     for pkg in "${wanted[@]}"; do
       [ -d "$app/node_modules/$pkg" ] || fail "step install ($which) failed (yarn install exited $rc; $pkg is missing): see $logs/apps-install-$which.log."
     done
