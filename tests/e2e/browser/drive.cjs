@@ -125,7 +125,13 @@ async function waitForOutcome() {
   if (expand) {
     // {"<outcome>": {"click": "<text of the accordion to open>", "show": "<text that must then show>"}}
     await page.getByRole('button').filter({ hasText: expand.click }).first().click();
-    await page.getByText(expand.show).first().waitFor({ timeout });
+    const shown = page.getByText(expand.show).first();
+    await shown.waitFor({ timeout });
+    // the accordion opens with a transition: wait until none runs on an element holding the text
+    const handle = await shown.elementHandle();
+    await page.waitForFunction(el => document.getAnimations().every(a =>
+      a.playState !== 'running' || !(a.effect && a.effect.target && a.effect.target.contains(el))), handle, { timeout });
+    await shown.scrollIntoViewIfNeeded();
     seen.shown = expand.show;
     step('expanded', `${expand.click} -> ${expand.show}`);
     await shot(page, `${found}-expanded`);
