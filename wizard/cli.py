@@ -362,8 +362,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     s = _session(args, answers=True)
     _checked_url("--backend-url", args.backend_url)
-    if args.ca_file and not Path(args.ca_file).is_file():
-        raise BadInput(f"--ca-file {args.ca_file}: no such file")
+    from wizard.core.cafile import load_ca_file
+
+    ca_data = load_ca_file(args.ca_file) if args.ca_file else None  # refused (exit 2) before anything runs
     if args.timeout <= 0 or args.concurrency < 1:
         raise BadInput("--timeout must be positive and --concurrency at least 1")
     id_token = _id_token(args)
@@ -372,7 +373,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             raise BadInput("--login signs in for the ID token: give it or --id-token/--id-token-file, not both")
         id_token = _sign_in(s, args).id_token
     opts = VerifyOptions(backend_url=args.backend_url, token=args.token, id_token=id_token,
-                         ca_file=args.ca_file, timeout=args.timeout, concurrency=args.concurrency)
+                         ca_file=args.ca_file, ca_data=ca_data, timeout=args.timeout, concurrency=args.concurrency)
     if args.wait is not None:
         if args.wait <= 0:
             raise BadInput("--wait must be a positive number of seconds")

@@ -20,6 +20,7 @@ from wizard.core import fields
 from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
 from wizard.core.checks import FIXED_BY_APPLY
 from wizard.core.kubeconfig import ca_file_to_data
+from wizard.core.mask import mask_text
 from wizard.errors import WizardError
 from wizard.output import Printer, print_checks
 from wizard.session import PATHS, Session, VerifyOptions
@@ -249,7 +250,7 @@ class PlainFlow:
             if not ask.confirm("Try another kubeconfig file?", True):
                 return
         picked = ask.checkbox("Which clusters? (space ticks, enter confirms)", [
-            Choice(f"{c.cluster or c.context}  {c.server}" + ("  (current)" if c.current else ""), value=c) for c in contexts])
+            Choice(f"{c.cluster or c.context}  {mask_text(c.server)}" + ("  (current)" if c.current else ""), value=c) for c in contexts])
         self._add_all(s.clusters_from_contexts(picked))
         s.autosave()
 

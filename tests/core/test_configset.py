@@ -106,13 +106,6 @@ def test_backend_additions_ignore_comments():
     assert repo_mod.backend_additions(src) == ["@a/b", "@c/d", "after-string"]
 
 
-def test_strip_ts_comments_keeps_strings_and_line_count():
-    src = "a // b\nc /* d\ne */ f 'g // h' `i /* j */`\n"
-    out = repo_mod.strip_ts_comments(src)
-    assert out.count("\n") == src.count("\n")
-    assert "'g // h'" in out and "`i /* j */`" in out and "b" not in out.split("\n")[0] and "d" not in out
-
-
 @pytest.mark.parametrize("spec, pkg", [("@scope/pkg/alpha", "@scope/pkg"), ("pkg/sub", "pkg"), ("pkg", "pkg")])
 def test_package_of(spec, pkg):
     assert backend_index.package_of(spec) == pkg

@@ -237,8 +237,8 @@ async def test_client_credentials_accepted_means_invalid_grant(oidc_provider: OI
     discovery = await discovery_of(oidc_provider)
     async with async_client(timeout=10) as http:
         result = await oidc.check_client(
-            http, discovery, client_id=oidc_provider.client_id, client_secret=oidc_provider.client_secret,
-            callback_url=oidc_provider.redirect_uri,
+            http, discovery, authorization_url=oidc_provider.authorization_url, client_id=oidc_provider.client_id,
+            client_secret=oidc_provider.client_secret, callback_url=oidc_provider.redirect_uri,
         )
     checked(result, "oidc-client", "ok", None, oidc_provider.client_secret)
     assert "invalid_grant" in result.detail
@@ -416,8 +416,11 @@ async def test_auth_earlier_in_the_path_gives_a_wrong_token_endpoint(
     assert result.data["derived_token_endpoint"].endswith("/v1/oidc/tenant/tokenority/auth")
     assert result.data["token_endpoint"] == f"{provider.issuer}/token"
     assert provider.issuer + "/token" in result.summary
-    # The credentials themselves are fine: only the derivation is wrong.
-    checked(found["oidc-client"], "oidc-client", "ok", None, provider.client_secret)
+    # The secret goes only where the module would send it AND discovery agrees: here they disagree,
+    # so it is not sent anywhere (it was sent to discovery's endpoint before: a server's answer chose
+    # where the secret went).
+    client = checked(found["oidc-client"], "oidc-client", "fail", "oidc-secret-not-sent", provider.client_secret)
+    assert "not sent" in client.summary and "tokenority" in client.detail
 
 
 async def test_authorization_url_other_than_advertised_warns(oidc_provider: OIDCTestProvider) -> None:

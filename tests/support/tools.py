@@ -107,8 +107,10 @@ def install(ws, pkgs):
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     deps = data.setdefault("dependencies", {{}})
-    for p in pkgs:
-        deps[p] = conf["range"]
+    for p in pkgs:  # `name@range` is written as the real tool does: the name, with that range
+        at = p.find("@", 1)
+        name, rng = (p[:at], p[at + 1:]) if at > 0 else (p, conf["range"])
+        deps[name] = rng
     with open(path, "w", encoding="utf-8") as f:
         f.write(json.dumps(data, indent=2) + "\n")
     if conf.get("hold_installs"):  # half-way through (package.json written): wait to be interrupted
@@ -119,7 +121,9 @@ def install(ws, pkgs):
     if tool == "yarn":
         with open("yarn.lock", "a", encoding="utf-8") as f:
             for p in pkgs:
-                f.write('"' + p + '@npm:' + conf["range"] + '":\n  version: ' + conf["range"].lstrip("^~") + "\n")
+                at = p.find("@", 1)
+                name, rng = (p[:at], p[at + 1:]) if at > 0 else (p, conf["range"])
+                f.write('"' + name + '@npm:' + rng + '":\n  version: ' + rng.lstrip("^~") + "\n")
     if conf["steps"]:
         say("➤ YN0000: └ Completed")
     say("➤ YN0000: · Done in 0s 1ms")

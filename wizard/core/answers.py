@@ -118,6 +118,9 @@ class Answers:
     clusterProvider: ClusterProviderAnswer | None = None
     palette: PaletteAnswer | None = None
     installPackage: bool = True
+    # new frontend system: "in-app" (a module the wizard writes into the app) or "package" (the TeraSky
+    # packages); None: the wizard's default (wizard.core.frontend). A legacy app is wired in apis.ts.
+    frontendWiring: str | None = None
 
     def authorization_url(self) -> str:
         if self.authorizationUrl:
@@ -158,6 +161,8 @@ class Answers:
             out["palette"] = self.palette.to_dict()
         if not self.installPackage:
             out["installPackage"] = False
+        if self.frontendWiring:
+            out["frontendWiring"] = self.frontendWiring
         return out
 
 
@@ -207,7 +212,9 @@ def _path_text(path: list[str | int]) -> str:
 _TOP_KEYS = {
     "environment", "consoleUrl", "tenant", "authorizationUrl", "callbackUrl", "clientIdEnv",
     "clientSecretEnv", "signInResolvers", "scope", "clusters", "migrate", "clusterProvider", "palette", "installPackage",
+    "frontendWiring",
 }
+FRONTEND_WIRINGS = ("in-app", "package")
 _CLUSTER_KEYS = {"name", "url", "skipTLSVerify", "caData", "caFile"}
 _PROVIDER_KEYS = {"name", "url", "tenant", "apiTokenEnv", "includeProjects", "excludeProjects"}
 _PALETTE_KEYS = {"url", "apiKeyEnv", "includeProjects", "excludeProjects", "clusters"}
@@ -309,6 +316,11 @@ def validate(data: Any, source: str = "answers", root: Node | None = None, base_
     a.palette = _palette(ctx, data.get("palette"))
     install = _bool(ctx, data.get("installPackage"), ["installPackage"])
     a.installPackage = True if install is None else install
+    wiring = data.get("frontendWiring")
+    if wiring is not None and wiring not in FRONTEND_WIRINGS:
+        raise ctx.fail(["frontendWiring"], f"must be in-app (a module the wizard writes into the app) or package (the "
+                                           f"TeraSky frontend packages), not {_describe(wiring)}")
+    a.frontendWiring = wiring
     return a
 
 

@@ -316,9 +316,24 @@ def _write_manifest(d: Path, manifest: dict[str, Any]) -> None:
     replace_state_file(d / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
 
 
+def _existing_parent(path: Path) -> Path:
+    d = path.parent
+    while not d.exists() and d != d.parent:
+        d = d.parent
+    return d
+
+
 def _preflight(changes: list[FileChange], repo: Path) -> None:
     for ch in changes:
         safeio.check_in_repo(repo, ch.path, ch.rel)
+        if ch.created:  # a new file (the in-app module): it must still be absent, its directory writable
+            if ch.path.exists() or ch.path.is_symlink():
+                raise Refused(f"{ch.rel} appeared since the plan was made; the wizard never overwrites it — run plan again")
+            parent = _existing_parent(ch.path)
+            if not os.access(parent, os.W_OK) or not parent.stat().st_mode & 0o222:
+                raise Refused(f"{_display(repo, parent)} is not writable, so {ch.rel} cannot be created; fix its permissions — "
+                              "nothing was written")
+            continue
         try:
             current = ch.path.read_bytes()
         except FileNotFoundError:
@@ -527,6 +542,15 @@ def _back_up(d: Path, i: int, repo: Path, path: Path, ch: FileChange | None) -> 
     """Copy one file into the backup set (0600 at creation); a file the install may create is
     recorded as absent."""
     rel = _rel(repo, path)
+    if ch is not None and ch.created:  # a file this apply creates: undo and rollback remove it again
+        missing_dirs = []
+        d = path.parent
+        while not d.exists() and d != d.parent:
+            missing_dirs.append(_rel(repo, d))
+            d = d.parent
+        return {"path": rel, "backup": None, "mode": 0o644, "sha256Before": None,
+                "sha256After": sha256(ch.after.encode("utf-8")), "planned": True, "byInstall": False,
+                "createdByApply": True, "createdDirs": missing_dirs}
     if ch is None and path.exists():
         data: bytes | None = safeio.read_regular(path, rel, safeio.LOCKFILE_CAP)
     else:
@@ -547,7 +571,22 @@ def _back_up(d: Path, i: int, repo: Path, path: Path, ch: FileChange | None) -> 
 
 def _write(repo: Path, ch: FileChange, manifest: dict[str, Any]) -> None:
     entry = next(e for e in manifest["files"] if e["path"] == _rel(repo, ch.path))
+    for rel in reversed(entry.get("createdDirs") or []):  # outermost first
+        os.makedirs(repo / rel, 0o755, exist_ok=True)
     atomic_write(ch.path, ch.after.encode("utf-8"), entry["mode"])
+
+
+def _remove_created(repo: Path, entry: dict[str, Any]) -> None:
+    """A file the apply created goes again, and the directories it created for it when now empty."""
+    try:
+        (repo / entry["path"]).unlink()
+    except FileNotFoundError:
+        pass
+    for rel in entry.get("createdDirs") or []:  # innermost first
+        try:
+            os.rmdir(repo / rel)
+        except OSError:
+            break  # not empty (the user put something there) or gone: leave it and its parents
 
 
 def _restore(path: Path, data: bytes, mode: int) -> None:
@@ -576,7 +615,7 @@ def _roll_back(repo: Path, d: Path, manifest: dict[str, Any]) -> None:
         if entry.get("createdByApply"):
             if now is not None:
                 try:
-                    path.unlink()
+                    _remove_created(repo, entry)
                 except OSError:
                     pass
             continue
@@ -706,8 +745,13 @@ def _entry_problem(repo: Path, d: Path, i: int, entry: Any) -> str | None:
         return f"{where}.mode is not a file mode"
     backup = entry.get("backup")
     if entry.get("createdByApply"):
-        if backup is not None or pure.name not in LOCKFILES:
-            return f"{where}: only a lockfile can be recorded as created by the apply"
+        if backup is not None or not (pure.name in LOCKFILES or pure.suffix in (".ts", ".tsx")):
+            return f"{where}: only a lockfile or a TypeScript source can be recorded as created by the apply"
+        dirs = entry.get("createdDirs", [])
+        if not isinstance(dirs, list) or not all(
+                isinstance(d, str) and (rel + "/").startswith(d.rstrip("/") + "/") and ".." not in PurePosixPath(d).parts
+                and not PurePosixPath(d).is_absolute() and safeio.inside(repo, repo / d) for d in dirs):
+            return f"{where}.createdDirs is not a list of the file's own parent directories"
         return None
     if not isinstance(backup, str) or not _BACKUP_NAME_RE.match(backup):
         return f"{where}.backup {backup!r} is not a file of this backup set"
@@ -883,11 +927,8 @@ def undo_last(repo: Path, force: bool = False) -> UndoResult:
             if entry["path"] in untouched:
                 continue
             path = repo / entry["path"]
-            if entry.get("backup") is None:  # the apply created it (a first lockfile): it goes again
-                try:
-                    path.unlink()
-                except FileNotFoundError:
-                    pass
+            if entry.get("backup") is None:  # the apply created it (a first lockfile, the in-app module): it goes again
+                _remove_created(repo, entry)
             else:
                 # the apply never changes a mode, so the file's own mode now is its mode before; the
                 # manifest's is used only for a file deleted since, and never with an execute bit

@@ -16,7 +16,8 @@ class FileChange:
     path: Path
     before: str
     after: str
-    kind: str = "config"  # "config" | "package.json"
+    kind: str = "config"  # "config" | "package.json" | "index.ts" | "apis.ts" | "App.tsx" | "module"
+    created: bool = False  # a new file (the in-app module): `before` is empty, the file does not exist yet
 
     @property
     def sha256_before(self) -> str:
@@ -26,7 +27,7 @@ class FileChange:
         lines = unified_diff(
             self.before.splitlines(keepends=True),
             self.after.splitlines(keepends=True),
-            fromfile=f"a/{self.rel}",
+            fromfile="/dev/null" if self.created else f"a/{self.rel}",
             tofile=f"b/{self.rel}",
         )
         out = []
@@ -35,5 +36,6 @@ class FileChange:
                 line += "\n\\ No newline at end of file\n"
             out.append(line)
         text = "".join(out)
-        # strict: a literal clientId is masked too (the support report treats it the same way)
-        return mask_diff(text, strict=True) if masked else text
+        # strict: a literal clientId is masked too (the support report treats it the same way); each
+        # line is masked as it reads in its whole file (a hunk may start inside a secret block)
+        return mask_diff(text, strict=True, before=self.before, after=self.after) if masked else text

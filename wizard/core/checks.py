@@ -16,7 +16,7 @@ from typing import Any
 import nodesemver
 from packaging.version import InvalidVersion, Version
 
-from wizard.core import facts, safeio
+from wizard.core import facts, frontend, safeio
 from wizard.core.answers import CALLBACK_PATH, Answers, default_callback_url
 from wizard.core.configset import ConfigSet
 from wizard.core.clusters import AuthState, cluster_inventory
@@ -29,10 +29,10 @@ from wizard.core.results import CheckResult
 from wizard.core.yamldoc import Node
 
 CHECK_IDS = (
-    "config-valid", "backstage-version", "node-version", "yarn", "frontend-system",
+    "config-valid", "backstage-version", "node-version", "yarn", "workspaces", "frontend-system",
     "auth-backend-module", "auth-frontend-plugin", "kubernetes-plugin", "kubernetes-auth-module",
     "default-auth-providers-disabled", "auth-provider-config", "kubernetes-config", "clusters-oidc",
-    "cluster-provider-module",
+    "other-oidc-providers", "cluster-provider-module",
 )
 
 
@@ -56,6 +56,22 @@ class Context:
                 return None
             node = node[k]
         return node
+
+    @property
+    def fe(self) -> frontend.FrontendState:
+        """The app's frontend as it is (one inspection per check run)."""
+        if not hasattr(self, "_fe"):
+            self._fe = frontend.inspect(self.repo, self.configs)
+        return self._fe
+
+    @property
+    def wiring(self) -> str | None:
+        """The wiring the app has, else the one `apply` would choose with no answer (check knows no answers)."""
+        if self.fe.wired is not None:
+            return self.fe.wired
+        if not hasattr(self, "_default_wiring"):
+            self._default_wiring = frontend.decide(self.fe, Answers()).kind
+        return self._default_wiring
 
     def add_cmd(self, workspace: str, pkg: str) -> str:
         """The command that adds `pkg` to a workspace with this repo's package manager (the one
@@ -93,6 +109,10 @@ def check_config_valid(ctx: Context) -> CheckResult:
 
 def check_backstage_version(ctx: Context) -> CheckResult:
     v = ctx.repo.backstage_version
+    note = ctx.repo.version_note
+    if ctx.repo.frontend_system == "pre-1.0" or note.startswith(facts.PRE_1_0_PKG):
+        return _res("backstage-version", "fail", "Backstage before 1.0: far older than " + facts.MIN_BACKSTAGE,
+                    note or ctx.repo.frontend_evidence, "backstage-upgrade", {"version": v or "0.x"})
     if v is None:
         return _res("backstage-version", "fail", "Backstage version unknown", ctx.repo.backstage_json_error or "backstage.json has no version",
                     "backstage-upgrade", {"version": "unknown"})
@@ -102,6 +122,9 @@ def check_backstage_version(ctx: Context) -> CheckResult:
         ok = False
     if ok:
         return _ok("backstage-version", f"Backstage {v} (needs >= {facts.MIN_BACKSTAGE})", "from backstage.json", version=v)
+    if note:  # backstage.json is stale: the packages the module needs are there
+        return _res("backstage-version", "warn", f"backstage.json says {v}, but the packages are newer", note,
+                    "backstage-upgrade", {"version": v}, version=v)
     return _res("backstage-version", "fail", f"Backstage {v} is older than {facts.MIN_BACKSTAGE}",
                 f"backstage.json says {v}; the SpectroCloud Kubernetes auth module needs {facts.MIN_BACKSTAGE} or later",
                 "backstage-upgrade", {"version": v}, version=v)
@@ -166,35 +189,52 @@ def _major(version: str) -> int | None:
         return None
 
 
-def check_frontend(ctx: Context) -> CheckResult:
+def check_workspaces(ctx: Context) -> CheckResult:
+    """Which workspace is the app and which the backend, and every package.json Node can read."""
     r = ctx.repo
-    if r.frontend_system == "new":
-        packages = ctx.eff("app", "packages")
-        if isinstance(packages, dict):
-            inc, exc = packages.get("include"), packages.get("exclude")
-            if isinstance(exc, list) and facts.MODULE_PKG in exc:
-                return _res("frontend-system", "fail", "app.packages excludes the module", f"app.packages.exclude lists {facts.MODULE_PKG}",
-                            "frontend-discovery")
-            if isinstance(inc, list) and facts.MODULE_PKG not in inc:
-                return _res("frontend-system", "warn", "app.packages.include does not list the module",
-                            f"with an include list, only listed packages are discovered; add {facts.MODULE_PKG}", "frontend-discovery")
-            return _ok("frontend-system", "new frontend system, package discovery on", r.frontend_evidence)
-        if packages == "all":
-            return _ok("frontend-system", "new frontend system, `app.packages: all` discovers the module", r.frontend_evidence)
-        features_src = ""
-        if r.app_tsx is not None:
-            features_src = safeio.try_read_repo_text(r.root, r.app_tsx, safeio.SOURCE_CAP) or ""
-        if facts.MODULE_PKG in features_src:
-            return _ok("frontend-system", "new frontend system, the module is imported in App.tsx", r.frontend_evidence)
-        return _res("frontend-system", "warn", "new frontend system, but package discovery is off",
-                    "app.packages is not `all`, so the module is only loaded if App.tsx lists it in createApp({ features })",
-                    "frontend-discovery")
+    if r.package_errors:
+        return _res("workspaces", "fail", "a package.json Node would refuse", "; ".join(r.package_errors), "repo-layout")
+    if r.app is None or r.backend is None:
+        missing = [f"app: {r.app_evidence}"] if r.app is None else []
+        missing += [f"backend: {r.backend_evidence}"] if r.backend is None else []
+        return _res("workspaces", "fail", "the " + " and the ".join(m.split(":")[0] for m in missing) + " workspace not found",
+                    "; ".join(missing), "repo-layout")
+    return _ok("workspaces", f"app {r.app.rel}, backend {r.backend.rel}", f"app: {r.app_evidence}; backend: {r.backend_evidence}")
+
+
+def check_frontend(ctx: Context) -> CheckResult:
+    r, fe = ctx.repo, ctx.fe
     if r.frontend_system == "legacy":
-        return _res("frontend-system", "fail", "legacy frontend system: the module will not load",
-                    r.frontend_evidence + f". The module is a frontend-system module (createFrontendModule); an app on "
-                    f"{facts.LEGACY_FRONTEND_PKG} / createApp never loads it, so installing it changes nothing.",
-                    "frontend-legacy")
-    return _res("frontend-system", "warn", "frontend system not recognised", r.frontend_evidence, "frontend-legacy")
+        where = r.apis_ts.relative_to(r.root).as_posix() if r.apis_ts else "packages/app/src/apis.ts"
+        return _ok("frontend-system", f"legacy frontend system: SpectroCloud is wired in {where}", r.frontend_evidence)
+    if r.frontend_system == "pre-1.0":
+        return _res("frontend-system", "fail", "a Backstage app from before 1.0", r.frontend_evidence, "backstage-upgrade",
+                    {"version": "0.x"})
+    if r.frontend_system != "new":
+        return _res("frontend-system", "warn", "frontend system not recognised", r.frontend_evidence, "frontend-discovery")
+    wiring = ctx.wiring
+    if wiring == frontend.IN_APP:
+        how = "the in-app module joins createApp({ features }) in App.tsx"
+        if fe.discovery != "all":
+            how += " (package discovery is off: the Kubernetes plugin joins it too)"
+        return _ok("frontend-system", f"new frontend system: {how}", r.frontend_evidence)
+    packages = ctx.eff("app", "packages")
+    if isinstance(packages, dict):
+        inc, exc = packages.get("include"), packages.get("exclude")
+        if isinstance(exc, list) and facts.MODULE_PKG in exc:
+            return _res("frontend-system", "fail", "app.packages excludes the module", f"app.packages.exclude lists {facts.MODULE_PKG}",
+                        "frontend-discovery")
+        if isinstance(inc, list) and facts.MODULE_PKG not in inc:
+            return _res("frontend-system", "warn", "app.packages.include does not list the module",
+                        f"with an include list, only listed packages are discovered; add {facts.MODULE_PKG}", "frontend-discovery")
+        return _ok("frontend-system", "new frontend system, package discovery on", r.frontend_evidence)
+    if packages == "all":
+        return _ok("frontend-system", "new frontend system, `app.packages: all` discovers the module", r.frontend_evidence)
+    return _res("frontend-system", "fail" if fe.wired == frontend.PACKAGE else "warn",
+                "new frontend system, but package discovery is off",
+                "app.packages is not `all`, so the TeraSky module is never loaded; the in-app wiring "
+                "(frontendWiring: in-app) adds its module and the Kubernetes plugin to createApp({ features })",
+                "frontend-discovery")
 
 
 def _backend_module_result(ctx: Context, id: str, pkg: str, what: str, hint_missing: str) -> CheckResult:
@@ -232,10 +272,18 @@ def check_cluster_provider(ctx: Context) -> CheckResult:
                                   "SpectroCloud cluster provider", "install-cluster-provider")
 
 
+def _not_needed(id: str, why: str) -> CheckResult:
+    return CheckResult(id, "skip", why, "", None, {})
+
+
 def check_auth_frontend(ctx: Context) -> CheckResult:
     app = ctx.repo.app
     if app is None:
         return _res("auth-frontend-plugin", "fail", "no frontend package found", "no workspace with backstage.role: frontend", "repo-layout")
+    if ctx.wiring == frontend.APIS_TS:
+        return _not_needed("auth-frontend-plugin", "not needed: the legacy wiring registers the SpectroCloud auth API in apis.ts")
+    if ctx.wiring == frontend.IN_APP:
+        return _not_needed("auth-frontend-plugin", "not needed: the in-app module registers the SpectroCloud auth API itself")
     if app.has(facts.AUTH_FRONTEND_PKG):
         return _ok("auth-frontend-plugin", "SpectroCloud auth frontend plugin installed", f"{app.rel}/package.json")
     return _res("auth-frontend-plugin", "fail", "SpectroCloud auth frontend plugin missing",
@@ -267,6 +315,22 @@ def check_module(ctx: Context) -> CheckResult:
     app = ctx.repo.app
     if app is None:
         return _res("kubernetes-auth-module", "fail", "no frontend package found", "", "repo-layout")
+    fe, r = ctx.fe, ctx.repo
+    if ctx.wiring == frontend.APIS_TS:
+        where = r.apis_ts.relative_to(r.root).as_posix() if r.apis_ts else f"{app.rel}/src/apis.ts"
+        if fe.wired == frontend.APIS_TS:
+            return _ok("kubernetes-auth-module", f"{where} registers the SpectroCloud auth API and offers it to the Kubernetes plugin",
+                       "the legacy wiring: two API factories (facts, section 10)")
+        return _res("kubernetes-auth-module", "fail", f"{where} does not register the SpectroCloud auth API yet",
+                    "a legacy app offers SpectroCloud to the Kubernetes plugin through two API factories in apis.ts",
+                    "install-module", {"cmd": "spectro-wizard apply"})
+    if ctx.wiring == frontend.IN_APP:
+        module = f"{app.rel}/{frontend.MODULE_FILE}"
+        if fe.wired == frontend.IN_APP:
+            return _ok("kubernetes-auth-module", f"the in-app SpectroCloud module ({module}) is in createApp({{ features }})", "")
+        return _res("kubernetes-auth-module", "fail", "the in-app SpectroCloud module is not wired yet",
+                    f"{module} and its place in createApp({{ features }}) in App.tsx", "install-module",
+                    {"cmd": "spectro-wizard apply"})
     wrong = [p.rel for p in ctx.repo.workspaces if p.has(facts.GUIDE_WRONG_MODULE_PKG)]
     cmd = ctx.add_cmd(app.rel, facts.MODULE_PKG)
     if wrong:
@@ -329,6 +393,9 @@ def validate_extension_entry(item: Node) -> str | None:
 
 
 def check_extensions(ctx: Context) -> CheckResult:
+    if ctx.wiring == frontend.APIS_TS:
+        return _not_needed("default-auth-providers-disabled",
+                           "not used by a legacy app: its apis.ts factory replaces the plugin's default providers")
     files = [f for f in ctx.configs.files if f.doc.node_at(["app", "extensions"]) is not None]
     problems: list[str] = []
     guide_at: list[str] = []
@@ -526,15 +593,35 @@ def check_clusters(ctx: Context) -> CheckResult:
 # ------------------------------------------------------------------------------------------------
 
 
+def check_other_oidc(ctx: Context) -> CheckResult:
+    """Clusters on other OIDC token providers, and what the frontend wiring does to them (facts §11)."""
+    others = ctx.fe.other_oidc
+    if not others:
+        return _ok("other-oidc-providers", "no cluster on another OIDC token provider", "")
+    names = ", ".join(o.label() for o in others)
+    if ctx.wiring == frontend.PACKAGE:
+        status = "fail" if ctx.fe.wired == frontend.PACKAGE else "warn"
+        return _res("other-oidc-providers", status,
+                    f"{len(others)} cluster(s) on other OIDC providers, which the TeraSky module drops",
+                    f"{names}: the TeraSky Kubernetes auth module offers spectrocloud alone, so these clusters stop "
+                    "loading (one of them can empty the whole Kubernetes tab)", "other-oidc-providers", {"clusters": names})
+    note = frontend.kept_note(others, ctx.fe.apis_providers) or names
+    if "not served" in note:  # a custom provider name the app's providers do not know
+        return _res("other-oidc-providers", "warn", f"{len(others)} cluster(s) on other OIDC providers", note,
+                    "other-oidc-providers", {"clusters": names})
+    return _ok("other-oidc-providers", f"{len(others)} cluster(s) on other OIDC providers, kept", note)
+
+
 ALL_CHECKS = (
-    check_config_valid, check_backstage_version, check_node, check_yarn, check_frontend,
+    check_config_valid, check_backstage_version, check_node, check_yarn, check_workspaces, check_frontend,
     check_auth_backend, check_auth_frontend, check_kubernetes_plugin, check_module,
-    check_extensions, check_auth_provider, check_kubernetes_config, check_clusters, check_cluster_provider,
+    check_extensions, check_auth_provider, check_kubernetes_config, check_clusters, check_other_oidc,
+    check_cluster_provider,
 )
 
 
 # Failures the wizard cannot repair: going on would write a setup that cannot work.
-BLOCKING = ("backstage-version", "node-version", "frontend-system")
+BLOCKING = ("backstage-version", "node-version", "workspaces", "frontend-system")
 
 
 # Failures an apply repairs: the packages it adds and wires, the config it writes. Anything else that

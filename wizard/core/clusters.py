@@ -37,8 +37,10 @@ class AuthState(str, Enum):
 
     @property
     def refused_by_migrate(self) -> bool:
-        """Clusters on another provider: `migrate:` refuses them (list them under `clusters:` instead)."""
-        return self in (AuthState.OTHER, AuthState.OTHER_OIDC)
+        """Clusters on another auth provider (google, aws...): `migrate:` refuses them (list them under
+        `clusters:` instead). A cluster on another OIDC token provider (okta...) is switched when named in
+        `migrate` (never by `migrate: all`): the choice the TeraSky module's wiring asks for."""
+        return self == AuthState.OTHER
 
 
 def auth_state(auth: Any, token_provider: Any) -> AuthState:

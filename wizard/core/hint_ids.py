@@ -20,8 +20,10 @@ CHECKS: tuple[str, ...] = (
     "install-kubernetes-plugin", "wrong-package-name", "install-module", "guide-extension-id",
     "invalid-extension-entry", "disable-default-auth-providers", "configure-auth-provider", "auth-provider-values",
     "guide-flat-clusters", "kubernetes-config-shape", "cluster-token-provider", "clusters-not-oidc", "add-clusters",
-    "install-cluster-provider", "install-cluster-provider-wiring",
+    "install-cluster-provider", "install-cluster-provider-wiring", "other-oidc-providers",
 )
+# wizard/core/frontend.py (named in its refusals)
+FRONTEND: tuple[str, ...] = ("frontend-own-providers", "frontend-in-app")
 
 # wizard/core/apply.py
 INSTALL_FAILED_HINT = "install-failed"
@@ -87,6 +89,7 @@ class Oidc:
     DISCOVERY_FAILED = "oidc-discovery-failed"
     ISSUER_MISMATCH = "oidc-issuer-mismatch"
     TOKEN_ENDPOINT_MISMATCH = "oidc-token-endpoint-mismatch"
+    SECRET_NOT_SENT = "oidc-secret-not-sent"
     AUTHORIZATION_ENDPOINT_MISMATCH = "oidc-authorization-endpoint-mismatch"
     ENV_MISSING = "oidc-env-missing"
     INVALID_CLIENT = "oidc-invalid-client"
@@ -104,4 +107,13 @@ class Oidc:
 OIDC = _ids(Oidc)
 
 
-ALL: frozenset[str] = frozenset(CHECKS + APPLY + BACKSTAGE + KUBE + PALETTE + OIDC)
+class Verify:
+    """wizard/verify/runner.py"""
+
+    CHECK_CRASHED = "verify-check-crashed"
+
+
+VERIFY = _ids(Verify)
+
+
+ALL: frozenset[str] = frozenset(CHECKS + FRONTEND + APPLY + BACKSTAGE + KUBE + PALETTE + OIDC + VERIFY)

@@ -29,13 +29,13 @@ class Requirement:
     wire: bool = False  # backend.add(import('...')) in packages/backend/src/index.ts
 
 
-def required(answers: Answers) -> list[Requirement]:
-    """Every package this setup needs (facts, section 1), in the order they are added."""
-    reqs = [
-        Requirement(facts.MODULE_PKG, "app"),  # the SpectroCloud Kubernetes auth module
-        Requirement(facts.AUTH_FRONTEND_PKG, "app"),  # the auth frontend plugin the module depends on
-        Requirement(facts.AUTH_BACKEND_PKG, "backend", wire=True),  # the sign-in provider
-    ]
+def required(answers: Answers, app_packages: list[str] | None = None) -> list[Requirement]:
+    """Every package this setup needs, in the order they are added: what the frontend wiring needs in
+    packages/app (`app_packages`, from wizard.core.frontend; default: the TeraSky packages), then the
+    backend's (facts, section 1)."""
+    app = app_packages if app_packages is not None else [facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG]
+    reqs = [Requirement(p, "app") for p in app]
+    reqs.append(Requirement(facts.AUTH_BACKEND_PKG, "backend", wire=True))  # the sign-in provider
     if answers.clusterProvider is not None:
         reqs.append(Requirement(facts.CLUSTER_PROVIDER_PKG, "backend", wire=True))
     return reqs
@@ -129,10 +129,10 @@ def workspace_for(repo: RepoInfo, role: str) -> Package | None:
     return repo.app if role == "app" else repo.backend
 
 
-def missing(repo: RepoInfo, answers: Answers) -> list[Requirement]:
+def missing(repo: RepoInfo, answers: Answers, app_packages: list[str] | None = None) -> list[Requirement]:
     """The required packages a workspace's package.json does not declare yet."""
     out = []
-    for req in required(answers):
+    for req in required(answers, app_packages):
         ws = workspace_for(repo, req.role)
         if ws is not None and not ws.has(req.package):
             out.append(req)
@@ -150,16 +150,36 @@ def add_commands(repo: RepoInfo, reqs: list[Requirement]) -> list[InstallStep]:
     return steps
 
 
-def install_steps(repo: RepoInfo, answers: Answers, skip_install: bool = False) -> list[InstallStep]:
+def install_steps(repo: RepoInfo, answers: Answers, skip_install: bool = False,
+                  app_packages: list[str] | None = None) -> list[InstallStep]:
     """The add commands for every required package a workspace lacks (none when the install is off)."""
     if skip_install or not answers.installPackage:
         return []
-    return add_commands(repo, missing(repo, answers))
+    return add_commands(repo, missing(repo, answers, app_packages))
+
+
+# Backstage's own packages are pinned to what the app already resolves: a plugin's helper package must
+# match the plugin (KubernetesAuthProviders of another plugin-kubernetes-react than the one
+# @backstage/plugin-kubernetes uses is another API ref, and `latest` may need a newer Backstage).
+PINNED_TO_LOCKFILE = ("@backstage/",)
+
+
+def add_spec(repo: RepoInfo, package: str) -> str:
+    """What the add command names: `pkg@^<locked version>` for a Backstage package the lockfile
+    already resolves (as a dependency of another), else the bare name."""
+    if package.startswith(PINNED_TO_LOCKFILE):
+        from wizard.core.lockfile import locked_version
+
+        version = locked_version(repo.root, package)
+        if version and re.fullmatch(r"\d+\.\d+\.\d+", version):
+            return f"{package}@^{version}"
+    return package
 
 
 def install_command(repo: RepoInfo, packages: str | list[str], workspace: Package | None = None) -> InstallStep:
     """How this repo's package manager adds `packages` to a workspace (default: the app), in one command."""
-    pkgs = [packages] if isinstance(packages, str) else list(packages)
+    names = [packages] if isinstance(packages, str) else list(packages)
+    pkgs = [add_spec(repo, p) for p in names]
     app = workspace or repo.app
     assert app is not None
     y = repo.yarn
@@ -175,7 +195,7 @@ def install_command(repo: RepoInfo, packages: str | list[str], workspace: Packag
         else:
             argv = runner + ["workspace", app.name, "add", *pkgs]
     display = shlex.join(argv)  # printed for pasting: a workspace named `app; touch X` stays one argument
-    return InstallStep(pkgs, app.rel, argv, repo.root, display)
+    return InstallStep(names, app.rel, argv, repo.root, display)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -187,7 +207,7 @@ def to_wire(repo: RepoInfo, answers: Answers, installs: list[InstallStep]) -> li
     this plan's installs (wiring a package that is not installed would stop the backend from starting)."""
     installing = {p for step in installs for p in step.packages}
     backend = repo.backend
-    return [r.package for r in required(answers)
+    return [r.package for r in required(answers, [])
             if r.wire and backend is not None and (backend.has(r.package) or r.package in installing)]
 
 

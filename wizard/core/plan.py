@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from wizard.core import edits, facts
+from wizard.core import edits, facts, frontend, safeio
 from wizard.core.answers import Answers, ClusterAnswer
 from wizard.core.changes import FileChange
 from wizard.core.clusters import Cluster, config_clusters, config_method
 from wizard.core.envrefs import env_var_of, is_env_reference, ref as _ref
 from wizard.core.configset import ConfigFile, ConfigSet
 from wizard.core.edits import EditError, Splice
+from wizard.core.mask import mask_text
 from wizard.core.migration import provider_resources
 from wizard.core.packages import (
     InstallStep, add_commands, fix_wrong_package, index_change, install_steps, missing, to_wire,
@@ -52,6 +53,7 @@ class Plan:
     installs: list[InstallStep] = field(default_factory=list)  # one add command per workspace, run first
     env_vars: list[str] = field(default_factory=list)  # variables the written config references
     manual: list[str] = field(default_factory=list)  # what the wizard cannot do safely: the line to add by hand
+    frontend: frontend.Wiring | None = None  # how the frontend is wired, and why
 
     @property
     def install(self) -> InstallStep | None:
@@ -87,6 +89,7 @@ class Plan:
             "install": self.install_json(),
             "envVars": self.env_vars,
             "manual": self.manual,
+            "frontend": self.frontend.to_json() if self.frontend is not None else None,
         }
 
 
@@ -95,9 +98,10 @@ class Plan:
 
 
 class _State:
-    def __init__(self, configs: ConfigSet, answers: Answers):
+    def __init__(self, configs: ConfigSet, answers: Answers, wiring: frontend.Wiring | None = None):
         self.configs = configs
         self.answers = answers
+        self.wiring = wiring
         self.files: list[ConfigFile] = list(configs.files)
         self.actions: list[str] = []
         self.notes: list[str] = []
@@ -189,6 +193,8 @@ def extension_disabled(item: Node) -> bool:
 
 def _phase_extensions(st: _State) -> dict[str, list[Splice]]:
     batches: dict[str, list[Splice]] = {}
+    if st.wiring is not None and not st.wiring.extension_entry:
+        return batches  # a legacy app: app.extensions means nothing to its frontend
     entry = {facts.EXTENSION_ID: False}
     files = [f for f in st.defining(["app", "extensions"])]
     seqs = []
@@ -455,6 +461,10 @@ def _phase_clusters(st: _State) -> dict[str, list[Splice]]:
     for name in targets:
         for ref in by_name.get(name, []):
             updates[id(ref.node)] = (ref, None)
+            if ref.state.value == "oidc-other":
+                st.notes.append(f"cluster {name}: oidcTokenProvider {ref.token_provider} -> {facts.PROVIDER} ({ref.file.rel}:"
+                                f"{ref.line}): its users sign in with SpectroCloud now, and its API server must trust "
+                                "SpectroCloud's issuer (`spectro-wizard login` shows the flags)")
     new_clusters: list[ClusterAnswer] = []
     for ca in a.clusters:
         refs = by_name.get(ca.name)
@@ -700,8 +710,26 @@ def _update_environment(st: _State, f: ConfigFile, env: Node, entry: dict[str, A
 PHASES = (_phase_extensions, _phase_auth, _phase_kube_shape, _phase_clusters, _phase_cluster_provider)
 
 
+def _refuse_unwirable(repo: RepoInfo) -> None:
+    """Both halves or none: without the app or the backend workspace a setup would be half done."""
+    if repo.package_errors:
+        raise BadInput(repo.package_errors[0] + "; fix it and run again")
+    if repo.app is None:
+        raise PlanError(f"no frontend workspace found ({repo.app_evidence}); the setup needs both the app and the "
+                        "backend, so nothing was written — mark the app's package.json with "
+                        "\"backstage\": {\"role\": \"frontend\"}")
+    if repo.backend is None:
+        raise PlanError(f"no backend workspace found ({repo.backend_evidence}); the setup needs both the app and the "
+                        "backend, so nothing was written — mark the backend's package.json with "
+                        "\"backstage\": {\"role\": \"backend\"}")
+
+
 def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install: bool = False) -> Plan:
-    st = _State(configs, answers)
+    _refuse_unwirable(repo)
+    wiring = frontend.decide(frontend.inspect(repo, configs), answers)
+    if wiring.refusal:
+        raise PlanError(wiring.refusal + "; nothing was written")
+    st = _State(configs, answers, wiring)
     for phase in PHASES:
         try:
             batches = phase(st)
@@ -718,7 +746,8 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     plan.changes += fix_wrong_package(repo)
     if any(c.kind == "package.json" for c in plan.changes):
         st.actions.append(f"remove the guide's wrong package name {facts.GUIDE_WRONG_MODULE_PKG} from package.json (it does not exist on npm)")
-    plan.installs = install_steps(repo, answers, skip_install)
+    plan.frontend = wiring
+    plan.installs = install_steps(repo, answers, skip_install, wiring.app_packages)
     wanted = to_wire(repo, answers, plan.installs)
     index, manual = index_change(repo, wanted)
     if index is not None:
@@ -728,18 +757,103 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     if manual:
         plan.manual.append(manual)
         st.notes.append(manual)
+    _wire_frontend(repo, wiring, plan, st)
     for step in plan.installs:
         st.actions.append(f"add {', '.join(step.packages)} to {step.workspace}: {step.display}")
     plan.actions = st.actions
     plan.notes = st.notes
-    lacking = missing(repo, answers)
+    lacking = missing(repo, answers, wiring.app_packages)
     if lacking and not plan.installs:
         cmds = "; ".join(step.display for step in add_commands(repo, lacking))
         plan.notes.append("not installed (the install step is off): " + ", ".join(r.package for r in lacking)
                           + (f" — add them with: {cmds}" if cmds else ""))
     plan.env_vars = sorted({answers.clientIdEnv, answers.clientSecretEnv} | ({answers.clusterProvider.apiTokenEnv} if answers.clusterProvider else set()))
+    if wiring.other_oidc_note:
+        plan.notes.append(wiring.other_oidc_note)
     _verify(st, answers, plan)
+    # every front end shows these as they are (plan, apply, the TUI, plain mode): they quote config
+    # values (URLs, names), so they go through the masker once, here
+    plan.actions = [mask_text(a) for a in plan.actions]
+    plan.notes = [mask_text(n) for n in plan.notes]
+    plan.manual = [mask_text(m) for m in plan.manual]
     return plan
+
+
+def _wire_frontend(repo: RepoInfo, wiring: frontend.Wiring, plan: Plan, st: _State) -> None:
+    """The TypeScript half of the frontend wiring: apis.ts (legacy) or the in-app module and App.tsx.
+    Wired only when packages/app declares (or this plan installs) what the code imports: code importing a
+    package that is not installed would break the app's build."""
+    from wizard.core import apis_ts, app_tsx
+
+    app = repo.app
+    assert app is not None
+    installing = {p for step in plan.installs if step.workspace == app.rel for p in step.packages}
+    absent = [p for p in wiring.app_packages if not app.has(p) and p not in installing]
+
+    def by_hand(why: str) -> None:
+        plan.manual.append(why)
+        st.notes.append(why)
+
+    if wiring.kind == frontend.APIS_TS:
+        path = repo.apis_ts or app.dir / "src" / "apis.ts"
+        rel = path.relative_to(repo.root).as_posix()
+        if absent:
+            by_hand(f"{rel} is not wired yet: it imports {', '.join(absent)}, which {app.rel} does not declare and this "
+                    "run does not install (installs are off); add them, then run apply again")
+            return
+        if repo.apis_ts is None:
+            by_hand(f"{rel} not found: a legacy app registers its API factories there; create it with "
+                    "`export const apis: AnyApiFactory[] = [];`, pass `apis` to createApp in App.tsx, and run apply again")
+            return
+        text = _source(repo, path, rel)
+        edit = apis_ts.wire_spectrocloud(text, rel)
+        if edit.manual:
+            by_hand(edit.manual)
+        elif edit.changed:
+            plan.changes.append(FileChange(rel, path, text, edit.after, kind="apis.ts"))
+            st.actions.append(f"{rel}: register the SpectroCloud auth API and the Kubernetes auth providers with spectrocloud "
+                              f"({'; '.join(edit.added)})")
+        return
+    if wiring.kind != frontend.IN_APP:
+        return
+    tsx = repo.app_tsx
+    if tsx is None:
+        by_hand(f"{app.rel}/src/App.tsx not found: the in-app module is added to createApp({{ features }}) there")
+        return
+    tsx_rel = tsx.relative_to(repo.root).as_posix()
+    if absent:
+        by_hand(f"{tsx_rel} is not wired yet: the in-app module imports {', '.join(absent)}, which {app.rel} does not "
+                "declare and this run does not install (installs are off); add them, then run apply again")
+        return
+    tsx_text = _source(repo, tsx, tsx_rel)
+    feats = [app_tsx.SPECTROCLOUD_MODULE] + ([app_tsx.KUBERNETES_PLUGIN] if wiring.kubernetes_feature else [])
+    edit = app_tsx.add_features(tsx_text, feats, tsx_rel)
+    if edit.manual:
+        by_hand(edit.manual)
+        return
+    module = app.dir / frontend.MODULE_FILE
+    module_rel = module.relative_to(repo.root).as_posix()
+    if module.exists() or module.is_symlink():
+        existing = _source(repo, module, module_rel)
+        if not app_tsx.is_module_file(existing):
+            by_hand(f"{module_rel} exists and is not the wizard's SpectroCloud module; the wizard never overwrites it — "
+                    "move it away, or make it export spectroCloudKubernetesModule (`spectro-wizard hints frontend-in-app`)")
+            return
+    else:
+        plan.changes.append(FileChange(module_rel, module, "", app_tsx.module_file(tsx_text, tsx_rel), kind="module",
+                                       created=True))
+        st.actions.append(f"{module_rel}: create the SpectroCloud frontend module (the SpectroCloud auth API, the Kubernetes "
+                          "auth providers with spectrocloud and the plugin's five)")
+    if edit.changed:
+        plan.changes.append(FileChange(tsx_rel, tsx, tsx_text, edit.after, kind="App.tsx"))
+        st.actions.append(f"{tsx_rel}: add {', '.join(f.name for f in feats)} to createApp({{ features }})")
+
+
+def _source(repo: RepoInfo, path: Path, rel: str) -> str:
+    try:
+        return safeio.read_repo_text(repo.root, path, rel, safeio.SOURCE_CAP)
+    except BadInput as exc:
+        raise BadInput(f"{exc}; the wizard reads it to wire the frontend") from None
 
 
 def _verify(st: _State, answers: Answers, plan: Plan) -> None:
@@ -762,7 +876,7 @@ def _verify(st: _State, answers: Answers, plan: Plan) -> None:
             extension_id(i) == facts.EXTENSION_ID and extension_disabled(i) for i in seq.items
         ):
             ext_ok = True
-    if not ext_ok:
+    if not ext_ok and (st.wiring is None or st.wiring.extension_entry):
         problems.append("app.extensions entry not as planned")
     refs = config_clusters(st.files)
     wanted = {c.name for c in answers.clusters}

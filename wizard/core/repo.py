@@ -88,6 +88,11 @@ class RepoInfo:
     node: ToolRun | None = None
     yarn: YarnInfo | None = None
     workspaces: list[Package] = field(default_factory=list)
+    apis_ts: Path | None = None  # packages/app/src/apis.ts (a legacy app's API factories)
+    app_evidence: str = ""  # why this workspace is the app / the backend (backstage.role, its path, its src)
+    backend_evidence: str = ""
+    package_errors: list[str] = field(default_factory=list)  # package.json files Node would refuse (file:line)
+    version_note: str = ""  # where the version came from when not from backstage.json, or what contradicts it
 
     @property
     def engines_node(self) -> str | None:
@@ -119,22 +124,40 @@ def find_root(start: Path, explicit: bool = False) -> Path:
 
 
 def _read_json(path: Path, root: Path | None = None) -> tuple[dict[str, Any] | None, str, str | None]:
-    """A JSON object from a repo file: regular, capped, and (with `root`) inside the repo."""
+    """A JSON object from a repo file: regular, capped, and (with `root`) inside the repo.
+
+    Read as Node reads package.json: a byte-order mark is skipped (the text keeps it: edits must not
+    drop it), and nothing else is forgiven — a comment or a trailing comma is invalid JSON for Node
+    and for the package manager, so it is an error naming the line, never a file silently skipped."""
     if not path.exists() and not path.is_symlink():
         return None, "", None
+    display = path.relative_to(root).as_posix() if root is not None else path.name
     try:
         if root is not None:
-            safeio.check_in_repo(root, path, path.relative_to(root).as_posix())
-        text = safeio.read_text(path, path.name, safeio.PACKAGE_JSON_CAP)
+            safeio.check_in_repo(root, path, display)
+        text = safeio.read_text(path, display, safeio.PACKAGE_JSON_CAP)
     except BadInput as exc:
         return None, "", str(exc)
     try:
-        data = json.loads(text)
+        data = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
-        return None, text, f"{path.name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
+        what = _json_error_kind(text.removeprefix("\ufeff"), exc)
+        return None, text, f"{display}:{exc.lineno}:{exc.colno}: invalid JSON: {what}"
     if not isinstance(data, dict):
-        return None, text, f"{path.name}: expected a JSON object"
+        return None, text, f"{display}: expected a JSON object"
     return data, text, None
+
+
+def _json_error_kind(text: str, exc: json.JSONDecodeError) -> str:
+    """Name what people put in package.json that JSON does not allow (Node refuses the file too)."""
+    rest = text[exc.pos:].lstrip()
+    if rest.startswith(("//", "/*")):
+        return f"{exc.msg} (a comment: JSON has none; Node and the package manager refuse the file) — remove it"
+    if rest[:1] in "}]" and text[:exc.pos].rstrip().endswith(","):
+        return f"{exc.msg} (a trailing comma: Node and the package manager refuse the file) — remove it"
+    if text[exc.pos:].startswith(("<<<<<<<", "=======", ">>>>>>>")) or "\n<<<<<<< " in text:
+        return f"{exc.msg} (merge-conflict markers) — resolve the conflict"
+    return exc.msg
 
 
 def _workspace_dirs(root: Path, root_data: dict[str, Any] | None) -> list[Path]:
@@ -149,46 +172,21 @@ def _workspace_dirs(root: Path, root_data: dict[str, Any] | None) -> list[Path]:
     dirs: list[Path] = []
     for pat in patterns:
         for d in sorted(root.glob(pat)):
-            if d.is_dir() and (d / "package.json").is_file() and "node_modules" not in d.parts:
+            if d.is_dir() and (d / "package.json").is_file() and "node_modules" not in d.parts and d not in dirs:
                 dirs.append(d)
     return dirs
 
 
-def _load_package(root: Path, d: Path) -> Package | None:
-    data, text, _err = _read_json(d / "package.json", root)
+def _load_package(root: Path, d: Path, errors: list[str]) -> Package | None:
+    data, text, err = _read_json(d / "package.json", root)
     if data is None:
+        if err:
+            errors.append(err)
         return None
     return Package(d, d.relative_to(root).as_posix(), data, text)
 
 
 # ---- backend wiring -----------------------------------------------------------------------------
-
-def strip_ts_comments(src: str) -> str:
-    """Remove // and /* */ comments from TypeScript, leaving string and template literals alone."""
-    out: list[str] = []
-    i, n = 0, len(src)
-    while i < n:
-        c = src[i]
-        if c in "'\"`":
-            j = i + 1
-            while j < n and src[j] != c:
-                j += 2 if src[j] == "\\" else 1
-            out.append(src[i: j + 1])
-            i = j + 1
-        elif src.startswith("//", i):
-            j = src.find("\n", i)
-            i = n if j < 0 else j
-        elif src.startswith("/*", i):
-            j = src.find("*/", i + 2)
-            # keep line count stable so positions stay meaningful
-            chunk = src[i: n if j < 0 else j + 2]
-            out.append("\n" * chunk.count("\n"))
-            i = n if j < 0 else j + 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
 
 def backend_additions(src: str) -> list[str]:
     """The packages an index.ts passes to backend.add(import(...)), comments ignored."""
@@ -197,33 +195,115 @@ def backend_additions(src: str) -> list[str]:
 
 # ---- frontend system ---------------------------------------------------------------------------
 
-_CREATE_APP_IMPORT = re.compile(r"""import\s+[^;]*?\bcreateApp\b[^;]*?from\s+['"]([^'"]+)['"]""", re.S)
+APP_CANDIDATES = ("src/App.tsx", "src/App.ts", "src/App.jsx", "src/App.js")
 
 
-def detect_frontend(app: Package | None) -> tuple[str, str, Path | None]:
+def _app_file(app: Package) -> Path | None:
+    return next((app.dir / c for c in APP_CANDIDATES if (app.dir / c).is_file()), None)
+
+
+def detect_frontend(app: Package | None, root: Path | None = None,
+                    workspaces: list[Package] | None = None) -> tuple[str, str, Path | None]:
+    """(system, evidence, App.tsx): "new", "legacy", "pre-1.0" or "unknown", from the module App.tsx
+    imports `createApp` from (read through the TypeScript parser) — or, for a thin app whose App.tsx
+    renders a workspace library, from that library's sources — else from packages/app's dependencies."""
+    from wizard.core import app_tsx as app_tsx_mod
+
     if app is None:
-        return "unknown", "no frontend package (backstage.role: frontend) found", None
-    app_tsx = None
-    for cand in ("src/App.tsx", "src/App.ts", "src/App.jsx", "src/App.js"):
-        if (app.dir / cand).is_file():
-            app_tsx = app.dir / cand
-            break
-    source_hint = ""
-    if app_tsx is not None:
-        src = strip_ts_comments(safeio.try_read_repo_text(app.dir.parent.parent, app_tsx, safeio.SOURCE_CAP) or "")
-        m = _CREATE_APP_IMPORT.search(src)
-        if m:
-            source_hint = m.group(1)
-    rel_tsx = app_tsx.relative_to(app.dir.parent.parent).as_posix() if app_tsx else None
-    if source_hint.startswith(facts.NEW_FRONTEND_PKG):
-        return "new", f"{rel_tsx} imports createApp from {source_hint}", app_tsx
-    if source_hint.startswith(facts.LEGACY_FRONTEND_PKG):
-        return "legacy", f"{rel_tsx} imports createApp from {source_hint}", app_tsx
+        return "unknown", "no frontend package (backstage.role: frontend, or packages/app) found", None
+    root = root or app.dir.parent.parent
+    tsx = _app_file(app)
+    rel_tsx = tsx.relative_to(root).as_posix() if tsx else None
+    if tsx is not None:
+        src = safeio.try_read_repo_text(root, tsx, safeio.SOURCE_CAP) or ""
+        fs = app_tsx_mod.frontend_system(src, rel_tsx or app_tsx_mod.REL)
+        if fs.source is not None and fs.system != app_tsx_mod.UNKNOWN:
+            line = f":{fs.line}" if fs.line else ""
+            return fs.system, f"{rel_tsx}{line} imports createApp from {fs.source}", tsx
+        via = _through_library(src, rel_tsx or "", root, workspaces or [], app)
+        if via is not None:
+            return via[0], via[1], tsx
     if app.has(facts.NEW_FRONTEND_PKG) and not app.has(facts.LEGACY_FRONTEND_PKG):
-        return "new", f"{app.rel}/package.json depends on {facts.NEW_FRONTEND_PKG}", app_tsx
-    if app.has(facts.LEGACY_FRONTEND_PKG):
-        return "legacy", f"{app.rel}/package.json depends on {facts.LEGACY_FRONTEND_PKG}", app_tsx
-    return "unknown", f"{app.rel}/package.json depends on neither {facts.NEW_FRONTEND_PKG} nor {facts.LEGACY_FRONTEND_PKG}", app_tsx
+        return "new", f"{app.rel}/package.json depends on {facts.NEW_FRONTEND_PKG}", tsx
+    if app.has(facts.LEGACY_FRONTEND_PKG) or app.has(facts.LEGACY_CORE_APP_PKG):
+        dep = facts.LEGACY_FRONTEND_PKG if app.has(facts.LEGACY_FRONTEND_PKG) else facts.LEGACY_CORE_APP_PKG
+        return "legacy", f"{app.rel}/package.json depends on {dep}", tsx
+    if app.has(facts.PRE_1_0_PKG):
+        return "pre-1.0", f"{app.rel}/package.json depends on {facts.PRE_1_0_PKG} (Backstage before 1.0)", tsx
+    return "unknown", f"{app.rel}/package.json depends on neither {facts.NEW_FRONTEND_PKG} nor {facts.LEGACY_FRONTEND_PKG}", tsx
+
+
+def _through_library(src: str, rel_tsx: str, root: Path, workspaces: list[Package], app: Package) -> tuple[str, str] | None:
+    """A thin app (App.tsx renders a workspace library that calls createApp): the library's system."""
+    from wizard.core import app_tsx as app_tsx_mod
+    from wizard.core.tsparse import imports, is_tsx, parse
+
+    by_name = {p.name: p for p in workspaces if p is not app}
+    for imp in imports(parse(src, is_tsx(rel_tsx))):
+        lib = by_name.get(imp.source)
+        if lib is None:
+            continue
+        for cand in ("src/App.tsx", "src/app.tsx", "src/index.tsx", "src/index.ts", "src/App.ts"):
+            path = lib.dir / cand
+            text = safeio.try_read_repo_text(root, path, safeio.SOURCE_CAP) if path.is_file() else None
+            if not text:
+                continue
+            lib_rel = path.relative_to(root).as_posix()
+            fs = app_tsx_mod.frontend_system(text, lib_rel)
+            if fs.source is not None and fs.system != app_tsx_mod.UNKNOWN:
+                return fs.system, (f"{rel_tsx} renders {imp.source} ({lib.rel}), whose {lib_rel} imports createApp "
+                                   f"from {fs.source}")
+    return None
+
+
+# ---- which workspace is the app, which the backend ----------------------------------------------
+
+def _is_app(p: Package) -> bool:
+    return _app_file(p) is not None
+
+
+def _is_backend(p: Package, root: Path) -> bool:
+    for cand in ("src/index.ts", "src/index.js"):
+        if (p.dir / cand).is_file():
+            src = safeio.try_read_repo_text(root, p.dir / cand, safeio.SOURCE_CAP) or ""
+            if "createBackend" in src or "createServiceBuilder" in src:
+                return True
+    return False
+
+
+def _pick(workspaces: list[Package], role: str, default_rel: str, probe: Any, what: str) -> tuple[Package | None, str]:
+    """The workspace playing `role`: the one package.json saying `backstage.role: <role>`; else
+    `default_rel` (create-app's layout); else the one whose sources look like it (`probe`). Several
+    candidates: the one the probe confirms, and the evidence says so."""
+    by_role = [p for p in workspaces if p.role == role]
+    if len(by_role) == 1:
+        return by_role[0], f"{by_role[0].rel}/package.json says backstage.role: {role}"
+    if len(by_role) > 1:
+        confirmed = [p for p in by_role if probe(p)]
+        chosen = confirmed[0] if confirmed else by_role[0]
+        others = ", ".join(p.rel for p in by_role if p is not chosen)
+        return chosen, (f"{chosen.rel} (backstage.role: {role}; {others} says so too — {chosen.rel}'s sources "
+                        f"look like the {what})")
+    default = next((p for p in workspaces if p.rel == default_rel), None)
+    if default is not None:
+        return default, f"{default.rel} (no package says backstage.role: {role}; create-app's place for the {what})"
+    probed = [p for p in workspaces if probe(p)]
+    if probed:
+        return probed[0], f"{probed[0].rel} (no backstage.role: {role}; its sources look like the {what})"
+    return None, f"no workspace says backstage.role: {role}, none is at {default_rel}, none looks like the {what}"
+
+
+# ---- the Backstage version ---------------------------------------------------------------------
+
+def _declared_floor(workspaces: list[Package], pkg: str) -> str | None:
+    """The lowest version a declared range of `pkg` allows (`^1.9.2` -> 1.9.2), across workspaces."""
+    for p in workspaces:
+        rng = p.deps().get(pkg)
+        if rng:
+            m = re.search(r"(\d+\.\d+\.\d+)", rng)
+            if m:
+                return m.group(1)
+    return None
 
 
 # ---- tools --------------------------------------------------------------------------------------
@@ -328,14 +408,14 @@ def inspect(root: Path, run_tools: bool = True) -> RepoInfo:
     version = bj.get("version") if bj and isinstance(bj.get("version"), str) else None
     if bj is not None and version is None and bj_err is None:
         bj_err = "backstage.json has no \"version\""
-    root_data, root_text, _ = _read_json(root / "package.json", root)
+    root_data, root_text, root_err = _read_json(root / "package.json", root)
     root_pkg = Package(root, ".", root_data, root_text) if root_data is not None else None
-    workspaces = [p for p in (_load_package(root, d) for d in _workspace_dirs(root, root_data)) if p]
-    app = next((p for p in workspaces if p.role == "frontend"), None) or next(
-        (p for p in workspaces if p.rel == "packages/app"), None)
-    backend = next((p for p in workspaces if p.role == "backend"), None) or next(
-        (p for p in workspaces if p.rel == "packages/backend"), None)
-    info = RepoInfo(root, version, bj_err, root_pkg, app, backend, None, workspaces=workspaces)
+    errors: list[str] = [root_err] if root_err else []
+    workspaces = [p for p in (_load_package(root, d, errors) for d in _workspace_dirs(root, root_data)) if p]
+    app, app_ev = _pick(workspaces, "frontend", "packages/app", _is_app, "app")
+    backend, backend_ev = _pick(workspaces, "backend", "packages/backend", lambda p: _is_backend(p, root), "backend")
+    info = RepoInfo(root, version, bj_err, root_pkg, app, backend, None, workspaces=workspaces,
+                    app_evidence=app_ev, backend_evidence=backend_ev, package_errors=errors)
     if backend is not None:
         for cand in ("src/index.ts", "src/index.js"):
             if (backend.dir / cand).is_file():
@@ -343,10 +423,43 @@ def inspect(root: Path, run_tools: bool = True) -> RepoInfo:
                 src = safeio.try_read_repo_text(root, info.backend_index, safeio.SOURCE_CAP)
                 info.backend_added = backend_additions(src) if src is not None else []
                 break
-    info.frontend_system, info.frontend_evidence, info.app_tsx = detect_frontend(app)
+    info.frontend_system, info.frontend_evidence, info.app_tsx = detect_frontend(app, root, workspaces)
+    if app is not None:
+        for cand in ("src/apis.ts", "src/apis.tsx"):
+            if (app.dir / cand).is_file():
+                info.apis_ts = app.dir / cand
+                break
+    info.version_note = _version_note(info)
     if run_tools:
         detect_tools(info)
     return info
+
+
+def _version_note(info: RepoInfo) -> str:
+    """What the packages say of the Backstage version when backstage.json is missing or stale."""
+    if any(p.has(facts.PRE_1_0_PKG) for p in info.workspaces):
+        return f"{facts.PRE_1_0_PKG} is a dependency: this app predates Backstage 1.0"
+    if info.backstage_version is None:
+        return ""
+    from packaging.version import InvalidVersion, Version
+
+    from wizard.core.lockfile import locked_version
+
+    try:
+        if Version(info.backstage_version) >= Version(facts.MIN_BACKSTAGE):
+            return ""
+    except InvalidVersion:
+        return ""
+    for pkg, needed in facts.AUTH_BACKEND_NEEDS.items():
+        have = locked_version(info.root, pkg) or _declared_floor(info.workspaces, pkg)
+        try:
+            if have and Version(have) >= Version(needed):
+                return (f"backstage.json says {info.backstage_version}, but this repo resolves {pkg} {have} (the SpectroCloud "
+                        f"auth backend module needs >= {needed}): the packages are newer than backstage.json says — "
+                        "`yarn backstage-cli versions:bump` brings it up to date")
+        except InvalidVersion:
+            continue
+    return ""
 
 
 def detect_tools(info: RepoInfo, node: bool = True) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from wizard.core.mask import mask_text
+
 Status = Literal["ok", "warn", "fail", "skip"]
 STATUSES: tuple[Status, ...] = ("ok", "warn", "fail", "skip")
 
@@ -15,7 +17,9 @@ class CheckResult:
 
     `hint` is the id of an entry of the troubleshooting catalog (templates/hints/*.yaml), set whenever
     the status is not ok. `detail` says what was looked at and what was found; it never holds a
-    secret value. `data` carries structured extras (cluster names, versions) for front ends.
+    secret value: summary and detail go through the masker when the result is made (they quote
+    servers' answers and config values), and `to_json` masks the strings of `data` too. `data`
+    carries structured extras (cluster names, versions) for front ends.
     """
 
     id: str
@@ -27,12 +31,29 @@ class CheckResult:
     # values for the placeholders of the hint's steps (e.g. the exact install command); not output
     hint_vars: dict[str, str] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        self.summary = mask_text(self.summary)
+        self.detail = mask_text(self.detail)
+
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("hint_vars", None)
         if not out["data"]:
             out.pop("data")
+        else:
+            out["data"] = _masked(out["data"])
         return out
+
+
+def _masked(value: Any) -> Any:
+    """Every string of `data` through the masker (server answers land there: names, locations)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return value
 
 
 def overall_ok(results: list[CheckResult]) -> bool:

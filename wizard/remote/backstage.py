@@ -18,7 +18,8 @@ import httpx
 from wizard.core.hint_ids import Backstage as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult, Status
-from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client, describe_error
+from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, describe_error, limit
+from wizard.remote.limits import CLUSTER_LIST_CAP, NAMESPACE_LIST_CAP
 
 OIDC_PROVIDER = "spectrocloud"
 AUTH_MODULE_PACKAGE = "@terasky/backstage-plugin-spectrocloud-auth-backend"
@@ -55,7 +56,7 @@ def explain_error(exc: BaseException, url: str) -> str:
 def _json(resp: httpx.Response) -> Any:
     try:
         return resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         return None
 
 
@@ -108,6 +109,9 @@ def _not_started_result(check_id: str) -> CheckResult:
 
 
 def _unreachable_result(check_id: str, exc: BaseException, url: str, secrets: Sequence[str | None] = ()) -> CheckResult:
+    if isinstance(exc, (BodyTooLarge, httpx.DecodingError)):  # reached, but its answer cannot be read
+        return CheckResult(check_id, "fail", "the backend's answer could not be read",
+                           scrub_secrets(explain_error(exc, url), secrets) + f" (GET {url})", H.UNEXPECTED)
     return CheckResult(
         check_id, "fail", "the Backstage backend could not be reached",
         scrub_secrets(explain_error(exc, url), secrets) + f" (GET {url})", H.UNREACHABLE,
@@ -126,7 +130,7 @@ async def check_backend_reachable(client: httpx.AsyncClient, base: str) -> Check
     """
     url = _url(base, CLUSTERS_PATH)
     try:
-        resp = await client.get(url)
+        resp = await client.get(url, extensions=limit("the clusters route's answer", CLUSTER_LIST_CAP))
     except httpx.HTTPError as exc:
         return _unreachable_result("backend-reachable", exc, url)
     if is_not_started(resp):
@@ -154,7 +158,7 @@ async def check_backend_auth_provider(
     """
     url = _url(base, f"/api/auth/{OIDC_PROVIDER}/start?env={quote(env)}")
     try:
-        resp = await client.get(url, follow_redirects=False)
+        resp = await client.get(url, follow_redirects=False, extensions=limit("the sign-in start route's answer"))
     except httpx.HTTPError as exc:
         return _unreachable_result("backend-auth-provider", exc, url)
     if is_not_started(resp):
@@ -221,7 +225,8 @@ async def get_guest_token(client: httpx.AsyncClient, base: str) -> str | None:
     url = _url(base, "/api/auth/guest/refresh")
     try:
         # Backstage's auth routes reject refresh calls without this header (CSRF protection).
-        resp = await client.post(url, headers={"X-Requested-With": "XMLHttpRequest"})
+        resp = await client.post(url, headers={"X-Requested-With": "XMLHttpRequest"}, follow_redirects=False,
+                                 extensions=limit("the guest token"))
     except httpx.HTTPError:
         return None
     if resp.status_code != 200:
@@ -264,7 +269,9 @@ async def check_backend_clusters(
         return CheckResult("backend-clusters", "fail", "cannot list the backend's clusters without a token",
                            _token_fix("none") + ".", H.TOKEN_REFUSED)
     try:
-        resp = await client.get(url, headers={"Authorization": f"Bearer {token}"})
+        # the token goes to the backend URL only: never where a redirect points
+        resp = await client.get(url, headers={"Authorization": f"Bearer {token}"}, follow_redirects=False,
+                                extensions=limit("the list of clusters", CLUSTER_LIST_CAP))
     except httpx.HTTPError as exc:
         return _unreachable_result("backend-clusters", exc, url, [token])
     if is_not_started(resp):
@@ -394,7 +401,8 @@ async def check_backend_proxy(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        resp = await client.get(url, headers=headers)
+        resp = await client.get(url, headers=headers, follow_redirects=False,
+                                extensions=limit("the namespace list", NAMESPACE_LIST_CAP))
     except httpx.HTTPError as exc:
         return _unreachable_result(check_id, exc, url, secrets)
     if is_not_started(resp):

@@ -3,20 +3,179 @@
 TLS verification is always on unless a caller passes `verify=False` for a cluster whose config says
 `skipTLSVerify: true`; a private CA comes in through `ca_file` / `ca_data`. There is no silent
 fallback to an unverified connection.
+
+Every answer is read through a cap (wizard/remote/limits.py): the client's transport stops reading
+a body once it holds more than the cap its request names (`limit(what, cap)` in the request's
+extensions; DOCUMENT_CAP when it names none), decompresses only up to the cap, and the request
+fails with `BodyTooLarge`, an httpx.HTTPError whose message is the sentence to show. Clients never
+follow redirects unless told to: a credential header must not travel to where a server points.
 """
 
 from __future__ import annotations
 
 import ssl
+import zlib
+from collections.abc import AsyncIterator, Iterator
 from functools import lru_cache
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from wizard.remote.limits import DEFAULT_TIMEOUT
+from wizard.remote.limits import DEFAULT_TIMEOUT, DOCUMENT_CAP, MiB
 
 USER_AGENT = "spectro-wizard"
+# Compressed answers are not asked for (a small gzip body can inflate to gigabytes); a server that
+# compresses anyway is decompressed up to the cap.
+BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+_LIMIT = "spectro_wizard_limit"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How much of an answer to read, and what the answer is (for the sentence when it is more)."""
+
+    cap: int
+    what: str
+
+
+def limit(what: str, cap: int = DOCUMENT_CAP) -> dict[str, Any]:
+    """Request extensions naming the answer's cap: `client.get(url, extensions=limit("its JWKS"))`."""
+    return {_LIMIT: Limit(cap, what)}
+
+
+def _mib(n: int) -> str:
+    return f"{n / MiB:g} MiB" if n >= MiB else f"{n // 1024} KiB"
+
+
+class BodyTooLarge(httpx.HTTPError):
+    """An answer bigger than its cap: reading stopped there. `str()` is the sentence to show."""
+
+    def __init__(self, host: str, lim: Limit) -> None:
+        super().__init__(f"{host} answered more than {_mib(lim.cap)} for {lim.what}; a real one is far smaller, "
+                         "so this is not the server it should be (or something in between answers for it): "
+                         "check the URL")
+        self.host = host
+        self.limit = lim
+
+
+class _Meter:
+    """Counts (and, for a compressed answer, inflates at most up to the cap) the chunks of one body."""
+
+    def __init__(self, host: str, lim: Limit, encoding: str) -> None:
+        self.host, self.lim, self.seen = host, lim, 0
+        self.inflate: Any = None
+        if encoding == "gzip" or encoding == "x-gzip":
+            self.inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.inflate = zlib.decompressobj()
+
+    def _count(self, data: bytes) -> bytes:
+        self.seen += len(data)
+        if self.seen > self.lim.cap:
+            raise BodyTooLarge(self.host, self.lim)
+        return data
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        if self.inflate is None:
+            yield self._count(chunk)
+            return
+        data = chunk
+        while data:
+            try:
+                out = self.inflate.decompress(data, self.lim.cap - self.seen + 1)
+            except zlib.error:
+                raise httpx.DecodingError("a compressed answer that does not decompress") from None
+            yield self._count(out)
+            data = self.inflate.unconsumed_tail
+
+
+def _check_head(request: httpx.Request, response: httpx.Response) -> tuple[Limit, str, str]:
+    lim = request.extensions.get(_LIMIT) or Limit(DOCUMENT_CAP, "its answer")
+    host = request.url.netloc.decode("ascii", "replace")
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+        raise httpx.DecodingError(f"Content-Encoding {encoding}, which was not asked for")
+    length = response.headers.get("content-length", "")
+    if encoding in ("", "identity") and length.isdigit() and int(length) > lim.cap:
+        raise BodyTooLarge(host, lim)
+    return lim, host, encoding
+
+
+def _uncompressed_headers(response: httpx.Response, encoding: str) -> httpx.Headers:
+    headers = response.headers.copy()
+    if encoding not in ("", "identity"):  # inflated here: httpx must not decode it again
+        del headers["content-encoding"]
+        headers.pop("content-length", None)
+    return headers
+
+
+class _CappedAsyncStream(httpx.AsyncByteStream):
+    def __init__(self, inner: Any, meter: _Meter) -> None:
+        self._inner, self._meter = inner, meter
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            for out in self._meter.feed(chunk):
+                yield out
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _CappedStream(httpx.SyncByteStream):
+    def __init__(self, inner: Any, meter: _Meter) -> None:
+        self._inner, self._meter = inner, meter
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            yield from self._meter.feed(chunk)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class CappedAsyncTransport(httpx.AsyncBaseTransport):
+    """httpx's transport, reading each answer only up to its cap."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        try:
+            lim, host, encoding = _check_head(request, response)
+        except httpx.HTTPError:
+            await response.aclose()
+            raise
+        return httpx.Response(response.status_code, headers=_uncompressed_headers(response, encoding),
+                              stream=_CappedAsyncStream(response.stream, _Meter(host, lim, encoding)),
+                              extensions=response.extensions)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class CappedTransport(httpx.BaseTransport):
+    """The same, for the blocking client of `login`."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        try:
+            lim, host, encoding = _check_head(request, response)
+        except httpx.HTTPError:
+            response.close()
+            raise
+        return httpx.Response(response.status_code, headers=_uncompressed_headers(response, encoding),
+                              stream=_CappedStream(response.stream, _Meter(host, lim, encoding)),
+                              extensions=response.extensions)
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 @dataclass(frozen=True)
@@ -48,18 +207,26 @@ def async_client(
     follow_redirects: bool = False,
 ) -> httpx.AsyncClient:
     tls = tls or TLSOptions()
+    # trust_env=False: a proxy from the environment would hide what we are testing
+    transport = CappedAsyncTransport(httpx.AsyncHTTPTransport(verify=tls.ssl_context(), trust_env=False))
     return httpx.AsyncClient(
-        verify=tls.ssl_context(),
+        transport=transport,
         timeout=httpx.Timeout(timeout),
         follow_redirects=follow_redirects,
-        headers={"User-Agent": USER_AGENT},
-        trust_env=False,  # a proxy from the environment would hide what we are testing
+        headers=BASE_HEADERS,
+        trust_env=False,
     )
 
 
+def sync_transport(tls: TLSOptions | None = None) -> CappedTransport:
+    """The blocking transport (`login`, and authlib's client there), with the same caps."""
+    return CappedTransport(httpx.HTTPTransport(verify=(tls or TLSOptions()).ssl_context(), trust_env=False))
+
+
 def host_of(url: str) -> str:
+    """host[:port] of a URL, without the user:password@ a URL may carry."""
     parts = urlsplit(url)
-    return parts.netloc or url
+    return parts.netloc.rpartition("@")[2] or url
 
 
 def describe_error(exc: BaseException, url: str) -> str:
@@ -76,6 +243,10 @@ def describe_error(exc: BaseException, url: str) -> str:
         parts.append(f"{cause.__class__.__name__} {cause}")
         cause = cause.__cause__ or cause.__context__
     lowered = " ".join(parts).lower()
+    if isinstance(exc, BodyTooLarge):
+        return text
+    if isinstance(exc, httpx.DecodingError):
+        return f"{host} sent an answer that cannot be read ({text})"
     if isinstance(exc, httpx.TimeoutException):
         return f"{host} did not answer in time ({exc.__class__.__name__}); check that it is up and reachable from here"
     if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:

@@ -25,7 +25,7 @@ from wizard.core.hint_ids import Kube as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
 from wizard.remote.backstage import explain_error
-from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client
+from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, limit
 
 # Newest first: SelfSubjectReview is GA in 1.28, beta in 1.27, alpha before.
 _REVIEW_VERSIONS = ("v1", "v1beta1", "v1alpha1")
@@ -100,6 +100,9 @@ def _is_tls_problem(explanation: str) -> bool:
 
 def _transport_failure(check_id: str, target: ClusterTarget, exc: BaseException, url: str) -> CheckResult:
     explanation = explain_error(exc, url)
+    if isinstance(exc, (BodyTooLarge, httpx.DecodingError)):  # reached, but its answer is not an API server's
+        return CheckResult(check_id, "fail", f"{target.name}: the API server's answer could not be read",
+                           explanation + f" ({url})", H.NOT_KUBERNETES)
     tls = _is_tls_problem(explanation)
     summary = f"{target.name}: TLS failed" if tls else f"{target.name}: API server not reachable"
     return CheckResult(check_id, "fail", summary, explanation + f" ({url})", H.TLS if tls else H.UNREACHABLE)
@@ -108,7 +111,7 @@ def _transport_failure(check_id: str, target: ClusterTarget, exc: BaseException,
 def _json(resp: httpx.Response) -> Any:
     try:
         return resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         return None
 
 
@@ -132,7 +135,7 @@ async def check_cluster_version(
     url = _url(target, "/version")
     try:
         async with _client_for(target, client, timeout) as c:
-            resp = await c.get(url)
+            resp = await c.get(url, extensions=limit("/version"))
     except httpx.HTTPError as exc:
         return _transport_failure(check_id, target, exc, url)
     return _version_result(check_id, target, resp, url)
@@ -231,7 +234,9 @@ async def _post_self_subject_review(
     for version in _REVIEW_VERSIONS:
         url = _url(target, f"/apis/authentication.k8s.io/{version}/selfsubjectreviews")
         body = {"apiVersion": f"authentication.k8s.io/{version}", "kind": "SelfSubjectReview"}
-        resp = await client.post(url, json=body, headers={"Authorization": f"Bearer {id_token}"})
+        # the ID token goes to this cluster only: never where a redirect points
+        resp = await client.post(url, json=body, headers={"Authorization": f"Bearer {id_token}"}, follow_redirects=False,
+                                 extensions=limit("a SelfSubjectReview"))
         if resp.status_code != 404:
             break
     assert resp is not None
@@ -272,7 +277,8 @@ async def check_cluster_rbac(
     where = f"in namespace {namespace}" if namespace else "in all namespaces"
     try:
         async with _client_for(target, client, timeout) as c:
-            resp = await c.post(url, json=body, headers={"Authorization": f"Bearer {id_token}"})
+            resp = await c.post(url, json=body, headers={"Authorization": f"Bearer {id_token}"}, follow_redirects=False,
+                                extensions=limit("a SelfSubjectAccessReview"))
     except httpx.HTTPError as exc:
         return _transport_failure(check_id, target, exc, url)
     if resp.status_code == 401:

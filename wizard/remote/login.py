@@ -27,8 +27,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from wizard.core.mask import scrub
 from wizard.errors import WizardError
-from wizard.remote.oidc import expected_issuer, validate_id_token
+from wizard.remote.http import BASE_HEADERS, describe_error, limit, sync_transport
+from wizard.remote.oidc import derived_token_endpoint, expected_issuer, secret_destination_problem, validate_id_token
 
 import authlib.deprecate  # noqa: E402,F401 - first: it installs an "always" filter for its own warnings
 
@@ -138,14 +140,17 @@ def bind_redirect(candidates: tuple[str, ...] | list[str]) -> tuple[_LoopbackSer
 def _discover(http: httpx.Client, authorization_url: str) -> dict[str, Any]:
     issuer = expected_issuer(authorization_url)
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    failure = None
     try:
-        resp = http.get(url)
+        resp = http.get(url, extensions=limit("the discovery document"))
     except httpx.HTTPError as exc:
-        raise LoginError(f"cannot reach the OIDC provider at {url} ({exc.__class__.__name__}); "
-                         "`spectro-wizard verify` says more") from None
+        failure = describe_error(exc, url)
+    if failure is not None:  # raised outside `except`: no chained exception carries the request
+        raise LoginError(f"cannot read the OIDC provider's discovery document at {url}: {failure}; "
+                         "`spectro-wizard verify` says more")
     try:
         doc = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         doc = None
     if resp.status_code != 200 or not isinstance(doc, dict) or "token_endpoint" not in doc or "jwks_uri" not in doc:
         raise LoginError(f"{url} answered {resp.status_code} without a discovery document; check the authorization URL "
@@ -158,7 +163,7 @@ def _probe_redirect(http: httpx.Client, auth_url: str, redirect_uri: str) -> Non
     refused there with 400 invalid_redirect_uri / redirect_uri_mismatch, which the browser would
     only show as an error page while this process waits for a callback that never comes."""
     try:
-        resp = http.get(auth_url)
+        resp = http.get(auth_url, extensions=limit("the sign-in request's answer"))
     except httpx.HTTPError:
         return  # the browser will show it; the timeout then says so
     text = resp.text[:4000]
@@ -190,12 +195,24 @@ def login(
     server, redirect_uri = bind_redirect(redirect_urls)
     thread = threading.Thread(target=server.serve_forever, name="spectro-wizard-login", daemon=True)
     thread.start()
-    http = httpx.Client(timeout=http_timeout, trust_env=False, follow_redirects=False)
+    # both clients read answers through the caps and never follow a redirect (the code exchange
+    # carries the client secret: it goes to the token endpoint and nowhere else)
+    http = httpx.Client(transport=sync_transport(), timeout=http_timeout, trust_env=False, follow_redirects=False,
+                        headers=BASE_HEADERS)
     client = OAuth2Client(client_id, client_secret, scope=scope, redirect_uri=redirect_uri,
                           code_challenge_method="S256", token_endpoint_auth_method="client_secret_post",
-                          timeout=http_timeout, trust_env=False)
+                          timeout=http_timeout, trust_env=False, follow_redirects=False,
+                          transport=sync_transport(), headers=BASE_HEADERS)
     try:
         meta = _discover(http, authorization_url)
+        # the secret goes only where the backend module sends it, when discovery agrees, over https;
+        # checked before the browser opens, so a refused sign-in costs the user nothing
+        refused = secret_destination_problem(authorization_url, meta.get("token_endpoint")
+                                             if isinstance(meta.get("token_endpoint"), str) else None)
+        if refused is not None:
+            raise LoginError(f"the sign-in was not started, because the client secret would not be safe at the token "
+                             f"endpoint: {refused} (`spectro-wizard hints oidc-secret-not-sent`)")
+        token_endpoint = derived_token_endpoint(authorization_url)
         verifier = secrets.token_urlsafe(48)
         nonce = secrets.token_urlsafe(16)
         url, state = client.create_authorization_url(authorization_url, code_verifier=verifier, nonce=nonce)
@@ -212,9 +229,9 @@ def login(
         query = parse_qs(urlsplit(server.received).query)
         if "error" in query:
             why = query.get("error_description", query["error"])[0]
-            raise LoginError(f"the provider refused the sign-in: {query['error'][0]} ({why})")
+            raise LoginError(scrub(f"the provider refused the sign-in: {query['error'][0]} ({why})", [client_secret]))
         try:
-            token = client.fetch_token(meta["token_endpoint"], authorization_response=server.received,
+            token = client.fetch_token(token_endpoint, authorization_response=server.received,
                                        state=state, code_verifier=verifier)
         except MismatchingStateError:
             raise LoginError("the sign-in came back with another state than it was sent with; "
@@ -224,16 +241,18 @@ def login(
                 raise LoginError("the provider refused the client credentials (invalid_client): check the client ID "
                                  "and secret variables the app-config names (a wrong or unset secret fails the same "
                                  "way in Backstage: Token exchange failed: 401)") from None
-            raise LoginError(f"the code exchange failed: {exc.error} ({exc.description or 'no description'})") from None
+            raise LoginError(scrub(f"the code exchange failed: {exc.error} ({exc.description or 'no description'})",
+                                   [client_secret])) from None
         except httpx.HTTPError as exc:
-            raise LoginError(f"the token endpoint {meta['token_endpoint']} cannot be reached ({exc.__class__.__name__})") from None
+            raise LoginError(f"the token endpoint {token_endpoint} cannot be used: {describe_error(exc, token_endpoint)}") from None
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise LoginError("the provider's token response has no id_token: request the openid scope")
         try:
-            jwks = http.get(meta["jwks_uri"]).json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise LoginError(f"the provider's signing keys ({meta['jwks_uri']}) cannot be read ({exc.__class__.__name__})") from None
+            jwks = http.get(meta["jwks_uri"], extensions=limit("the provider's keys (JWKS)")).json()
+        except (httpx.HTTPError, ValueError, RecursionError) as exc:
+            why = describe_error(exc, str(meta["jwks_uri"])) if isinstance(exc, httpx.HTTPError) else exc.__class__.__name__
+            raise LoginError(f"the provider's signing keys ({meta['jwks_uri']}) cannot be read ({why})") from None
     finally:
         client.close()
         http.close()

@@ -47,10 +47,11 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
+from wizard.core.fields import is_loopback_host
 from wizard.core.hint_ids import Oidc as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
-from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client, describe_error
+from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, describe_error, host_of, limit
 
 # --- Check ids (the verify contract in README.md, "Commands") ---
 DISCOVERY_CHECK = "oidc-discovery"
@@ -175,18 +176,19 @@ def _snippet(text: str, secret: str | None = None) -> str:
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:
     try:
         value = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         return None
     return value if isinstance(value, dict) else None
 
 
-def _unreachable(check_id: str, exc: BaseException, url: str, what: str) -> CheckResult:
+def _unreachable(check_id: str, exc: BaseException, url: str, what: str, too_large: str = H.DISCOVERY_FAILED) -> CheckResult:
+    """A request that failed; an answer over its cap fails with `too_large`'s hint (it was reached)."""
     return CheckResult(
         check_id,
         "fail",
         f"{what}: {describe_error(exc, url)}",
         detail=f"Request: {url}",
-        hint=H.UNREACHABLE,
+        hint=too_large if isinstance(exc, (BodyTooLarge, httpx.DecodingError)) else H.UNREACHABLE,
     )
 
 
@@ -282,7 +284,7 @@ async def check_discovery(
             "https://console.spectrocloud.com/v1/oidc/tenant/<tenant>/auth; the issuer was guessed as its parent path."
         )
     try:
-        response = await http.get(url, headers={"Accept": "application/json"})
+        response = await http.get(url, headers={"Accept": "application/json"}, extensions=limit("the discovery document"))
     except httpx.HTTPError as exc:
         return _unreachable(DISCOVERY_CHECK, exc, url, "discovery document not fetched"), None
 
@@ -423,7 +425,9 @@ async def _probe_token_endpoint(
         form["client_secret"] = client_secret
     else:
         headers["Authorization"] = _basic_authorization(client_id, client_secret)
-    response = await http.post(token_endpoint, data=form, headers=headers)
+    # the credentials go to this URL and nowhere else: never where a redirect points
+    response = await http.post(token_endpoint, data=form, headers=headers, follow_redirects=False,
+                               extensions=limit("the token endpoint's answer"))
     body = _json_object(response)
     if body is None:
         return TokenProbe(method, response.status_code, None, _snippet(response.text, client_secret))
@@ -438,10 +442,34 @@ def _describe_probe(probe: TokenProbe) -> str:
     return f"HTTP {probe.status_code}, not an OAuth error" + (f": {probe.description}" if probe.description else "")
 
 
+def secret_destination_problem(authorization_url: str, advertised: str | None) -> str | None:
+    """Why the client secret must not be sent to the token endpoint (None: it may be).
+
+    The secret goes only where the backend module itself sends it, `derived_token_endpoint`
+    (authorizationUrl with its first /auth replaced by /token), and only when the provider's discovery
+    document names that same URL: a discovery document is a server's answer, and one that points its
+    token_endpoint elsewhere (another host, plain http) must not receive the secret. Plain http is
+    refused except on loopback hosts, as everywhere tokens travel.
+    """
+    derived = derived_token_endpoint(authorization_url)
+    if advertised is None:
+        return "the discovery document names no token_endpoint"
+    if not same_url(derived, advertised):
+        return (f"the provider's discovery document names token endpoint {advertised}, but the backend module sends "
+                f"the secret to {derived} (authorizationUrl with /auth replaced by /token); it is sent only where "
+                "both agree")
+    parts = urlsplit(derived)
+    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(parts.hostname)):
+        return (f"the token endpoint {derived} is not https, and the secret would travel unencrypted "
+                "(plain http is accepted only for localhost and 127.0.0.1)")
+    return None
+
+
 async def check_client(
     http: httpx.AsyncClient,
     discovery: Discovery,
     *,
+    authorization_url: str,
     client_id: str | None,
     client_secret: str | None,
     callback_url: str,
@@ -453,16 +481,28 @@ async def check_client(
     RFC 6749 §5.2: the token endpoint authenticates the client first (`invalid_client` when that
     fails) and only then rejects the code (`invalid_grant`). The probe is sent the way the module
     sends it (client_secret_post); HTTP Basic is tried only to tell "wrong secret" apart from "right
-    secret, method the provider refuses", when discovery says the provider supports it.
+    secret, method the provider refuses", when discovery says the provider supports it. Nothing is
+    sent unless `secret_destination_problem` finds none: the module's own token URL, confirmed by
+    discovery, over https.
     """
     missing = [name for name, value in ((client_id_env, client_id), (client_secret_env, client_secret)) if not value]
     if missing:
         return _missing_env(CLIENT_CHECK, "client credentials", missing)
     assert client_id and client_secret  # narrowed by the check above
-    token_endpoint = discovery.token_endpoint
-    if token_endpoint is None:
+    if discovery.token_endpoint is None:
         return CheckResult(CLIENT_CHECK, "fail", "the discovery document has no token_endpoint",
                            hint=H.DISCOVERY_FAILED)
+    refused = secret_destination_problem(authorization_url, discovery.token_endpoint)
+    if refused is not None:
+        return CheckResult(
+            CLIENT_CHECK, "fail", "client credentials not checked: the secret was not sent",
+            detail=(f"Not sent: {refused}. Fix authorizationUrl so that it is the provider's https URL "
+                    f"(SpectroCloud's form: https://<console>/v1/oidc/tenant/<tenant>/auth), and check that "
+                    f"{discovery.url} is served by that provider."),
+            hint=H.SECRET_NOT_SENT,
+            data={"token_endpoint": discovery.token_endpoint, "derived_token_endpoint": derived_token_endpoint(authorization_url)},
+        )
+    token_endpoint = derived_token_endpoint(authorization_url)
     advertised = discovery.strings("token_endpoint_auth_methods_supported")
     data: dict[str, Any] = {"token_endpoint": token_endpoint, "client_id": client_id}
     try:
@@ -472,7 +512,7 @@ async def check_client(
         if probe.error == "invalid_client" and (advertised is None or BASIC_AUTH_METHOD in advertised):
             basic = await _probe_token_endpoint(http, token_endpoint, BASIC_AUTH_METHOD, client_id, client_secret, callback_url)
     except httpx.HTTPError as exc:
-        return _unreachable(CLIENT_CHECK, exc, token_endpoint, "client credentials not checked")
+        return _unreachable(CLIENT_CHECK, exc, token_endpoint, "client credentials not checked", H.CLIENT_UNEXPECTED)
 
     if probe.error == "invalid_grant":
         return CheckResult(
@@ -575,9 +615,11 @@ async def check_redirect_uri(
     url = authorization_request_url(authorization_url, client_id, callback_url, scope)
     data = {"callback_url": callback_url, "authorization_url": authorization_url}
     try:
-        response = await http.get(url)  # the client does not follow redirects: we judge the first answer
+        # never follow redirects: we judge the first answer
+        response = await http.get(url, follow_redirects=False, extensions=limit("the sign-in request's answer"))
     except httpx.HTTPError as exc:
-        return _unreachable(REDIRECT_URI_CHECK, exc, authorization_url, "redirect URI not checked")
+        return _unreachable(REDIRECT_URI_CHECK, exc, authorization_url, "redirect URI not checked",
+                            H.AUTHORIZATION_REJECTED)
 
     location = response.headers.get("location", "")
     if response.is_redirect and location:
@@ -783,7 +825,8 @@ async def fetch_jwks(http: httpx.AsyncClient, discovery: Discovery) -> Mapping[s
     """The provider's signing keys. Raises httpx.HTTPError (transport) or ValueError (bad answer)."""
     if discovery.jwks_uri is None:
         raise ValueError(f"{discovery.url} has no jwks_uri")
-    response = await http.get(discovery.jwks_uri, headers={"Accept": "application/json"})
+    response = await http.get(discovery.jwks_uri, headers={"Accept": "application/json"},
+                              extensions=limit("the provider's keys (JWKS)"))
     document = _json_object(response)
     if response.status_code != 200 or document is None or not isinstance(document.get("keys"), list):
         raise ValueError(f"{discovery.jwks_uri} answered HTTP {response.status_code} without a JWKS: {_snippet(response.text)}")
@@ -816,7 +859,7 @@ async def check_id_token(
 
 
 def _timed_out(check_id: str, seconds: float, url: str) -> CheckResult:
-    return CheckResult(check_id, "fail", f"no complete answer within {seconds:g}s from {urlsplit(url).netloc}",
+    return CheckResult(check_id, "fail", f"no complete answer within {seconds:g}s from {host_of(url)}",
                        detail=f"Request: {url}", hint=H.UNREACHABLE)
 
 
@@ -878,9 +921,9 @@ async def run_oidc_checks(
 
     network_checks: list[Awaitable[CheckResult]] = [
         _bounded(CLIENT_CHECK, check_client(
-            http, discovery, client_id=client_id, client_secret=client_secret, callback_url=callback_url,
-            client_id_env=client_id_env, client_secret_env=client_secret_env,
-        ), bound, discovery.token_endpoint or discovery.url),
+            http, discovery, authorization_url=authorization_url, client_id=client_id, client_secret=client_secret,
+            callback_url=callback_url, client_id_env=client_id_env, client_secret_env=client_secret_env,
+        ), bound, derived_token_endpoint(authorization_url)),
         _bounded(REDIRECT_URI_CHECK, check_redirect_uri(
             http, authorization_url, client_id=client_id, callback_url=callback_url, scope=scope,
             client_id_env=client_id_env,

@@ -24,7 +24,8 @@ from ruamel.yaml.error import YAMLError
 
 from wizard.core.hint_ids import Palette as H
 from wizard.remote.backstage import explain_error
-from wizard.remote.http import DEFAULT_TIMEOUT, TLSOptions, async_client
+from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, limit
+from wizard.remote.limits import DOCUMENT_CAP, PALETTE_LIST_CAP
 
 DEFAULT_PALETTE_URL = "https://api.spectrocloud.com"
 T = TypeVar("T")
@@ -96,9 +97,12 @@ class PaletteClient:
 
     # ---------------------------------------------------------------- transport
 
-    async def _get(self, path: str, params: Mapping[str, str] | None = None, json: bool = True) -> httpx.Response:
+    async def _get(self, path: str, params: Mapping[str, str] | None = None, json: bool = True,
+                   what: str = "its answer", cap: int = DOCUMENT_CAP) -> httpx.Response:
         """GET with the ApiKey header; every failure becomes a PaletteError without a chained cause.
 
+        The key goes to the configured Palette URL only: redirects are never followed (a 3xx is an
+        unexpected answer), so no other origin receives the header. The answer is read up to `cap`.
         The kubeconfig is asked for without `Accept: application/json`, as the TeraSky provider does.
         """
         url = self.base_url + path
@@ -106,10 +110,15 @@ class PaletteClient:
         if json:
             headers["Accept"] = "application/json"
         failure: str | None = None
+        unreadable = False
         try:
-            resp = await self._client.get(url, params=params, headers=headers)
+            resp = await self._client.get(url, params=params, headers=headers, follow_redirects=False,
+                                          extensions=limit(what, cap))
         except httpx.HTTPError as exc:
             failure = explain_error(exc, url)
+            unreadable = isinstance(exc, (BodyTooLarge, httpx.DecodingError))
+        if failure is not None and unreadable:  # reached, but its answer cannot be read
+            raise PaletteError(f"Palette API at {self.base_url}: {failure}", H.UNEXPECTED)
         if failure is not None:  # raised here, outside `except`, so the request (and key) is not chained
             raise PaletteError(f"Palette API at {self.base_url} could not be reached: {failure}", H.UNREACHABLE)
         if resp.status_code == 400 and "http request to an https server" in resp.text.lower():
@@ -125,15 +134,15 @@ class PaletteClient:
         return PaletteError(f"the Palette API key may not read {path} (403): give its user access to the project",
                             H.API_KEY)
 
-    async def _get_json(self, path: str) -> Any:
-        resp = await self._get(path)
+    async def _get_json(self, path: str, what: str = "its answer", cap: int = DOCUMENT_CAP) -> Any:
+        resp = await self._get(path, what=what, cap=cap)
         if resp.status_code == 403:
             raise self._forbidden(path)
         if resp.status_code != 200:
             raise PaletteError(f"Palette answered {resp.status_code} to GET {path}", H.UNEXPECTED)
         try:
             return resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past what json can read
             pass
         raise PaletteError(f"Palette answered GET {path} with something that is not JSON", H.UNEXPECTED)
 
@@ -147,7 +156,7 @@ class PaletteClient:
         whose project name cannot be read is kept. Tenant-scoped clusters pass unless
         `exclude_tenant_scoped` (the provider's excludeTenantScopedClusters).
         """
-        body = await self._get_json("/v1/dashboard/spectroclusters/meta")
+        body = await self._get_json("/v1/dashboard/spectroclusters/meta", "the cluster list", PALETTE_LIST_CAP)
         items = body.get("items") if isinstance(body, dict) else body  # the provider reads a bare list
         if not isinstance(items, list):
             raise PaletteError("Palette's cluster list has an unexpected format (no list of clusters)", H.UNEXPECTED)
@@ -164,7 +173,7 @@ class PaletteClient:
     async def project_name(self, uid: str) -> str | None:
         """A project's name, fetched once per uid (many clusters share a project)."""
         if uid not in self._project_names:
-            resp = await self._get(f"/v1/projects/{quote(uid, safe='')}")
+            resp = await self._get(f"/v1/projects/{quote(uid, safe='')}", what="a project")
             body = _json_or_none(resp) if resp.status_code == 200 else None
             meta = body.get("metadata") if isinstance(body, dict) else None
             name = meta.get("name") if isinstance(meta, dict) else None
@@ -177,7 +186,7 @@ class PaletteClient:
         """Server URL and CA from the cluster's admin kubeconfig; the kubeconfig itself is discarded."""
         path = f"/v1/spectroclusters/{quote(cluster.uid, safe='')}/assets/adminKubeconfig"
         params = {"ProjectUid": cluster.project_uid} if _project_scoped(cluster) and cluster.project_uid else None
-        resp = await self._get(path, params, json=False)
+        resp = await self._get(path, params, json=False, what=f"the kubeconfig of cluster {cluster.name!r}")
         if resp.status_code == 403:
             raise self._forbidden(path)
         if resp.status_code != 200:
@@ -202,7 +211,7 @@ class PaletteClient:
 def _json_or_none(resp: httpx.Response) -> Any:
     try:
         return resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         return None
 
 

@@ -26,6 +26,7 @@ from typing import Any, Iterable
 
 from wizard import __version__
 from wizard.core import facts, safeio
+from wizard.core.lockfile import resolved_versions
 from wizard.core.mask import (
     JWT_RE,
     MASK,
@@ -71,78 +72,6 @@ PACKAGES: tuple[str, ...] = (
 
 # ------------------------------------------------------------------------------------------------
 # packages: declared, resolved, installed
-
-
-def _split_descriptor(desc: str) -> tuple[str, str] | None:
-    """`@scope/name@npm:^1.2` -> (`@scope/name`, `npm:^1.2`)."""
-    desc = desc.strip().strip("\"'")
-    at = desc.find("@", 1)
-    if at <= 0:
-        return None
-    return desc[:at], desc[at + 1:]
-
-
-def _yarn_lock(text: str) -> dict[str, set[str]]:
-    """Yarn Berry (`version: 1.2.3`) and Yarn 1 (`version "1.2.3"`) lockfiles."""
-    out: dict[str, set[str]] = {}
-    names: list[str] = []
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():
-            names = []
-            if line.rstrip().endswith(":") and not line.startswith("__metadata"):
-                for desc in line.rstrip()[:-1].split(","):
-                    parsed = _split_descriptor(desc)
-                    if parsed:
-                        names.append(parsed[0])
-            continue
-        m = re.match(r"^\s+version:?\s+\"?([^\"\s]+)\"?\s*$", line)
-        if m and names and line.startswith("  ") and not line.startswith("   "):
-            for n in names:
-                out.setdefault(n, set()).add(m.group(1))
-    return out
-
-
-def _npm_lock(text: str) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return out
-    for key, entry in (data.get("packages") or {}).items():
-        if "node_modules/" in key and isinstance(entry, dict) and isinstance(entry.get("version"), str):
-            out.setdefault(key.rsplit("node_modules/", 1)[1], set()).add(entry["version"])
-
-    def walk(deps: Any) -> None:
-        if isinstance(deps, dict):
-            for name, entry in deps.items():
-                if isinstance(entry, dict):
-                    if isinstance(entry.get("version"), str):
-                        out.setdefault(name, set()).add(entry["version"])
-                    walk(entry.get("dependencies"))
-
-    walk(data.get("dependencies"))
-    return out
-
-
-def _pnpm_lock(text: str) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for m in re.finditer(r"^\s{2}['\"]?/?(@?[^@\s'\"/]+(?:/[^@\s'\"]+)?)@(\d[^:(\s'\"]*)", text, re.M):
-        out.setdefault(m.group(1), set()).add(m.group(2))
-    return out
-
-
-def resolved_versions(root: Path) -> tuple[str | None, dict[str, list[str]]]:
-    """(lockfile name, {package: versions}) from yarn.lock, package-lock.json or pnpm-lock.yaml."""
-    for name, parse in (("yarn.lock", _yarn_lock), ("package-lock.json", _npm_lock), ("pnpm-lock.yaml", _pnpm_lock)):
-        path = root / name
-        if path.is_file():
-            text = safeio.try_read_repo_text(root, path, safeio.LOCKFILE_CAP)
-            if text is None:
-                continue
-            return name, {k: sorted(v) for k, v in parse(text).items()}
-    return None, {}
 
 
 def _installed(root: Path, workspace_dirs: Iterable[Path], pkg: str) -> str | None:
@@ -499,4 +428,4 @@ def write_report(
     return write_output(output, text, "support-report.md", mode=0o600)  # for the person it is sent to, not the machine
 
 
-__all__ = ["build_report", "known_secrets", "package_versions", "render_markdown", "resolved_versions", "write_report"]
+__all__ = ["build_report", "known_secrets", "package_versions", "render_markdown", "resolved_versions", "write_report"]  # resolved_versions: wizard.core.lockfile

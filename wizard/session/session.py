@@ -29,6 +29,7 @@ from wizard.core.apply import (
 from wizard.core.clusters import cluster_inventory
 from wizard.core.configset import ConfigSet
 from wizard.core.envrefs import env_var_of
+from wizard.core.mask import mask_text
 from wizard.core.results import CheckResult
 from wizard.errors import BadInput, WizardError
 from wizard.session.steps import PATHS, flow
@@ -366,13 +367,18 @@ class Session:
                 problems.append(text)
         for (head, reason), packages in same_cause.items():
             problems.append(f"{head}about {', '.join(packages)}: {reason}")
-        return problems
+        return [mask_text(p) for p in problems]  # they quote the package manager's own words
 
     def apply(self, the_plan: Plan | None = None, on_output: Callable[[str], None] | None = None) -> ApplyResult:
         the_plan = the_plan or self.plan
         assert the_plan is not None, "plan first"
         before = self.configs
-        result = apply_plan(the_plan, on_output=on_output)
+        # the package manager's output is shown as it comes: through the masker (a registry URL with
+        # a password, an _authToken, a token in an error)
+        shown = None if on_output is None else (lambda line: on_output(mask_text(line)))
+        result = apply_plan(the_plan, on_output=shown)
+        if result.install_error:
+            result.install_error = mask_text(result.install_error)
         self.applied, self.apply_result, self.before = the_plan, result, before
         if result.rolled_back:
             self.before = None  # nothing changed: there is no wave to clean up after

@@ -3,7 +3,7 @@ without the runner and its HTTP clients (the TUI's first screen needs these name
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wizard.core.results import CheckResult
 from wizard.remote.limits import DEFAULT_TIMEOUT
@@ -18,6 +18,7 @@ class VerifyOptions:
     token: str | None = None  # Backstage user token; else BACKSTAGE_TOKEN; else the guest token
     id_token: str | None = None  # the user's SpectroCloud ID token (enables identity/RBAC/proxy checks)
     ca_file: str | None = None  # a private CA for the backend and the OIDC provider
+    ca_data: str | None = field(default=None, repr=False)  # its PEM text, as wizard.core.cafile.load_ca_file read it
     timeout: float = DEFAULT_TIMEOUT
     concurrency: int = DEFAULT_CONCURRENCY
     overall_timeout: float = DEFAULT_OVERALL

@@ -5,6 +5,11 @@ environment variables they reference all come from the app-config files (answers
 what the config does not say). Checks run as groups (OIDC, the backend, one group per cluster)
 under a semaphore (32 at once by default), each request with its own timeout and the whole run
 with an overall bound. `on_result` is called as each group finishes, for live front ends.
+
+A group that stops on an unexpected error (a bug, or an answer no check foresaw) becomes that
+group's failure, one sentence with the error's type, while the other groups run to completion: no
+traceback reaches the terminal, and no task is left with an exception nobody retrieved. A CA file
+(`ca_file`) is read and proven to hold a certificate before any group starts (BadInput otherwise).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any, Awaitable, Callable
 
 from wizard.core import facts
 from wizard.core.answers import Answers
+from wizard.core.cafile import load_ca_file
+from wizard.core.mask import scrub_secrets
 from wizard.core.configset import ConfigSet
 from wizard.core.clusters import config_clusters, effective_cluster_files
 from wizard.core.envrefs import env_var_of
@@ -107,7 +114,8 @@ async def wait_until_served(
     loop = asyncio.get_running_loop()
     start = loop.time()
     t = read_target(configs, answers, opts.backend_url)
-    quick = VerifyOptions(backend_url=opts.backend_url, token=opts.token, ca_file=opts.ca_file,
+    _read_ca(opts)
+    quick = VerifyOptions(backend_url=opts.backend_url, token=opts.token, ca_file=opts.ca_file, ca_data=opts.ca_data,
                           timeout=min(opts.timeout, 5.0))
     while True:
         results = await _backend_group(t, quick)
@@ -141,8 +149,31 @@ async def _bounded(sem: asyncio.Semaphore, coro: Awaitable[list[CheckResult]]) -
         return await coro
 
 
+def _read_ca(opts: VerifyOptions) -> None:
+    """The CA file's PEM text, read (and checked) once, before anything is asked."""
+    if opts.ca_file and opts.ca_data is None:
+        opts.ca_data = load_ca_file(opts.ca_file)
+
+
 def _tls(opts: VerifyOptions) -> TLSOptions:
-    return TLSOptions(ca_file=opts.ca_file) if opts.ca_file else TLSOptions()
+    return TLSOptions(ca_data=opts.ca_data) if opts.ca_data else TLSOptions()
+
+
+# the check id a whole group's failure is reported under
+_GROUP_CHECK = {"oidc": "oidc-discovery", "backend": "backend-reachable"}
+_GROUP_HINT = {"oidc": "oidc-unreachable", "backend": "backend-unreachable"}
+
+
+def _group_failed(name: str, exc: BaseException, secrets: list[str | None]) -> CheckResult:
+    """One sentence for a group that stopped on an unexpected error (its traceback is shown nowhere)."""
+    what = scrub_secrets(str(exc), secrets)
+    what = f"{exc.__class__.__name__}: {what}" if what else exc.__class__.__name__
+    if len(what) > 200:
+        what = what[:199] + "…"
+    return CheckResult(_GROUP_CHECK.get(name, name), "fail",
+                       f"{name}: the checks stopped on an unexpected error ({what})",
+                       "the other checks ran to the end; run verify again, and if it repeats, report it with "
+                       "`spectro-wizard report --verify`", "verify-check-crashed")
 
 
 async def _oidc_group(t: VerifyTarget, opts: VerifyOptions) -> list[CheckResult]:
@@ -192,6 +223,8 @@ async def run_verify(
 ) -> list[CheckResult]:
     opts = opts or VerifyOptions()
     t = read_target(configs, answers, opts.backend_url)
+    _read_ca(opts)
+    secrets = [opts.token, opts.id_token, t.client_secret, os.environ.get("BACKSTAGE_TOKEN")]
     # `concurrency` bounds the checks running at once against any one server (like a browser's
     # per-host limit): 100 clusters are 100 servers and run together, while many checks aimed at
     # one backend or one OIDC provider queue up instead of flooding it.
@@ -214,8 +247,11 @@ async def run_verify(
     overall = asyncio.Semaphore(MAX_OPEN)  # and a bound on open connections in all
 
     async def run(name: str, sem: asyncio.Semaphore, coro: Awaitable[list[CheckResult]]) -> None:
-        async with overall:
-            results = await _bounded(sem, coro)
+        try:
+            async with overall:
+                results = await _bounded(sem, coro)
+        except Exception as exc:  # noqa: BLE001 - one group's failure, not the run's
+            results = [_group_failed(name, exc, secrets)]
         done[name] = results
         if on_result is not None:
             for r in results:
@@ -225,11 +261,14 @@ async def run_verify(
     _, pending = await asyncio.wait(tasks, timeout=opts.overall_timeout)
     for task in pending:
         task.cancel()
+    if pending:
+        await asyncio.wait(pending)  # let the cancelled tasks finish (nothing is left running or unretrieved)
     for name, _, _ in groups:
         if name not in done:
-            r = CheckResult(name if name.startswith("cluster:") else f"{name}", "fail",
+            r = CheckResult(_GROUP_CHECK.get(name, name), "fail",
                             f"{name}: no answer within the overall limit of {opts.overall_timeout:.0f} s",
-                            "the remaining checks were stopped", "cluster-unreachable" if name.startswith("cluster:") else "backend-unreachable")
+                            "the remaining checks were stopped",
+                            "cluster-unreachable" if name.startswith("cluster:") else _GROUP_HINT.get(name, "backend-unreachable"))
             done[name] = [r]
             if on_result is not None:
                 on_result(r)

@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Selecti
 from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
 from wizard.core.clusters import auth_label, tls_label
 from wizard.core.kubeconfig import ca_file_to_data
+from wizard.core.mask import mask_text
 from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.buttonkeys import ButtonKeys
@@ -136,7 +137,7 @@ Type in the filter to narrow the list.
         known: set[str] = set()
         for c in self.session.clusters():
             migratable = c["migratable"]
-            rows.append(Row(c["name"], auth_label(c["authProvider"], c["oidcTokenProvider"]), str(c["url"] or ""),
+            rows.append(Row(c["name"], auth_label(c["authProvider"], c["oidcTokenProvider"]), mask_text(str(c["url"] or "")),
                             f"{c['file']}:{c['line']}", migratable, a.migrate == "all" and migratable or c["name"] in migrate,
                             c["tls"]))
             known.add(c["name"])
@@ -500,7 +501,7 @@ class ImportScreen(PickerScreen):
             status.update(f"[yellow]no contexts in {where}[/yellow] — type the path of a kubeconfig above and press Enter")
             return
         for i, c in enumerate(self.contexts):
-            lst.add_option((f"{c.cluster or c.context}  {c.server}" + ("  (current)" if c.current else ""), i))
+            lst.add_option((f"{c.cluster or c.context}  {mask_text(c.server)}" + ("  (current)" if c.current else ""), i))
         status.update(f"{len(self.contexts)} context(s): Space ticks, then Import selected")
         lst.highlighted = 0
         lst.focus()
