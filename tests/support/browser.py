@@ -363,24 +363,28 @@ def apply_by_hand_wiring(repo: Path, answers: Path, frontend: str, discovery: bo
     s.load_answers(stripped)
     s.load(run_tools=False, strict=True)
     plan = s.make_plan(skip_install=True)
+    planned = {c.rel for c in plan.changes}  # a wizard that wires frontends plans these itself
     created: list[str] = []
     if frontend == "legacy":
         path = repo / apis_ts.REL
         before = path.read_text(encoding="utf-8")
         edit = apis_ts.wire_spectrocloud(before)
         assert edit.manual is None, edit.manual
-        plan.changes.append(FileChange(apis_ts.REL, path, before, edit.after))
+        if apis_ts.REL not in planned:
+            plan.changes.append(FileChange(apis_ts.REL, path, before, edit.after))
     else:
         path = repo / app_tsx.REL
         before = path.read_text(encoding="utf-8")
         feats = [app_tsx.SPECTROCLOUD_MODULE] + ([] if discovery else [app_tsx.KUBERNETES_PLUGIN])
         edit = app_tsx.add_features(before, feats)
         assert edit.manual is None, edit.manual
-        plan.changes.append(FileChange(app_tsx.REL, path, before, edit.after))
-        module = repo / app_tsx.MODULE_REL
-        module.parent.mkdir(parents=True, exist_ok=True)
-        module.write_text(app_tsx.module_file(before), encoding="utf-8")
-        created += [app_tsx.MODULE_REL]
+        if app_tsx.REL not in planned:
+            plan.changes.append(FileChange(app_tsx.REL, path, before, edit.after))
+        if app_tsx.MODULE_REL not in planned:
+            module = repo / app_tsx.MODULE_REL
+            module.parent.mkdir(parents=True, exist_ok=True)
+            module.write_text(app_tsx.module_file(before), encoding="utf-8")
+            created += [app_tsx.MODULE_REL]
     result = s.apply(plan)
     assert not result.rolled_back, result
     return created
