@@ -12,6 +12,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from textual.widgets import Static
 
+from tests.support.configs import CA_PEM
 from wizard.cli import main
 from wizard.core import fields
 from wizard.plain import Prompts
@@ -77,9 +78,10 @@ def plain_sentence(root: Path, key: str, value: str) -> str:
     sentence of the validator it was built with."""
     good = GOOD[key] or str(root / "ca.pem")
     if key == "caFile":
-        (root / "ca.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+        (root / "ca.pem").write_bytes(CA_PEM)  # a real certificate: the good answer must pass
     with create_pipe_input() as inp:
         inp.send_text(value + "\r" + "\x15" + good + "\r")  # Ctrl+U clears the refused text
+        inp.close()  # end of input after that: a prompt that refuses both ends with EOF instead of waiting forever
         assert Prompts(inp, DummyOutput()).text("value:", "", key, base_dir=root) == good
     verdict = Prompts.validator(key, base_dir=root)(value)
     assert verdict is not True

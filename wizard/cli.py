@@ -626,7 +626,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tui(args)
         return COMMANDS[args.command](args)
     except WizardError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
+        from wizard.core.mask import mask_shapes  # a sentence may quote a server's answer or a value
+
+        sys.stderr.write(f"{PROG}: {mask_shapes(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write(f"\n{PROG}: interrupted\n")
@@ -634,8 +636,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug, not a user error: short message, details in a file
+        from wizard.core.mask import mask_shapes
+
         where = _crash_log(traceback.format_exc())
-        sys.stderr.write(f"{PROG}: internal error ({exc.__class__.__name__}: {exc}){where} — please report it\n")
+        sys.stderr.write(f"{PROG}: internal error ({exc.__class__.__name__}: {mask_shapes(str(exc))}){where} — please report it\n")
         return 70
 
 

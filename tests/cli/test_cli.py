@@ -82,13 +82,16 @@ def test_plan_prints_a_diff_and_writes_nothing(tmp_path, cli_tools, answers_file
     assert "--- a/app-config.yaml\n+++ b/app-config.yaml\n" in proc.stdout
     assert "+    - api:kubernetes/auth-providers: false\n" in proc.stdout
     assert "+        authorizationUrl: https://console.spectrocloud.com/v1/oidc/tenant/abc123/auth\n" in proc.stdout
-    assert "yarn workspace app add " + facts.MODULE_PKG in proc.stdout
+    # a new-frontend app is wired with the in-app module by default: published Backstage packages only
+    assert f"yarn workspace app add {facts.K8S_REACT_PKG} {facts.LEGACY_CORE_APP_PKG}" in proc.stdout
+    assert "--- /dev/null\n+++ b/packages/app/src/modules/spectrocloud/index.ts\n" in proc.stdout
+    assert "+import { spectroCloudKubernetesModule } from './modules/spectrocloud';\n" in proc.stdout
     assert "SPECTROCLOUD_CLIENT_ID, SPECTROCLOUD_CLIENT_SECRET" in proc.stdout
     assert snapshot(root) == before
     calls = [c["argv"] for c in cli_tools.calls("yarn")]
     assert not any("add" in argv for argv in calls)  # plan installs nothing...
     assert sorted(a[2] for a in calls if a[:2] == ["npm", "info"]) == sorted(  # ...but asks the registry first
-        [facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG, facts.AUTH_BACKEND_PKG])
+        [facts.K8S_REACT_PKG, facts.LEGACY_CORE_APP_PKG, facts.AUTH_BACKEND_PKG])
 
 
 def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, cli_tools, answers_file):
@@ -97,11 +100,13 @@ def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, cli_t
     proc = wizard("apply", "--answers", str(answers_file), "--yes", cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert "wrote app-config.yaml" in proc.stdout
-    assert "│ $ yarn workspace app add " + facts.MODULE_PKG in proc.stdout  # streamed install output
+    assert "│ $ yarn workspace app add " + facts.K8S_REACT_PKG in proc.stdout  # streamed install output
     assert "│ ➤ YN0000: · Done in 0s 1ms" in proc.stdout
     assert [c["argv"] for c in cli_tools.calls("yarn") if "add" in c["argv"]] == [
-        ["workspace", "app", "add", facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG],
+        ["workspace", "app", "add", facts.K8S_REACT_PKG, facts.LEGACY_CORE_APP_PKG],
         ["workspace", "backend", "add", facts.AUTH_BACKEND_PKG]]
+    assert "wrote packages/app/src/modules/spectrocloud/index.ts" in proc.stdout
+    assert "wrote packages/app/src/App.tsx" in proc.stdout
     applied = snapshot(root)
     proc = wizard("plan", "--answers", str(answers_file), cwd=root)
     assert proc.returncode == 0
@@ -112,6 +117,7 @@ def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, cli_t
     proc = wizard("undo", "--yes", cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert "restored app-config.yaml" in proc.stdout and "restored packages/app/package.json" in proc.stdout
+    assert "restored packages/app/src/modules/spectrocloud/index.ts" in proc.stdout  # removed: the apply created it
     assert "run `yarn install`" in proc.stdout  # node_modules must follow the restored package.json
     now = snapshot(root)
     assert {k: v for k, v in now.items() if not k.startswith(".spectro-wizard/")} == before

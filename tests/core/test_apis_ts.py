@@ -728,6 +728,9 @@ def test_apis_not_an_array_literal_is_refused():
     [
         ("createApiFactory({ api: kubernetesAuthProvidersApiRef, deps: {}, "
          "factory: () => new KubernetesAuthProviders({ oidcProviders: providers }) })",
+         "its oidcProviders are built elsewhere"),
+        ("createApiFactory({ api: kubernetesAuthProvidersApiRef, deps: {}, "
+         "factory: ([deps]) => new KubernetesAuthProviders({}) })",
          "its factory does not take its deps as a parameter"),
         ("createApiFactory({ api: kubernetesAuthProvidersApiRef, deps: {}, "
          "factory: ({}) => new KubernetesAuthProviders({ oidcProviders: providers }) })",
@@ -941,3 +944,26 @@ def test_bare_cr_line_endings_are_refused():
     edit = refused(LEGACY.replace("\n", "\r"))
     assert edit.manual.startswith(
         "packages/app/src/apis.ts uses bare CR line endings, which this editor does not splice into; add ")
+
+
+def test_a_server_side_only_providers_factory_gets_spectrocloud_and_its_parameter():
+    """A real shape (7K-Hiroba/7k-backstage): `factory: () => new KubernetesAuthProviders({} as any)`, and a
+    KubernetesBackendClient that depends on the providers API (a use, not a second registration)."""
+    src = HEAD + (
+        "export const apis: AnyApiFactory[] = [\n"
+        "  createApiFactory({\n"
+        "    api: kubernetesAuthProvidersApiRef,\n"
+        "    deps: {},\n"
+        "    factory: () => new KubernetesAuthProviders({} as any),\n"
+        "  }),\n"
+        "  createApiFactory({\n"
+        "    api: kubernetesApiRef,\n"
+        "    deps: { discoveryApi: discoveryApiRef, kubernetesAuthProvidersApi: kubernetesAuthProvidersApiRef },\n"
+        "    factory: ({ discoveryApi, kubernetesAuthProvidersApi }) => new KubernetesBackendClient({ discoveryApi, kubernetesAuthProvidersApi }),\n"
+        "  }),\n"
+        "];\n")
+    edit = wired(src)
+    assert "    deps: { spectroCloudAuthApi: spectroCloudAuthApiRef },\n" in edit.after
+    assert ("    factory: ({ spectroCloudAuthApi }) => new KubernetesAuthProviders("
+            "{ oidcProviders: { spectrocloud: spectroCloudAuthApi } } as any),\n") in edit.after
+    assert edit.after.count("api: kubernetesAuthProvidersApiRef") == 1

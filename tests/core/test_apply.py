@@ -342,7 +342,11 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
 
 
 def install_plan(root: Path, answers=None):
-    return make_plan(root, answers, skip_install=False, run_tools=True)
+    """The TeraSky packages' route (two app packages and the backend's): the install mechanics these
+    tests exercise do not depend on which wiring chose the packages."""
+    from tests.support.configs import DEFAULT_ANSWERS
+
+    return make_plan(root, answers or {**DEFAULT_ANSWERS, "frontendWiring": "package"}, skip_install=False, run_tools=True)
 
 
 def test_install_runs_berry_streams_output_and_undo_restores_package_json(tmp_path, tools):
@@ -460,7 +464,7 @@ def test_a_missing_package_manager_is_reported(tmp_path, tools):
 
 def test_a_custom_runner_receives_the_step(tmp_path):
     root = make_repo(tmp_path, preset="complete", app_deps={facts.MODULE_PKG: None})
-    plan = make_plan(root, skip_install=False)
+    plan = install_plan(root)
     seen = []
 
     def runner(step, emit):

@@ -26,7 +26,9 @@ from wizard.core.apply import apply_plan, undo_last
 from wizard.errors import Refused
 from wizard.session import Session
 
-APP_PKGS = [facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG]
+# what the default wiring of a new-frontend app (the in-app module) needs in packages/app
+APP_PKGS = [facts.K8S_REACT_PKG, facts.LEGACY_CORE_APP_PKG]
+MODULE_REL = "packages/app/src/modules/spectrocloud/index.ts"
 WIRE_LINE = f"backend.add(import('{facts.AUTH_BACKEND_PKG}'));"
 ANSWERS = {"tenant": "acme", "clusters": [{"name": "lab", "url": "https://127.0.0.1:6443", "skipTLSVerify": True}]}
 
@@ -58,6 +60,7 @@ def test_apply_adds_every_required_package_and_wires_index_ts(app: Path, tmp_pat
         ("packages/app", APP_PKGS), ("packages/backend", [facts.AUTH_BACKEND_PKG])]
     index = next(c for c in plan.changes if c.kind == "index.ts")
     assert f"+{WIRE_LINE}" in index.diff()
+    assert [c.rel for c in plan.changes if c.kind in ("module", "App.tsx")] == [MODULE_REL, "packages/app/src/App.tsx"]
     install = plan.to_json()["install"]
     assert [p["package"] for p in install["packages"]] == [*APP_PKGS, facts.AUTH_BACKEND_PKG]
     assert install["command"] == "yarn workspace app add " + " ".join(APP_PKGS)  # the contract's first command
@@ -81,7 +84,7 @@ def test_apply_adds_every_required_package_and_wires_index_ts(app: Path, tmp_pat
     # undo restores every file it changed, byte for byte, and says to run the install command
     undone = undo_last(app)
     assert set(undone.restored) >= {"app-config.yaml", "packages/backend/src/index.ts", "packages/app/package.json",
-                                    "packages/backend/package.json"}
+                                    "packages/backend/package.json", "packages/app/src/App.tsx", MODULE_REL}
     assert undone.sync_command == "yarn install"
     assert app_files(app) == before
 
@@ -137,9 +140,9 @@ def test_a_write_error_after_the_installs_rolls_everything_back(app: Path, tmp_p
 
 def test_a_package_the_registry_cannot_serve_is_caught_before_anything_is_written(app: Path, tmp_path: Path,
                                                                                   tools: Tools) -> None:
-    tools.unknown(facts.AUTH_FRONTEND_PKG)
+    tools.unknown(facts.AUTH_FRONTEND_PKG)  # as on the public registry: the TeraSky frontend packages are not there
     before = snapshot(app)
-    answers = write_answers(tmp_path / "answers.yaml", ANSWERS)
+    answers = write_answers(tmp_path / "answers.yaml", {**ANSWERS, "frontendWiring": "package"})
     env = cli_env(tmp_path, PATH=f"{tools.path}:/usr/bin:/bin")
     proc = subprocess.run([sys.executable, "-m", "wizard", "apply", "--repo", str(app), "--answers", str(answers), "--yes"],
                           capture_output=True, text=True, env=env, cwd=PROJECT, timeout=120)
@@ -215,10 +218,10 @@ def test_blocking_prerequisites_stop_apply(tmp_path: Path, tools: Tools, monkeyp
     tools.node("v22.11.0")
     tools.yarn("4.13.0")
     monkeypatch.setenv("PATH", f"{tools.path}:/usr/bin:/bin")
-    root = repos.make_repo(tmp_path, installed=(), legacy=True)
+    root = repos.make_repo(tmp_path, installed=(), version="1.30.0")
     s, plan = session_plan(root, tmp_path)
     problems = s.preflight(plan)
-    assert any(p.startswith("frontend-system: legacy frontend system") for p in problems)
+    assert any(p.startswith("backstage-version: Backstage 1.30.0 is older than 1.47.1") for p in problems)
 
 
 def test_no_package_manager_is_one_sentence_for_every_package(tmp_path: Path, tools: Tools,
@@ -231,3 +234,18 @@ def test_no_package_manager_is_one_sentence_for_every_package(tmp_path: Path, to
     [problem] = [p for p in s.preflight(plan) if "yarn is not installed" in p]
     assert all(pkg in problem for pkg in plan.packages)  # named once each, in the one sentence
     assert problem.count("yarn is not installed") == 1
+
+
+def test_the_default_setup_needs_nothing_the_public_registry_lacks(app: Path, tmp_path: Path, tools: Tools) -> None:
+    """The TeraSky frontend packages answer 404 on the public npm registry (facts §1): the default wiring of
+    a new-frontend app (the in-app module) needs none of them, so apply goes through where it used to stop."""
+    tools.unknown(facts.MODULE_PKG)
+    tools.unknown(facts.AUTH_FRONTEND_PKG)
+    answers = write_answers(tmp_path / "answers.yaml", ANSWERS)
+    env = cli_env(tmp_path, PATH=f"{tools.path}:/usr/bin:/bin")
+    proc = subprocess.run([sys.executable, "-m", "wizard", "apply", "--repo", str(app), "--answers", str(answers), "--yes"],
+                          capture_output=True, text=True, env=env, cwd=PROJECT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (app / MODULE_REL).is_file()
+    queried = {c["argv"][2] for c in tools.calls("yarn") if c["argv"][:2] == ["npm", "info"]}
+    assert not queried & {facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG}

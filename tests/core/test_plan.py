@@ -13,7 +13,7 @@ from wizard.core.packages import remove_json_dependency
 from wizard.core.plan import AnswerError, make_plan as engine_plan
 from wizard.errors import BadInput
 
-from tests.support.configs import CA_FILE, CA_PEM, CREATE_APP_CONFIG
+from tests.support.configs import CA_FILE, CA_PEM, CREATE_APP_CONFIG, DEFAULT_ANSWERS
 from tests.support.plans import assert_idempotent, load_answers, make_plan, write_plan
 from tests.support.repos import COMPLETE, make_repo
 from tests.support.text import added_lines, assert_only_lines_changed, dedent, line_index, removed_lines, safe_load
@@ -97,7 +97,7 @@ def test_plan_writes_nothing_and_is_idempotent(tmp_path):
 
 def test_install_step_is_planned_with_the_berry_command(tmp_path):
     root = make_repo(tmp_path)
-    plan = make_plan(root, skip_install=False)
+    plan = make_plan(root, {**DEFAULT_ANSWERS, "frontendWiring": "package"}, skip_install=False)
     assert plan.install is not None
     # every required missing package, one command per workspace: the app's two, then the backend's module
     app_cmd = "yarn workspace app add " + facts.MODULE_PKG + " " + facts.AUTH_FRONTEND_PKG
@@ -144,8 +144,10 @@ def test_plan_json_shape(tmp_path):
     assert data["ok"] is True
     assert [c["file"] for c in data["changes"]] == ["app-config.yaml"]
     assert data["changes"][0]["diff"].startswith("--- a/app-config.yaml\n+++ b/app-config.yaml\n")
-    assert set(data) == {"ok", "changes", "actions", "notes", "install", "envVars", "manual"}
-    assert data["manual"] == []
+    assert set(data) == {"ok", "changes", "actions", "notes", "install", "envVars", "manual", "frontend"}
+    assert data["frontend"]["kind"] == "in-app" and "new frontend system" in data["frontend"]["why"]
+    # installs are off here (skip_install): the in-app module is not written without the packages it imports
+    assert data["manual"] and "does not declare and this run does not install" in data["manual"][0]
 
 
 def test_already_configured_app_gives_an_empty_plan(tmp_path):

@@ -195,7 +195,8 @@ def test_plan_preflight_masks_the_registry_password(tmp_path: Path, monkeypatch:
     tools.unknown(facts.MODULE_PKG)
     monkeypatch.setenv("PATH", f"{tools.path}:/usr/bin:/bin")
     root = make_repo(tmp_path, "app")
-    answers = write_answers(tmp_path / "answers.yaml", {"tenant": "abc123"})
+    # the TeraSky packages' route: the registry is asked for the module it cannot serve
+    answers = write_answers(tmp_path / "answers.yaml", {"tenant": "abc123", "frontendWiring": "package"})
     for extra in ([], ["--json"]):
         code, out, err = run(capsys, "plan", "--repo", str(root), "--answers", str(answers), *extra)
         assert code == 0, err

@@ -367,8 +367,14 @@ DEFAULT_ANSWERS: dict[str, Any] = {
     "clusters": [{"name": "my-cluster", "url": "https://my-cluster.example.com:6443", "skipTLSVerify": True}],
 }
 
-# a PEM certificate header/footer (enough for the answers' caData validation)
-CA_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ==\n-----END CERTIFICATE-----\n"
+def _real_ca_pem() -> bytes:
+    """A real CA certificate (trustme): a caFile must hold one `ssl` can load, as Backstage must."""
+    import trustme
+
+    return trustme.CA().cert_pem.bytes()
+
+
+CA_PEM = _real_ca_pem()
 
 
 def _ca_file() -> str:

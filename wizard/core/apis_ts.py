@@ -245,7 +245,9 @@ def _read_providers(doc: Doc, obj: Node) -> _Providers | str:
         first = items(params)[0] if items(params) else None
         if first is not None and first.type in ("required_parameter", "optional_parameter"):
             param = first.child_by_field_name("pattern")
-    if param is None or param.type not in ("object_pattern", "identifier"):
+        elif first is None:
+            param = params  # `() => ...`: the factory takes no deps yet; `{ spectroCloudAuthApi }` goes in the parens
+    if param is None or param.type not in ("object_pattern", "identifier", "formal_parameters"):
         return "its factory does not take its deps as a parameter"
     if param.type == "object_pattern" and any(c.type == "rest_pattern" for c in items(param)):
         return "its factory's parameter ends with a rest element"
@@ -254,8 +256,8 @@ def _read_providers(doc: Doc, obj: Node) -> _Providers | str:
             and (c := n.child_by_field_name("constructor")) is not None and doc.slice(c) == "KubernetesAuthProviders"]
     if len(news) != 1:
         return "its factory does not build one `new KubernetesAuthProviders(...)`"
-    ctor_args = arguments(news[0])
-    if len(ctor_args) != 1 or ctor_args[0].type != "object" or has_spread(ctor_args[0]):
+    ctor_args = [unwrap(a) for a in arguments(news[0])]  # `{} as any` is the object literal it wraps
+    if len(ctor_args) != 1 or ctor_args[0] is None or ctor_args[0].type != "object" or has_spread(ctor_args[0]):
         return "KubernetesAuthProviders is not given an object literal"
     oidc = prop_value(doc, ctor_args[0], "oidcProviders")
     if oidc is not None and oidc.type != "object":
@@ -324,6 +326,20 @@ def _one_line(code: str) -> str:
     return re.sub(r", \}", " }", s)
 
 
+def _is_dep_value(doc: Doc, n: Node) -> bool:
+    """`someApi: kubernetesAuthProvidersApiRef` inside the `deps: { ... }` of a factory."""
+    pair = n.parent
+    if pair is None or pair.type != "pair" or pair.child_by_field_name("value") is None \
+            or pair.child_by_field_name("value").id != n.id:
+        return False
+    obj = pair.parent
+    holder = obj.parent if obj is not None else None
+    while holder is not None and holder.type in ("as_expression", "satisfies_expression", "parenthesized_expression"):
+        holder = holder.parent
+    key = holder.child_by_field_name("key") if holder is not None and holder.type == "pair" else None
+    return obj is not None and obj.type == "object" and key is not None and doc.slice(key) == "deps"
+
+
 def _compute(doc: Doc) -> _Plan | str:
     """The insertions wiring spectrocloud into this file, or why it cannot be edited safely."""
     style = style_of(doc)
@@ -351,6 +367,8 @@ def _compute(doc: Doc) -> _Plan | str:
                 el = el.parent
             if el.id in known and n.parent.type == "pair" and n.parent.child_by_field_name("key") is not None \
                     and doc.slice(n.parent.child_by_field_name("key")) == "api":
+                continue
+            if _is_dep_value(doc, n):  # another API depends on it (a KubernetesBackendClient): that uses it, not registers it
                 continue
             return (f"uses {K8S_REF} at line {doc.line(n)} outside a `createApiFactory({{ api: {K8S_REF}, ... }})` "
                     f"of the `apis` array")
@@ -416,7 +434,10 @@ def _extend_providers(doc: Doc, read: _Providers, style: Style) -> list[Insertio
     dep = read.dep_key or DEP
     if read.dep_key is None:
         out += append_items(doc, read.deps, [f"{DEP}: {REF}"], style)
-    if read.param.type == "identifier":
+    if read.param.type == "formal_parameters":  # `()`: the parameter is added whole
+        out.append(Insertion(doc.start(read.param) + 1, f"{{ {dep} }}"))
+        value = dep
+    elif read.param.type == "identifier":
         value = f"{doc.slice(read.param)}.{dep}"
     else:
         local = None

@@ -9,55 +9,19 @@ file is read once).
 
 from __future__ import annotations
 
-import os
 import re
 import ssl
-import stat
 from pathlib import Path
 
+from wizard.core import safeio
 from wizard.errors import BadInput
-
-# A CA bundle: the whole Mozilla bundle is ~220 KiB; a private CA file is a few KiB.
-MAX_CA_FILE_BYTES = 1024 * 1024
-
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 def load_ca_file(path: str | Path, what: str = "--ca-file") -> str:
     """The PEM text of a CA file holding at least one certificate `ssl` can load; BadInput otherwise."""
     name = f"{what} {path}"
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(Path(path).expanduser(), flags)  # O_NONBLOCK: opening a FIFO does not wait for a writer
-    except FileNotFoundError:
-        raise BadInput(f"{name}: no such file") from None
-    except PermissionError:
-        raise BadInput(f"{name}: cannot be read (permission denied)") from None
-    except OSError as exc:
-        raise BadInput(f"{name}: cannot be opened ({exc.strerror or exc.__class__.__name__})") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
-            raise BadInput(f"{name} is {kind}, not a PEM file with the CA's certificate")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_CA_FILE_BYTES:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except BlockingIOError:
-        raise BadInput(f"{name}: cannot be read now (it is not a regular file)") from None
-    except OSError as exc:
-        raise BadInput(f"{name}: cannot be read ({exc.strerror or exc.__class__.__name__})") from None
-    finally:
-        os.close(fd)
-    if size > MAX_CA_FILE_BYTES:
-        raise BadInput(f"{name} is larger than 1 MiB; a CA file holds a few certificates in PEM form")
-    raw = b"".join(chunks)
+    # a regular file only (a FIFO, a device, a directory is named at once), read up to the cap
+    raw = safeio.read_regular(Path(path).expanduser(), name, safeio.CA_FILE_CAP)
     if not raw.strip():
         raise BadInput(f"{name} is empty; it must hold the CA's certificate in PEM form (-----BEGIN CERTIFICATE-----)")
     try:

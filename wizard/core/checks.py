@@ -206,7 +206,9 @@ def check_frontend(ctx: Context) -> CheckResult:
     r, fe = ctx.repo, ctx.fe
     if r.frontend_system == "legacy":
         where = r.apis_ts.relative_to(r.root).as_posix() if r.apis_ts else "packages/app/src/apis.ts"
-        return _ok("frontend-system", f"legacy frontend system: SpectroCloud is wired in {where}", r.frontend_evidence)
+        done = ctx.fe.wired == frontend.APIS_TS
+        return _ok("frontend-system", f"legacy frontend system: SpectroCloud {'is wired' if done else 'is wired by apply'} in {where}",
+                   r.frontend_evidence)
     if r.frontend_system == "pre-1.0":
         return _res("frontend-system", "fail", "a Backstage app from before 1.0", r.frontend_evidence, "backstage-upgrade",
                     {"version": "0.x"})
@@ -230,8 +232,10 @@ def check_frontend(ctx: Context) -> CheckResult:
         return _ok("frontend-system", "new frontend system, package discovery on", r.frontend_evidence)
     if packages == "all":
         return _ok("frontend-system", "new frontend system, `app.packages: all` discovers the module", r.frontend_evidence)
-    return _res("frontend-system", "fail" if fe.wired == frontend.PACKAGE else "warn",
-                "new frontend system, but package discovery is off",
+    if fe.module_in_features:
+        return _ok("frontend-system", "new frontend system, the module is listed in createApp({ features })", r.frontend_evidence)
+    # a warning, not a failure: frontend-system blocks apply, and apply is what repairs it (in-app)
+    return _res("frontend-system", "warn", "new frontend system, but package discovery is off",
                 "app.packages is not `all`, so the TeraSky module is never loaded; the in-app wiring "
                 "(frontendWiring: in-app) adds its module and the Kubernetes plugin to createApp({ features })",
                 "frontend-discovery")
@@ -315,6 +319,12 @@ def check_module(ctx: Context) -> CheckResult:
     app = ctx.repo.app
     if app is None:
         return _res("kubernetes-auth-module", "fail", "no frontend package found", "", "repo-layout")
+    wrong = [p.rel for p in ctx.repo.workspaces if p.has(facts.GUIDE_WRONG_MODULE_PKG)]
+    cmd = ctx.add_cmd(app.rel, facts.MODULE_PKG)
+    if wrong:
+        return _res("kubernetes-auth-module", "fail", "the guide's wrong package name is in package.json",
+                    f"{', '.join(w + '/package.json' for w in wrong)} lists {facts.GUIDE_WRONG_MODULE_PKG}, which does not exist; "
+                    f"the module is {facts.MODULE_PKG}", "wrong-package-name", {"cmd": cmd, "wrong": facts.GUIDE_WRONG_MODULE_PKG})
     fe, r = ctx.fe, ctx.repo
     if ctx.wiring == frontend.APIS_TS:
         where = r.apis_ts.relative_to(r.root).as_posix() if r.apis_ts else f"{app.rel}/src/apis.ts"
@@ -331,12 +341,6 @@ def check_module(ctx: Context) -> CheckResult:
         return _res("kubernetes-auth-module", "fail", "the in-app SpectroCloud module is not wired yet",
                     f"{module} and its place in createApp({{ features }}) in App.tsx", "install-module",
                     {"cmd": "spectro-wizard apply"})
-    wrong = [p.rel for p in ctx.repo.workspaces if p.has(facts.GUIDE_WRONG_MODULE_PKG)]
-    cmd = ctx.add_cmd(app.rel, facts.MODULE_PKG)
-    if wrong:
-        return _res("kubernetes-auth-module", "fail", "the guide's wrong package name is in package.json",
-                    f"{', '.join(w + '/package.json' for w in wrong)} lists {facts.GUIDE_WRONG_MODULE_PKG}, which does not exist; "
-                    f"the module is {facts.MODULE_PKG}", "wrong-package-name", {"cmd": cmd, "wrong": facts.GUIDE_WRONG_MODULE_PKG})
     in_backend = [p.rel for p in ctx.repo.workspaces if p.has(facts.MODULE_PKG) and p is not app]
     if app.has(facts.MODULE_PKG):
         installed = (ctx.repo.root / "node_modules" / facts.MODULE_PKG).is_dir() or (app.dir / "node_modules" / facts.MODULE_PKG).is_dir()

@@ -7,7 +7,9 @@ cannot disagree about what can be migrated.
 
 Backstage reads clusters from `kubernetes.clusterLocatorMethods[type: config].clusters`. Arrays are
 not merged across config files: the last file (in merge order) that defines
-`clusterLocatorMethods` replaces the others (`effective_cluster_files`).
+`clusterLocatorMethods` replaces the others (`effective_cluster_files`). Any level of that path (and
+each locator or cluster of the lists) may come from another file through `$include`: a cluster is
+where its mapping is written, in the included file when it is there (configset.Includes).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from enum import Enum
 from typing import Any
 
 from wizard.core import facts
-from wizard.core.configset import ConfigFile, ConfigSet
+from wizard.core.configset import ConfigFile, ConfigSet, Includes, Loc
 from wizard.core.envrefs import env_var_of
 from wizard.core.yamldoc import Node, mappings
+
+CLUSTER_LOCATORS = ["kubernetes", "clusterLocatorMethods"]
 
 class AuthState(str, Enum):
     """How a cluster authenticates, as far as this wizard is concerned."""
@@ -101,11 +105,20 @@ class Cluster:
 
     @property
     def token_env(self) -> str | None:
+        """The variable holding the service-account token: `${VAR}`, `${VAR:-default}` or `$env: VAR`."""
         return env_var_of(self.value("serviceAccountToken"))
 
     @property
+    def token_file(self) -> str | None:
+        """The file the token is read from with `$file: PATH` (relative to the config holding it)."""
+        v = self.value("serviceAccountToken")
+        if isinstance(v, dict) and len(v) == 1 and isinstance(v.get("$file"), str):
+            return v["$file"]
+        return None
+
+    @property
     def literal_token(self) -> bool:
-        return self.value("serviceAccountToken") is not None and self.token_env is None
+        return self.value("serviceAccountToken") is not None and self.token_env is None and self.token_file is None
 
     @property
     def tls(self) -> str:
@@ -115,14 +128,15 @@ class Cluster:
         """The inventory form (JSON-ready, never a secret: a literal token is only flagged)."""
         return {
             "name": self.name, "file": self.file.rel, "line": self.line, "authProvider": self.auth,
-            "oidcTokenProvider": self.token_provider, "tokenEnv": self.token_env,
+            "oidcTokenProvider": self.token_provider, "tokenEnv": self.token_env, "tokenFile": self.token_file,
             "literalToken": self.literal_token, "url": self.url, "state": self.state.value,
             "migratable": self.state.migratable, "tls": self.tls,
         }
 
 
 def config_method(methods: Node) -> Node | None:
-    """The `- type: config` entry of kubernetes.clusterLocatorMethods, if there is one."""
+    """The `- type: config` entry of kubernetes.clusterLocatorMethods, if there is one (as written in
+    one file; `config_method_loc` follows `$include`s)."""
     if methods.kind != "seq":
         return None
     for item in methods.items:
@@ -133,32 +147,70 @@ def config_method(methods: Node) -> Node | None:
     return None
 
 
-def config_clusters(files: list[ConfigFile]) -> list[Cluster]:
-    """Every cluster of every `type: config` locator, in file order."""
+def config_method_loc(inc: Includes, methods: Loc, strict: bool = True) -> Loc | None:
+    """`config_method` through `$include`s: the first `- type: config` locator, wherever it is written."""
+    for m in inc.items(methods, strict):
+        t = inc.child(m, "type", strict)
+        if t is not None and inc.python(t.file, t.node, deref=False) == "config":
+            return m
+    return None
+
+
+def _cluster(f: ConfigFile, c: Node, seq: Node) -> Cluster:
+    name = c.get("name")
+    auth = c.get("authProvider")
+    tp = c.get("oidcTokenProvider")
+    return Cluster(
+        f, c, seq, str(name.to_python()) if name is not None else "",
+        auth.to_python() if auth is not None else None,
+        tp.to_python() if tp is not None else None,
+    )
+
+
+def config_clusters(files: list[ConfigFile], strict: bool = False) -> list[Cluster]:
+    """Every cluster of every `type: config` locator, in file order, `$include`s followed (each
+    cluster in the file its mapping is written in). `strict` (the planner): a directive on the way
+    that cannot be followed raises its configset.Unfollowable; readers skip what they cannot see."""
     out: list[Cluster] = []
     for f in files:
-        for m in mappings(f.doc.node_at(["kubernetes", "clusterLocatorMethods"])):
-            t = m.get("type")
-            seq = m.get("clusters")
-            if t is None or t.resolved.to_python() != "config" or seq is None:
+        inc = f.includes
+        if inc is None or not f.has_directives:
+            for m in mappings(f.doc.node_at(CLUSTER_LOCATORS)):
+                t = m.get("type")
+                seq = m.get("clusters")
+                if t is None or t.resolved.to_python() != "config" or seq is None:
+                    continue
+                seq = seq.resolved
+                out.extend(_cluster(f, c, seq) for c in mappings(seq))
+            continue
+        methods = inc.locate(f, CLUSTER_LOCATORS, strict)
+        if methods.found < len(CLUSTER_LOCATORS):
+            continue
+        for m in inc.items(methods, strict):
+            t = inc.child(m, "type", strict)
+            if t is None or inc.python(t.file, t.node, deref=False) != "config":
                 continue
-            seq = seq.resolved
-            for c in mappings(seq):
-                name = c.get("name")
-                auth = c.get("authProvider")
-                tp = c.get("oidcTokenProvider")
-                out.append(Cluster(
-                    f, c, seq, str(name.to_python()) if name is not None else "",
-                    auth.to_python() if auth is not None else None,
-                    tp.to_python() if tp is not None else None,
-                ))
+            seq = inc.child(m, "clusters", strict)
+            if seq is None or seq.node is None:
+                continue
+            for c in inc.items(seq, strict):
+                assert c.node is not None
+                out.append(_cluster(c.file, c.node, seq.node))
     return out
+
+
+def defines(f: ConfigFile, path: list[str]) -> bool:
+    """Whether a top-level config defines `path` (null included), `$include`s followed as far as
+    they can be."""
+    if f.includes is None or not f.has_directives:
+        return f.doc.node_at(path) is not None
+    return f.includes.locate(f, path, strict=False).found == len(path)
 
 
 def effective_cluster_files(files: list[ConfigFile]) -> list[ConfigFile]:
     """The file whose kubernetes.clusterLocatorMethods Backstage uses: arrays are not merged, the
     last file (in merge order) that defines it replaces the others."""
-    defining = [f for f in files if f.doc.node_at(["kubernetes", "clusterLocatorMethods"]) is not None]
+    defining = [f for f in files if defines(f, CLUSTER_LOCATORS)]
     return defining[-1:] if defining else []
 
 
@@ -171,12 +223,16 @@ def unique_by_name(clusters: list[Cluster]) -> list[Cluster]:
 def environments(configs: ConfigSet) -> list[dict[str, Any]]:
     """The SpectroCloud cluster-provider environments (`spectrocloud.environments[]`), JSON-ready."""
     envs = []
-    for f in configs.files:
-        seq = f.doc.node_at(["spectrocloud", "environments"])
-        if seq is None or seq.kind != "seq":
-            continue
-        for it in seq.items:
-            data = it.resolved.to_python()
+    for top in configs.files:
+        inc = top.includes
+        if inc is None or not top.has_directives:
+            seq = top.doc.node_at(["spectrocloud", "environments"])
+            items = [(top, it) for it in seq.items] if seq is not None and seq.kind == "seq" else []
+        else:
+            loc = inc.locate(top, ["spectrocloud", "environments"], strict=False)
+            items = [(i.file, i.node) for i in inc.items(loc, strict=False)] if loc.found == 2 else []
+        for f, it in items:
+            data = f.includes.python(f, it, deref=False) if f.includes is not None else it.resolved.to_python()
             if not isinstance(data, dict):
                 continue
             cp = data.get("clusterProvider") if isinstance(data.get("clusterProvider"), dict) else {}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.core import render
+from wizard.core.directives import DIRECTIVES
 from wizard.core.yamldoc import Document, Node, dash_col
 
 
@@ -114,10 +115,20 @@ def neighbour_quote(node: Node | None) -> str:
 # mappings
 
 
+def _refuse_beside_directive(mapping: Node) -> None:
+    """Backstage refuses a key beside `$include`/`$file`/`$env` ("include key $include should not have
+    adjacent keys"): the planner follows or refuses directives before it edits; this is the last guard."""
+    for k, _ in mapping.pairs:
+        if k.kind == "scalar" and k.value in DIRECTIVES:
+            raise EditError(f"line {k.line + 1}: the mapping is a `{k.value}` directive; a key beside it would make "
+                            "Backstage refuse the config")
+
+
 def add_pairs(doc: Document, mapping: Node, pairs: list[tuple[str, Any]], quote: str | None = None) -> list[Splice]:
     """Append new keys at the end of an existing (non-empty block, or flow) mapping."""
     if not pairs:
         return []
+    _refuse_beside_directive(mapping)
     if quote is None:
         quote = neighbour_quote(mapping)
     style = doc.style
@@ -148,6 +159,7 @@ def insert_pairs_after(doc: Document, mapping: Node, after_key: str, pairs: list
     found = mapping.pair(after_key)
     if found is None or mapping.flow:
         return add_pairs(doc, mapping, pairs)
+    _refuse_beside_directive(mapping)
     key, value = found
     quote = neighbour_quote(mapping)
     pos = after_line(doc, value)

@@ -76,15 +76,13 @@ def ca_file_problem(value: str, base_dir: Path | None = None) -> str | None:
     path = Path(value).expanduser()
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    from wizard.core import safeio
+    from wizard.core.cafile import load_ca_file
     from wizard.errors import BadInput
 
-    try:  # regular files only, capped: /dev/zero or a FIFO named here must not hang or fill memory
-        raw = safeio.read_regular(path, f"CA file {value}", safeio.CA_FILE_CAP)
+    try:  # regular files only, capped, and a certificate `ssl` can load: Backstage reads it when it starts
+        load_ca_file(path, "CA file")
     except BadInput as exc:
-        return str(exc)
-    if b"-----BEGIN CERTIFICATE-----" not in raw:
-        return f"CA file {value}: not a PEM certificate (no -----BEGIN CERTIFICATE-----)"
+        return str(exc).replace(f"CA file {path}", f"CA file {value}", 1)
     return None
 
 

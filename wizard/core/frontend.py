@@ -74,7 +74,8 @@ class FrontendState:
     apis_providers: list[str] | None = None  # the oidcProviders of the app's own kubernetesAuthProviders factory
     own_provider_files: list[str] = field(default_factory=list)  # new frontend: app code registering that API itself
     other_oidc: list[OtherOidc] = field(default_factory=list)
-    teraSky_declared: bool = False  # packages/app declares the TeraSky module and auth frontend plugin
+    teraSky_declared: bool = False  # packages/app declares the TeraSky Kubernetes auth module (the package route)
+    module_in_features: bool = False  # App.tsx imports the TeraSky module and lists it in createApp({ features })
 
 
 def other_oidc_clusters(configs: ConfigSet) -> list[OtherOidc]:
@@ -133,7 +134,7 @@ def inspect(repo: RepoInfo, configs: ConfigSet) -> FrontendState:
     state = FrontendState(repo.frontend_system, repo.frontend_evidence, app.rel if app else None, repo.app_tsx,
                           repo.apis_ts, module_path, "n/a")
     state.other_oidc = other_oidc_clusters(configs)
-    state.teraSky_declared = app is not None and app.has(facts.MODULE_PKG) and app.has(facts.AUTH_FRONTEND_PKG)
+    state.teraSky_declared = app is not None and app.has(facts.MODULE_PKG)
     if state.system == "legacy":
         src = _text(repo, repo.apis_ts)
         if src is not None:
@@ -150,6 +151,7 @@ def inspect(repo: RepoInfo, configs: ConfigSet) -> FrontendState:
     if tsx_src is not None:
         rel = repo.app_tsx.relative_to(repo.root).as_posix()  # type: ignore[union-attr]
         state.features = app_tsx.features(tsx_src, rel)
+        state.module_in_features = bool(state.features) and facts.MODULE_PKG in tsx_src
     module_src = _text(repo, module_path) if module_path is not None and module_path.is_file() else None
     in_features = state.features is not None and app_tsx.SPECTROCLOUD_MODULE.name in state.features
     if module_src is not None and app_tsx.is_module_file(module_src) and in_features:
@@ -254,7 +256,7 @@ def decide(state: FrontendState, answers: Answers) -> Wiring:
             f"cluster(s) {_names(others)} use other OIDC providers, which the TeraSky Kubernetes auth module drops (it "
             "offers spectrocloud alone, and one such cluster can leave the whole Kubernetes tab empty): list them in "
             "`migrate` to switch them to SpectroCloud, or answer `frontendWiring: in-app` to keep them"))
-    if discovery_off:
+    if discovery_off and not state.module_in_features:
         return Wiring(None, "", refusal=(
             "package discovery is off (no `app.packages: all`), so the TeraSky packages would be installed and never "
             "loaded: answer `frontendWiring: in-app` (the module goes into createApp({ features }) with the "

@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from wizard.core import fields, safeio
+from wizard.core.cafile import load_ca_file
 from wizard.errors import BadInput
 
 
@@ -78,4 +79,4 @@ def ca_file_to_data(path: str, base_dir: Path | None = None) -> str:
     full = Path(path).expanduser()
     if not full.is_absolute() and base_dir is not None:
         full = base_dir / full
-    return base64.b64encode(safeio.read_regular(full, f"CA file {path}", safeio.CA_FILE_CAP)).decode("ascii")
+    return base64.b64encode(load_ca_file(full, "CA file").encode("ascii")).decode("ascii")

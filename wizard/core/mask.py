@@ -195,13 +195,10 @@ def _param_sub(m: re.Match[str]) -> str:
     return f"{m.group('name')}={MASK}"
 
 
-def mask_text(text: str) -> str:
-    """Mask every credential free text can carry, whatever key it sits under: PEM blocks, JWTs, URL
-    passwords, credential parameters, credential headers, and scheme + credential pairs."""
-    if not text:
-        return text
-    # each pattern runs only where the text holds what it needs (diffs of 3,000 clusters pass here
-    # line by line, and most lines hold none of it)
+def _fixed_shapes(text: str) -> str:
+    """PEM blocks, JWTs, URL passwords, tokens with a known prefix: secret whatever surrounds them. Each
+    pattern runs only where the text holds what it needs (diffs of 3,000 clusters pass here line by
+    line, and most lines hold none of it)."""
     if "-----BEGIN " in text:
         text = PEM_RE.sub("-----BEGIN (masked)-----", text)
     if "eyJ" in text:
@@ -210,6 +207,20 @@ def mask_text(text: str) -> str:
         text = URL_CREDENTIALS_RE.sub(lambda m: f"{m.group('head')}:{MASK}@", text)
     if any(w in text for w in _KNOWN_TOKEN_TRIGGERS):
         text = _KNOWN_TOKEN_RE.sub(MASK, text)
+    return text
+
+
+def _scheme_credentials(text: str) -> str:
+    return AUTH_HEADER_RE.sub(
+        lambda m: f"{m.group('scheme')}{m.group('sp')}{MASK}" if _credential_like(m.group("cred")) else m.group(0), text)
+
+
+def mask_text(text: str) -> str:
+    """Mask every credential free text can carry, whatever key it sits under: PEM blocks, JWTs, URL
+    passwords, credential parameters, credential headers, and scheme + credential pairs."""
+    if not text:
+        return text
+    text = _fixed_shapes(text)
     low = text.lower()
     if "=" in text and any(w in low for w in _PARAM_TRIGGERS):
         text = _PARAM_RE.sub(_param_sub, text)
@@ -218,10 +229,18 @@ def mask_text(text: str) -> str:
     if any(w in low for w in _SCHEME_TRIGGERS):
         if "=" in text:
             text = _PARAM_CRED_RE.sub(lambda m: f"{m.group('scheme')}{m.group('sp')}{MASK}{m.group('tail')}", text)
-        text = AUTH_HEADER_RE.sub(
-            lambda m: f"{m.group('scheme')}{m.group('sp')}{MASK}" if _credential_like(m.group("cred")) else m.group(0),
-            text)
+        text = _scheme_credentials(text)
     return text
+
+
+def mask_shapes(text: str) -> str:
+    """Mask only what is secret by its shape (PEM blocks, JWTs, URL passwords, known token prefixes, a
+    scheme with its credential): for the wizard's own sentences, which name keys like `clientSecret:`
+    followed by words, never by a value (mask_text would take those words for one)."""
+    if not text:
+        return text
+    text = _fixed_shapes(text)
+    return _scheme_credentials(text) if any(w in text.lower() for w in _SCHEME_TRIGGERS) else text
 
 
 _PARAM_TRIGGERS = ("token", "secret", "key", "pass", "pwd", "sig", "auth")

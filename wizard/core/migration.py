@@ -65,11 +65,12 @@ def _walk(value: Any, path: str, names: list[str]) -> Iterator[tuple[str, str, l
 
 
 def env_references(configs: ConfigSet) -> dict[str, list[str]]:
-    """Every environment variable any config file references (`${VAR}` anywhere in a value, or
-    `$env: VAR`), with where: `app-config.yaml: kubernetes.clusterLocatorMethods[0]...`."""
+    """Every environment variable any config file references (`${VAR}` or `${VAR:-default}` anywhere
+    in a value, or `$env: VAR`), in the files they `$include` too, with where:
+    `app-config.yaml: kubernetes.clusterLocatorMethods[0]...` (the config path the value is read at)."""
     out: dict[str, list[str]] = {}
     for f in configs.files:
-        data = f.doc.root.to_python() if f.doc.root is not None else None
+        data = f.python()
         for path, text, _names in _walk(data, "", []):
             for m in ENV_REF_ANYWHERE_RE.finditer(text):
                 out.setdefault(m.group(1), []).append(f"{f.rel}: {path}")

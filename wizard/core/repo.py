@@ -114,6 +114,10 @@ def find_root(start: Path, explicit: bool = False) -> Path:
             raise BadInput(f"--repo {start}: no such directory")
         if (start / "backstage.json").is_file():
             return start
+        if _pre_1_0(start):
+            raise BadInput(f"{start} is a Backstage app from before 1.0 (packages/app depends on {facts.PRE_1_0_PKG} and "
+                           f"there is no backstage.json); the SpectroCloud modules need Backstage {facts.MIN_BACKSTAGE} or "
+                           "later — upgrade the app first")
         raise BadInput(f"{start} is not a Backstage app (no backstage.json there); pass the app's root with --repo")
     for d in (start, *start.parents):
         if (d / "backstage.json").is_file():
@@ -121,6 +125,13 @@ def find_root(start: Path, explicit: bool = False) -> Path:
     raise BadInput(
         f"no Backstage app found at or above {start} (looked for backstage.json); run inside the app or pass --repo DIR"
     )
+
+
+def _pre_1_0(root: Path) -> bool:
+    """A Backstage app older than 1.0 has no backstage.json; its app depends on @backstage/core."""
+    data, _t, _e = _read_json(root / "packages" / "app" / "package.json", root)
+    deps = (data or {}).get("dependencies")
+    return isinstance(deps, dict) and facts.PRE_1_0_PKG in deps
 
 
 def _read_json(path: Path, root: Path | None = None) -> tuple[dict[str, Any] | None, str, str | None]:
@@ -243,10 +254,12 @@ def _through_library(src: str, rel_tsx: str, root: Path, workspaces: list[Packag
         lib = by_name.get(imp.source)
         if lib is None:
             continue
-        for cand in ("src/App.tsx", "src/app.tsx", "src/index.tsx", "src/index.ts", "src/App.ts"):
-            path = lib.dir / cand
-            text = safeio.try_read_repo_text(root, path, safeio.SOURCE_CAP) if path.is_file() else None
-            if not text:
+        sources = sorted((lib.dir / "src").rglob("*.ts*"))[:500] if (lib.dir / "src").is_dir() else []
+        for path in sources:
+            if path.suffix not in (".ts", ".tsx") or "node_modules" in path.parts:
+                continue
+            text = safeio.try_read_repo_text(root, path, safeio.SOURCE_CAP)
+            if not text or "createApp" not in text:  # a cheap look before the parser
                 continue
             lib_rel = path.relative_to(root).as_posix()
             fs = app_tsx_mod.frontend_system(text, lib_rel)
@@ -459,6 +472,17 @@ def _version_note(info: RepoInfo) -> str:
                         "`yarn backstage-cli versions:bump` brings it up to date")
         except InvalidVersion:
             continue
+    # packages Backstage's early 1.x releases did not have: backstage.json was never bumped
+    newer = [pkg for pkg in (facts.NEW_FRONTEND_PKG, "@backstage/backend-defaults") if any(p.has(pkg) for p in info.workspaces)]
+    try:
+        early = Version(info.backstage_version) < Version("1.20.0")
+    except InvalidVersion:
+        early = False
+    if newer and early:
+        return (f"backstage.json says {info.backstage_version}, but the packages include {newer[0]}, which Backstage "
+                f"{info.backstage_version} did not have: backstage.json is stale and the wizard goes by the packages "
+                "(`yarn backstage-cli versions:bump` rewrites it; the registry check before apply asks for what the "
+                "SpectroCloud modules need)")
     return ""
 
 

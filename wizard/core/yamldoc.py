@@ -194,6 +194,9 @@ def _key_python(k: Node, _depth: int = 0) -> Any:
     return repr(key) if isinstance(key, (list, dict)) else key
 
 
+key_python = _key_python  # for readers that rebuild to_python's result (configset, following $include)
+
+
 def top_level_python(root: Node, key: str) -> Any:
     """`to_python(root)` restricted to the top-level `key`: {key: value} (or {} when absent) for a
     mapping, as to_python would have it; what to_python gives for any other root."""

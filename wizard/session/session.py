@@ -145,7 +145,7 @@ class Session:
             return False
         try:
             self.save_answers()
-        except OSError:
+        except (OSError, WizardError):  # a full disk, or a state directory in the way (a file, a link)
             return False
         return True
 
@@ -345,10 +345,11 @@ class Session:
 
         the_plan = the_plan or self.plan
         assert the_plan is not None
+        refusals = list(the_plan.refusals)  # what the planner could not edit safely (a `$include` out of the repo...)
         if self.demo:
-            return []  # a dry run: nothing is installed, nothing real is at stake
-        problems = [f"{r.id}: {r.summary} — {r.detail}".rstrip(" —") if r.detail else f"{r.id}: {r.summary}"
-                    for r in self.blockers()]
+            return refusals  # a dry run: nothing is installed, nothing real is at stake
+        problems = refusals + [f"{r.id}: {r.summary} — {r.detail}".rstrip(" —") if r.detail else f"{r.id}: {r.summary}"
+                               for r in self.blockers()]
         if not the_plan.installs:
             return problems
         assert self.info is not None

@@ -29,6 +29,8 @@ def plan_text(plan: Plan) -> PlanText:
         return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None)
     files = ", ".join(c.rel for c in plan.changes) or "no files"
     title = f"Plan for {plan.repo}: {len(plan.changes)} file(s) change ({files})"
+    if plan.refusals:
+        title += " — apply would stop: part of the setup must be added by hand (below)"
     env = None
     if plan.env_vars:
         env = "The config references these environment variables; export them where Backstage runs: " + ", ".join(plan.env_vars)
