@@ -416,7 +416,7 @@ def test_without_clusters_in_the_answers_an_unreadable_kubernetes_is_left_alone(
     root = repo(tmp_path, APP.replace("./k8s/kubernetes.yaml", "/etc/backstage/k8s.yaml"))
     plan = make_plan(root, {"tenant": "acme"})
     assert plan.refusals == []
-    assert plan.manual == [
+    assert [m for m in plan.manual if "comes from" in m] == [  # (beside the frontend's: installs are off here)
         "app-config.yaml:11: kubernetes comes from `$include: /etc/backstage/k8s.yaml`, which the wizard does not read "
         "through; it is left as it is (the Kubernetes backend needs kubernetes.serviceLocatorMethod and "
         "clusterLocatorMethods there)"]
