@@ -220,6 +220,8 @@ def _print_plan(plan: Any, p: Any) -> None:
         p.line(t.title)
         return
     p.line(p.c("bold", t.title))
+    if t.frontend:
+        p.line(f"  {t.frontend}")
     for a in t.actions:
         p.line(f"  • {a}")
     for d in t.diffs:

@@ -25,7 +25,7 @@ from wizard.errors import WizardError
 from wizard.output import Printer, print_checks
 from wizard.session import PATHS, Session, VerifyOptions
 from wizard.session.texts import (
-    NOTHING_TO_CHANGE, RESTART_WAIT_SECONDS, next_steps, plan_text, restart_instruction, still_waiting_for,
+    NOTHING_TO_CHANGE, RESTART_WAIT_SECONDS, WIRING_CHOICES, next_steps, plan_text, restart_instruction, still_waiting_for,
 )
 
 
@@ -298,8 +298,21 @@ class PlainFlow:
         s.add_cluster(ca)
         p.line(f"  {name} added")
 
+    def frontend(self) -> None:
+        """The wiring question, on the new frontend system only (a legacy app has one way: apis.ts)."""
+        s, ask, p = self.s, self.ask, self.p
+        current, choosable = s.frontend_wiring()
+        if not choosable:
+            return
+        p.line("")
+        choices = [Choice(f"{label}: {why}", value=value) for value, (label, why) in WIRING_CHOICES.items()]
+        chosen = ask.select("How should the wizard wire SpectroCloud into the app's frontend?", choices,
+                            default=next((c for c in choices if c.value == current), choices[0]))
+        s.choose_frontend_wiring(chosen)
+
     def review(self) -> None:
         s, ask, p = self.s, self.ask, self.p
+        self.frontend()
         s.autosave()
         plan = s.make_plan()
         t = plan_text(plan)
@@ -307,6 +320,8 @@ class PlainFlow:
         if plan.empty:
             p.line(NOTHING_TO_CHANGE)
             return
+        if t.frontend:
+            p.line(t.frontend)
         p.line(p.c("bold", "These changes will be written (backups first):"))
         for a in t.actions:
             p.line(f"  • {a}")

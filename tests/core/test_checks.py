@@ -285,8 +285,10 @@ def test_kubernetes_plugin_ok(tmp_path):
 
 
 def test_kubernetes_auth_module(tmp_path):
+    # a fresh new-frontend app: the default wiring is the in-app module, not wired yet
     r = run(make_repo(tmp_path))["kubernetes-auth-module"]
-    assert_status(r, "fail", "install-module")
+    assert_status(r, "fail", "frontend-in-app")
+    # the TeraSky route (the module declared): the package is what is checked
     r = run(make_repo(tmp_path, preset="complete", name="ok"))["kubernetes-auth-module"]
     assert_status(r, "ok")
     assert "not yet in node_modules" in r.detail
@@ -328,7 +330,7 @@ def test_a_legacy_app_is_judged_by_its_own_wiring(tmp_path):
     assert "packages/app/src/App.tsx:2 imports createApp from @backstage/app-defaults" in r.detail
     assert results["auth-frontend-plugin"].status == "skip"
     assert results["default-auth-providers-disabled"].status == "skip"
-    assert_status(results["kubernetes-auth-module"], "fail", "install-module")  # apis.ts not wired yet: apply does it
+    assert_status(results["kubernetes-auth-module"], "fail", "frontend-legacy")  # apis.ts not wired yet: apply does it
 
 
 def test_legacy_detected_from_package_json_without_app_tsx(tmp_path):

@@ -258,3 +258,22 @@ def test_a_package_json_with_a_byte_order_mark_is_read_as_node_reads_it(tmp_path
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     plan = make_plan(root, skip_install=False)
     assert [s.workspace for s in plan.installs][-1] == "packages/backend"
+
+
+def test_an_app_without_backstage_json_is_found_by_repo_and_judged_by_its_packages(tmp_path: Path) -> None:
+    """--repo names it: a Backstage monorepo (its root package.json uses @backstage/cli) without backstage.json
+    is an app; its version is unknown, which warns (the registry check decides), it does not block."""
+    from wizard.core import checks, configset, repo as repo_mod
+
+    root = make_repo(tmp_path, version=None)
+    (root / "backstage.json").unlink()
+    data = json.loads((root / "package.json").read_text())
+    data.setdefault("devDependencies", {})["@backstage/cli"] = "^0.36.6"
+    (root / "package.json").write_text(json.dumps(data, indent=2) + "\n")
+    assert repo_mod.find_root(root, explicit=True) == root.resolve()
+    with pytest.raises(BadInput, match="looked for backstage.json"):
+        repo_mod.find_root(root / "packages" / "app")  # without --repo: the nearest backstage.json, as before
+    results = {r.id: r for r in checks.run_checks(repo_mod.inspect(root, run_tools=False), configset.load(root))}
+    r = results["backstage-version"]
+    assert r.status == "warn" and "@backstage/cli ^0.36.6" in r.detail
+    assert make_plan(root).frontend.kind == frontend.IN_APP

@@ -45,6 +45,7 @@ def test_new_setup_from_prompts_writes_the_config(demo_app: Path) -> None:
         "n",                         # no other cluster
         "n", "n",                    # none from a kubeconfig, none from Palette
         "n",                         # no cluster provider
+        ENTER,                       # the frontend wiring: the default (the in-app module)
         "y",                         # apply
         "n",                         # restart: skip the wait
         "n",                         # no verification now
@@ -108,6 +109,7 @@ def test_clusters_from_a_named_kubeconfig_and_from_palette_with_a_typed_key(
         PALETTE_API_KEY + ENTER,               # typed, masked
         SPACE + DOWN + SPACE + ENTER,          # prod-east and prod-west
         "n",                                   # no cluster provider
+        ENTER,                                 # the frontend wiring: the default
         "y", "n", "n",                         # apply, skip the wait, no verification
     ]
     code, out = drive(demo_app, keys)
@@ -129,6 +131,7 @@ def test_migration_wave_from_prompts(demo_app: Path) -> None:
             "y",                     # continue after the checks
             SPACE + ENTER,           # the wave: legacy-prod only
             ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
+            ENTER,                   # the frontend wiring: the default
             "y", "n", "n"]           # apply, skip the restart wait, no verification now
     code, out = drive(demo_app, keys)
     assert code == 0, out
@@ -186,6 +189,7 @@ def test_demo_migrates_restarts_its_stand_in_and_verifies(tmp_path: Path) -> Non
         keys = [DOWN + ENTER, "y",                              # migrate; continue after the checks
                 SPACE + DOWN + SPACE + DOWN + SPACE + ENTER,    # all three service-account clusters
                 ENTER, ENTER, ENTER, ENTER, ENTER, ENTER,       # the demo tenant and defaults
+                ENTER,                                          # the frontend wiring: the default
                 "y",                                            # apply
                 "y", "n"]                                       # verify now; no sign-in
         out = io.StringIO()
@@ -206,3 +210,19 @@ def test_demo_migrates_restarts_its_stand_in_and_verifies(tmp_path: Path) -> Non
     failed = [ln for ln in verify.splitlines() if ln.lstrip().startswith(("✖", "XX"))]  # the mark without unicode: XX
     assert len(failed) == 1 and check in failed[0], failed
     assert code in (0, 1), text
+
+
+def test_the_frontend_wiring_is_asked_and_the_answer_kept(demo_app: Path) -> None:
+    """New frontend system: the review asks how to wire the frontend (the in-app module first, with why);
+    choosing the TeraSky packages is saved in the answers and the plan says so."""
+    keys = [
+        ENTER, "y", ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
+        "y", "lab" + ENTER, "https://10.0.0.5:6443" + ENTER, DOWN + ENTER,
+        "n", "n", "n", "n",
+        DOWN + ENTER,                # the frontend wiring: the TeraSky packages
+        "n",                         # do not apply
+    ]
+    code, out = drive(demo_app, keys)
+    assert code == 130, out  # declined to apply
+    assert "Frontend: new frontend system → the TeraSky packages (answered)" in out
+    assert "frontendWiring: package" in (demo_app / ".spectro-wizard" / "answers.yaml").read_text()

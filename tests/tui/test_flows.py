@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 from textual.widgets import Button, DataTable, Input, Static
 
 from tests.support import pilot as h
-from wizard.core.facts import MODULE_PKG
+from wizard.core.facts import K8S_REACT_PKG, MODULE_PKG
 from wizard.tui.widgets.diffview import DiffView
 from wizard.tui.widgets.modals import HintScreen
 from wizard.tui.widgets.rowlist import RowList
@@ -64,7 +64,10 @@ async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_p
         assert "+++ b/app-config.yaml" in diff
         assert "+    - api:kubernetes/auth-providers: false" in diff
         assert "authProvider: oidc" in diff
-        assert "1 file(s) change" in static_text(pilot, "#plan-summary")
+        # a new-frontend app: the in-app module (created) joins createApp({ features }) in App.tsx
+        assert "3 file(s) change" in static_text(pilot, "#plan-summary")
+        assert "in-app module" in static_text(pilot, "#plan-frontend")
+        assert "+++ b/packages/app/src/modules/spectrocloud/index.ts" in diff
         assert not pilot.app.screen.query_one("#apply", Button).disabled
         # nothing is written before Apply
         assert not (demo_app / ".spectro-wizard" / "backups").exists()
@@ -73,7 +76,7 @@ async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_p
         assert h.screen_name(pilot) == "apply"
         status = static_text(pilot, "#apply-status")
         assert "✔ wrote app-config.yaml" in status
-        assert f"✔ added {MODULE_PKG}" in status
+        assert f"✔ added {K8S_REACT_PKG}" in status
         assert not pilot.app.screen.query_one("#undo").display
         await h.apply_continue(pilot)
 
@@ -116,7 +119,8 @@ async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_p
         "oidcTokenProvider": "spectrocloud", "skipTLSVerify": True,
     }]
     deps = json.loads((demo_app / "packages/app/package.json").read_text())["dependencies"]
-    assert MODULE_PKG in deps
+    assert K8S_REACT_PKG in deps and MODULE_PKG not in deps
+    assert (demo_app / "packages/app/src/modules/spectrocloud/index.ts").is_file()
     # the comments of the original file are still there
     assert "# Default landing page configuration." in (demo_app / "app-config.yaml").read_text()
 

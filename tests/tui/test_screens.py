@@ -71,8 +71,25 @@ async def test_tenant_test_button_reports_the_oidc_checks(demo_app: Path, closed
 
 
 async def test_prerequisites_that_cannot_be_fixed_stop_continue(tmp_path: Path, stand_ins) -> None:
-    """A legacy frontend never loads the module: Continue says why and stays (missing packages and
-    config problems do not stop it: Apply fixes those)."""
+    """A Backstage too old for the modules: Continue says why and stays (missing packages and config
+    problems do not stop it: Apply fixes those)."""
+    from tests.support import repos
+
+    root = repos.make_repo(tmp_path, installed=(), version="1.30.2")
+    app = h.make_app(root, install=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.welcome_continue(pilot)
+        await h.settle(pilot)
+        status = {r.id: r.status for r in pilot.app.screen.results}
+        assert status["backstage-version"] == "fail" and status["kubernetes-auth-module"] == "fail"
+        await h.click(pilot, "#continue")
+        assert h.screen_name(pilot) == "prereqs"
+        assert any("backstage-version: Backstage 1.30.2 is older than 1.47.1" in n.message for n in app._notifications)
+
+
+async def test_a_legacy_app_continues_and_says_how_it_is_wired(tmp_path: Path, stand_ins) -> None:
+    """A legacy app is set up through apis.ts: nothing stops it at the prerequisites, and the Review
+    says which frontend system was found and what will be wired."""
     from tests.support import repos
 
     root = repos.make_repo(tmp_path, installed=(), legacy=True)
@@ -81,10 +98,40 @@ async def test_prerequisites_that_cannot_be_fixed_stop_continue(tmp_path: Path, 
         await h.welcome_continue(pilot)
         await h.settle(pilot)
         status = {r.id: r.status for r in pilot.app.screen.results}
-        assert status["frontend-system"] == "fail" and status["kubernetes-auth-module"] == "fail"
+        assert status["frontend-system"] == "ok" and status["auth-frontend-plugin"] == "skip"
         await h.click(pilot, "#continue")
-        assert h.screen_name(pilot) == "prereqs"
-        assert any("frontend-system: legacy frontend system" in n.message for n in app._notifications)
+        assert h.screen_name(pilot) == "tenant"
+
+
+async def test_review_offers_the_other_frontend_wiring_one_key_away(demo_app: Path) -> None:
+    """New frontend system: the Review says how the frontend is wired and why; Ctrl+O switches to the other
+    wiring (the answer is kept) and the plan follows."""
+    app = h.make_app(demo_app)
+    async with app.run_test(size=SIZE) as pilot:
+        h.give_answers(app)
+        await h.jump_to(pilot, "review")
+        assert "in-app module" in text_of(pilot, "#plan-frontend")
+        wiring = pilot.app.screen.query_one("#wiring", Button)
+        assert wiring.display and str(wiring.label).startswith("Use the TeraSky packages")
+        await pilot.press("ctrl+o")
+        await h.settle(pilot)
+        await h.wait_for(pilot, lambda: "TeraSky packages (answered)" in text_of(pilot, "#plan-frontend"),
+                         "the plan for the TeraSky packages")
+        assert app.session.answers.frontendWiring == "package"
+        assert str(pilot.app.screen.query_one("#wiring", Button).label).startswith("Use the in-app module")
+
+
+async def test_review_of_a_legacy_app_has_no_wiring_choice(tmp_path: Path, stand_ins) -> None:
+    from tests.support import repos
+
+    app = h.make_app(repos.make_repo(tmp_path, installed=(), legacy=True), install=True)
+    async with app.run_test(size=SIZE) as pilot:
+        h.give_answers(app)
+        await h.jump_to(pilot, "review")
+        await h.settle(pilot)
+        await h.wait_for(pilot, lambda: "legacy frontend system" in text_of(pilot, "#plan-frontend"), "the legacy plan")
+        assert not pilot.app.screen.query_one("#wiring", Button).display
+        assert "apis.ts" in text_of(pilot, "#plan-frontend")
 
 
 async def test_prerequisites_continue_past_what_apply_fixes(demo_app: Path) -> None:

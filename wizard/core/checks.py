@@ -113,6 +113,9 @@ def check_backstage_version(ctx: Context) -> CheckResult:
     if ctx.repo.frontend_system == "pre-1.0" or note.startswith(facts.PRE_1_0_PKG):
         return _res("backstage-version", "fail", "Backstage before 1.0: far older than " + facts.MIN_BACKSTAGE,
                     note or ctx.repo.frontend_evidence, "backstage-upgrade", {"version": v or "0.x"})
+    if v is None and note.startswith("no backstage.json"):
+        return _res("backstage-version", "warn", "Backstage version unknown (no backstage.json)", note,
+                    "backstage-upgrade", {"version": "unknown"})
     if v is None:
         return _res("backstage-version", "fail", "Backstage version unknown", ctx.repo.backstage_json_error or "backstage.json has no version",
                     "backstage-upgrade", {"version": "unknown"})
@@ -333,14 +336,13 @@ def check_module(ctx: Context) -> CheckResult:
                        "the legacy wiring: two API factories (facts, section 10)")
         return _res("kubernetes-auth-module", "fail", f"{where} does not register the SpectroCloud auth API yet",
                     "a legacy app offers SpectroCloud to the Kubernetes plugin through two API factories in apis.ts",
-                    "install-module", {"cmd": "spectro-wizard apply"})
+                    "frontend-legacy")
     if ctx.wiring == frontend.IN_APP:
         module = f"{app.rel}/{frontend.MODULE_FILE}"
         if fe.wired == frontend.IN_APP:
             return _ok("kubernetes-auth-module", f"the in-app SpectroCloud module ({module}) is in createApp({{ features }})", "")
         return _res("kubernetes-auth-module", "fail", "the in-app SpectroCloud module is not wired yet",
-                    f"{module} and its place in createApp({{ features }}) in App.tsx", "install-module",
-                    {"cmd": "spectro-wizard apply"})
+                    f"{module} and its place in createApp({{ features }}) in App.tsx", "frontend-in-app")
     in_backend = [p.rel for p in ctx.repo.workspaces if p.has(facts.MODULE_PKG) and p is not app]
     if app.has(facts.MODULE_PKG):
         installed = (ctx.repo.root / "node_modules" / facts.MODULE_PKG).is_dir() or (app.dir / "node_modules" / facts.MODULE_PKG).is_dir()

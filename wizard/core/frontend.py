@@ -178,10 +178,11 @@ class Wiring:
     kubernetes_feature: bool = False  # discovery off: kubernetesPlugin joins createApp({ features }) too
     refusal: str | None = None  # why plan/apply refuse (exit 1), naming the clusters or files and the fix
     other_oidc_note: str | None = None  # what the setup does to clusters on other OIDC providers
+    summary: str = ""  # the same in one short line (plan's title, the TUI's Review)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "why": self.why, "packages": self.app_packages, "refusal": self.refusal,
-                "otherOidc": self.other_oidc_note}
+        return {"kind": self.kind, "summary": self.summary, "why": self.why, "packages": self.app_packages,
+                "refusal": self.refusal, "otherOidc": self.other_oidc_note}
 
 
 def _names(items: list[OtherOidc]) -> str:
@@ -200,6 +201,7 @@ def decide(state: FrontendState, answers: Answers) -> Wiring:
         w = Wiring(APIS_TS, f"legacy frontend system ({state.evidence}): the SpectroCloud auth API and the Kubernetes "
                             "auth providers are registered as two API factories in apis.ts, with published Backstage "
                             "packages only", [facts.K8S_REACT_PKG, facts.LEGACY_CORE_APP_PKG, facts.CORE_PLUGIN_API_PKG])
+        w.summary = "legacy frontend system → two API factories in packages/app/src/apis.ts"
         w.other_oidc_note = kept_note(others, state.apis_providers)
         return w
     if state.system == "pre-1.0":
@@ -241,16 +243,19 @@ def decide(state: FrontendState, answers: Answers) -> Wiring:
             "packages only (the TeraSky frontend packages are not on the public npm registry)"),
             [facts.K8S_REACT_PKG, facts.LEGACY_CORE_APP_PKG, facts.FRONTEND_PLUGIN_API_PKG], extension_entry=True,
             kubernetes_feature=discovery_off and not feature and not _includes_kubernetes(state))
+        w.summary = f"new frontend system → the in-app module ({chosen.split(':')[0]}), added to createApp({{ features }})"
         if w.kubernetes_feature:
             w.why += ("; package discovery is off (no `app.packages: all`), so the Kubernetes plugin "
                       "(@backstage/plugin-kubernetes/alpha) joins createApp({ features }) as well")
+            w.summary += " with the Kubernetes plugin (package discovery is off)"
         w.other_oidc_note = kept_note(others, None)
         return w
     # the TeraSky packages
     w = Wiring(PACKAGE, (
         f"new frontend system ({state.evidence}), TeraSky packages ({chosen}): "
         f"{facts.MODULE_PKG} and {facts.AUTH_FRONTEND_PKG} in packages/app"),
-        [facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG], extension_entry=True)
+        [facts.MODULE_PKG, facts.AUTH_FRONTEND_PKG], extension_entry=True,
+        summary=f"new frontend system → the TeraSky packages ({chosen.split(':')[0]})")
     if others:
         return Wiring(None, "", refusal=(
             f"cluster(s) {_names(others)} use other OIDC providers, which the TeraSky Kubernetes auth module drops (it "

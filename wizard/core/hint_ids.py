@@ -20,10 +20,10 @@ CHECKS: tuple[str, ...] = (
     "install-kubernetes-plugin", "wrong-package-name", "install-module", "guide-extension-id",
     "invalid-extension-entry", "disable-default-auth-providers", "configure-auth-provider", "auth-provider-values",
     "guide-flat-clusters", "kubernetes-config-shape", "cluster-token-provider", "clusters-not-oidc", "add-clusters",
-    "install-cluster-provider", "install-cluster-provider-wiring", "other-oidc-providers",
+    "install-cluster-provider", "install-cluster-provider-wiring", "other-oidc-providers", "frontend-in-app",
 )
 # wizard/core/frontend.py (named in its refusals)
-FRONTEND: tuple[str, ...] = ("frontend-own-providers", "frontend-in-app")
+FRONTEND: tuple[str, ...] = ("frontend-own-providers",)
 
 # wizard/core/apply.py
 INSTALL_FAILED_HINT = "install-failed"

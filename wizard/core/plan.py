@@ -988,7 +988,9 @@ def _config_changes(st: _State, configs: ConfigSet, plan: Plan) -> None:
                 f"alone — add by hand where it suits each of those places: {'; '.join(st.wanted_in.get(ch.rel, []))}")
 
 
-def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install: bool = False) -> Plan:
+def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install: bool = False,
+              dry_run: bool = False) -> Plan:
+    """`dry_run` (the demo): nothing is installed, and the frontend is wired as if it were."""
     _refuse_unwirable(repo)
     wiring = frontend.decide(frontend.inspect(repo, configs), answers)
     if wiring.refusal:
@@ -1011,7 +1013,7 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     if manual:
         plan.manual.append(manual)
         st.notes.append(manual)
-    _wire_frontend(repo, wiring, plan, st)
+    _wire_frontend(repo, wiring, plan, st, dry_run)
     for step in plan.installs:
         st.actions.append(f"add {', '.join(step.packages)} to {step.workspace}: {step.display}")
     plan.actions = st.actions
@@ -1033,7 +1035,7 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     return plan
 
 
-def _wire_frontend(repo: RepoInfo, wiring: frontend.Wiring, plan: Plan, st: _State) -> None:
+def _wire_frontend(repo: RepoInfo, wiring: frontend.Wiring, plan: Plan, st: _State, dry_run: bool = False) -> None:
     """The TypeScript half of the frontend wiring: apis.ts (legacy) or the in-app module and App.tsx.
     Wired only when packages/app declares (or this plan installs) what the code imports: code importing a
     package that is not installed would break the app's build."""
@@ -1042,7 +1044,7 @@ def _wire_frontend(repo: RepoInfo, wiring: frontend.Wiring, plan: Plan, st: _Sta
     app = repo.app
     assert app is not None
     installing = {p for step in plan.installs if step.workspace == app.rel for p in step.packages}
-    absent = [p for p in wiring.app_packages if not app.has(p) and p not in installing]
+    absent = [] if dry_run else [p for p in wiring.app_packages if not app.has(p) and p not in installing]
 
     def by_hand(why: str) -> None:
         plan.manual.append(why)

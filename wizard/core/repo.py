@@ -105,7 +105,9 @@ class RepoInfo:
 
 
 def find_root(start: Path, explicit: bool = False) -> Path:
-    """The nearest directory at or above `start` holding backstage.json."""
+    """The nearest directory at or above `start` holding backstage.json; with `explicit` (--repo), also a
+    Backstage monorepo without one (its root package.json uses @backstage/cli): the version then comes
+    from its packages."""
     start = start.resolve()
     if explicit:
         if start.is_file():
@@ -118,6 +120,8 @@ def find_root(start: Path, explicit: bool = False) -> Path:
             raise BadInput(f"{start} is a Backstage app from before 1.0 (packages/app depends on {facts.PRE_1_0_PKG} and "
                            f"there is no backstage.json); the SpectroCloud modules need Backstage {facts.MIN_BACKSTAGE} or "
                            "later — upgrade the app first")
+        if _backstage_monorepo(start):
+            return start
         raise BadInput(f"{start} is not a Backstage app (no backstage.json there); pass the app's root with --repo")
     for d in (start, *start.parents):
         if (d / "backstage.json").is_file():
@@ -125,6 +129,14 @@ def find_root(start: Path, explicit: bool = False) -> Path:
     raise BadInput(
         f"no Backstage app found at or above {start} (looked for backstage.json); run inside the app or pass --repo DIR"
     )
+
+
+def _backstage_monorepo(root: Path) -> bool:
+    """A Backstage app without backstage.json: its root package.json uses @backstage/cli."""
+    data, _t, _e = _read_json(root / "package.json", root)
+    if data is None:
+        return False
+    return any(isinstance(data.get(k), dict) and "@backstage/cli" in data[k] for k in ("dependencies", "devDependencies"))
 
 
 def _pre_1_0(root: Path) -> bool:
@@ -453,7 +465,11 @@ def _version_note(info: RepoInfo) -> str:
     if any(p.has(facts.PRE_1_0_PKG) for p in info.workspaces):
         return f"{facts.PRE_1_0_PKG} is a dependency: this app predates Backstage 1.0"
     if info.backstage_version is None:
-        return ""
+        if (info.root / "backstage.json").exists() or info.root_pkg is None:
+            return ""
+        cli = info.root_pkg.deps().get("@backstage/cli")
+        return (f"no backstage.json: the packages say @backstage/cli {cli}; `yarn backstage-cli versions:bump` writes "
+                "backstage.json (the registry check before apply asks for what the SpectroCloud modules need)") if cli else ""
     from packaging.version import InvalidVersion, Version
 
     from wizard.core.lockfile import locked_version

@@ -319,10 +319,29 @@ class Session:
         if not skip and validated.installPackage and self.info.yarn is None:
             repo.detect_tools(self.info, node=False)  # only the install step needs to know how to run Yarn
         try:
-            self.plan = make_plan(self.info, self.configs, validated, skip_install=skip)
+            self.plan = make_plan(self.info, self.configs, validated, skip_install=skip, dry_run=self.demo)
         except AnswerError as exc:
             raise AnswerError(f"{self.answers_source}: {exc}") from None
         return self.plan
+
+    def frontend_wiring(self) -> tuple[str | None, bool]:
+        """(the wiring the plan would use now, whether the user may choose): a choice only on the new
+        frontend system, where both the in-app module and the TeraSky packages can wire it."""
+        from wizard.core import frontend
+
+        if self.info is None or self.configs is None:
+            self.load(run_tools=False)
+        assert self.info is not None and self.configs is not None
+        state = frontend.inspect(self.info, self.configs)
+        return frontend.decide(state, self.answers).kind, state.system == "new"
+
+    def choose_frontend_wiring(self, value: str | None) -> None:
+        """Answer the wiring question ("in-app" or "package"; None: the wizard's default)."""
+        from wizard.core.answers import FRONTEND_WIRINGS
+
+        if value is not None and value not in FRONTEND_WIRINGS:
+            raise ValueError(value)
+        self.answers.frontendWiring = value
 
     def blockers(self) -> list[CheckResult]:
         """Failed prerequisites the wizard cannot fix (from the last checks; run them when none ran)."""

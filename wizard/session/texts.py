@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.core.plan import Plan
+from typing import TYPE_CHECKING
+
 from wizard.core.results import CheckResult
+
+if TYPE_CHECKING:  # the Welcome screen reads these words before any plan exists: the planner is not imported for it
+    from wizard.core.plan import Plan
 
 NOTHING_TO_CHANGE = "Nothing to change: the config already matches the answers."
 
@@ -22,11 +26,28 @@ class PlanText:
     diffs: list[str]  # one masked unified diff per changed file
     notes: list[str]  # what the user must know (changed values, manual steps)
     env_line: str | None  # the variables to export where Backstage runs
+    frontend: str | None = None  # which frontend system was found and how it is wired, and why
+
+
+def frontend_line(plan: Plan) -> str | None:
+    return f"Frontend: {plan.frontend.summary}" if plan.frontend is not None and plan.frontend.kind else None
+
+
+# The frontend wiring question (new frontend system only), asked by the TUI's Review and plain mode's
+# review with these words: value -> (label, why)
+WIRING_CHOICES: dict[str, tuple[str, str]] = {
+    "in-app": ("the in-app module (recommended)",
+               "a module the wizard writes into the app (src/modules/spectrocloud), added to createApp({ features }); "
+               "published Backstage packages only, and clusters on other OIDC providers (okta, google...) keep working"),
+    "package": ("the TeraSky packages",
+                "@terasky/backstage-plugin-spectrocloud-kubernetes-auth-module and -auth from your registry (not on the "
+                "public npm registry); their module offers SpectroCloud alone, so clusters on other OIDC providers stop"),
+}
 
 
 def plan_text(plan: Plan) -> PlanText:
     if plan.empty:
-        return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None)
+        return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None, frontend_line(plan))
     files = ", ".join(c.rel for c in plan.changes) or "no files"
     title = f"Plan for {plan.repo}: {len(plan.changes)} file(s) change ({files})"
     if plan.refusals:
@@ -34,7 +55,23 @@ def plan_text(plan: Plan) -> PlanText:
     env = None
     if plan.env_vars:
         env = "The config references these environment variables; export them where Backstage runs: " + ", ".join(plan.env_vars)
-    return PlanText(title, list(plan.actions), [c.diff() for c in plan.changes], list(plan.notes), env)
+    return PlanText(title, list(plan.actions), [c.diff() for c in plan.changes], list(plan.notes), env,
+                    frontend_line(plan))
+
+
+def will_do(frontend_system: str) -> str:
+    """What the setup does to this app, in one paragraph (the Welcome screen's, and plain mode's)."""
+    if frontend_system == "legacy":
+        frontend = ("register the SpectroCloud sign-in API and the Kubernetes auth providers in packages/app/src/apis.ts "
+                    "(your legacy frontend's API factories) · add the SpectroCloud sign-in backend module with your "
+                    "package manager, and load it")
+    else:
+        frontend = ("add SpectroCloud to the app's frontend (a module the wizard writes into the app, or the TeraSky "
+                    "packages) and the SpectroCloud sign-in backend module with your package manager, and load it · "
+                    "disable the default Kubernetes auth providers")
+    return (f"The wizard will: check the prerequisites · {frontend} · configure the spectrocloud sign-in provider · "
+            "switch clusters to authProvider: oidc + oidcTokenProvider: spectrocloud · after your restart, verify it "
+            "all. You see every change before it is written; nothing is written if any part fails.")
 
 
 RESTART_WAIT_SECONDS = 300.0  # how long the TUI's and plain mode's Restart step wait for the backend

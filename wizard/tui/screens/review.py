@@ -9,7 +9,7 @@ from textual.widgets import Button, LoadingIndicator, Static
 
 from wizard.core.plan import Plan
 from wizard.errors import WizardError
-from wizard.session.texts import plan_text
+from wizard.session.texts import WIRING_CHOICES, plan_text
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.diffview import DiffView
 
@@ -17,12 +17,16 @@ from wizard.tui.widgets.diffview import DiffView
 class ReviewScreen(WizardScreen):
     STEP = "review"
     TITLE = "Review the changes"
-    BUTTON_KEYS = {"apply": "ctrl+n", "back": "escape"}
+    BUTTON_KEYS = {"apply": "ctrl+n", "wiring": "ctrl+o", "back": "escape"}
     CSS_PATH = "review.tcss"
     HELP = """\
 This is exactly what **Apply** will write: a unified diff per file. Lines starting with `+` are added,
 `-` removed; everything else in your files stays byte for byte as it is (comments, quoting, blank
 lines, line endings). Secret values already in a config are shown as `****`.
+
+**Frontend** (new frontend system): the wizard wires SpectroCloud with an in-app module it writes into
+the app (published Backstage packages only; clusters on other OIDC providers keep working), or with the
+TeraSky packages from your registry. The other choice is one key away (Ctrl+O); the plan follows.
 
 Before writing, each changed file is copied to `.spectro-wizard/backups/<timestamp>/`;
 `spectro-wizard undo` (or Undo after a failure) puts them back exactly.
@@ -32,6 +36,7 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
     def body(self) -> ComposeResult:
         yield LoadingIndicator(id="plan-loading")
         with VerticalScroll(id="plan-scroll"):
+            yield Static("", id="plan-frontend", markup=False)
             yield Static("", id="plan-summary", markup=False)
             yield DiffView(id="plan-diff")
             yield Static("", id="plan-notes", markup=False)
@@ -39,6 +44,7 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
         yield Static("", id="plan-error", classes="error-text", markup=False)
         with Horizontal(classes="buttons"):
             yield Button("Apply", variant="primary", id="apply", disabled=True)
+            yield Button("Wiring", id="wiring")
             yield Button("Back", id="back")
 
     def on_mount(self) -> None:
@@ -57,11 +63,23 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
     def make(self) -> None:
         try:
             self.session.load(run_tools=False)
+            wiring = self.session.frontend_wiring()
+            self.app.call_from_thread(self.show_wiring, *wiring)
             plan = self.session.make_plan()
             problems = [] if plan.empty else self.session.preflight(plan)
             self.app.call_from_thread(self.show, plan, None, problems)
         except WizardError as exc:
             self.app.call_from_thread(self.show, None, str(exc), [])
+
+    def show_wiring(self, current: str | None, choosable: bool) -> None:
+        """The other wiring, one key away (new frontend system only)."""
+        btn = self.query_one("#wiring", Button)
+        btn.display = choosable and current in WIRING_CHOICES
+        if btn.display:
+            other = next(v for v in WIRING_CHOICES if v != current)
+            self.other_wiring = other
+            btn.label = f"Use {WIRING_CHOICES[other][0]}"
+            self.label_buttons()
 
     def show(self, plan: Plan | None, error: str | None, problems: list[str]) -> None:
         self.plan = plan
@@ -85,6 +103,7 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
             self.label_buttons()
             return
         t = plan_text(plan)
+        self.query_one("#plan-frontend", Static).update(t.frontend or "")
         lines = [f"{len(plan.changes)} file(s) change; backups go to .spectro-wizard/backups/<timestamp>/"]
         lines += [f"• {a}" for a in t.actions]
         summary.update("\n".join(lines))
@@ -105,6 +124,9 @@ Go back (Esc) to change an answer; the plan is recomputed when you return.
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "back":
             self.wizard.back()
+        elif event.button.id == "wiring":
+            self.session.choose_frontend_wiring(self.other_wiring)
+            self.compute()
         elif event.button.id == "apply" and self.plan is not None:
             if self.plan.empty:
                 self.wizard.goto("verify")  # nothing to write, nothing to restart for

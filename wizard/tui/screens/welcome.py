@@ -9,17 +9,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
 from wizard.session import PATHS
+from wizard.session.texts import will_do
 from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
-
-
-WILL_DO = (
-    "The wizard will: check the prerequisites · add the Kubernetes auth module and the SpectroCloud "
-    "sign-in plugins (frontend and backend) with your package manager, and load the backend module · "
-    "disable the default Kubernetes auth providers · configure the spectrocloud sign-in provider · switch "
-    "clusters to authProvider: oidc + oidcTokenProvider: spectrocloud · after your restart, verify it all. "
-    "You see every change before it is written; nothing is written if any part fails."
-)
 
 
 class WelcomeScreen(WizardScreen):
@@ -48,7 +40,8 @@ Press a path's button (or its key: Ctrl+N, Ctrl+G, Ctrl+T) to start it.
         # sized widget costs a layout pass before the first paint
         with VerticalScroll(id="welcome-scroll"):
             yield Static(self.facts(), id="repo-facts")
-            yield Static(WILL_DO, classes="muted", id="plan-text")
+            system = self.session.info.frontend_system if self.session.info is not None else "new"
+            yield Static(will_do(system), classes="muted", id="plan-text")
             # one button per path: choosing is going (no radio to set, then Continue to press)
             for key, text in PATHS.items():
                 yield Button(text, variant="primary" if key == "setup" else "default", id=f"path-{key}", classes="path")
