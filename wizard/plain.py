@@ -1,32 +1,31 @@
 """`spectro-wizard plain`: the wizard's flow as line-by-line prompts (questionary).
 
 No full-screen redraws: it works over a bare SSH terminal and with a screen reader. It walks the
-session's step table (the same steps, in the same order, as the TUI) and asks the session for
-every action. Ctrl+C at any prompt ends it with nothing written (exit 130).
+session's one step list (the same steps, in the same order, as the TUI): for each step it calls its
+method of the same name, which draws the step's controller (wizard.session.steps) as prompts — the
+fields, rules, defaults and wording are the controller's. Ctrl+C at any prompt ends it with nothing
+written (exit 130).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
 import questionary
 from questionary import Choice
 
-from wizard.core import fields
-from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
-from wizard.core.checks import FIXED_BY_APPLY
-from wizard.core.kubeconfig import ca_file_to_data
-from wizard.core.mask import mask_text
 from wizard.errors import WizardError
 from wizard.output import Printer, print_checks
-from wizard.session import PATHS, Session, VerifyOptions
-from wizard.session.texts import (
-    NOTHING_TO_CHANGE, RESTART_WAIT_SECONDS, WIRING_CHOICES, next_steps, plan_text, restart_instruction, still_waiting_for,
-)
+from wizard.session import Session
+from wizard.session.steps import controller
+
+# questionary shows a validation message on one line at the bottom and cuts what does not fit: the
+# whole sentence is printed above the prompt too
+_VALIDATION_WIDTH = 100
 
 
 class Cancelled(Exception):
@@ -36,12 +35,13 @@ class Cancelled(Exception):
 class Prompts:
     """questionary with an injectable input/output (tests drive it through a pipe)."""
 
-    def __init__(self, input: Any = None, output: Any = None):
+    def __init__(self, input: Any = None, output: Any = None, printer: Printer | None = None):
         self.kw: dict[str, Any] = {}
         if input is not None:
             self.kw["input"] = input
         if output is not None:
             self.kw["output"] = output
+        self.p = printer
 
     def _ask(self, question: Any) -> Any:
         try:
@@ -51,20 +51,37 @@ class Prompts:
         return answer
 
     @staticmethod
-    def validator(field: str | None, optional: bool = False, base_dir: Path | None = None) -> Callable[[str], bool | str]:
-        """questionary's check for a field: True, or the sentence the TUI and answers files give."""
+    def validator(field: str | None, optional: bool = False, base_dir: Path | None = None,
+                  long: Callable[[str], None] | None = None) -> Callable[[str], bool | str]:
+        """questionary's check for a field: True, or the sentence the TUI and answers files give (a
+        sentence too long for the prompt's one line goes to `long` in full)."""
+        from wizard.core import fields
+
         def validate(value: str) -> bool | str:
             if optional and not value.strip():
                 return True
             problem = fields.problem(field, value, base_dir) if field else None
-            return True if problem is None else f"{field}: {problem}"
+            if problem is None:
+                return True
+            sentence = f"{field}: {problem}"
+            if long is not None and len(sentence) > _VALIDATION_WIDTH:
+                long(sentence)
+                return textwrap.shorten(sentence, _VALIDATION_WIDTH - 20, placeholder=" … (in full above)")
+            return sentence
 
         return validate
 
     def text(self, message: str, default: str = "", field: str | None = None, optional: bool = False,
              base_dir: Path | None = None) -> str:
         """A line of text, checked by the field's rule (the same sentence the TUI and answers files give)."""
-        validate = self.validator(field, optional, base_dir)
+        shown: set[str] = set()
+
+        def in_full(sentence: str) -> None:
+            if self.p is not None and sentence not in shown:
+                shown.add(sentence)
+                self.p.line(f"  ! {sentence}")
+
+        validate = self.validator(field, optional, base_dir, in_full)
         return str(self._ask(questionary.text(message, default=default, validate=validate, **self.kw))).strip()
 
     def confirm(self, message: str, default: bool = True) -> bool:
@@ -85,7 +102,7 @@ def run_plain(root: Path, config_names: list[str] | None = None, demo: bool = Fa
               input: Any = None, output: Any = None, out: TextIO | None = None, world: Any = None) -> int:
     stream = out or sys.stdout
     p = Printer(stream)
-    ask = Prompts(input, output)
+    ask = Prompts(input, output, p)
     session = Session(root, config_names, demo=demo, world=world)
     if world is not None:
         world.prefill(session.answers)
@@ -101,11 +118,12 @@ def run_plain(root: Path, config_names: list[str] | None = None, demo: bool = Fa
 
 
 class _Stop(Exception):
-    """The flow ends here (an apply failed and was undone); `code` says how."""
+    """The flow ends here (an apply failed and was undone, a prerequisite stops it); `code` says how."""
 
 
 class PlainFlow:
-    """One method per step of the session's table; `run` walks the path the user chose."""
+    """One method per step of the session's list (the method's name is the step's); `run` walks the
+    path the user chose."""
 
     def __init__(self, s: Session, ask: Prompts, p: Printer):
         self.s, self.ask, self.p = s, ask, p
@@ -113,133 +131,145 @@ class PlainFlow:
         self.applied = False
         self.backend_url: str | None = None  # asked once: at the restart wait, else at verify
 
+    def step(self, name: str) -> Any:
+        return controller(self.s, name)
+
     def run(self) -> int:
         self.welcome()
-        handlers: dict[str, Callable[[], None]] = {
-            "prereqs": self.prereqs, "inventory": self.inventory, "tenant": self.tenant, "clusters": self.clusters,
-            "review": self.review, "apply": lambda: None, "restart": self.restart, "verify": self.verify,
-            "summary": self.summary,
-        }
         try:
-            for step in self.s.steps[1:]:
-                handlers[step]()
+            for name in self.s.steps[1:]:
+                getattr(self, name)()
         except _Stop:
             pass
         return self.code
 
+    def stop(self, code: int) -> None:
+        self.code = code
+        raise _Stop()
+
     # ---- steps -------------------------------------------------------------------------------
     def welcome(self) -> None:
-        s, p = self.s, self.p
+        s, p, ask = self.s, self.p, self.ask
+        step = self.step("welcome")
         s.load(run_tools=False)
-        info = s.info
+        f = step.facts()
         p.line(p.c("bold", "spectro-wizard — SpectroCloud Kubernetes auth for Backstage"))
-        p.line(f"Backstage app: {s.root}" + (" (demo copy)" if s.demo else ""))
-        for line in s.demo_banner():
+        p.line(f"Backstage app: {f.root}" + (" (demo copy)" if f.demo else ""))
+        for line in f.demo_banner:
             p.line(p.c("warn", line))
-        if info is not None:
-            p.line(f"  version {info.backstage_version or 'unknown'}, frontend system: {info.frontend_system}")
-        if s.configs is not None:
-            p.line("  config files (merge order): " + ", ".join(f.rel for f in s.configs.files))
-        if s.config_error:
-            p.line(f"  {s.config_error}")
+        if f.version:
+            p.line(f"  version {f.version}, frontend system: {f.frontend_system}")
+        if f.config_files:
+            p.line(f"  config files (merge order): {f.config_files}")
+        if f.config_error:
+            p.line(f"  {f.config_error}")
         p.line("")
-        if s.answers_path.is_file() and self.ask.confirm("Saved answers found. Resume from them?", True):
-            s.resume()
-        s.path = self.ask.select("What do you want to do?", [Choice(text, value=key) for key, text in PATHS.items()])
+        p.line(step.will_do())
+        p.line("")
+        if step.saved_answers_exist():
+            if ask.confirm("Saved answers found. Resume from them?", True):
+                try:
+                    step.resume()
+                except WizardError as exc:
+                    p.line(f"  {p.mark('fail')} {exc}")
+            else:
+                # not resuming never loses them: they are kept aside, said where
+                aside = step.start_fresh()
+                if aside:
+                    p.line(f"  the saved answers were kept in {aside}")
+        path = ask.select("What do you want to do?", [Choice(text, value=key) for key, text in step.paths.items()])
+        step.choose(path)
 
     def prereqs(self) -> None:
+        step = self.step("prereqs")
         self.p.line("")
-        results = self.s.run_checks()
-        print_checks(self.p, "Prerequisites", results, show_hints=True,
-                     set_up=FIXED_BY_APPLY if self.s.path != "verify" else frozenset())
-        blocking = self.s.blockers()
-        if blocking:
+        rows = step.run()
+        print_checks(self.p, "Prerequisites", [r.result for r in rows], show_hints=True, set_up=step.fixed_by_apply())
+        stops = step.stopping(rows)
+        if stops:
             self.p.line(self.p.c("bold", "The wizard cannot fix these, and a setup written past them would not work:"))
-            for r in blocking:
-                self.p.line(f"  {self.p.mark('fail')} {r.id}: {r.summary}")
-            if not self.ask.confirm("Continue anyway?", False):
-                raise Cancelled()
-        elif not self.ask.confirm("Continue?", True):
+            for problem in step.submit(rows):
+                self.p.line(f"  {self.p.mark('fail')} {problem}")
+            self.stop(1)
+        if not self.ask.confirm("Continue?", True):
             raise Cancelled()
-        if self.s.path != "verify":
-            self.s.prefill_from_config()
+        step.submit(rows)
 
     def inventory(self) -> None:
         s, ask, p = self.s, self.ask, self.p
-        inv = s.inventory()
-        sa = [c for c in inv["clusters"] if c["migratable"]]
-        envs = [e for e in inv["environments"] if e["authType"] != "oidc"]
-        if not sa and not envs:
-            p.line("Nothing uses service accounts: there is nothing to migrate.")
+        step = self.step("inventory")
+        items = step.items()
+        if not items:
+            p.line(step.summary(items, set()))
             return
-        choices = [Choice(f"{c['name']} ({c['file']}:{c['line']}" + (f", token ${{{c['tokenEnv']}}}" if c["tokenEnv"] else "") + ")",
-                          value=("cluster", c["name"])) for c in sa]
-        choices += [Choice(f"cluster provider environment {e['name']} ({e['file']}:{e['line']})", value=("env", e)) for e in envs]
-        picked = ask.checkbox("Which ones switch to SpectroCloud OIDC in this wave? (space ticks, enter confirms)", choices)
-        s.answers.migrate = [name for kind, name in picked if kind == "cluster"] or None
-        env = next((e for kind, e in picked if kind == "env"), None)
-        if env is not None:
-            s.answers.clusterProvider = ClusterProviderAnswer(
-                name=str(env["name"]), url=str(env["url"] or "https://api.spectrocloud.com"),
-                tenant=env["tenant"], apiTokenEnv=env["apiTokenEnv"] or "SPECTROCLOUD_API_TOKEN")
+        picked = ask.checkbox("Which ones switch to SpectroCloud OIDC in this wave? (space ticks, enter confirms)", [
+            Choice(f"{i.name} ({i.label}, {i.where}" + (f", token {i.token}" if i.token != "-" else "") + ")", value=i.key)
+            for i in items])
+        problems, notes = step.submit(items, set(picked))
+        for line in problems + notes:
+            p.line(f"  ! {line}")
+        if problems:
+            self.stop(1)
+        s.autosave()
 
     def tenant(self) -> None:
-        s, ask, p = self.s, self.ask, self.p
-        a = s.answers
+        ask, p = self.ask, self.p
+        step = self.step("tenant")
         p.line("")
-        p.line(p.c("bold", "SpectroCloud tenant and OIDC client") + " (secrets are named by environment variable, never typed here)")
-        a.consoleUrl = ask.text("SpectroCloud console URL:", a.consoleUrl, "consoleUrl").rstrip("/")
-        a.tenant = ask.text("Tenant:", a.tenant or "", "tenant")
-        env = ask.text("Auth environment:", a.environment or s.default_environment(), "environment")
-        a.environment = None if env == s.default_environment() else env
-        for attr, label in (("clientIdEnv", "client ID"), ("clientSecretEnv", "client secret")):
-            name = ask.text(f"Environment variable holding the {label}:", getattr(a, attr), attr)
-            setattr(a, attr, name)
-            p.line(f"  {name} is " + ("set in this shell" if os.environ.get(name) else "not set in this shell (Backstage needs it where it runs)"))
-        default_cb = s.default_callback_url()
-        cb = ask.text("Callback URL (register it with the OIDC client):", a.callbackUrl or default_cb, "callbackUrl")
-        a.callbackUrl = None if cb == default_cb else cb
-        a.authorizationUrl = None
-        s.autosave()
+        p.line(p.c("bold", step.intro))
+        values = step.defaults()
+        for f in step.fields():
+            values[f.key] = ask.text(f"{f.label}:", values[f.key], f.key)
+            if f.key.endswith("Env"):
+                p.line("  " + step.env_marks(values)[f.key].sentence)
+        problems = step.submit(values)
+        for text in problems.values():
+            p.line(f"  {p.mark('fail')} {text}")
+        if problems:
+            self.stop(2)
 
     def clusters(self) -> None:
         s, ask, p = self.s, self.ask, self.p
-        a = s.answers
-        existing = s.clusters()
+        step = self.step("clusters")
+        rows = step.rows()
         p.line("")
         p.line(p.c("bold", "Clusters"))
-        for c in existing:
-            auth = c["authProvider"] or "(no authProvider)"
-            p.line(f"  {c['name']}: {auth}{'/' + c['oidcTokenProvider'] if c['oidcTokenProvider'] else ''}, {c['tls']} ({c['file']}:{c['line']})")
-        migratable = [c for c in existing if c["migratable"]]
+        for r in rows:
+            p.line(f"  {r.name}: {r.auth}, {r.tls} ({r.source})")
+        migratable = [r for r in rows if r.migratable]
         if migratable:
             picked = ask.checkbox("Switch these clusters to SpectroCloud OIDC now?",
-                                  [Choice(c["name"], value=c["name"]) for c in migratable])
-            a.migrate = picked or None
-        while ask.confirm("Add a cluster by URL?", not a.clusters and not existing):
-            self.add_cluster()
-            s.autosave()
+                                  [Choice(r.name, value=r.name, checked=r.selected) for r in migratable])
+            for r in migratable:
+                if (r.name in picked) != r.selected:
+                    step.toggle(r.name)
+        while ask.confirm("Add a cluster by URL?", not s.answers.clusters and not rows):
+            self.add_cluster(step)
         if ask.confirm("Add clusters from a kubeconfig (server URL and CA only; credentials are not read)?", False):
-            self.import_kubeconfig()
+            self.import_kubeconfig(step)
         if ask.confirm("Add clusters found in Palette (your tenant's clusters, with a Palette API key)?", False):
-            self.discover_in_palette()
-        if ask.confirm("Use the SpectroCloud cluster provider (discovers clusters from Palette) in OIDC mode?", a.clusterProvider is not None):
-            cp = a.clusterProvider
-            name = ask.text("Environment name:", cp.name if cp else "palette", "providerName")
-            url = ask.text("Palette API URL:", cp.url if cp else "https://api.spectrocloud.com", "paletteUrl")
-            env = ask.text("Environment variable holding the Palette API key:", cp.apiTokenEnv if cp else "SPECTROCLOUD_API_TOKEN", "apiTokenEnv")
-            projects = ask.text("Projects to include (comma separated, empty for all):", "", optional=True)
-            a.clusterProvider = ClusterProviderAnswer(name=name, url=url, tenant=a.tenant, apiTokenEnv=env,
-                                                      includeProjects=[x.strip() for x in projects.split(",") if x.strip()] or None)
-        else:
-            a.clusterProvider = None
+            self.discover_in_palette(step)
+        on = ask.confirm("Use the SpectroCloud cluster provider (discovers clusters from Palette) in OIDC mode?",
+                         step.provider_on())
+        values = step.provider_values()
+        if on:
+            values["providerName"] = ask.text("Environment name:", values["providerName"], "providerName")
+            values["paletteUrl"] = ask.text("Palette API URL:", values["paletteUrl"], "paletteUrl")
+            values["apiTokenEnv"] = ask.text("Environment variable holding the Palette API key:", values["apiTokenEnv"], "apiTokenEnv")
+            values["projects"] = ask.text("Projects to include (comma separated, empty for all):", values["projects"], optional=True)
+        problem = step.set_provider(on, values)
+        problems = [problem] if problem else step.submit()
+        for line in problems:
+            p.line(f"  {p.mark('fail')} {line}")
+        if problems:
+            self.stop(1)
 
-    def import_kubeconfig(self) -> None:
-        s, ask, p = self.s, self.ask, self.p
+    def import_kubeconfig(self, step: Any) -> None:
+        ask, p = self.ask, self.p
         while True:
             path = ask.text("kubeconfig file (empty: $KUBECONFIG, else ~/.kube/config):", "", optional=True)
             try:
-                contexts = s.kubeconfig_contexts(path or None)
+                contexts = step.kubeconfig_contexts(path or None)
             except WizardError as exc:
                 p.line(f"  {p.mark('fail')} {exc}")
                 contexts = []
@@ -249,13 +279,14 @@ class PlainFlow:
                 p.line(f"  {p.mark('warn')} no contexts in $KUBECONFIG or ~/.kube/config")
             if not ask.confirm("Try another kubeconfig file?", True):
                 return
-        picked = ask.checkbox("Which clusters? (space ticks, enter confirms)", [
-            Choice(f"{c.cluster or c.context}  {mask_text(c.server)}" + ("  (current)" if c.current else ""), value=c) for c in contexts])
-        self._add_all(s.clusters_from_contexts(picked))
-        s.autosave()
+        picked = ask.checkbox("Which clusters? (space ticks, enter confirms)",
+                              [Choice(step.context_label(c), value=c) for c in contexts])
+        self._say(step.add_all(step.from_contexts(picked), "kubeconfig"))
 
-    def discover_in_palette(self) -> None:
+    def discover_in_palette(self, step: Any) -> None:
         s, ask, p = self.s, self.ask, self.p
+        import os
+
         url = ask.text("Palette API URL:", "https://api.spectrocloud.com", "paletteUrl")
         env = ask.text("Environment variable holding the Palette API key:", "SPECTROCLOUD_API_TOKEN", "apiTokenEnv")
         key = os.environ.get(env) or ask.secret(f"{env} is not set here: type the API key (masked, used now, never saved):")
@@ -267,58 +298,60 @@ class PlainFlow:
             if not found:
                 p.line(f"  {p.mark('warn')} no clusters in this tenant")
                 return
-            chosen = ask.checkbox("Which clusters? (space ticks, enter confirms)", [
-                Choice(f"{c.name}  [{c.project_name or 'tenant'}] {c.cloud_type or ''} {c.state or ''}".rstrip(), value=c) for c in found])
+            chosen = ask.checkbox("Which clusters? (space ticks, enter confirms)",
+                                  [Choice(step.palette_label(c), value=c) for c in found])
             added = asyncio.run(s.palette_cluster_answers(url, key, chosen)) if chosen else []
         except WizardError as exc:
             p.line(f"  {p.mark('fail')} {exc}")
             return
-        self._add_all(added)
+        self._say(step.add_all(added, "palette"))
 
-    def _add_all(self, clusters: list[ClusterAnswer]) -> None:
-        for ca in clusters:
-            replaced = self.s.add_cluster(ca)
-            self.p.line(f"  {ca.name} " + ("replaces the cluster of that name added before" if replaced else "added") + f" ({ca.url})")
-        self.s.autosave()
+    def _say(self, lines: list[str]) -> None:
+        for line in lines:
+            self.p.line(f"  {line}")
 
-    def add_cluster(self) -> None:
-        s, ask, p = self.s, self.ask, self.p
+    def add_cluster(self, step: Any) -> None:
+        from wizard.session.steps.clusters import SKIP_TLS_WARNING, ClusterForm
+
+        ask, p = self.ask, self.p
         name = ask.text("Cluster name:", "", "name")
         url = ask.text("API server URL:", "", "url")
-        ca = ClusterAnswer(name=name, url=url)
         how = ask.select("How should Backstage trust its certificate?", [
             Choice("with its CA certificate (a PEM file)", value="ca"),
-            Choice("skip TLS verification (lab clusters only: tokens can be intercepted)", value="skip"),
+            Choice(f"skip TLS verification (lab clusters only: {SKIP_TLS_WARNING[:1].lower()}{SKIP_TLS_WARNING[1:]})", value="skip"),
         ])
-        if how == "ca":
-            path = ask.text("CA certificate file:", "", "caFile", base_dir=s.root)
-            ca.caData = ca_file_to_data(path, s.root)
-        else:
-            ca.skipTLSVerify = True
-        s.add_cluster(ca)
-        p.line(f"  {name} added")
+        ca = ask.text("CA certificate file:", "", "caFile", base_dir=self.s.root) if how == "ca" else ""
+        answer, problem = step.check_form(ClusterForm(name, url, ca, how == "skip"))
+        if problem is not None:
+            p.line(f"  {p.mark('fail')} {problem}")
+            return
+        self._say([step.save(answer)])
 
     def frontend(self) -> None:
         """The wiring question, on the new frontend system only (a legacy app has one way: apis.ts)."""
         s, ask, p = self.s, self.ask, self.p
+        step = self.step("review")
         current, choosable = s.frontend_wiring()
         if not choosable:
             return
         p.line("")
-        choices = [Choice(f"{label}: {why}", value=value) for value, (label, why) in WIRING_CHOICES.items()]
+        choices = [Choice(f"{label}: {why}", value=value) for value, (label, why) in step.choices.items()]
         chosen = ask.select("How should the wizard wire SpectroCloud into the app's frontend?", choices,
                             default=next((c for c in choices if c.value == current), choices[0]))
-        s.choose_frontend_wiring(chosen)
+        step.choose_wiring(chosen)
 
     def review(self) -> None:
         s, ask, p = self.s, self.ask, self.p
         self.frontend()
         s.autosave()
-        plan = s.make_plan()
-        t = plan_text(plan)
+        review = self.step("review").compute()
         p.line("")
-        if plan.empty:
-            p.line(NOTHING_TO_CHANGE)
+        if review.error:
+            p.line(f"spectro-wizard: {review.error}")
+            self.stop(1)
+        t = review.text
+        if review.empty:
+            p.line(review.summary)
             return
         if t.frontend:
             p.line(t.frontend)
@@ -331,73 +364,72 @@ class PlainFlow:
         for n in t.notes:
             p.line(f"  ! {n}")
         p.line("")
-        problems = s.preflight(plan)
-        if problems:
-            p.line(p.c("bold", "Apply would stop before writing anything:"))
-            for problem in problems:
+        if review.problems:
+            from wizard.session.steps.review import STOPS
+
+            p.line(p.c("bold", STOPS))
+            for problem in review.problems:
                 p.line(f"  {p.mark('fail')} {problem}")
-            self.code = 1
-            raise _Stop()
+            self.stop(1)
         if not ask.confirm("Apply these changes?", False):
             raise Cancelled()
-        self.apply(plan)
 
-    def apply(self, plan: Any) -> None:
+    def apply(self) -> None:
         s, p = self.s, self.p
-        result = s.apply(plan, on_output=lambda line: p.line(f"  │ {line}"))
-        if result.rolled_back:
-            p.line(f"{p.mark('fail')} {result.install_error}")
-            p.line("Nothing was changed: every file was put back as it was"
-                   + (f" (`{result.sync_command}` brings node_modules back in line)." if result.sync_command else "."))
-            self.code = 1
-            raise _Stop()
-        for step in plan.installs:
-            p.line(f"{p.mark('ok')} added {', '.join(step.packages)} ({step.display})")
-        for rel in result.written:
-            p.line(f"{p.mark('ok')} wrote {rel}")
-        if result.backup is not None:
-            p.line(f"  backups in {result.backup.relative_to(s.root)} — `spectro-wizard undo` restores them")
+        if s.plan is None or s.plan.empty:
+            return
+        outcome = self.step("apply").run(on_output=lambda line: p.line(f"  │ {line}"))
+        for line in outcome.lines:
+            p.line(line.replace("✔", p.mark("ok")).replace("✖", p.mark("fail")))
+        if not outcome.ok:
+            self.stop(1)
         self.applied = True
-        cleanup = s.cleanup()
-        if cleanup is not None and not cleanup.empty:
+        if outcome.cleanup:
             p.line("")
-            for ln in cleanup.render().splitlines():
+            for ln in outcome.cleanup.splitlines():
                 p.line(ln)
 
     def restart(self) -> None:
         if not self.applied:
             return  # nothing was written: the running backend already serves this config
-        p = self.p
+        p, ask = self.p, self.ask
+        step = self.step("restart")
         p.line("")
-        p.line(restart_instruction(self.s.stand_ins))
-        if self.s.restart_backend():
-            p.line("demo: the stand-in backend restarted and read the new config")
-            backend = self.s.backend_url_to_reach()
-        elif not self.ask.confirm("Wait until the restarted backend serves the new config? (no skips the wait)", True):
+        p.line(step.instruction())
+        restarted = step.restart_stand_in()
+        if restarted:
+            p.line(restarted)
+            url = ""
+        elif not ask.confirm("Wait until the restarted backend serves the new config? (no skips the wait)", True):
+            step.skip()
             return
         else:
-            backend = self.ask.text("Backend URL:", self.s.backend_url_to_reach() or "http://localhost:7007", "backendUrl")
-        self.backend_url = backend
+            url = ask.text("Backend URL:", step.defaults()["backendUrl"], "backendUrl")
+        self.backend_url = step.url(url)
+        last: list[str] = []
 
-        def progress(results: list[Any], elapsed: float) -> None:
-            waiting = still_waiting_for(results)
-            p.line(f"  {elapsed:4.0f} s  " + (waiting[0] if waiting else "served"))
+        def progress(pr: Any) -> None:
+            # a line when what is missing changes, not one a second
+            if pr.waiting != last:
+                last[:] = pr.waiting
+                p.line(f"  {pr.line}")
 
         p.line("Waiting (Ctrl+C skips the wait)…")
         try:
-            outcome = asyncio.run(self.s.wait_for_backend(RESTART_WAIT_SECONDS, VerifyOptions(backend_url=backend), on_round=progress))
+            result = asyncio.run(step.wait(url, progress))
         except KeyboardInterrupt:
             p.line("  wait skipped")
+            step.skip()
             return
-        p.line(f"{p.mark('ok')} the backend serves the new config" if outcome.served else
-               f"{p.mark('warn')} the backend did not serve the new config within {RESTART_WAIT_SECONDS:.0f} s; Verify says what is missing")
+        p.line(result.message.replace("✔", p.mark("ok")).replace("✖", p.mark("warn")))
 
     def verify(self) -> None:
         s, ask, p = self.s, self.ask, self.p
+        step = self.step("verify")
         if s.path != "verify" and not ask.confirm("Run the verification now?", True):
             return
         backend = self.backend_url or ask.text("Backend URL:", s.backend_url_to_reach() or "http://localhost:7007", "backendUrl")
-        id_token = None
+        id_token = ""
         if ask.confirm("Sign in to test my access (opens your browser, as kubelogin does)?", False):
             import webbrowser
 
@@ -405,12 +437,12 @@ class PlainFlow:
                 p.line(f"  sign in in your browser; if none opens, open: {url}")
 
             try:
-                signed = s.login(open_browser=lambda url: webbrowser.open(url, new=2), on_url=show)
+                signed = step.sign_in(lambda url: webbrowser.open(url, new=2), show)
                 p.line(f"{p.mark('ok')} signed in as {signed.username}")
                 id_token = signed.id_token
             except WizardError as exc:
                 p.line(f"{p.mark('fail')} {exc}")
-        results = asyncio.run(s.verify(VerifyOptions(backend_url=backend, id_token=id_token)))
+        results = asyncio.run(step.run(step.options(backend, id_token)))
         p.line("")
         print_checks(p, "Verify", results, show_hints=True, not_tested=s.verify_untested)
         self.code = 1 if any(r.status == "fail" for r in results) else 0
@@ -419,13 +451,13 @@ class PlainFlow:
         s, p = self.s, self.p
         if s.path == "verify":
             return  # nothing was asked that could be replayed
-        if self.applied and s.applied is not None:
+        step = self.step("summary")
+        todo = step.next_steps()
+        if todo:
             p.line("")
             p.line(p.c("bold", "Next steps"))
-            for i, step in enumerate(next_steps(s.applied.env_vars, s.callback_url(), s.stand_ins), 1):
-                p.line(f"  {i}. {step}")
+            for i, line in enumerate(todo, 1):
+                p.line(f"  {i}. {line}")
         path = s.save_answers()
         rel = path.relative_to(s.root)
         p.line(f"Answers saved to {rel} (no secrets). Replay them with `spectro-wizard apply --answers {rel}`.")
-
-

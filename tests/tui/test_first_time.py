@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Button, Input, Static
 
 from tests.support import pilot as h
+from wizard.tui.widgets.modals import ConfirmScreen
 from tests.support.doubles import PALETTE_API_KEY, PaletteDouble, kubeconfig_text
 from wizard.tui.widgets.buttonkeys import FREE_CTRL_KEYS
 
@@ -122,7 +123,7 @@ async def test_a_cluster_of_this_run_can_be_edited_renamed_and_removed(demo_app:
         app.screen.query_one("#clusters").focus()
         await pilot.press("space")  # nothing to tick: it says what to do instead
         await pilot.pause()
-        assert any("e edits it, Delete removes it" in n.message for n in app._notifications)
+        assert any("added in this run: edit it or remove it" in n.message for n in app._notifications)
 
         await pilot.press("e")
         await pilot.pause()
@@ -142,8 +143,11 @@ async def test_a_cluster_of_this_run_can_be_edited_renamed_and_removed(demo_app:
         table = app.screen.query_one("#clusters")
         table.focus()
         table.move_cursor(row=[r[1] for r in h.table_rows(pilot, "#clusters")].index("prod"))
-        await pilot.press("delete")
-        await pilot.pause()
+        await pilot.press("delete")  # asked first: a stray key press removes nothing
+        await h.wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the removal asked")
+        assert sorted(c.name for c in app.session.answers.clusters) == ["lab-eu", "prod"]
+        await pilot.press("y")
+        await h.wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the question answered")
         assert [c.name for c in app.session.answers.clusters] == ["lab-eu"]
         assert [r[1] for r in h.table_rows(pilot, "#clusters")] == ["lab-eu"]
 

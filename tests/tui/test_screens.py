@@ -231,7 +231,10 @@ async def test_verify_path_checks_and_changes_nothing(legacy_app: Path, closed_p
         assert ids["cluster:legacy-prod"] == "fail" and ids["cluster:legacy-dev"] == "fail"
         await h.click(pilot, "#continue")
         assert h.screen_name(pilot) == "summary"
-        assert "Nothing was applied in this run." in text_of(pilot, "#summary-text")
+        summary = text_of(pilot, "#summary-text")
+        assert "Nothing was changed in this run (the Verify path changes nothing)." in summary
+        # a verify-only run switched nothing: the summary does not claim the clusters now see each user
+        assert "now see each user" not in summary and "Next steps" not in summary
     assert (legacy_app / "app-config.yaml").read_bytes() == before
     assert not (legacy_app / ".spectro-wizard" / "backups").exists()
 

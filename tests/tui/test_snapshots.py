@@ -16,7 +16,9 @@ import pytest
 
 from tests.support import configs, pilot as h, repos
 
-SCREENS = ["welcome", "prereqs", "inventory", "tenant", "clusters", "review", "apply", "restart", "verify", "summary", "help"]
+from wizard.session.steps import STEPS
+
+SCREENS = [*STEPS, "help"]  # every step of the one list, and the first one's help
 
 
 async def open_screen(pilot, target: str) -> None:

@@ -635,6 +635,7 @@ BLOCKING = ("backstage-version", "node-version", "workspaces", "frontend-system"
 FIXED_BY_APPLY = frozenset({
     "auth-backend-module", "auth-frontend-plugin", "kubernetes-auth-module", "cluster-provider-module",
     "default-auth-providers-disabled", "auth-provider-config", "kubernetes-config", "clusters-oidc",
+    "other-oidc-providers",  # the in-app wiring keeps them (Review offers it), or `migrate` switches them
 })
 
 

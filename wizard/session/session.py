@@ -67,6 +67,8 @@ class Session:
     verify_results: list[CheckResult] | None = None
     verify_untested: list[str] = field(default_factory=list)  # needs a user's ID token; not asked for
     login_result: Any = None  # the last sign-in (its token stays in memory, never saved)
+    restarted: bool = False  # the backend served the config of this run's apply (or the user skipped the wait)
+    controllers: dict[str, Any] = field(default_factory=dict)  # one step controller per step (steps.controller)
 
     # ---- loading --------------------------------------------------------------------------
     def load(self, run_tools: bool = True, strict: bool = False) -> None:
@@ -400,6 +402,7 @@ class Session:
         if result.install_error:
             result.install_error = mask_text(result.install_error)
         self.applied, self.apply_result, self.before = the_plan, result, before
+        self.restarted = False  # what this apply wrote is read by a backend started after it
         if result.rolled_back:
             self.before = None  # nothing changed: there is no wave to clean up after
         self.load(run_tools=False)

@@ -28,7 +28,10 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-SCREENS = ["welcome", "prereqs", "tenant", "clusters", "review", "apply", "restart", "verify", "summary", "inventory", "help"]
+from wizard.session.steps import STEPS
+
+# every step of the one list (wizard.session.steps.STEPS), and the help of the first
+SCREENS = [*STEPS, "help"]
 SIZE = (100, 30)
 CLOSED_PORT = 9  # nothing listens there on a normal machine (checked before starting)
 CLOSED_URL = f"http://127.0.0.1:{CLOSED_PORT}"

@@ -1,4 +1,5 @@
-"""Step: install the packages and write the plan, all or nothing (backups first), and show what happened."""
+"""Step: install the packages and write the plan, all or nothing (backups first), and what happened
+(the apply controller runs it and words the outcome, the same words as the CLI's)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,18 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, ProgressBar, RichLog, Static
 
-from wizard.errors import WizardError
 from wizard.tui.screens.base import WizardScreen
 
 
 class ApplyScreen(WizardScreen):
     STEP = "apply"
-    TITLE = "Apply"
     BUTTON_KEYS = {"continue": "ctrl+n", "undo": "ctrl+z"}
     CSS_PATH = "apply.tcss"
-    HELP = """\
-All or nothing: the wizard backs up every file it may change, adds the required packages with your
-package manager (streaming its output here), then wires the backend (index.ts) and writes the
-config, each file replaced atomically. If the install fails, or anything else does, every file is
-put back exactly as it was. After a successful apply, **Undo** restores them all.
-"""
 
     def body(self) -> ComposeResult:
         yield Static("", id="apply-status", markup=False)
         yield ProgressBar(id="apply-progress", total=None, show_eta=False)
+        # the package manager's output: shown only when there is some (no empty box)
         yield RichLog(id="apply-log", wrap=True, max_lines=2000)
         with Horizontal(classes="buttons"):
             yield Button("Continue", variant="primary", id="continue", disabled=True)
@@ -33,56 +27,44 @@ put back exactly as it was. After a successful apply, **Undo** restores them all
 
     def on_mount(self) -> None:
         self.query_one("#undo").display = False
-        self.started = False
+        self.query_one("#apply-log").display = False
 
     def on_screen_resume(self) -> None:
         if self.wizard.apply_requested and self.session.plan is not None:
             self.wizard.apply_requested = False
-            self.start(self.session.plan)
+            self.start()
 
-    def start(self, plan) -> None:
-        self.query_one("#apply-log", RichLog).clear()
+    def start(self) -> None:
+        log = self.query_one("#apply-log", RichLog)
+        log.clear()
+        log.display = False
         self.query_one("#apply-status", Static).update("Writing…")
         self.query_one("#apply-progress").display = True
         self.query_one("#continue", Button).disabled = True
         self.query_one("#undo").display = False
-        self.run_apply(plan)
+        self.run_apply()
+
+    def emit(self, line: str) -> None:
+        log = self.query_one("#apply-log", RichLog)
+        log.display = True
+        log.write(line)
 
     @work(thread=True, exclusive=True, group="apply")
-    def run_apply(self, plan) -> None:
-        log = self.query_one("#apply-log", RichLog)
-        emit = lambda line: self.app.call_from_thread(log.write, line)  # noqa: E731
-        try:
-            result = self.session.apply(plan, on_output=emit)
-        except WizardError as exc:
-            self.app.call_from_thread(self.finished, None, str(exc), plan)
-            return
-        self.app.call_from_thread(self.finished, result, None, plan)
+    def run_apply(self) -> None:
+        outcome = self.step.run(on_output=lambda line: self.app.call_from_thread(self.emit, line))
+        self.app.call_from_thread(self.finished, outcome)
 
-    def finished(self, result, error: str | None, plan) -> None:
+    def finished(self, outcome) -> None:
         self.query_one("#apply-progress").display = False
         status = self.query_one("#apply-status", Static)
-        log = self.query_one("#apply-log", RichLog)
-        if error:
-            status.update(f"✖ {error}")
-            self.error(error)
-            self.query_one("#undo").display = self.session.can_undo()
-            return
-        if result.rolled_back:
-            # all or nothing: the install failed, every file is as it was, there is nothing to undo
-            sync = f" (node_modules: `{result.sync_command}` brings it back in line)" if result.sync_command else ""
-            message = f"✖ {result.install_error}\nNothing was changed: every file was put back as it was{sync}."
-            status.update(message)
-            log.write(message)
-            self.error("the install failed; nothing was changed — fix the cause shown in the log, then Back and Apply again")
-            return
-        lines = [f"✔ added {', '.join(step.packages)} ({step.display})" for step in plan.installs]
-        if not plan.installs:
-            lines.append("  package install skipped" + (" (demo app)" if self.session.demo else ""))
-        lines += [f"✔ wrote {rel}" for rel in result.written]
-        if result.backup is not None:
-            lines.append(f"  backups: {result.backup.relative_to(self.session.root)}")
+        lines = list(outcome.lines)
+        if outcome.cleanup:
+            lines += ["", outcome.cleanup]
         status.update("\n".join(lines))
+        if not outcome.ok:
+            self.error(outcome.error or "the apply did not go through")
+            self.query_one("#undo").display = outcome.undo_offered
+            return
         self.wizard.dirty = False
         self.session.autosave()
         self.query_one("#continue", Button).disabled = False
@@ -92,11 +74,13 @@ put back exactly as it was. After a successful apply, **Undo** restores them all
         if event.button.id == "continue":
             self.wizard.next()
         elif event.button.id == "undo":
+            from wizard.errors import WizardError
+
             try:
-                result = self.session.undo()
+                done = self.step.undo()
             except WizardError as exc:
                 self.error(str(exc))
                 return
-            self.query_one("#apply-status", Static).update("↩ restored " + ", ".join(result.restored) + " — nothing of this apply remains")
+            self.query_one("#apply-status", Static).update(done)
             self.query_one("#undo").display = False
             self.notify("undone")

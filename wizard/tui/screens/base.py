@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,11 +21,10 @@ if TYPE_CHECKING:
 
 
 class WizardScreen(ButtonKeys, Screen):
-    """A step of the wizard. Subclasses set STEP, TITLE, HELP, BUTTON_KEYS and implement `body()`."""
+    """A step of the wizard: it draws the step's controller (wizard.session.steps.<STEP>), which holds the
+    step's words, fields, rules and outcomes. Subclasses set STEP and BUTTON_KEYS and implement `body()`."""
 
     STEP: ClassVar[str] = ""
-    TITLE: ClassVar[str] = ""
-    HELP: ClassVar[str] = ""
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f1,question_mark", "help", "Help"),
@@ -39,10 +38,21 @@ class WizardScreen(ButtonKeys, Screen):
     def session(self) -> "Session":
         return self.wizard.session
 
+    @property
+    def step(self) -> Any:
+        """This screen's step controller (one per session)."""
+        from wizard.session.steps import controller
+
+        return controller(self.session, self.STEP)
+
+    @property
+    def heading(self) -> str:
+        return str(getattr(self.step, "heading", "") or self.step.title)
+
     def compose(self) -> ComposeResult:
         yield Stepper(self.wizard.step_titles(), self.STEP, self.wizard.reached)
         # every screen of a demo says so, in the line it already has
-        yield Static(self.TITLE + ("  · demo: local stand-ins" if self.session.stand_ins else ""), classes="screen-title")
+        yield Static(self.heading + ("  · demo: local stand-ins" if self.session.stand_ins else ""), classes="screen-title")
         with Vertical(classes="screen-body"):
             yield from self.body()
         yield KeyBar()
@@ -61,7 +71,10 @@ class WizardScreen(ButtonKeys, Screen):
         self.wizard.back()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.TITLE, self.HELP + "\n\n" + GLOBAL_KEYS))
+        keys = ", ".join(f"{self.app.get_key_display(Binding(k, ''))} {bid.replace('-', ' ')}"
+                         for bid, k in self.BUTTON_KEYS.items())
+        own = f"**Keys on this screen:** {keys}\n\n" if keys else ""
+        self.app.push_screen(HelpScreen(self.heading, self.step.help + "\n\n" + own + GLOBAL_KEYS))
 
     def error(self, message: str) -> None:
         """Core errors appear as the same one sentence as on the command line."""

@@ -1,17 +1,15 @@
-"""Step: which clusters users reach with their SpectroCloud identity.
+"""Step: which clusters users reach with their SpectroCloud identity (the clusters controller's rows,
+ticks, dialogs and rules, drawn).
 
-Existing clusters come from the config (service-account ones can be ticked to migrate); new ones
-are added by hand, imported from a kubeconfig (server and CA only) or discovered from Palette.
-The filter stays instant with thousands of clusters: the rows are drawn by a RowList (line API,
-each row's line built once), so a keystroke only re-filters an in-memory list of row indices and
-repaints the lines in view; the count line is repainted without a layout of the screen.
+The filter stays instant with thousands of clusters: the rows are drawn by a RowList (line API, each
+row's line built once), so a keystroke only re-filters an in-memory list of row indices and repaints the
+lines in view; the count line is repainted without a layout of the screen.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-from dataclasses import dataclass
 
 from textual import work
 from textual.app import ComposeResult
@@ -20,68 +18,21 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Collapsible, Input, Label, SelectionList, Static
 
-from wizard.core.answers import ClusterAnswer, ClusterProviderAnswer
-from wizard.core.clusters import auth_label, tls_label
-from wizard.core.kubeconfig import ca_file_to_data
-from wizard.core.mask import mask_text
+from wizard.core.answers import ClusterAnswer
 from wizard.errors import WizardError
+from wizard.session.steps.clusters import (
+    KUBECONFIG, NEW, PALETTE, SKIP_TLS_WARNING, ClusterForm, ClusterRow, ClustersStep,
+)
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.buttonkeys import ButtonKeys
-from wizard.tui.widgets.fieldinput import field_problem
+from wizard.tui.widgets.modals import ConfirmScreen
 from wizard.tui.widgets.rowlist import RowList
-
-# where a row comes from when it is not in the config yet (the counter counts these as "new")
-NEW, KUBECONFIG, PALETTE = "new", "kubeconfig", "palette"
-NEW_SOURCES = (NEW, KUBECONFIG, PALETTE)
-
-
-@dataclass
-class Row:
-    name: str
-    auth: str
-    url: str
-    source: str  # "file:line" for a cluster in the config, else one of NEW_SOURCES
-    migratable: bool
-    selected: bool = False
-    tls: str = ""
-
-    @property
-    def mark(self) -> str:
-        # +: added in this run (edit/remove); ☑/☐: a service-account cluster to switch or not
-        return "+" if self.source in NEW_SOURCES else ("☑" if self.selected else ("☐" if self.migratable else " "))
-
-    def cells(self) -> tuple[str, ...]:
-        return (self.mark, self.name, self.auth, self.tls, self.url, self.source)
-
-    def haystack(self) -> str:
-        """What the filter looks in: name, url and auth, lower case (a newline cannot be typed in the
-        filter, so a needle never matches across two fields)."""
-        return f"{self.name}\n{self.url}\n{self.auth}".lower()
 
 
 class ClustersScreen(WizardScreen):
     STEP = "clusters"
-    TITLE = "Clusters"
     BUTTON_KEYS = {"continue": "ctrl+n", "add": "ctrl+t", "import": "ctrl+o", "palette": "ctrl+p"}
     CSS_PATH = "clusters.tcss"
-    HELP = """\
-Every cluster Backstage shows needs `authProvider: oidc` and `oidcTokenProvider: spectrocloud` to use
-each user's SpectroCloud identity.
-
-* Clusters already in app-config are listed with their auth. Tick (**Space**) the service-account
-  ones to switch them now; the rest stay as they are (mixed mode works).
-* **Add** (Ctrl+T) a cluster by URL, with its CA (a PEM file) — or skip TLS verification, which you
-  should only do for a lab cluster. Clusters added in this run are marked **+**: **e** (or Enter)
-  edits one (its name too), **Delete** removes it.
-* **Import kubeconfig** (Ctrl+O) takes the server URL and CA of chosen contexts, from the file you
-  name ($KUBECONFIG or ~/.kube/config by default); credentials are never read.
-* **Palette** (Ctrl+P) lists the clusters of your tenant with an API key from an environment
-  variable, or typed in the dialog (masked, used once, never saved).
-* **Cluster provider mode** lets the SpectroCloud cluster provider discover clusters itself, in OIDC
-  mode (it then creates nothing in the clusters).
-
-Type in the filter to narrow the list.
-"""
     BINDINGS = WizardScreen.BINDINGS + [
         Binding("space", "toggle", "Tick", show=True),
         Binding("e", "edit", "Edit"),
@@ -109,9 +60,8 @@ Type in the filter to narrow the list.
             yield Button("Palette…", id="palette")
 
     def on_mount(self) -> None:
-        self.rows: list[Row] = []
+        self.rows: list[ClusterRow] = []
         self.haystacks: list[str] = []  # one per row, for the filter
-        self.sources: dict[str, str] = {}  # where each cluster of this run came from (rows are rebuilt on resume)
         self.load_rows()
 
     def on_screen_resume(self) -> None:
@@ -129,29 +79,14 @@ Type in the filter to narrow the list.
     def on_unmount(self) -> None:
         gc.unfreeze()
 
-    # ---- model ------------------------------------------------------------------------------
+    # ---- the rows (the controller's) ------------------------------------------------------------
     def load_rows(self) -> None:
-        a = self.session.answers
-        migrate = set(a.migrate) if isinstance(a.migrate, list) else set()
-        rows: list[Row] = []
-        known: set[str] = set()
-        for c in self.session.clusters():
-            migratable = c["migratable"]
-            rows.append(Row(c["name"], auth_label(c["authProvider"], c["oidcTokenProvider"]), mask_text(str(c["url"] or "")),
-                            f"{c['file']}:{c['line']}", migratable, a.migrate == "all" and migratable or c["name"] in migrate,
-                            c["tls"]))
-            known.add(c["name"])
-        for ca in a.clusters:
-            if ca.name not in known:
-                rows.append(self.new_row(ca, self.sources.get(ca.name, NEW)))
-        self.set_rows(rows)
-        p = a.clusterProvider
-        if p is not None:
-            self.query_one("#provider-on", Checkbox).value = True
-            self.query_one("#provider-name", Input).value = p.name
-            self.query_one("#provider-url", Input).value = p.url
-            self.query_one("#provider-token-env", Input).value = p.apiTokenEnv
-            self.query_one("#provider-projects", Input).value = ", ".join(p.includeProjects or [])
+        self.set_rows(self.step.rows())
+        values = self.step.provider_values()
+        self.query_one("#provider-on", Checkbox).value = self.step.provider_on()
+        for wid, key in (("#provider-name", "providerName"), ("#provider-url", "paletteUrl"),
+                         ("#provider-token-env", "apiTokenEnv"), ("#provider-projects", "projects")):
+            self.query_one(wid, Input).value = values[key]
 
     COLUMNS = ("", "cluster", "auth", "TLS", "url", "from")
     MAX_WIDTHS = (1, 32, 26, 12, 48, 28)  # a longer value is cut in its cell (the row's dialog shows it whole)
@@ -163,10 +98,11 @@ Type in the filter to narrow the list.
         return tuple(min(cap, max([len(head)] + [len(c[i]) for c in cells]))
                      for i, (head, cap) in enumerate(zip(self.COLUMNS, self.MAX_WIDTHS)))
 
-    def set_rows(self, rows: list[Row]) -> None:
+    def set_rows(self, rows: list[ClusterRow]) -> None:
         """A new list of rows (loaded, added, removed): the list's lines are rebuilt, then filtered."""
         self.rows = rows
-        self.haystacks = [r.haystack() for r in rows]
+        # what the filter looks in: name, url and auth (a newline cannot be typed in the filter)
+        self.haystacks = [f"{r.name}\n{r.url}\n{r.auth}".lower() for r in rows]
         table = self.query_one("#clusters", RowList)
         table.set_rows([r.cells() for r in rows])
         table.set_columns(self.COLUMNS, self.column_widths())
@@ -180,12 +116,9 @@ Type in the filter to narrow the list.
         self.update_count()
 
     def update_count(self) -> None:
-        ticked = sum(1 for r in self.rows if r.selected and r.migratable)
-        new = sum(1 for r in self.rows if r.source in NEW_SOURCES)
         shown = self.query_one("#clusters", RowList).row_count
         # always one line (fixed height): repainted without a layout of the screen
-        self.query_one("#cluster-count", Static).update(f"{shown} of {len(self.rows)} shown · {ticked} to migrate · {new} new",
-                                                        layout=False)
+        self.query_one("#cluster-count", Static).update(self.step.count_line(self.rows, shown), layout=False)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -196,12 +129,13 @@ Type in the filter to narrow the list.
         if self.focused is self.query_one("#filter", Input):
             self.query_one("#clusters", RowList).focus()
             return
+        self.collect_provider(quiet=True)  # what was typed in the provider form is an answer too
         super().action_back()
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
 
-    def current_row(self) -> Row | None:
+    def current_row(self) -> ClusterRow | None:
         key = self.query_one("#clusters", RowList).cursor_key
         return None if key is None else self.rows[key]
 
@@ -211,81 +145,64 @@ Type in the filter to narrow the list.
         if key is None:
             return
         row = self.rows[key]
-        if row.source in NEW_SOURCES:
-            self.notify(f"{row.name} is added in this run: e edits it, Delete removes it")
-            return
-        if not row.migratable:
-            self.notify(f"{row.name} is not a service-account cluster; nothing to switch", severity="warning")
+        refused = self.step.toggle(row.name)  # an answer at once: it survives dialogs, Esc and coming back
+        if refused:
+            self.notify(refused, severity="warning")
             return
         row.selected = not row.selected
         # the filter does not look at the tick: only this row's line and the count change
         table.update_row(key, row.cells())
         self.update_count()
+        self.wizard.mark_dirty()
 
     def on_row_list_row_selected(self, event: RowList.RowSelected) -> None:
         row = self.current_row()
-        if row is not None and row.source in NEW_SOURCES:
+        if row is not None and row.new:
             self.action_edit()
         else:
             self.action_toggle()
 
-    def _new_cluster(self) -> tuple[Row, ClusterAnswer] | None:
+    def _editable(self) -> ClusterAnswer | None:
         row = self.current_row()
         if row is None:
             return None
-        if row.source not in NEW_SOURCES:
-            self.notify(f"{row.name} is in {row.source}: the wizard edits it only by switching it (Space)", severity="warning")
+        refused = self.step.editable(row.name)
+        if refused:
+            self.notify(refused, severity="warning")
             return None
-        found = next((c for c in self.session.answers.clusters if c.name == row.name), None)
-        return (row, found) if found is not None else None
+        return self.step.cluster(row.name)
 
     def action_edit(self) -> None:
-        picked = self._new_cluster()
-        if picked is None:
-            return
-        row, ca = picked
-
-        def edited(new: ClusterAnswer | None) -> None:
-            if new is None:
-                return
-            if new.name != ca.name:
-                self.session.remove_cluster(ca.name)  # a rename: the old name goes
-                self.rows = [r for r in self.rows if r.name != ca.name]  # add_cluster sets the rows
-            self.add_cluster(new, row.source)
-
-        self.app.push_screen(AddClusterScreen(ca, taken=self.taken_names(except_name=ca.name)), edited)
+        ca = self._editable()
+        if ca is not None:
+            self.app.push_screen(AddClusterScreen(ca), lambda new: self._saved(new, ca.name))
 
     def action_remove(self) -> None:
-        picked = self._new_cluster()
-        if picked is None:
+        ca = self._editable()
+        if ca is None:
             return
-        row, ca = picked
-        self.session.remove_cluster(ca.name)
-        self.set_rows([r for r in self.rows if r is not row])
-        self.wizard.mark_dirty()
-        self.notify(f"{ca.name} removed")
 
-    def taken_names(self, except_name: str | None = None) -> set[str]:
-        return {r.name for r in self.rows if r.name != except_name}
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.notify(self.step.remove(ca.name))
+                self.set_rows(self.step.rows())
+                self.wizard.mark_dirty()
+
+        # a removal is asked, not done at a stray key press
+        self.app.push_screen(ConfirmScreen(self.step.remove_question(ca.name), "Remove", "Keep"), answered)
 
     # ---- adding ----------------------------------------------------------------------------
-    @staticmethod
-    def new_row(ca: ClusterAnswer, source: str) -> Row:
-        return Row(ca.name, "oidc/spectrocloud (new)", ca.url or "", source, False, True,
-                   tls_label(ca.caData, ca.caFile, ca.skipTLSVerify))
-
-    def add_cluster(self, ca: ClusterAnswer, source: str) -> None:
-        self.session.add_cluster(ca)
-        self.sources[ca.name] = source
-        self.set_rows([r for r in self.rows if r.name != ca.name] + [self.new_row(ca, source)])
+    def _saved(self, answer: ClusterAnswer | None, editing: str | None = None, source: str = NEW) -> None:
+        if answer is None:
+            return
+        said = self.step.save(answer, editing, source)
+        if "replaces" in said:  # a new row shows itself; a replaced one is worth saying
+            self.notify(said, severity="warning")
+        self.set_rows(self.step.rows())
         self.wizard.mark_dirty()
 
     def action_add(self) -> None:
-        self.app.push_screen(AddClusterScreen(taken=self.taken_names()), self._added)
-
-    def _added(self, ca: ClusterAnswer | None) -> None:
-        if ca is not None:
-            self.add_cluster(ca, NEW)
+        self.app.push_screen(AddClusterScreen(), self._saved)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         bid = event.button.id
@@ -295,42 +212,32 @@ Type in the filter to narrow the list.
         elif bid == "add":
             self.action_add()
         elif bid == "import":
-            self.app.push_screen(ImportScreen(), self._imported)
+            self.app.push_screen(ImportScreen(), lambda found: self._added_all(found, KUBECONFIG))
         elif bid == "palette":
-            self.app.push_screen(PaletteScreen(), self._discovered)
+            self.app.push_screen(PaletteScreen(), lambda found: self._added_all(found, PALETTE))
 
-    def _imported(self, clusters: list[ClusterAnswer] | None) -> None:
-        for ca in clusters or []:
-            self.add_cluster(ca, KUBECONFIG)
+    def _added_all(self, clusters: list[ClusterAnswer] | None, source: str) -> None:
+        for line in self.step.add_all(clusters or [], source):
+            self.notify(line)
+        self.set_rows(self.step.rows())
+        self.wizard.mark_dirty()
 
-    def _discovered(self, clusters: list[ClusterAnswer] | None) -> None:
-        for ca in clusters or []:
-            self.add_cluster(ca, PALETTE)
+    def collect_provider(self, quiet: bool = False) -> bool:
+        values = {"providerName": self.query_one("#provider-name", Input).value,
+                  "paletteUrl": self.query_one("#provider-url", Input).value,
+                  "apiTokenEnv": self.query_one("#provider-token-env", Input).value,
+                  "projects": self.query_one("#provider-projects", Input).value}
+        problem = self.step.set_provider(self.query_one("#provider-on", Checkbox).value, values)
+        if problem and not quiet:
+            self.error(problem)
+        return problem is None
 
     def collect(self) -> bool:
-        a = self.session.answers
-        selected = [r.name for r in self.rows if r.selected and r.migratable]
-        all_migratable = [r.name for r in self.rows if r.migratable]
-        if selected and len(selected) == len(all_migratable) and a.migrate == "all":
-            pass
-        else:
-            a.migrate = selected or None
-        if self.query_one("#provider-on", Checkbox).value:
-            name = self.query_one("#provider-name", Input).value.strip()
-            url = self.query_one("#provider-url", Input).value.strip()
-            env = self.query_one("#provider-token-env", Input).value.strip()
-            projects = [p.strip() for p in self.query_one("#provider-projects", Input).value.split(",") if p.strip()]
-            for key, value in (("providerName", name), ("paletteUrl", url), ("apiTokenEnv", env)):
-                if (problem := field_problem(key, value)) is not None:
-                    self.error(f"cluster provider: {problem}")
-                    return False
-            a.clusterProvider = ClusterProviderAnswer(name=name, url=url, tenant=a.tenant, apiTokenEnv=env,
-                                                      includeProjects=projects or None)
-        else:
-            a.clusterProvider = None
-        has_any = bool(a.clusters or a.migrate or a.clusterProvider or any(r.auth.startswith("oidc/spectrocloud") for r in self.rows))
-        if not has_any:
-            self.error("add at least one cluster, tick one to migrate, or use the cluster provider")
+        if not self.collect_provider():
+            return False
+        problems = self.step.submit()
+        if problems:
+            self.error("; ".join(problems))
             return False
         self.wizard.mark_dirty()
         return True
@@ -350,10 +257,9 @@ class AddClusterScreen(ButtonKeys, ModalScreen[ClusterAnswer | None]):
     AddClusterScreen Horizontal { height: auto; }
     """
 
-    def __init__(self, editing: ClusterAnswer | None = None, taken: set[str] | None = None):
+    def __init__(self, editing: ClusterAnswer | None = None):
         super().__init__()
         self.editing = editing
-        self.taken = taken or set()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -385,8 +291,7 @@ class AddClusterScreen(ButtonKeys, ModalScreen[ClusterAnswer | None]):
         self.query_one("#name", Input).focus()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        self.query_one("#tls-warning", Static).update(
-            "Without verification anyone between Backstage and the cluster can read users' tokens." if event.value else "")
+        self.query_one("#tls-warning", Static).update(SKIP_TLS_WARNING if event.value else "")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -395,36 +300,15 @@ class AddClusterScreen(ButtonKeys, ModalScreen[ClusterAnswer | None]):
         if event.button.id == "cancel":
             self.dismiss(None)
             return
-        name = self.query_one("#name", Input).value.strip()
-        url = self.query_one("#url", Input).value.strip()
-        ca = self.query_one("#ca", Input).value.strip()
-        skip = self.query_one("#skip", Checkbox).value
-        err = self.query_one("#add-error", Static)
-        for key, value in (("name", name), ("url", url)):
-            if (problem := field_problem(key, value)) is not None:
-                err.update(problem)
-                return
-        if name in self.taken:
-            err.update(f"name: {name} is already a cluster here; pick another name")
+        from wizard.session.steps import controller
+
+        form = ClusterForm(self.query_one("#name", Input).value, self.query_one("#url", Input).value,
+                           self.query_one("#ca", Input).value, self.query_one("#skip", Checkbox).value)
+        answer, problem = controller(self.app.session, "clusters").check_form(  # type: ignore[attr-defined]
+            form, self.editing.name if self.editing else None)
+        if problem is not None:
+            self.query_one("#add-error", Static).update(problem)
             return
-        kept_ca = self.editing.caData if self.editing is not None and not ca and not skip else None
-        if kept_ca:
-            self.dismiss(ClusterAnswer(name=name, url=url, caData=kept_ca))
-            return
-        if ca and skip:
-            err.update("give a CA file or skip verification, not both")
-            return
-        if not ca and not skip:
-            err.update("give the cluster's CA file (or tick skip TLS verification)")
-            return
-        answer = ClusterAnswer(name=name, url=url)
-        if ca:
-            if (problem := field_problem("caFile", ca, self.app.session.root)) is not None:
-                err.update(problem)
-                return
-            answer.caData = ca_file_to_data(ca, self.app.session.root)
-        else:
-            answer.skipTLSVerify = True
         self.dismiss(answer)
 
 
@@ -501,7 +385,7 @@ class ImportScreen(PickerScreen):
             status.update(f"[yellow]no contexts in {where}[/yellow] — type the path of a kubeconfig above and press Enter")
             return
         for i, c in enumerate(self.contexts):
-            lst.add_option((f"{c.cluster or c.context}  {mask_text(c.server)}" + ("  (current)" if c.current else ""), i))
+            lst.add_option((ClustersStep.context_label(c), i))
         status.update(f"{len(self.contexts)} context(s): Space ticks, then Import selected")
         lst.highlighted = 0
         lst.focus()
@@ -588,7 +472,7 @@ class PaletteScreen(PickerScreen):
         lst = self.query_one("#p-list", SelectionList)
         lst.clear_options()
         for i, c in enumerate(self.found):
-            lst.add_option((f"{c.name}  [{c.project_name or 'tenant'}] {c.cloud_type or ''} {c.state or ''}", i))
+            lst.add_option((ClustersStep.palette_label(c), i))
         status.update(f"{len(self.found)} cluster(s)")
 
     @work(exclusive=True, group="palette")

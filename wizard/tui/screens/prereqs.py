@@ -1,8 +1,7 @@
-"""Step 2: the checks of `spectro-wizard check`, live, with the selected row's hint beside them."""
+"""Step 2: the checks of `spectro-wizard check`, live, with the selected row's hint beside them (the
+prerequisites controller says what each means and what stops Continue)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -10,50 +9,23 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, LoadingIndicator, Static
 
-from wizard.core.checks import FIXED_BY_APPLY
-from wizard.core.results import CheckResult
 from wizard.tui.screens.base import WizardScreen
 
-if TYPE_CHECKING:
-    from wizard.session import Session
-
-MARKS = {"ok": ("✔", "green"), "warn": ("!", "yellow"), "fail": ("✖", "red"), "skip": ("–", "grey50")}
-# a failed check the next steps set up is not the user's problem: it is marked as work to do, not red
-TO_DO = ("→", "cyan")
-LEGEND = "✔ ready · → the wizard sets this up · ! worth a look · ✖ fix it yourself first"
-
-
-def hint_body(session: "Session", result: CheckResult) -> str:
-    lines = [f"[{result.id}] {result.summary}"]
-    if result.detail:
-        lines += ["", result.detail]
-    # in the screens' words: their actions instead of CLI commands, the values already given filled in
-    hint = session.hint_text(result, on_screen=True)
-    if hint:
-        lines += ["", hint]
-    return "\n".join(lines)
+# how each kind of row is drawn (the controller says which kind a check is)
+MARKS = {"ok": ("✔", "green"), "warn": ("!", "yellow"), "fail": ("✖", "red"), "skip": ("–", "grey50"), "to-do": ("→", "cyan")}
 
 
 class PrereqsScreen(WizardScreen):
     STEP = "prereqs"
-    TITLE = "Prerequisites"
     BUTTON_KEYS = {"continue": "ctrl+n", "rerun": "ctrl+r"}
     CSS_PATH = "prereqs.tcss"
-    HELP = """\
-The same checks as `spectro-wizard check`: Backstage >= 1.47.1, Node and Yarn, the SpectroCloud sign-in
-plugins, Backstage's Kubernetes plugin, the frontend system, and what the config already says.
-
-Move through the list: the panel on the right explains the selected check and what to do.
-**r** runs the checks again (after you fix something). Missing packages and config problems are
-what the next steps fix: Apply installs every required package and wires the backend, all or
-nothing. What the wizard cannot fix (a legacy frontend, Backstage older than 1.47.1, no Node.js)
-stops you here, with the reason.
-"""
     BINDINGS = WizardScreen.BINDINGS + [
         Binding("r", "rerun", "Re-run"),
     ]
 
     def body(self) -> ComposeResult:
+        from wizard.session.steps.prereqs import LEGEND
+
         with Horizontal(id="prereq-main"):
             with Vertical(id="prereq-left"):
                 yield LoadingIndicator(id="checks-loading")
@@ -68,8 +40,12 @@ stops you here, with the reason.
     def on_mount(self) -> None:
         table = self.query_one("#checks", DataTable)
         table.add_columns(" ", "check", "result")
-        self.results: list[CheckResult] = []
+        self.rows: list = []
         self.action_rerun()
+
+    @property
+    def results(self) -> list:
+        return [r.result for r in self.rows]
 
     def action_rerun(self) -> None:
         self.query_one("#checks-loading").display = True
@@ -77,46 +53,40 @@ stops you here, with the reason.
 
     @work(thread=True, exclusive=True, group="checks")
     def run_checks(self) -> None:
-        results = self.session.run_checks()
-        self.app.call_from_thread(self.show_results, results)
+        rows = self.step.run()
+        self.app.call_from_thread(self.show_rows, rows)
 
-    def show_results(self, results: list[CheckResult]) -> None:
-        self.results = results
+    def show_rows(self, rows: list) -> None:
+        self.rows = rows
         self.query_one("#checks-loading").display = False
         table = self.query_one("#checks", DataTable)
         table.clear()
-        blocking = {r.id for r in self.session.blockers()}
-        # what Apply repairs is work to do, not a failure; on the path that changes nothing, nothing is
-        fixes = FIXED_BY_APPLY if self.session.path != "verify" else frozenset()
-        for r in results:
-            mark, color = TO_DO if r.status == "fail" and r.id in fixes else MARKS.get(r.status, ("?", "white"))
-            table.add_row(f"[{color}]{mark}[/{color}]", r.id, r.summary, key=r.id)
-        # the cursor starts on what needs the user: a blocker, else the first thing the wizard will do
-        failing = next((i for i, r in enumerate(results) if r.id in blocking),
-                       next((i for i, r in enumerate(results) if r.status == "fail" and r.id not in fixes),
-                            next((i for i, r in enumerate(results) if r.status == "fail"), 0)))
-        table.move_cursor(row=failing)
+        for row in rows:
+            mark, color = MARKS.get(row.kind, ("?", "white"))
+            table.add_row(f"[{color}]{mark}[/{color}]", row.id, row.result.summary, key=row.id)
+        first = self.step.first_to_look_at(rows)
+        table.move_cursor(row=first)
         # once laid out, scroll the cursor's row into view (before layout the table has no height)
-        self.call_after_refresh(table.move_cursor, row=failing)
-        if results:
-            self.show_hint(results[failing])
+        self.call_after_refresh(table.move_cursor, row=first)
+        if rows:
+            self.show_hint(rows[first].result)
         table.focus()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key is not None else None
-        found = next((r for r in self.results if r.id == key), None)
+        found = next((r for r in self.rows if r.id == key), None)
         if found is not None:
-            self.show_hint(found)
+            self.show_hint(found.result)
 
-    def show_hint(self, result: CheckResult) -> None:
-        self.query_one("#hint-text", Static).update(hint_body(self.session, result))
+    def show_hint(self, result) -> None:
+        self.query_one("#hint-text", Static).update(self.step.hint(result))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "continue":
-            blocking = self.session.blockers()
-            if blocking:
+            problems = self.step.submit(self.rows)
+            if problems:
                 # what the wizard cannot fix stops here: a setup written past it could not work
-                self.error("Fix this first (the wizard cannot): " + "; ".join(f"{r.id}: {r.summary}" for r in blocking))
+                self.error("Fix this first (the wizard cannot): " + "; ".join(problems))
                 return
             self.wizard.next()
         elif event.button.id == "rerun":

@@ -1,109 +1,89 @@
-"""Step: restart the backend so it reads the new config, and wait until it serves it, before Verify.
-
-A first result of "configured but not served" only means the running backend still has the old
-config: this step says how to restart this repo's backend, then asks the backend again and again
-until its spectrocloud provider and its clusters answer as configured (or the wait times out, or
-the user skips it).
-"""
+"""Step: restart the backend so it reads the new config, and wait until it serves it, before Verify
+(the restart controller says how, asks the backend, and words each round in one line)."""
 
 from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, ProgressBar, RichLog, Static
+from textual.widgets import Button, Input, ProgressBar, Static
 
-from wizard.errors import WizardError
-from wizard.session import VerifyOptions
-from wizard.session.texts import RESTART_WAIT_SECONDS, restart_instruction, still_waiting_for
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.fieldinput import FieldValidator
 
+
 class RestartScreen(WizardScreen):
     STEP = "restart"
-    TITLE = "Restart the backend"
-    BUTTON_KEYS = {"continue": "ctrl+n", "wait": "ctrl+n", "skip": "ctrl+g"}  # ^n: Continue once enabled, else Wait
+    # each key written on its button, and only one button with a key shown at a time: Ctrl+N waits, and
+    # once the wait is over it continues (Wait is then hidden, Wait again has its own key)
+    BUTTON_KEYS = {"wait": "ctrl+n", "continue": "ctrl+n", "again": "ctrl+r", "skip": "ctrl+g"}
     CSS_PATH = "restart.tcss"
-    HELP = """\
-Backstage reads app-config only when it starts: the backend that runs now still has the old config.
-
-Restart it (stop `yarn start` with Ctrl+C and run it again from the repo root; a deployed backend
-must be rebuilt and redeployed). Press **w** to wait: the wizard asks the backend every second until
-`/api/auth/spectrocloud/start` redirects to SpectroCloud and `/api/kubernetes/clusters` serves the
-clusters as configured, then Verify runs against the new config. **s** skips the wait.
-"""
-    BINDINGS = WizardScreen.BINDINGS + [Binding("w", "wait", "Wait"), Binding("s", "skip", "Skip")]
 
     def body(self) -> ComposeResult:
         yield Static("", id="restart-how", markup=False)
-        yield Input(placeholder="backend URL (default backend.baseUrl)", id="restart-url",
+        yield Input(placeholder="backend URL (default backend.baseUrl)", id="restart-url", compact=True,
                     validators=[FieldValidator("backendUrl", optional=True)])
         yield Static("", id="restart-status", markup=False)
         yield ProgressBar(id="restart-progress", total=None, show_eta=False)
-        yield RichLog(id="restart-rounds", max_lines=200, wrap=True)
         with Horizontal(classes="buttons"):
             yield Button("Wait for the backend", variant="primary", id="wait")
+            yield Button("Continue to Verify", variant="primary", id="continue")
+            yield Button("Wait again", id="again")
             yield Button("Skip", id="skip")
-            yield Button("Continue to Verify", id="continue", disabled=True)
 
     def on_mount(self) -> None:
         self.query_one("#restart-progress").display = False
-        # the demo's backend is its own stand-in: no URL to ask for
-        self.query_one("#restart-url", Input).display = not self.session.stand_ins
+        self.show_buttons(waited=False)
+        self.query_one("#restart-url", Input).display = self.step.needs_url()
+        self.query_one("#restart-url", Input).placeholder = f"backend URL (default {self.step.defaults()['backendUrl']})"
 
     def on_screen_resume(self) -> None:
-        self.query_one("#restart-how", Static).update(restart_instruction(self.session.stand_ins))
+        self.query_one("#restart-how", Static).update(self.step.instruction())
         self.query_one("#wait", Button).focus()
 
     def action_wait(self) -> None:
-        url = self.query_one("#restart-url", Input).value.strip()
-        problem = self.query_one("#restart-url", Input).validate(url)
-        if problem is not None and not problem.is_valid:
-            self.error("; ".join(problem.failure_descriptions))
+        url = self.query_one("#restart-url", Input).value
+        problem = self.step.problem("backendUrl", url, optional=True)
+        if problem is not None:
+            self.error(problem)
             return
         self.query_one("#restart-progress").display = True
-        self.query_one("#restart-status", Static).update("waiting for the backend to serve the new config…")
         self.query_one("#wait", Button).disabled = True
-        if self.session.restart_backend():
-            self.query_one("#restart-rounds", RichLog).write("demo: the stand-in backend restarted and read the new config")
-        self.wait_for_backend(url or None)
+        self.query_one("#again", Button).disabled = True
+        restarted = self.step.restart_stand_in()
+        self.query_one("#restart-status", Static).update(
+            (restarted + "\n" if restarted else "") + f"asking {self.step.url(url)}…")
+        self.wait_for_backend(url)
 
     def action_skip(self) -> None:
         self.workers.cancel_group(self, "restart")
+        self.step.skip()
         self.wizard.next()
 
     @work(exclusive=True, group="restart")
-    async def wait_for_backend(self, url: str | None) -> None:
-        log = self.query_one("#restart-rounds", RichLog)
+    async def wait_for_backend(self, url: str) -> None:
+        status = self.query_one("#restart-status", Static)
+        # one line, replaced each round: what is asked, for how long, what is still missing
+        result = await self.step.wait(url, on_progress=lambda progress: status.update(progress.line))
+        self.finish(result.served, result.message)
 
-        def round_done(results, elapsed: float) -> None:
-            waiting = still_waiting_for(results)
-            log.write(f"{elapsed:4.0f} s  " + ("; ".join(waiting) if waiting else "served"))
-
-        try:
-            outcome = await self.session.wait_for_backend(RESTART_WAIT_SECONDS, VerifyOptions(backend_url=url), on_round=round_done)
-        except WizardError as exc:
-            self.finish(False, str(exc))
-            return
-        if outcome.served:
-            self.finish(True, f"✔ the backend serves the new config (after {outcome.elapsed:.0f} s)")
-        else:
-            self.finish(False, f"✖ the backend did not serve the new config within {RESTART_WAIT_SECONDS:.0f} s; "
-                               "check its log, then wait again or skip to Verify, which says what is missing")
+    def show_buttons(self, waited: bool) -> None:
+        self.query_one("#wait").display = not waited
+        self.query_one("#continue").display = waited
+        self.query_one("#again").display = waited
 
     def finish(self, served: bool, message: str) -> None:
         self.query_one("#restart-progress").display = False
         self.query_one("#restart-status", Static).update(message)
         self.query_one("#wait", Button).disabled = False
-        cont = self.query_one("#continue", Button)
-        cont.disabled = False
-        if served:
-            cont.variant = "primary"
-            cont.focus()
+        self.query_one("#again", Button).disabled = False
+        self.show_buttons(waited=True)
+        self.query_one("#continue" if served else "#again", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "wait":
+        if event.button.id in ("wait", "again"):
             self.action_wait()
-        elif event.button.id in ("skip", "continue"):
+        elif event.button.id == "skip":
             self.action_skip()
+        elif event.button.id == "continue":
+            self.wizard.next()

@@ -1,12 +1,24 @@
-"""The flow of the wizard, once: which steps each path walks, in order, and what each step is for.
+"""The flow of the wizard, once: which steps each path walks, in order, and the controller of each.
 
-The TUI draws one screen per step and its step indicator from this table; plain mode asks the
-questions of the same steps in the same order. A step's name is the key both front ends use.
+`STEPS` is the one list: the TUI draws the screen `wizard.tui.screens.<name>` for each step, plain mode
+calls its method `<name>`, the screenshots and the snapshot tests walk it. A step's controller
+(`wizard.session.steps.<name>`) holds everything the step knows — its fields and their rules, its
+defaults, its wording, what it does with the answers — so the front ends only draw it. Adding a step is
+one controller, one screen, one test and one line here.
+
+Controllers are imported when a front end asks for one (`controller()`): the session imports this
+table before the first paint and needs none of them.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wizard.session.session import Session
+    from wizard.session.steps.base import StepController
 
 
 @dataclass(frozen=True)
@@ -57,3 +69,18 @@ def previous_step(path: str, current: str) -> str | None:
     if current in steps and steps.index(current) > 0:
         return steps[steps.index(current) - 1]
     return None
+
+
+def controller_class(name: str) -> type[StepController]:
+    """The controller of a step: `wizard.session.steps.<name>`, class `<Name>Step`."""
+    module = importlib.import_module(f"wizard.session.steps.{name}")
+    cls: Any = getattr(module, f"{name.capitalize()}Step")
+    return cls  # type: ignore[no-any-return]
+
+
+def controller(session: Session, name: str) -> StepController:
+    """The controller of `name` for this session (one per session: front ends may ask again and again)."""
+    made = session.controllers.get(name)
+    if made is None:
+        made = session.controllers[name] = controller_class(name)(session)
+    return made
