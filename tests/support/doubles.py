@@ -495,3 +495,114 @@ class PaletteDouble:
                 text = kubeconfig_text(f"https://{uid}.k8s.example.com:6443", self.ca_b64)
             return Response(200, text.encode())
         return Response(404, {"code": "NotFound", "message": req.path})
+
+
+# ------------------------------------------------------------------------------------------------
+# Kubernetes API server double with workloads, for the Kubernetes tab of a real Backstage app
+
+
+def _labelled(obj: dict[str, Any], selector: str | None) -> bool:
+    """`key=value[,key=value]` label selectors (what the Kubernetes backend sends), nothing more."""
+    if not selector:
+        return True
+    labels = obj.get("metadata", {}).get("labels", {})
+    for term in selector.split(","):
+        key, _, value = term.partition("=")
+        if labels.get(key.strip()) != value.strip():
+            return False
+    return True
+
+
+def workload_objects(kubernetes_id: str, name: str = "e2e-workload", namespace: str = "team-a") -> dict[str, list[dict[str, Any]]]:
+    """One Deployment, its ReplicaSet, its Pod (Running, ready) and a Service, labelled
+    `backstage.io/kubernetes-id: <kubernetes_id>`, keyed by (group/version, resource)."""
+    labels = {"backstage.io/kubernetes-id": kubernetes_id, "app": name}
+    created = "2026-12-01T10:00:00Z"
+
+    def meta(obj_name: str, uid: str, owner: tuple[str, str, str] | None = None) -> dict[str, Any]:
+        m: dict[str, Any] = {"name": obj_name, "namespace": namespace, "uid": uid, "labels": dict(labels),
+                             "creationTimestamp": created, "resourceVersion": "1"}
+        if owner:
+            m["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": owner[0], "name": owner[1], "uid": owner[2],
+                                     "controller": True}]
+        return m
+
+    container = {"name": "web", "image": "nginx:1.27",
+                 "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}}}
+    rs_name = f"{name}-7d9f8c6b5"
+    pod_name = f"{rs_name}-x2x4q"
+    template = {"metadata": {"labels": dict(labels)}, "spec": {"containers": [container]}}
+    return {
+        "apps/v1/deployments": [{
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta(name, "uid-deploy"),
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}}, "template": template},
+            "status": {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1, "updatedReplicas": 1,
+                       "conditions": [{"type": "Available", "status": "True"}]}}],
+        "apps/v1/replicasets": [{
+            "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": meta(rs_name, "uid-rs", ("Deployment", name, "uid-deploy")),
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}}, "template": template},
+            "status": {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1}}],
+        "v1/pods": [{
+            "apiVersion": "v1", "kind": "Pod", "metadata": meta(pod_name, "uid-pod", ("ReplicaSet", rs_name, "uid-rs")),
+            "spec": {"containers": [container], "nodeName": "node-1"},
+            "status": {"phase": "Running", "podIP": "10.0.0.12", "startTime": created,
+                       "conditions": [{"type": t, "status": "True"} for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+                       "containerStatuses": [{"name": "web", "ready": True, "started": True, "restartCount": 0,
+                                              "image": "nginx:1.27", "imageID": "docker.io/library/nginx@sha256:0",
+                                              "state": {"running": {"startedAt": created}}}]}}],
+        "v1/services": [{
+            "apiVersion": "v1", "kind": "Service", "metadata": meta(name, "uid-svc"),
+            "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.42", "selector": {"app": name},
+                     "ports": [{"port": 80, "targetPort": 80, "protocol": "TCP"}]}}],
+        "metrics.k8s.io/v1beta1/pods": [{
+            "apiVersion": "metrics.k8s.io/v1beta1", "kind": "PodMetrics",
+            "metadata": {"name": pod_name, "namespace": namespace, "labels": dict(labels), "creationTimestamp": created},
+            "timestamp": created, "window": "30s", "containers": [{"name": "web", "usage": {"cpu": "5m", "memory": "20Mi"}}]}],
+    }
+
+
+@dataclass
+class WorkloadDouble(KubeDouble):
+    """A KubeDouble that also lists workloads as the Kubernetes backend asks for them
+    (`GET /api/v1/pods?labelSelector=...`, `/apis/<group>/<version>[/namespaces/<ns>]/<resource>`,
+    PodMetrics from metrics.k8s.io): `objects` (see workload_objects) for an authenticated user its
+    RBAC allows, an empty list of any other resource, 401 without a user, and for a user it does not
+    allow the 403 Status an API server answers (`pods is forbidden: User "..." cannot list ...`)."""
+
+    objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def handle(self, req: Request) -> Response:
+        listed = self._list_target(req)
+        if listed is None or req.method != "GET":
+            return super().handle(req)
+        group_version, namespace, resource = listed
+        user = self.users.get(req.bearer or "")
+        if user is None:
+            return UNAUTHORIZED
+        group = group_version.rsplit("/", 1)[0] if "/" in group_version else ""
+        if not self._allowed(user):
+            scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+            return Response(403, k8s_status(403, "Forbidden", f'{resource} is forbidden: User "{user.username}" cannot '
+                                            f'list resource "{resource}" in API group "{group}" {scope}'))
+        items = [o for o in self.objects.get(f"{group_version}/{resource}", [])
+                 if (namespace is None or o["metadata"].get("namespace") == namespace)
+                 and _labelled(o, req.query.get("labelSelector"))]
+        kind = "PodMetrics" if group == "metrics.k8s.io" else resource[:-1].capitalize()
+        return Response(200, {"kind": f"{kind}List", "apiVersion": group_version,
+                              "metadata": {"resourceVersion": "42"}, "items": items})
+
+    @staticmethod
+    def _list_target(req: Request) -> tuple[str, str | None, str] | None:
+        """(group/version, namespace or None, resource) of a list request; None for anything else."""
+        parts = [p for p in req.path.split("/") if p]
+        if parts[:2] == ["api", "v1"]:
+            rest, group_version = parts[2:], "v1"
+        elif parts[:1] == ["apis"] and len(parts) >= 4:
+            rest, group_version = parts[3:], f"{parts[1]}/{parts[2]}"
+        else:
+            return None
+        if len(rest) == 1 and not (group_version == "v1" and rest[0] == "namespaces"):
+            return group_version, None, rest[0]
+        if len(rest) == 3 and rest[0] == "namespaces":
+            return group_version, rest[1], rest[2]
+        return None
