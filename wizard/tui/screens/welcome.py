@@ -74,7 +74,9 @@ Press a path's button (or its key: Ctrl+N, Ctrl+G, Ctrl+T) to start it.
         info = s.info
         lines = [f"[b]Backstage app[/b]  {s.root}" + ("   [i](demo copy)[/i]" if s.demo else "")]
         if info is not None:
-            lines.append(f"  version {info.backstage_version or 'unknown'} · frontend system: {info.frontend_system}")
+            # App.tsx is read (through the TypeScript parser) once this screen is drawn: "…" until then
+            system = info.frontend_system if info.sources_read else "…"
+            lines.append(f"  version {info.backstage_version or 'unknown'} · frontend system: {system}")
         if s.configs is not None:
             names = ", ".join(f.rel for f in s.configs.files) or "none readable"
             lines.append(f"  config files (merge order): {names}")
