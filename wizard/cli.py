@@ -583,6 +583,15 @@ def _needs_terminal(plain: bool) -> None:
 
 def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
     _needs_terminal(plain)
+    if args.demo and not plain:
+        from wizard.session.demo import make_demo_app
+        from wizard.tui.app import run_tui
+
+        # the first screen is drawn on a fresh demo copy; the world (local stand-ins) is started on it
+        # right after, and stopped on the way out
+        root = make_demo_app()
+        print(f"demo app: {root}", file=sys.stderr)
+        return run_tui(root, args.config, demo=True, start_world=True)
     if args.demo:
         from wizard.session.demo_world import demo_run
 

@@ -4,8 +4,10 @@ blocks, URL passwords, Authorization headers, numbers under secret keys, strict 
 from __future__ import annotations
 
 import difflib
+import re
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from tests.support.secrets import CA_DATA, CONFIG, JWT, SECRETS, leaked
 from wizard.core.mask import (
@@ -13,6 +15,7 @@ from wizard.core.mask import (
     fingerprint,
     mask_diff,
     mask_line,
+    mask_lines,
     mask_text,
     mask_value,
     mask_yaml_text,
@@ -129,3 +132,61 @@ def test_a_diff_masks_a_repeated_line_by_where_it_is_not_by_where_it_was_first_s
         "-secret: ****", "+secret: ****",
         "   - abc",  # under names: shown, in the second hunk
     ]
+
+
+# ---- a diff masked with its files: each line as a scan of its whole file masks it -------------------
+
+_LINES = ["plain: value\n", "password: hunter2hunter2\n", "token: |\n", "  block-secret-line\n", "name: ok\n",
+          'secret: "opens\n', '  still quoted"\n', "cert: -----BEGIN PRIVATE KEY-----\n", "  MIIBVQIBADANBgkqhkiG\n",
+          "  -----END PRIVATE KEY-----\n", "items:\n", "  - abc\n", "tokens:\n", "  - abc\n", "", "# note\n", "  nested: x\n"]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_LINES), min_size=5, max_size=60), st.data())
+def test_a_diff_with_its_files_masks_every_line_as_its_whole_file_masks_it(old: list[str], data) -> None:
+    from wizard.core.diff import unified_diff
+
+    new = list(old)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(new)))
+        if data.draw(st.booleans()) and i < len(new):
+            del new[i]
+        else:
+            new.insert(i, data.draw(st.sampled_from(_LINES)))
+    old, new = [ln for ln in old if ln], [ln for ln in new if ln]
+    diff = "".join(unified_diff(old, new, "a/f", "b/f"))
+    if not diff:
+        return
+    masked_a, masked_b = mask_lines(old, strict=True), mask_lines(new, strict=True)
+    lines = diff.splitlines(keepends=True)
+    want: list[str] = lines[:2]  # --- a/f, +++ b/f
+    ia = ib = 0
+    for line in lines[2:]:
+        hunk = re.match(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", line)
+        if hunk:
+            ia = int(hunk.group(1)) - (1 if hunk.group(2) != "0" else 0)
+            ib = int(hunk.group(3)) - (1 if hunk.group(4) != "0" else 0)
+            want.append(line)
+        elif line[0] == " ":
+            want.append(" " + (masked_a[ia] if masked_a[ia] != old[ia] else masked_b[ib]))
+            ia, ib = ia + 1, ib + 1
+        elif line[0] == "-":
+            want.append("-" + masked_a[ia])
+            ia += 1
+        else:
+            want.append("+" + masked_b[ib])
+            ib += 1
+    assert mask_diff(diff, strict=True, before="".join(old), after="".join(new)) == "".join(want)
+
+
+def test_a_region_an_edit_opens_is_followed_through_the_unchanged_lines_to_the_next_hunk() -> None:
+    """The new file enters the unchanged stretch between two hunks inside a secret block the old file
+    does not have: a line of the next hunk is still in that block on the new side."""
+    body = [f"  line{i:02d} of the text\n" for i in range(12)]
+    old = ["a: 1\n", "notes: |\n"] + body[:10] + ["  said-old\n"] + body[10:] + ["b: 2\n"]
+    new = ["a: 1\n", "token: |\n"] + body[:10] + ["  said-new\n"] + body[10:] + ["b: 2\n"]
+    diff = "".join(difflib.unified_diff(old, new, "a/f", "b/f"))
+    assert diff.count("\n@@ ") == 2  # two hunks, the stretch between them unchanged
+    masked = mask_diff(diff, strict=True, before="".join(old), after="".join(new))
+    assert "-  said-old\n" in masked and f"+  {MASK}\n" in masked  # the new line is in token's block
+    assert "said-new" not in masked and "+token: |" in masked

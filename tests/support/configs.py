@@ -277,7 +277,8 @@ def cluster_name(i: int) -> str:
 
 
 def cluster_block(i: int, url: str | None = None, ca_data: str | None = None) -> str:
-    """One cluster entry of many_clusters_config, 8 spaces deep (under `clusters:`)."""
+    """One cluster entry of many_clusters_config, 8 spaces deep (under `clusters:`). `ca_data` is the
+    caData value as written (an alias `*acmeCA`, or `&acmeCA <base64>`, in the anchored fleet)."""
     name = cluster_name(i)
     team, region = TEAMS[i % len(TEAMS)], REGIONS[i % len(REGIONS)]
     host = url or f"https://{name}.{region}.k8s.example.com:6443"
@@ -313,6 +314,17 @@ def many_clusters_config(n: int, urls: list[str] | None = None, ca_data: str | N
     a quarter service-account clusters with caData, a quarter service-account lab clusters
     (skipTLSVerify), half already on SpectroCloud OIDC. `urls[i]` replaces cluster i's URL."""
     body = "".join(cluster_block(i, urls[i] if urls else None, ca_data) for i in range(n))
+    return with_kubernetes(CREATE_APP_CONFIG, KUBERNETES_PLACEHOLDER + _LOCATOR + body)
+
+
+ANCHOR = "acmeCA"
+
+
+def anchored_fleet_config(n: int) -> str:
+    """many_clusters_config(n) as real fleets write it: the clusters share their CA through a YAML
+    anchor, defined on the first cluster with caData (`caData: &acmeCA <base64>`) and named by the
+    others (`caData: *acmeCA`)."""
+    body = "".join(cluster_block(i, None, (f"&{ANCHOR} {CA_DATA}" if i == 0 else f"*{ANCHOR}")) for i in range(n))
     return with_kubernetes(CREATE_APP_CONFIG, KUBERNETES_PLACEHOLDER + _LOCATOR + body)
 
 

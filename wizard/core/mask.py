@@ -506,8 +506,22 @@ def _scan(lines: list[str], strict: bool, memo: dict[str, _Line], want: set[int]
     line outside any region is masked once per distinct text (`memo`): a big diff repeats many lines,
     and thousands of clusters say `authProvider: serviceAccount`."""
     out: dict[int, str] = {}
-    region: tuple[Any, ...] | None = None
-    for i, line in enumerate(lines):
+    _scan_from(lines, 0, len(lines), None, strict, memo, want, out)
+    return out
+
+
+_NOTHING: set[int] = set()
+
+
+def _scan_from(lines: list[str], first: int, stop: int, region: tuple[Any, ...] | None, strict: bool,
+               memo: dict[str, _Line], want: set[int] | None, out: dict[int, str],
+               states: list[Any] | None = None) -> tuple[Any, ...] | None:
+    """`_scan` of lines[first:stop], entered in `region` (None: outside any); returns the region the
+    last line leaves open. `states[i]`, when given, gets the region line i is read in."""
+    for i in range(first, stop):
+        line = lines[i]
+        if states is not None:
+            states[i] = region
         if region is not None:
             body = line.rstrip("\r\n")
             kind = region[0]
@@ -544,7 +558,9 @@ def _scan(lines: list[str], strict: bool, memo: dict[str, _Line], want: set[int]
                 info.shown = mask_line(line, strict)
             out[i] = info.shown
         region = info.opens
-    return out
+    if states is not None and stop < len(states):
+        states[stop] = region
+    return region
 
 
 def mask_lines(lines: Iterable[str], strict: bool = False, memo: dict[str, Any] | None = None) -> list[str]:
@@ -623,6 +639,7 @@ def _mask_diff_in_files(diff: str, strict: bool, before: str, after: str) -> str
     where: list[tuple[str, int, int] | None] = []
     want_a: set[int] = set()
     want_b: set[int] = set()
+    hunks: list[tuple[int, int, int, int]] = []  # (first line of a, of b, lines in a, in b), 0-based
     ia = ib = left_a = left_b = 0
 
     def same(content: str, source: list[str], i: int) -> bool:
@@ -658,12 +675,14 @@ def _mask_diff_in_files(diff: str, strict: bool, before: str, after: str) -> str
             ia = int(hunk.group(1)) - (1 if count_a else 0)
             ib = int(hunk.group(3)) - (1 if count_b else 0)
             left_a, left_b = count_a, count_b
+            hunks.append((ia, ib, count_a, count_b))
         elif prefix in "+- " and line.strip() and not line.startswith(("---", "+++")):
             return None  # a changed line outside any hunk: not a diff we understand
         where.append(None)
-    memo: dict[str, _Line] = {}
-    masked_a = _scan(a, strict, memo, want_a)
-    masked_b = _scan(b, strict, memo, want_b)
+    masked = _scan_both(a, b, hunks, strict, want_a, want_b)
+    if masked is None:
+        return None
+    masked_a, masked_b = masked
     out: list[str] = []
     for line, at in zip(lines, where):
         if at is None:
@@ -678,6 +697,38 @@ def _mask_diff_in_files(diff: str, strict: bool, before: str, after: str) -> str
             text = masked_b[j]
         out.append(prefix + (text if text.endswith(("\n", "\r")) else text + "\n"))
     return "".join(out)
+
+
+def _scan_both(a: list[str], b: list[str], hunks: list[tuple[int, int, int, int]], strict: bool, want_a: set[int],
+               want_b: set[int]) -> tuple[dict[int, str], dict[int, str]] | None:
+    """The wanted lines of both files masked as a scan of each whole file masks them, reading each
+    distinct line once (one memo for both) and each stretch the diff says is the same in both files
+    once: `a` is scanned up to its last hunk, remembering the region each line is read in; `b` only
+    in its hunks, and in a stretch between them only when it enters it in another region than `a`
+    did (an earlier change opened or closed one). After the last hunk nothing is wanted."""
+    memo: dict[str, _Line] = {}
+    masked_a: dict[int, str] = {}
+    masked_b: dict[int, str] = {}
+    end_a = max([ia + na for ia, _, na, _ in hunks] + [max(want_a) + 1 if want_a else 0])
+    if end_a > len(a):
+        return None
+    states: list[Any] = [None] * (end_a + 1)
+    _scan_from(a, 0, end_a, None, strict, memo, want_a, masked_a, states)
+    region: tuple[Any, ...] | None = None
+    done_a = done_b = 0  # the lines before these are behind us in both files
+    for ia, ib, na, nb in hunks:
+        if ia - done_a != ib - done_b or ib + nb > len(b) or ia < done_a:
+            return None  # not the stretches of one diff: let the caller mask it hunk by hunk
+        # the stretch before the hunk: the same lines in both files
+        if region == states[done_a]:
+            region = states[ia]  # entered alike, left alike
+        else:
+            region = _scan_from(b, done_b, ib, region, strict, memo, _NOTHING, masked_b)
+        region = _scan_from(b, ib, ib + nb, region, strict, memo, want_b, masked_b)
+        done_a, done_b = ia + na, ib + nb
+    if any(j >= done_b for j in want_b):
+        return None
+    return masked_a, masked_b
 
 
 # ------------------------------------------------------------------------------------------------

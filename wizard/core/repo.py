@@ -11,12 +11,13 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard.core import backend_index, facts, safeio
+from wizard.core import facts, safeio
 from wizard.errors import BadInput
 
 TOOL_TIMEOUT = 20.0
@@ -81,10 +82,6 @@ class RepoInfo:
     app: Package | None
     backend: Package | None
     backend_index: Path | None
-    backend_added: list[str] = field(default_factory=list)  # packages passed to backend.add(import(...))
-    frontend_system: str = "unknown"  # "new" | "legacy" | "unknown"
-    frontend_evidence: str = ""
-    app_tsx: Path | None = None
     node: ToolRun | None = None
     yarn: YarnInfo | None = None
     workspaces: list[Package] = field(default_factory=list)
@@ -93,6 +90,50 @@ class RepoInfo:
     backend_evidence: str = ""
     package_errors: list[str] = field(default_factory=list)  # package.json files Node would refuse (file:line)
     version_note: str = ""  # where the version came from when not from backstage.json, or what contradicts it
+    # what the TypeScript sources say (index.ts, App.tsx), read through the parser on first use
+    _sources: tuple[list[str], str, str, Path | None] | None = field(default=None, repr=False, compare=False)
+    _sources_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def sources_read(self) -> bool:
+        """Whether index.ts and App.tsx have been read (reading them parses TypeScript: the TUI's first
+        screen is drawn before, and reads them after)."""
+        return self._sources is not None
+
+    def read_sources(self) -> None:
+        """Read index.ts (what backend.add loads) and App.tsx (the frontend system), once."""
+        if self._sources is not None:
+            return
+        with self._sources_lock:  # the TUI reads them in a worker; a screen may ask meanwhile
+            if self._sources is None:
+                added: list[str] = []
+                if self.backend_index is not None:
+                    src = safeio.try_read_repo_text(self.root, self.backend_index, safeio.SOURCE_CAP)
+                    added = backend_additions(src) if src is not None else []
+                system, evidence, tsx = detect_frontend(self.app, self.root, self.workspaces)
+                self._sources = (added, system, evidence, tsx)
+
+    @property
+    def backend_added(self) -> list[str]:
+        """The packages passed to backend.add(import(...)) in the backend's index.ts."""
+        self.read_sources()
+        return self._sources[0]  # type: ignore[index]
+
+    @property
+    def frontend_system(self) -> str:
+        """"new" | "legacy" | "pre-1.0" | "unknown"."""
+        self.read_sources()
+        return self._sources[1]  # type: ignore[index]
+
+    @property
+    def frontend_evidence(self) -> str:
+        self.read_sources()
+        return self._sources[2]  # type: ignore[index]
+
+    @property
+    def app_tsx(self) -> Path | None:
+        self.read_sources()
+        return self._sources[3]  # type: ignore[index]
 
     @property
     def engines_node(self) -> str | None:
@@ -213,6 +254,8 @@ def _load_package(root: Path, d: Path, errors: list[str]) -> Package | None:
 
 def backend_additions(src: str) -> list[str]:
     """The packages an index.ts passes to backend.add(import(...)), comments ignored."""
+    from wizard.core import backend_index  # the TypeScript parser: imported when a source is read
+
     return [a.package for a in backend_index.additions(src)]
 
 
@@ -428,7 +471,8 @@ def detect_yarn(root: Path, root_pkg: Package | None, node: ToolRun | None, run:
 
 # ---- the whole repo ----------------------------------------------------------------------------
 
-def inspect(root: Path, run_tools: bool = True) -> RepoInfo:
+def inspect(root: Path, run_tools: bool = True, sources: bool = True) -> RepoInfo:
+    """What the repo is. `sources=False`: index.ts and App.tsx are read on first use (RepoInfo.read_sources)."""
     bj, _t, bj_err = _read_json(root / "backstage.json", root)
     version = bj.get("version") if bj and isinstance(bj.get("version"), str) else None
     if bj is not None and version is None and bj_err is None:
@@ -445,10 +489,9 @@ def inspect(root: Path, run_tools: bool = True) -> RepoInfo:
         for cand in ("src/index.ts", "src/index.js"):
             if (backend.dir / cand).is_file():
                 info.backend_index = backend.dir / cand
-                src = safeio.try_read_repo_text(root, info.backend_index, safeio.SOURCE_CAP)
-                info.backend_added = backend_additions(src) if src is not None else []
                 break
-    info.frontend_system, info.frontend_evidence, info.app_tsx = detect_frontend(app, root, workspaces)
+    if sources:
+        info.read_sources()
     if app is not None:
         for cand in ("src/apis.ts", "src/apis.tsx"):
             if (app.dir / cand).is_file():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from wizard.core.mask import mask_text
 
 Status = Literal["ok", "warn", "fail", "skip"]
 STATUSES: tuple[Status, ...] = ("ok", "warn", "fail", "skip")
@@ -32,6 +31,8 @@ class CheckResult:
     hint_vars: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        from wizard.core.mask import mask_text  # its patterns compile on import: not before a first screen
+
         self.summary = mask_text(self.summary)
         self.detail = mask_text(self.detail)
 
@@ -48,6 +49,8 @@ class CheckResult:
 def _masked(value: Any) -> Any:
     """Every string of `data` through the masker (server answers land there: names, locations)."""
     if isinstance(value, str):
+        from wizard.core.mask import mask_text
+
         return mask_text(value)
     if isinstance(value, dict):
         return {k: _masked(v) for k, v in value.items()}

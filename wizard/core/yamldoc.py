@@ -15,7 +15,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
@@ -241,6 +241,15 @@ class Document:
     anchors: bool = False  # the document has anchors or aliases
     partial: bool = False  # built by `reparse`: some sections were carried over from the earlier parse
     borrowed: frozenset[int] = frozenset()  # top-level sections (root.pairs indices) shared with another Document
+    # what `reparse` needs to re-read a document with anchors by sections: the anchored nodes and the
+    # aliases in document order, whether an alias names a collection it sits in, and each top-level
+    # section's size with its aliases expanded (the alias-bomb check, section by section)
+    anchored: list[Node] = field(default_factory=list, repr=False)
+    aliases: list[Node] = field(default_factory=list, repr=False)
+    cyclic: bool = False
+    section_sizes: list[int] | None = field(default=None, repr=False)
+    # per top-level section: its duplicate keys and style counts (`reparse` re-counts only what it re-reads)
+    section_facts: list["_Facts"] | None = field(default=None, repr=False)
 
     def node_at(self, path: list[str]) -> Node | None:
         node = self.root
@@ -334,7 +343,8 @@ def _parse(text: str, pure: bool) -> Document:
         raise YamlSyntaxError("the file holds NUL bytes: it is binary, not YAML")
     tree = _build(text, bom, len(text), 0, pure)
     doc = Document(text=text, root=tree.root, style=Style(), bom=bom, doc_start_marker=tree.doc_start_marker,
-                   doc_end=tree.doc_end, pure=pure, anchors=tree.anchors)
+                   doc_end=tree.doc_end, pure=pure, anchors=tree.anchors, anchored=tree.anchored,
+                   aliases=tree.aliases, cyclic=tree.cyclic)
     return _finish(doc)
 
 
@@ -342,9 +352,14 @@ def _finish(doc: Document) -> Document:
     """The whole-document passes after the tree is built: line index, alias bombs, keys, style."""
     doc.line_starts = _line_starts(doc.text)
     if doc.anchors and doc.root is not None:
-        _refuse_alias_bombs(doc.root)
-    if doc.root is not None:
-        _check_keys(doc.root, doc)
+        doc.section_sizes = _refuse_alias_bombs(doc.root)
+    root = doc.root
+    if root is not None and _is_top_level_map(root):
+        doc.section_facts = [_section_facts(doc, k, v) for k, v in root.pairs]
+        _combine_facts(doc, doc.section_facts)
+        return doc
+    if root is not None:
+        _check_keys(root, doc.duplicates, doc.first_definitions)
     doc.style = detect_style(doc)
     return doc
 
@@ -355,6 +370,9 @@ class _Tree:
     anchors: bool  # any anchor or alias
     doc_start_marker: bool
     doc_end: int | None
+    anchored: list[Node] = field(default_factory=list)  # the nodes with an anchor, in document order
+    aliases: list[Node] = field(default_factory=list)  # the alias nodes, in document order
+    cyclic: bool = False  # an alias names a collection it sits inside (`&a [*a]`)
 
 
 # event classes -> what _build does with them (a dict lookup instead of comparing class names)
@@ -368,8 +386,10 @@ _NAMED_CODES = {cls.__name__: code for cls, code in _EVENT_CODES.items()}
 _NO_PAIRS: tuple = ()  # shared by every scalar and alias: only collections hold children
 
 
-def _build(text: str, start: int, end: int, line_base: int, pure: bool) -> _Tree:
+def _build(text: str, start: int, end: int, line_base: int, pure: bool,
+           seed: dict[str, Node] | None = None) -> _Tree:
     """The Node tree of text[start:end], with offsets in `text` (marks + start) and lines + line_base.
+    `seed`: the anchors defined before `start` (an alias in the text may name them).
 
     This loop runs once per event (tens of thousands on a big config), so it is written flat: no
     helper calls per event, one dict lookup to dispatch, Nodes built positionally.
@@ -377,8 +397,10 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool) -> _Tree
     root: Node | None = None
     stack: list[Node] = []  # open collections
     keys: list[Node | None] = []  # per open collection: a mapping's key still waiting for its value
-    anchors: dict[str, Node] = {}
-    any_alias = False
+    anchors: dict[str, Node] = dict(seed) if seed else {}
+    anchored: list[Node] = []
+    aliases: list[Node] = []
+    cyclic = False
     documents = 0
     doc_start_marker = False
     doc_end: int | None = None
@@ -397,14 +419,17 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool) -> _Tree
                                 _NO_PAIRS, _NO_PAIRS)  # type: ignore[arg-type]
                     if event.anchor:
                         anchors[event.anchor] = node
+                        anchored.append(node)
                 else:
                     target = anchors.get(event.anchor)
                     if target is None:
                         raise YamlSyntaxError(f"alias *{event.anchor} names no anchor defined before it",
                                               sm.line + line_base + 1, sm.column + 1)
-                    any_alias = True
                     node = Node("alias", sm.index + start, event.end_mark.index + start, sm.line + line_base, sm.column,
                                 False, None, None, event.anchor, "", _NO_PAIRS, _NO_PAIRS, target)  # type: ignore[arg-type]
+                    aliases.append(node)
+                    if target.kind != "scalar" and any(n is target for n in stack):
+                        cyclic = True
             elif code == _MAP or code == _SEQ:
                 sm = event.start_mark
                 tag = event.ctag
@@ -413,6 +438,7 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool) -> _Tree
                             bool(event.flow_style), event.anchor, _tag_text(tag), "", "", [], [])
                 if event.anchor:
                     anchors[event.anchor] = node
+                    anchored.append(node)
             elif code == _END:
                 node = stack.pop()
                 keys.pop()
@@ -471,7 +497,7 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool) -> _Tree
         raise _syntax_error(exc, line_base) from None
     except Exception as exc:  # libyaml reports some problems as plain exceptions
         raise _syntax_error(exc, line_base) from None
-    return _Tree(root, bool(anchors) or any_alias, doc_start_marker, doc_end)
+    return _Tree(root, bool(anchored) or bool(aliases), doc_start_marker, doc_end, anchored, aliases, cyclic)
 
 
 # --------------------------------------------------------------------------------------------
@@ -492,9 +518,17 @@ def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]], owned: 
     touches are parsed again; the others keep their nodes, moved to their new offsets and lines. The
     earlier Document stays as it was (moved sections are copies) unless `owned`: its holder drops it,
     so its own nodes are moved in place (not those it shares with another Document: `borrowed`). The
-    result says `partial` when sections were carried over. Anything this cannot do exactly (anchors, a
-    BOM, `---`, the YAML 1.2 fallback parser, an edit before the first key or a section that does not
-    parse alone) gets a full parse, and so do edits whose sections are most of the text.
+    result says `partial` when sections were carried over.
+
+    Anchors and aliases: a section re-read starts with the anchors defined above it (an alias in it
+    names a carried node, or one re-read before it); a carried section with an alias whose name a
+    re-read section defines (before or after the edit) is re-read too; aliases into a carried section
+    that moved point at its moved copy. The alias-bomb check adds up the sections' expanded sizes.
+
+    Anything this cannot do exactly (a BOM, `---`, the YAML 1.2 fallback parser, an edit before the
+    first key, a section that does not parse alone, an alias inside the collection it names, anchors
+    new to a document that had none) gets a full parse, and so do edits whose sections are most of the
+    text.
     """
     runs = _touched_sections(doc, edits)
     if runs is None:
@@ -513,22 +547,54 @@ def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]], owned: 
         """Where old `offset` is in the new text (inserts at `offset` count as before it when inclusive)."""
         return offset + shifts[(bisect_right if inclusive else bisect_left)(edit_starts, offset)]
 
-    regions = [(moved(starts[a], False), moved(ends[b], True)) for a, b in runs]
-    if sum(e - s for s, e in regions) > _WHOLE_SHARE * len(text):
-        return parse(text)
-    line_starts = _line_starts(text)
-    trees = []
-    for s, e in regions:  # all of them before any node is moved: a failure leaves `doc` as it was
-        try:
-            tree = _build(text, s, e, bisect_right(line_starts, s) - 1, pure=False)
-        except YamlSyntaxError:
-            return parse(text)  # the full parse says where and why (or manages with the fallback parser)
-        if tree.anchors or tree.doc_start_marker or tree.doc_end is not None or not _is_top_level_map(tree.root, True):
+    linked = doc.anchors  # anchors or aliases: sections may point into each other
+    no_nodes: list[Node] = []
+    sec_anchored: list[list[Node]] = []
+    sec_aliases: list[list[Node]] = []
+    if linked:
+        if doc.cyclic or doc.section_sizes is None or len(doc.section_sizes) != len(starts):
             return parse(text)
-        trees.append(tree)
+        sec_anchored = _by_section(doc.anchored, starts)
+        sec_aliases = _by_section(doc.aliases, starts)
+    line_starts = _line_starts(text)
+    while True:
+        regions = [(moved(starts[a], False), moved(ends[b], True)) for a, b in runs]
+        if sum(e - s for s, e in regions) > _WHOLE_SHARE * len(text):
+            return parse(text)
+        trees: list[_Tree] = []
+        scope: dict[str, Node] = {}  # the anchors defined above the next section to re-read
+        below = 0  # sections before this one are in `scope`
+        for (a, b), (s, e) in zip(runs, regions):  # all of them before any node is moved: a failure leaves `doc` as it was
+            if linked:
+                for i in range(below, a):  # carried sections: their nodes as they are now (retargeted below)
+                    scope.update((n.anchor, n) for n in sec_anchored[i])  # type: ignore[misc]
+            try:
+                tree = _build(text, s, e, bisect_right(line_starts, s) - 1, pure=False, seed=scope if linked else None)
+            except YamlSyntaxError:
+                return parse(text)  # the full parse says where and why (or manages with the fallback parser)
+            if (tree.doc_start_marker or tree.doc_end is not None or not _is_top_level_map(tree.root, True)
+                    or tree.cyclic or (tree.anchors and not linked)):
+                return parse(text)
+            if linked:
+                scope.update((n.anchor, n) for n in tree.anchored)  # type: ignore[misc]
+            below = b + 1
+            trees.append(tree)
+        if not linked:
+            break
+        more = _sections_naming(runs, trees, sec_anchored, sec_aliases)
+        if not more:
+            break
+        runs = _with_sections(runs, more)
 
     pairs: list[tuple[Node, Node]] = []
     borrowed: list[bool] = []
+    facts: list[_Facts] = []
+    old_facts = doc.section_facts
+    assert old_facts is not None  # a top-level map's
+    anchored: list[Node] = []
+    aliases: list[Node] = []
+    sizes: list[int] = []
+    remap: dict[int, Node] = {}  # id(an anchored node of `doc`) -> its moved copy
 
     def carry(i: int) -> None:
         """Section i, untouched, at its new place."""
@@ -536,38 +602,134 @@ def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]], owned: 
         offset = moved(starts[i], False) - starts[i]
         lines = bisect_right(line_starts, starts[i] + offset) - 1 - pair[0].line
         shared = not owned or i in doc.borrowed
-        if not offset and not lines:
+        anc = sec_anchored[i] if linked else no_nodes
+        als = sec_aliases[i] if linked else no_nodes
+        retarget = bool(remap) and any(id(a.target) in remap for a in als)
+        if not offset and not lines and not retarget:
             pairs.append(pair)  # nothing moved: the same nodes (no one changes a Node after parsing)
             borrowed.append(shared)
+            anchored.extend(anc)
+            aliases.extend(als)
         elif shared:
-            pairs.append((_moved(pair[0], offset, lines), _moved(pair[1], offset, lines)))
+            if anc or als:
+                copy = _LinkedCopy(offset, lines, remap)
+                pairs.append((copy(pair[0]), copy(pair[1])))
+                anchored.extend(copy.anchored)
+                aliases.extend(copy.aliases)
+            else:
+                pairs.append((_moved(pair[0], offset, lines), _moved(pair[1], offset, lines)))
             borrowed.append(False)
         else:
-            _move_in_place(pair[0], offset, lines)
-            _move_in_place(pair[1], offset, lines)
+            if offset or lines:
+                _move_in_place(pair[0], offset, lines)
+                _move_in_place(pair[1], offset, lines)
+            for a in als:
+                a.target = remap.get(id(a.target), a.target)
             pairs.append(pair)
             borrowed.append(False)
+            anchored.extend(anc)
+            aliases.extend(als)
+        if linked:
+            sizes.append(doc.section_sizes[i])  # type: ignore[index]
+        facts.append(old_facts[i].moved(lines))
 
     first = 0
+    size = _expanded_size() if linked else None
     for (a, b), tree in zip(runs, trees):
         for i in range(first, a):
             carry(i)
         if tree.root is not None:
             pairs.extend(tree.root.pairs)
             borrowed.extend([False] * len(tree.root.pairs))
+            facts.extend(_section_facts_in(text, line_starts, k, v) for k, v in tree.root.pairs)
+            if linked:
+                for al in tree.aliases:  # those naming a carried anchor: its node as carried
+                    al.target = remap.get(id(al.target), al.target)
+                anchored.extend(tree.anchored)
+                aliases.extend(tree.aliases)
+                sizes.extend(size(k) + size(v) for k, v in tree.root.pairs)  # type: ignore[misc]
         first = b + 1
     for i in range(first, len(root.pairs)):
         carry(i)
     if not pairs:
         return parse(text)
+    if linked and 1 + sum(sizes) > MAX_EXPANDED_NODES:
+        return parse(text)  # which refuses it, naming the first alias
     key = pairs[0][0]
     new_root = Node("map", key.start, pairs[-1][1].end, key.line, key.col, pairs=pairs)
     new = Document(text=text, root=new_root, style=Style(), partial=True,
                    borrowed=frozenset(i for i, b in enumerate(borrowed) if b))
+    if anchored or aliases:
+        new.anchors, new.anchored, new.aliases, new.section_sizes = True, anchored, aliases, sizes
     new.line_starts = line_starts
-    _check_keys(new_root, new)
-    new.style = detect_style(new)
+    new.section_facts = facts
+    _combine_facts(new, facts)
     return new
+
+
+def _by_section(nodes: list[Node], starts: list[int]) -> list[list[Node]]:
+    """`nodes` (in document order) split by the top-level section they are in."""
+    out: list[list[Node]] = [[] for _ in starts]
+    i = 0
+    for n in nodes:
+        while i + 1 < len(starts) and n.start >= starts[i + 1]:
+            i += 1
+        out[i].append(n)
+    return out
+
+
+def _sections_naming(runs: list[tuple[int, int]], trees: list[_Tree], sec_anchored: list[list[Node]],
+                     sec_aliases: list[list[Node]]) -> set[int]:
+    """The carried sections below a re-read one holding an alias whose name a re-read section defines,
+    as it was or as it is now: that alias may name another node now, or a node re-read."""
+    names = {n.anchor for a, b in runs for i in range(a, b + 1) for n in sec_anchored[i]}
+    names |= {n.anchor for t in trees for n in t.anchored}
+    if not names:
+        return set()
+    reread = {i for a, b in runs for i in range(a, b + 1)}
+    first = runs[0][0]
+    return {i for i in range(first + 1, len(sec_aliases))
+            if i not in reread and any(al.value in names for al in sec_aliases[i])}
+
+
+def _with_sections(runs: list[tuple[int, int]], more: set[int]) -> list[tuple[int, int]]:
+    """`runs` with the sections `more` added (runs of consecutive sections merged)."""
+    touched = sorted({i for a, b in runs for i in range(a, b + 1)} | more)
+    out: list[tuple[int, int]] = []
+    for i in touched:
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+class _LinkedCopy:
+    """Copies subtrees `offset` characters and `lines` lines further on, keeping their anchors and
+    aliases linked: an anchored node's copy is recorded in `remap`, and an alias's copy names the copy
+    of its anchor when it was made (else the node it named). Copies are made in document order."""
+
+    def __init__(self, offset: int, lines: int, remap: dict[int, Node]):
+        self.offset, self.lines, self.remap = offset, lines, remap
+        self.anchored: list[Node] = []
+        self.aliases: list[Node] = []
+
+    def __call__(self, n: Node) -> Node:
+        target = self.remap.get(id(n.target), n.target) if n.target is not None else None
+        new = Node(n.kind, n.start + self.offset, n.end + self.offset, n.line + self.lines, n.col, n.flow, n.anchor,
+                   n.tag, n.value, n.style, [] if n.pairs else n.pairs, [] if n.items else n.items, target)
+        if n.anchor:
+            self.remap[id(n)] = new
+            self.anchored.append(new)
+        if n.kind == "alias":
+            self.aliases.append(new)
+        if n.pairs:
+            for k, v in n.pairs:
+                ck = self(k)
+                new.pairs.append((ck, self(v)))
+        elif n.items:
+            new.items.extend(self(i) for i in n.items)
+        return new
 
 
 def _is_top_level_map(root: Node | None, empty_ok: bool = False) -> bool:
@@ -583,7 +745,7 @@ def _touched_sections(doc: Document, edits: list[tuple[int, int, int]]) -> list[
     document must be parsed whole. A section runs from its key's line to the next key's line (the
     comments between belong to the one above); an edit touching a boundary touches both sides."""
     root = doc.root
-    if (doc.bom or doc.pure or doc.anchors or doc.doc_start_marker or doc.doc_end is not None
+    if (doc.bom or doc.pure or doc.doc_start_marker or doc.doc_end is not None
             or not edits or not _is_top_level_map(root) or not root.pairs):  # type: ignore[union-attr]
         return None
     assert root is not None
@@ -637,13 +799,15 @@ def _moved(n: Node, offset: int, lines: int) -> Node:
 MAX_EXPANDED_NODES = 1_000_000
 
 
-def _refuse_alias_bombs(root: Node) -> None:
-    """Refuse documents whose aliases expand to an absurd size ("billion laughs"): Backstage's
-    loader refuses them too (maxAliasCount), and reading one would exhaust memory."""
+def _expanded_size() -> Any:
+    """size(node): how many nodes `node` stands for with its aliases expanded, capped just above
+    MAX_EXPANDED_NODES (memoised per call of this function)."""
     sizes: dict[int, int] = {}
 
     def size(node: Node) -> int:
         node = node.resolved
+        if node.kind == "scalar":
+            return 1
         key = id(node)
         if key in sizes:
             return sizes[key]
@@ -658,11 +822,26 @@ def _refuse_alias_bombs(root: Node) -> None:
         sizes[key] = min(total, MAX_EXPANDED_NODES + 1)
         return sizes[key]
 
+    return size
+
+
+def _refuse_alias_bombs(root: Node) -> list[int] | None:
+    """Refuse documents whose aliases expand to an absurd size ("billion laughs"): Backstage's
+    loader refuses them too (maxAliasCount), and reading one would exhaust memory. Returns the size of
+    each top-level section (key and value) of a mapping root: `reparse` adds them up again."""
+    size = _expanded_size()
     if size(root) > MAX_EXPANDED_NODES:
-        first = next((n for n in walk(root) if n.kind == "alias"), root)
-        raise YamlSyntaxError(
-            f"aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias-expansion attack?), "
-            f"e.g. *{first.value}; Backstage refuses such files too", first.line + 1, first.col + 1)
+        _alias_bomb(root)
+    node = root.resolved
+    # memoised now: one look per section (1 + their sum is the root's size when no alias is cyclic)
+    return [size(k) + size(v) for k, v in node.pairs] if node.kind == "map" else None
+
+
+def _alias_bomb(root: Node) -> None:
+    first = next((n for n in walk(root) if n.kind == "alias"), root)
+    raise YamlSyntaxError(
+        f"aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias-expansion attack?), "
+        f"e.g. *{first.value}; Backstage refuses such files too", first.line + 1, first.col + 1)
 
 
 def _tag_text(tag: Any) -> str | None:
@@ -670,7 +849,78 @@ def _tag_text(tag: Any) -> str | None:
     return (str(tag) or None) if tag is not None else None
 
 
-def _check_keys(root: Node, doc: Document) -> None:
+_StyleCounts = tuple[Counter, Counter, Counter, Counter]  # indents, seq indents, seq offsets, flow spaces
+
+
+@dataclass(slots=True)
+class _Facts:
+    """What one top-level section adds to its Document's duplicate keys and style counts."""
+
+    dups: list[tuple[str, int, int]]
+    firsts: list[tuple[int, int]]
+    counts: _StyleCounts
+
+    def moved(self, lines: int) -> "_Facts":
+        """The same section `lines` lines further on (its counts do not depend on where it is)."""
+        if not lines or not self.dups:
+            return self
+        return _Facts([(k, ln + lines, c) for k, ln, c in self.dups], [(ln + lines, c) for ln, c in self.firsts],
+                      self.counts)
+
+
+def _section_facts(doc: Document, k: Node, v: Node) -> _Facts:
+    return _section_facts_in(doc.text, doc.line_starts, k, v)
+
+
+def _section_facts_in(text: str, line_starts: list[int], k: Node, v: Node) -> _Facts:
+    """The facts of the top-level pair k: v of a block mapping (what _check_keys and detect_style find
+    below the root for it, and the root's own count for it)."""
+    dups: list[tuple[str, int, int]] = []
+    firsts: list[tuple[int, int]] = []
+    if v.kind == "map" or v.kind == "seq":
+        _check_keys(v, dups, firsts)
+    counts = _style_counts(text, line_starts, _collections(v))
+    if v.kind == "map" and not v.flow and v.line > k.line:
+        counts[0][v.col - k.col] += 1
+    elif v.kind == "seq" and not v.flow and v.line > k.line:
+        counts[1][v.col - k.col] += 1
+    return _Facts(dups, firsts, counts)
+
+
+def _combine_facts(doc: Document, facts: list[_Facts]) -> None:
+    """doc.duplicates (in _check_keys's order: the root's keys, then the sections last to first) and
+    doc.style from the sections' facts."""
+    root = doc.root
+    assert root is not None
+    dups, firsts = doc.duplicates, doc.first_definitions
+    dups.clear()
+    firsts.clear()
+    _key_dups(root, dups, firsts)
+    for f in reversed(facts):
+        dups.extend(f.dups)
+        firsts.extend(f.firsts)
+    total: _StyleCounts = (Counter(), Counter(), Counter(), Counter())
+    for f in facts:
+        for into, part in zip(total, f.counts):
+            into.update(part)
+    doc.style = detect_style(doc, total)
+
+
+def _key_dups(node: Node, dups: list[tuple[str, int, int]], firsts: list[tuple[int, int]]) -> None:
+    """The duplicate keys of one mapping (not below it)."""
+    counts: dict[Any, Node] = {}
+    for k, _v in node.pairs:
+        if k.kind == "scalar":
+            text = k.value
+            key = text if k.style or (text and text[0] not in _NON_STR_FIRST) else scalar_python(k)
+            hashable = key if not isinstance(key, float) or key == key else "nan"
+            if hashable in counts:
+                dups.append((str(k.value), k.line + 1, k.col + 1))
+                firsts.append((counts[hashable].line + 1, counts[hashable].col + 1))
+            counts[hashable] = k
+
+
+def _check_keys(root: Node, dups: list[tuple[str, int, int]], firsts: list[tuple[int, int]]) -> None:
     """Record duplicate keys (Backstage's loader refuses them) and non-scalar keys."""
     todo = [root]
     while todo:  # collections only: aliases are not followed, and a value node has one parent
@@ -684,8 +934,8 @@ def _check_keys(root: Node, doc: Document) -> None:
                     key = text if k.style or (text and text[0] not in _NON_STR_FIRST) else scalar_python(k)
                     hashable = key if not isinstance(key, float) or key == key else "nan"
                     if hashable in counts:
-                        doc.duplicates.append((str(k.value), k.line + 1, k.col + 1))
-                        doc.first_definitions.append((counts[hashable].line + 1, counts[hashable].col + 1))
+                        dups.append((str(k.value), k.line + 1, k.col + 1))
+                        firsts.append((counts[hashable].line + 1, counts[hashable].col + 1))
                     counts[hashable] = k
                 if v.kind == "map" or v.kind == "seq":
                     todo.append(v)
@@ -726,17 +976,13 @@ def _collections(node: Node | None) -> Iterator[Node]:
             todo.extend(i for i in n.items if i.kind == "map" or i.kind == "seq")
 
 
-def detect_style(doc: Document) -> Style:
-    style = Style()
-    text = doc.text
-    nl = text.find("\n")
-    if nl > 0 and text[nl - 1] == "\r":
-        style.newline = "\r\n"
+def _style_counts(text: str, line_starts: list[int], nodes: Iterable[Node]) -> _StyleCounts:
+    """What the collections `nodes` say of the file's indentation, sequence offsets and flow spacing."""
     indents: Counter[int] = Counter()
     seq_indents: Counter[int] = Counter()
     seq_offsets: Counter[int] = Counter()
     flow_spaces: Counter[bool] = Counter()
-    for node in _collections(doc.root):
+    for node in nodes:
         if node.kind == "map" and not node.flow:
             for k, v in node.pairs:
                 # values that are block collections tell us about indentation
@@ -747,10 +993,23 @@ def detect_style(doc: Document) -> Style:
         elif node.kind == "seq" and not node.flow:
             for item in node.items:
                 if item.kind == "map" and not item.flow and item.pairs:
-                    seq_offsets[item.col - _dash_col(doc, item)] += 1
+                    seq_offsets[item.col - _dash_col_in(text, line_starts, item)] += 1
         elif node.flow and node.kind in ("map", "seq") and (node.pairs or node.items):
             inner = text[node.start + 1: node.start + 2]
             flow_spaces[inner == " "] += 1
+    return indents, seq_indents, seq_offsets, flow_spaces
+
+
+def detect_style(doc: Document, counts: _StyleCounts | None = None) -> Style:
+    """How the file writes YAML; `counts`: _style_counts of every collection, when already known."""
+    style = Style()
+    text = doc.text
+    nl = text.find("\n")
+    if nl > 0 and text[nl - 1] == "\r":
+        style.newline = "\r\n"
+    if counts is None:
+        counts = _style_counts(text, doc.line_starts, _collections(doc.root))
+    indents, seq_indents, seq_offsets, flow_spaces = counts
     positive = {k: c for k, c in indents.items() if k > 0}
     if positive:
         style.indent = max(positive.items(), key=lambda kv: (kv[1], -kv[0]))[0]
@@ -784,8 +1043,12 @@ def detect_style(doc: Document) -> Style:
 
 def _dash_col(doc: Document, item: Node) -> int:
     """Column of the `-` that introduces a block sequence item (searching back on its line)."""
-    ls = doc.line_starts[item.line]
-    segment = doc.text[ls: item.start]
+    return _dash_col_in(doc.text, doc.line_starts, item)
+
+
+def _dash_col_in(text: str, line_starts: list[int], item: Node) -> int:
+    ls = line_starts[item.line]
+    segment = text[ls: item.start]
     idx = segment.rfind("-")
     return idx if idx >= 0 else item.col
 

@@ -29,7 +29,6 @@ from wizard.core.apply import (
 from wizard.core.clusters import cluster_inventory
 from wizard.core.configset import ConfigSet
 from wizard.core.envrefs import env_var_of
-from wizard.core.mask import mask_text
 from wizard.core.results import CheckResult
 from wizard.errors import BadInput, WizardError
 from wizard.session.steps import PATHS, flow
@@ -71,10 +70,11 @@ class Session:
     controllers: dict[str, Any] = field(default_factory=dict)  # one step controller per step (steps.controller)
 
     # ---- loading --------------------------------------------------------------------------
-    def load(self, run_tools: bool = True, strict: bool = False) -> None:
+    def load(self, run_tools: bool = True, strict: bool = False, defer_sources: bool = False) -> None:
         """(Re)read the repo and its config files. A broken config is kept as `config_error`
-        (strict: raised, as the CLI's commands want)."""
-        self.info = repo.inspect(self.root, run_tools=run_tools)
+        (strict: raised, as the CLI's commands want). `defer_sources`: index.ts and App.tsx (TypeScript,
+        through the parser) are read when first needed (`info.read_sources()`), not now."""
+        self.info = repo.inspect(self.root, run_tools=run_tools, sources=not defer_sources)
         self.configs = configset.load(self.root, self.config_names, tolerant=not strict)
         self.config_error = str(self.configs.errors[0]) if self.configs.errors else None
         if self.demo:
@@ -389,9 +389,13 @@ class Session:
                 problems.append(text)
         for (head, reason), packages in same_cause.items():
             problems.append(f"{head}about {', '.join(packages)}: {reason}")
+        from wizard.core.mask import mask_text
+
         return [mask_text(p) for p in problems]  # they quote the package manager's own words
 
     def apply(self, the_plan: Plan | None = None, on_output: Callable[[str], None] | None = None) -> ApplyResult:
+        from wizard.core.mask import mask_text
+
         the_plan = the_plan or self.plan
         assert the_plan is not None, "plan first"
         before = self.configs
@@ -470,6 +474,48 @@ class Session:
         from wizard.session.demo_world import DEMO_LABEL, TOOLS_NOTE
 
         return [DEMO_LABEL, TOOLS_NOTE + "."]
+
+    def start_demo_world(self) -> Callable[[], None]:
+        """`--demo` in the TUI: start the demo's world on this demo copy (made by make_demo_app, drawn
+        on the first screen before the world exists), as `demo_run` does for a copy of its own: the
+        stand-ins started, the clusters block written into the copy's app-config.yaml, the stand-in
+        tools first on PATH and the demo's variables set, the backend restarted on it, the answers
+        pointed at the stand-in console and the configs read again. Returns what stops it all and
+        restores the environment."""
+        from wizard.session.demo_world import KUBERNETES_PLACEHOLDER, DemoWorld, write_demo_tools
+
+        saved = {name: os.environ.get(name) for name in ("PATH", *DemoWorld.env_names())}
+
+        def stop() -> None:
+            if self.world is not None:
+                self.world.stop()
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+        world = DemoWorld().start()
+        try:
+            config = self.root / "app-config.yaml"
+            text = config.read_bytes().decode("utf-8")
+            if text.count(KUBERNETES_PLACEHOLDER) != 1:
+                raise RuntimeError("templates/demo-app/app-config.yaml changed shape: no single empty kubernetes: section")
+            config.write_bytes(text.replace(KUBERNETES_PLACEHOLDER, world.kubernetes_block(), 1).encode("utf-8"))
+            world.attach(self.root)
+            bin_dir = write_demo_tools(self.root.parent / "bin")
+            os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+            os.environ.update(world.env())
+            world.restart(self.root)  # the backend starts with the demo's environment, as `yarn start` would
+        except BaseException:
+            world.stop()
+            self.world = None
+            stop()
+            raise
+        self.world = world
+        world.prefill(self.answers)
+        self.load(run_tools=False, defer_sources=self.info is not None and not self.info.sources_read)
+        return stop
 
     def restart_backend(self) -> bool:
         """The demo's restart: its stand-in backend reads the config on disk again. A real backend is the

@@ -59,9 +59,13 @@ def plan_text(plan: Plan) -> PlanText:
                     frontend_line(plan))
 
 
-def will_do(frontend_system: str) -> str:
-    """What the setup does to this app, in one paragraph (the Welcome screen's, and plain mode's)."""
-    if frontend_system == "legacy":
+def will_do(frontend_system: str | None) -> str:
+    """What the setup does to this app, in one paragraph (the Welcome screen's, and plain mode's); the
+    frontend system None: not read yet."""
+    if frontend_system is None:
+        frontend = ("wire SpectroCloud into the app's frontend and add the SpectroCloud sign-in backend module "
+                    "with your package manager, and load it")
+    elif frontend_system == "legacy":
         frontend = ("register the SpectroCloud sign-in API and the Kubernetes auth providers in packages/app/src/apis.ts "
                     "(your legacy frontend's API factories) · add the SpectroCloud sign-in backend module with your "
                     "package manager, and load it")

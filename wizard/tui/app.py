@@ -6,8 +6,9 @@ for checks, plans, apply, undo and verify. The steps and their order come from t
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from textual.app import App
 from textual.binding import Binding
@@ -33,13 +34,18 @@ class WizardApp(App):
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),  # as Ctrl+Q: asks when unsaved
     ]
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, start_world: bool = False):
         super().__init__()
         self.session = session
         self.reached: set[str] = set()
         self.current = "welcome"
         self.dirty = False
         self.apply_requested = False  # Review asked Apply to write the session's plan
+        # what the first screen is drawn without, done right after it is: the demo's world started
+        # (`start_world`), the TypeScript sources read (a session loaded with defer_sources)
+        self.start_world = start_world
+        self.started = threading.Event()  # that work is done (or there was none)
+        self.stop_world: Callable[[], None] | None = None  # stops the world started here
 
     # ---- flow ------------------------------------------------------------------------------
     @property
@@ -53,10 +59,39 @@ class WizardApp(App):
 
     def on_mount(self) -> None:
         self.push_screen("welcome")
+        info = self.session.info
+        if self.start_world or (info is not None and not info.sources_read):
+            self.call_after_refresh(self._after_first_paint)
+        else:
+            self.started.set()
+
+    def _after_first_paint(self) -> None:
+        self.run_worker(self._start, thread=True, group="startup", exit_on_error=False)
+
+    def _start(self) -> None:
+        try:
+            if self.start_world:
+                self.stop_world = self.session.start_demo_world()
+            if self.session.info is not None:
+                self.session.info.read_sources()
+        finally:
+            self.started.set()
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        if event.worker.group != "startup" or not event.worker.is_finished:
+            return
+        if event.worker.error is not None:
+            self.notify(f"could not start: {event.worker.error}", severity="error")
+        # the first screen's facts, now with what was read after it was drawn
+        welcome = self.get_screen("welcome")
+        refresh = getattr(welcome, "refresh_facts", None)
+        if callable(refresh) and welcome.is_mounted:
+            refresh()
 
     def goto(self, name: str) -> None:
         if name == self.current:
             return
+        self.started.wait()  # a step after the first needs what is read (or started) after it is drawn
         if self.current in self.flow:
             self.reached.add(self.current)
         self.current = name
@@ -107,11 +142,21 @@ class WizardApp(App):
         self.push_screen(ConfirmScreen("Your answers are not saved (Ctrl+S saves them). Quit anyway?", "Quit", "Stay"), done)
 
 
-def run_tui(root: Path, config_names: list[str] | None = None, demo: bool = False, world: Any = None) -> int:
+def run_tui(root: Path, config_names: list[str] | None = None, demo: bool = False, world: Any = None,
+            start_world: bool = False) -> int:
+    """`start_world` (--demo): `root` is a fresh demo copy whose world the app starts once the first
+    screen is drawn, and stops on the way out."""
     session = Session(root, config_names, demo=demo, world=world)
     if world is not None:
         world.prefill(session.answers)
-    session.load(run_tools=False)  # the Prerequisites step runs node/yarn; the first screen need not wait
-    app = WizardApp(session)
-    result = app.run()
+    # the Prerequisites step runs node/yarn, and index.ts and App.tsx are parsed after the first paint:
+    # the first screen need not wait
+    session.load(run_tools=False, defer_sources=True)
+    app = WizardApp(session, start_world=start_world)
+    try:
+        result = app.run()
+    finally:
+        app.started.wait(60)  # a world still starting is stopped once it has
+        if app.stop_world is not None:
+            app.stop_world()
     return int(result or 0)

@@ -49,10 +49,18 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
         if s.configs is not None:
             names = ", ".join(f.rel for f in s.configs.files) or "none readable"
         return Facts(str(s.root), s.demo, (info.backstage_version or "unknown") if info else "",
-                     info.frontend_system if info else "", names, s.demo_banner(), s.config_error)
+                     self.frontend_system() or "…", names, s.demo_banner(), s.config_error)
+
+    def frontend_system(self) -> str | None:
+        """The app's frontend system, or None while App.tsx is not read yet (the TUI draws this screen
+        first and parses the TypeScript sources after: "…" until then, never a parse before the paint)."""
+        info = self.s.info
+        if info is None:
+            return "new"
+        return info.frontend_system if info.sources_read else None
 
     def will_do(self) -> str:
-        return will_do(self.s.info.frontend_system if self.s.info is not None else "new")
+        return will_do(self.frontend_system())
 
     def saved_answers_load(self) -> bool:
         """Whether saved answers exist and load (Resume is offered only then)."""

@@ -35,6 +35,11 @@ class WelcomeScreen(WizardScreen):
         # New setup is first and focused: Enter (or Ctrl+N) takes it; Tab reaches the others
         self.query_one("#path-setup", Button).focus()
 
+    def refresh_facts(self) -> None:
+        """Drawn again once what the first paint went without is read (the frontend system)."""
+        self.query_one("#repo-facts", Static).update(self.facts())
+        self.query_one("#plan-text", Static).update(self.step.will_do())
+
     def facts(self) -> str:
         f = self.step.facts()
         lines = [f"[b]Backstage app[/b]  {f.root}" + ("   [i](demo copy)[/i]" if f.demo else "")]
