@@ -49,7 +49,9 @@ def test_setup_path(demo_app: Path) -> None:
     assert any("lab" in a for a in text.actions)
     assert "+        - name: lab" in text.diffs[0] and "SPECTROCLOUD_CLIENT_SECRET" in text.env_line
     result = s.apply()
-    assert result.written == ["app-config.yaml"] and s.applied is plan and s.apply_result is result
+    # the demo wires its frontend as a dry run too: the in-app module (created) and App.tsx
+    wiring = ["packages/app/src/modules/spectrocloud/index.ts", "packages/app/src/App.tsx"]
+    assert result.written == ["app-config.yaml", *wiring] and s.applied is plan and s.apply_result is result
     assert s.before is not None and "spectrocloud" not in s.before.files[0].text  # the config as it was
     assert [c["name"] for c in s.clusters()] == ["lab"]
     assert s.cleanup() is None  # not a migration wave
@@ -59,7 +61,8 @@ def test_setup_path(demo_app: Path) -> None:
     assert s.verify_results is results
     assert {r.id for r in results} >= {"oidc-discovery", "backend-reachable", "cluster:lab"}
     undone = s.undo()
-    assert undone.restored == ["app-config.yaml"] and s.applied is None
+    assert sorted(undone.restored) == sorted(["app-config.yaml", *wiring]) and s.applied is None
+    assert not (demo_app / wiring[0]).exists()  # the module the apply created is gone again
     assert (demo_app / "app-config.yaml").read_text() == (templates_dir() / "demo-app" / "app-config.yaml").read_text()
 
 
