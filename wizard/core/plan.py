@@ -59,6 +59,7 @@ class Plan:
     # one sentence each naming the file, line and directive and what to add by hand (front ends show
     # them with the preflight problems: "Apply would stop before writing anything")
     refusals: list[str] = field(default_factory=list)
+    deployment: Any = None  # deploy_plan.DeploymentPlan: what the plan does for production (answers' deployment)
 
     @property
     def install(self) -> InstallStep | None:
@@ -95,6 +96,7 @@ class Plan:
             "envVars": self.env_vars,
             "manual": self.manual,
             "frontend": self.frontend.to_json() if self.frontend is not None else None,
+            "deployment": self.deployment.to_json() if self.deployment is not None else None,
         }
 
 
@@ -1027,6 +1029,10 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     if wiring.other_oidc_note:
         plan.notes.append(wiring.other_oidc_note)
     _verify(st, answers, plan)
+    if answers.deployment is not None:  # production: the config the deployment loads (wizard/core/deploy_plan.py)
+        from wizard.core.deploy_plan import plan_deployment
+
+        plan_deployment(plan, repo, configs, answers, wiring)
     # every front end shows these as they are (plan, apply, the TUI, plain mode): they quote config
     # values (URLs, names), so they go through the masker once, here
     plan.actions = [mask_text(a) for a in plan.actions]
