@@ -259,11 +259,21 @@ class KubeDouble:
     })
     allowed_subjects: set[str] = field(default_factory=lambda: {"alice@example.com"})
     review_versions: tuple[str, ...] = ("v1",)
+    # an API server's OIDC authentication (tests/support/apiserver.py): the user a real ID token maps to,
+    # or None (401); when set, it decides instead of the fixed `users`
+    authenticator: Callable[[str], "KubeUser | None"] | None = None
+
+    def user_of(self, token: str | None) -> "KubeUser | None":
+        if not token:
+            return None
+        if self.authenticator is not None:
+            return self.authenticator(token)
+        return self.users.get(token)
 
     def handle(self, req: Request) -> Response:
         if req.path == "/version" and req.method == "GET":
             return self._version(req)
-        user = self.users.get(req.bearer or "")
+        user = self.user_of(req.bearer)
         prefix = "/apis/authentication.k8s.io/"
         if req.path.startswith(prefix) and req.path.endswith("/selfsubjectreviews") and req.method == "POST":
             version = req.path[len(prefix):].split("/")[0]
@@ -277,7 +287,7 @@ class KubeDouble:
         return Response(404, k8s_status(404, "NotFound", "the server could not find the requested resource"))
 
     def _version(self, req: Request) -> Response:
-        if not self.anonymous_version and req.bearer not in self.users:
+        if not self.anonymous_version and self.user_of(req.bearer) is None:
             return UNAUTHORIZED
         return Response(200, {"major": "1", "minor": "30", "gitVersion": self.git_version,
                               "gitCommit": "9a7f5c3", "platform": "linux/amd64"})
@@ -337,10 +347,16 @@ class BackstageCluster:
         return entry
 
 
+MISCONFIGURED_MESSAGE = ("Auth provider registered for 'spectrocloud' is misconfigured. This could mean the configs under "
+                         "auth.providers.spectrocloud are missing or the environment variables used are not defined. "
+                         "Check the auth backend plugin logs when the backend starts to see more details.")
+
+
 @dataclass
 class BackstageDouble:
     started: bool = True
     auth_module: bool = True
+    misconfigured: bool = False  # the module skipped its provider (a pod without the client ID's Secret)
     auth_envs: tuple[str, ...] = ("development",)
     authorization_url: str = "https://console.spectrocloud.com/v1/oidc/tenant/abc123/auth"
     guest_enabled: bool = True
@@ -374,6 +390,8 @@ class BackstageDouble:
     def _auth_start(self, req: Request) -> Response:
         if not self.auth_module:
             return Response(404, CAPTURE_AUTH_START_404)
+        if self.misconfigured:  # the real module's words (wizard/session/demo_world.py has them too)
+            return backstage_error(404, "NotFoundError", MISCONFIGURED_MESSAGE, "/spectrocloud/start")
         env = req.query.get("env", "")
         if env not in self.auth_envs:
             return backstage_error(404, "NotFoundError",

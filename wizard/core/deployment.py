@@ -144,6 +144,8 @@ class Source:
         if self.kind == "configmap":
             where = f", {self.rel}" if self.rel else ", not in the repo"
             return f"ConfigMap {self.configmap} key {self.key}{where}"
+        if self.label and not self.label.startswith("/") and " " not in self.label:
+            return f"{self.label} (named with --config, but the repo has no such file: the image will not either)"
         return self.label
 
 
@@ -511,6 +513,9 @@ def load(repo: Path, kind: str, rel: str, yaml: RepoYaml | None = None) -> Deplo
         try:
             parse(text)
         except YamlSyntaxError as exc:
+            if "more than one YAML document" in exc.problem:
+                raise BadInput(f"{rel} is not a values file of the backstage Helm chart: it holds several YAML documents "
+                               "(a manifest? an RHDH Backstage resource is named with rhdh:)") from None
             from wizard.core.configset import yaml_error_sentence
 
             raise BadInput(yaml_error_sentence(rel, text, exc)) from None
@@ -757,4 +762,46 @@ def secret_tools(yaml: RepoYaml) -> list[SecretTool]:
             store = spec.get("secretStoreRef") if isinstance(spec.get("secretStoreRef"), dict) else None
             out.append(SecretTool(str(data["kind"]), f.rel, meta.get("name"),
                                   {k: v for k, v in (store or {}).items() if k in ("name", "kind")} or None))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# for front ends: the deployments found, and the question to ask
+
+
+@dataclass
+class TargetSummary:
+    """A deployment the repo holds, as the deployment question shows it."""
+
+    kind: str  # HELM | RHDH
+    file: str
+    where: str  # "Helm chart values deploy/values.yaml"
+    loads: list[str]  # what Backstage loads there, in order
+    environment: str  # the auth environment there (auth.environment, else development)
+    trap: str | None  # the --config trap, one sentence (None: none)
+    configured: bool  # auth.providers.spectrocloud.<environment> is in what it loads
+    problem: str | None = None  # why it could not be read (a broken ConfigMap...)
+
+    def answer(self) -> dict[str, Any]:
+        """The answers-file form of choosing it (`deployment:`)."""
+        return {"helmValues": self.file} if self.kind == HELM else {"rhdh": self.file}
+
+
+def summaries(repo: Path) -> list[TargetSummary]:
+    from wizard.core.answers import Answers
+    from wizard.core.plan import auth_environment
+
+    yaml = RepoYaml(repo)
+    out: list[TargetSummary] = []
+    for t in find(repo, yaml):
+        try:
+            prod, sources, _ = production_configs(repo, t, yaml)
+        except BadInput as exc:
+            out.append(TargetSummary(t.kind, t.rel, t.where(), [], "development", None, False, str(exc)))
+            continue
+        env = auth_environment(prod, Answers())
+        tr = trap(t, repo, sources)
+        configured = isinstance(prod.effective(["auth", "providers", "spectrocloud", env]), dict)
+        out.append(TargetSummary(t.kind, t.rel, t.where(), [s.describe() for s in sources], env,
+                                 tr.sentence if tr else None, configured))
     return out

@@ -148,8 +148,16 @@ async def check_backend_reachable(client: httpx.AsyncClient, base: str) -> Check
 # backend-auth-provider
 
 
+DEPLOYED_SECRET_SENTENCE = (
+    "On Kubernetes this means the pod did not get the client ID: the Secret holding it must exist in the "
+    "backend's namespace and be listed in backstage.extraEnvVarsSecrets of the chart values (RHDH: "
+    "spec.application.extraEnvs.secrets), and the pod restarted; a wrong or unset client secret shows later, as "
+    "invalid_client at the token exchange when a user signs in.")
+
+
 async def check_backend_auth_provider(
-    client: httpx.AsyncClient, base: str, env: str = "development", authorization_url: str | None = None
+    client: httpx.AsyncClient, base: str, env: str = "development", authorization_url: str | None = None,
+    deployment_hint: str | None = None,
 ) -> CheckResult:
     """`backend-auth-provider`: the start route redirects to the SpectroCloud authorization URL.
 
@@ -176,13 +184,16 @@ async def check_backend_auth_provider(
             H.AUTH_MODULE_MISSING,
         )
     if resp.status_code == 404 and "misconfigured" in message.lower():
+        deployed = (f" A deployed backend: {deployment_hint}; a wrong or unset client secret shows later, as "
+                    "invalid_client at the token exchange when a user signs in.") if deployment_hint else \
+            f" {DEPLOYED_SECRET_SENTENCE}"
         return CheckResult(
             "backend-auth-provider", "fail", f"the backend skips its '{OIDC_PROVIDER}' provider (misconfigured)",
             f"GET {url} answered 404 {message!r}: the module is loaded but skipped the provider; the backend log says "
             "why (\"Skipping spectrocloud auth provider, ...\"): clientId unset where the backend runs, or a sign-in "
             "resolver the module does not know (it knows emailMatchingUserEntityProfileEmail and "
-            "emailLocalPartMatchingUserEntityName).",
-            H.AUTH_PROVIDER_ERROR,
+            "emailLocalPartMatchingUserEntityName)." + deployed,
+            H.DEPLOYMENT_SECRETS if deployment_hint else H.AUTH_PROVIDER_ERROR,
         )
     return CheckResult(
         "backend-auth-provider", "fail", f"the '{OIDC_PROVIDER}' sign-in does not start ({resp.status_code})",
@@ -489,15 +500,17 @@ async def verify_backend(
     id_token: str | None = None,
     tls: TLSOptions | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    deployment_hint: str | None = None,
 ) -> list[CheckResult]:
-    """Run every backend check in order; later checks are skipped when the backend is not there."""
+    """Run every backend check in order; later checks are skipped when the backend is not there.
+    `deployment_hint`: what a deployed backend lacks when it skips the provider (the Secret, where it is named)."""
     async with async_client(tls, timeout=timeout) as client:
         reach = await check_backend_reachable(client, base)
         results = [reach]
         later = ["backend-auth-provider", "backend-clusters"]
         if reach.status == "fail":
             return results + [_skipped(i, "the backend is not available", reach.hint) for i in later]
-        results.append(await check_backend_auth_provider(client, base, env, authorization_url))
+        results.append(await check_backend_auth_provider(client, base, env, authorization_url, deployment_hint))
         origin: TokenOrigin = "given" if token else "guest"
         token = token or await get_guest_token(client, base)
         clusters = await check_backend_clusters(client, base, token, expected, origin if token else "none")
