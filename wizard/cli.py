@@ -322,6 +322,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     cleanup = _cleanup(s)
     rel_backup = result.backup.relative_to(plan.repo).as_posix() if result.backup else None
     if args.json:
+        extra = {} if plan.deployment is None else {"deployment": plan.deployment.to_json()}
         print(json.dumps({
             "ok": result.install_ok is not False, "changed": result.written, "backup": rel_backup,
             "install": None if plan.install is None else {
@@ -331,7 +332,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
             "rolledBack": result.rolled_back,
             "notes": plan.notes, "envVars": plan.env_vars,
             "cleanup": None if cleanup is None else cleanup.to_json(),
-            "deployment": None if plan.deployment is None else plan.deployment.to_json(),
+            **extra,
         }, indent=2))
     elif not result.rolled_back:
         for step in plan.installs:

@@ -23,9 +23,9 @@ from tests.support.text import assert_only_lines_changed, line_index
 from wizard.core import answers as answers_mod
 from wizard.core import configset, deployment as dep, facts, repo as repo_mod
 from wizard.core.apply import apply_plan, undo_last
-from wizard.core.deploy_plan import DeploymentPlan
+from wizard.core.deploy_plan import DeploymentPlan, make_plan
 from wizard.core.embedded import Region, documents, lines_of, make_region
-from wizard.core.plan import AnswerError, Plan, make_plan
+from wizard.core.plan import AnswerError, Plan
 from wizard.core.yamldoc import parse
 from wizard.errors import BadInput
 

@@ -290,3 +290,33 @@ def test_the_client_id_is_read_at_run_time_and_must_be_set(app: Path, provider: 
     bad = wizard(app, provider, "cluster-config", "--format", "yaml")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
     assert not list(app.rglob("*client*"))  # nothing stored
+
+
+def test_verify_deployment_login_signs_in_with_the_client_production_uses(tmp_path: Path, provider: OIDCTestProvider,
+                                                                          redirect: str) -> None:
+    """The repo's own config points development at a closed port; the chart's appConfig gives production
+    the real provider. `verify --deployment --login` must sign in with production's and check that token."""
+    from tests.support.net import CLOSED_URL
+
+    root = tmp_path / "backstage-app"
+    shutil.copytree(templates_dir() / "demo-app", root)
+    (root / "app-config.local.yaml").write_text(
+        "auth:\n  providers:\n    spectrocloud:\n      development:\n"
+        "        clientId: ${SPECTROCLOUD_CLIENT_ID}\n        clientSecret: ${SPECTROCLOUD_CLIENT_SECRET}\n"
+        f"        authorizationUrl: {CLOSED_URL}/v1/oidc/tenant/closed/auth\n")
+    (root / "deploy").mkdir()
+    (root / "deploy/values.yaml").write_text(
+        "# the backstage chart's values\nbackstage:\n  args: [\"--config\", \"app-config.yaml\"]\n  appConfig:\n"
+        "    auth:\n      environment: production\n      providers:\n        spectrocloud:\n          production:\n"
+        "            clientId: ${SPECTROCLOUD_CLIENT_ID}\n            clientSecret: ${SPECTROCLOUD_CLIENT_SECRET}\n"
+        f"            authorizationUrl: {provider.authorization_url}\n")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"authorizationUrl: {provider.authorization_url}\ndeployment:\n  helmValues: deploy/values.yaml\n")
+    proc = wizard(root, provider, "verify", "--deployment", "--answers", str(answers), "--login", "--redirect-url",
+                  redirect, "--backend-url", "http://127.0.0.1:9", "--timeout", "5", "--json")
+    checks = {c["id"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert checks["id-token"]["status"] == "ok", checks["id-token"]
+    assert checks["oidc-discovery"]["status"] == "ok"  # production's provider, not the closed development one
+    config = wizard(root, provider, "cluster-config", "--deployment", "--answers", str(answers))
+    assert config.stdout.startswith(f"--oidc-issuer-url={provider.issuer}\n")
+    assert "auth.providers.spectrocloud.production in app-config.yaml, deploy/values.yaml (backstage.appConfig)" in config.stderr

@@ -41,6 +41,7 @@ from wizard.core.deployment import HELM, RHDH, Deployment, Overlay, RepoYaml, So
 from wizard.core.edits import Splice
 from wizard.core.embedded import Region, documents, indent_text, lines_of
 from wizard.core.envrefs import default_of, env_var_of
+from wizard.core.mask import mask_text
 from wizard.core.plan import AnswerError, Plan, PlanError, _State
 from wizard.core.render import block_at
 from wizard.core.repo import RepoInfo
@@ -127,6 +128,16 @@ class _DeployState(_State):
 # entry point
 
 
+def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install: bool = False,
+              dry_run: bool = False) -> Plan:
+    """The whole plan: plan.make_plan, then, when the answers name a deployment, its production half."""
+    plan = plan_mod.make_plan(repo, configs, answers, skip_install=skip_install, dry_run=dry_run)
+    if answers.deployment is not None:
+        assert plan.frontend is not None
+        plan_deployment(plan, repo, configs, answers, plan.frontend)
+    return plan
+
+
 def plan_deployment(plan: Plan, repo: RepoInfo, configs: ConfigSet, answers: Answers, wiring: frontend.Wiring) -> None:
     d = answers.deployment
     assert d is not None
@@ -166,10 +177,11 @@ def plan_deployment(plan: Plan, repo: RepoInfo, configs: ConfigSet, answers: Ans
     for rel, (path, before_text, after_text, created) in hosts.items():
         if after_text != before_text:
             _merge_change(plan, rel, path, after_text, created=created)
-    plan.refusals += [u.sentence("; ".join(wants)) for u, wants in st.refusals.values()]
-    plan.manual += [_placed(m, virtuals) for m in st.manual]
-    plan.actions += [_placed(a, virtuals) for a in st.actions]
-    plan.notes += [_placed(n, virtuals) for n in st.notes]
+    # as plan.make_plan does: they quote config values, so they go through the masker once, here
+    plan.refusals += [mask_text(u.sentence("; ".join(wants))) for u, wants in st.refusals.values()]
+    plan.manual += [mask_text(_placed(m, virtuals)) for m in st.manual]
+    plan.actions += [mask_text(_placed(a, virtuals)) for a in st.actions]
+    plan.notes += [mask_text(_placed(n, virtuals)) for n in st.notes]
     wrote = new_texts.get(overlay_rel, virtual.text) != virtual.text
     if not wrote:
         why = ("nothing new goes into " + why.split(":", 1)[0].replace("the production settings go into ", "")
@@ -744,4 +756,4 @@ def _overlay_written(plan: Plan, d: DeploymentAnswer) -> bool:
     return any(ch.kind == "manifest" or (d.manifest and ch.rel == d.manifest) for ch in plan.changes)
 
 
-__all__ = ["DeploymentPlan", "plan_deployment", "secret_steps"]
+__all__ = ["DeploymentPlan", "make_plan", "plan_deployment", "resolved_answer", "secret_steps"]

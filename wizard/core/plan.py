@@ -59,7 +59,9 @@ class Plan:
     # one sentence each naming the file, line and directive and what to add by hand (front ends show
     # them with the preflight problems: "Apply would stop before writing anything")
     refusals: list[str] = field(default_factory=list)
-    deployment: Any = None  # deploy_plan.DeploymentPlan: what the plan does for production (answers' deployment)
+    # deploy_plan.DeploymentPlan: what the plan does for production (answers' deployment; deploy_plan.make_plan
+    # extends this plan with it)
+    deployment: Any = None
 
     @property
     def install(self) -> InstallStep | None:
@@ -87,7 +89,7 @@ class Plan:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "ok": True,
             "changes": [{"file": c.rel, "diff": c.diff()} for c in self.changes],
             "actions": self.actions,
@@ -96,8 +98,10 @@ class Plan:
             "envVars": self.env_vars,
             "manual": self.manual,
             "frontend": self.frontend.to_json() if self.frontend is not None else None,
-            "deployment": self.deployment.to_json() if self.deployment is not None else None,
         }
+        if self.deployment is not None:  # only with a deployment answer: the shape without one is unchanged
+            out["deployment"] = self.deployment.to_json()
+        return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1029,10 +1033,6 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     if wiring.other_oidc_note:
         plan.notes.append(wiring.other_oidc_note)
     _verify(st, answers, plan)
-    if answers.deployment is not None:  # production: the config the deployment loads (wizard/core/deploy_plan.py)
-        from wizard.core.deploy_plan import plan_deployment
-
-        plan_deployment(plan, repo, configs, answers, wiring)
     # every front end shows these as they are (plan, apply, the TUI, plain mode): they quote config
     # values (URLs, names), so they go through the masker once, here
     plan.actions = [mask_text(a) for a in plan.actions]

@@ -329,7 +329,8 @@ class Session:
         )
 
     def make_plan(self, skip_install: bool = False) -> Plan:
-        from wizard.core.plan import AnswerError, make_plan
+        from wizard.core.deploy_plan import make_plan  # the app's plan, and production's when a deployment is answered
+        from wizard.core.plan import AnswerError
 
         if self.info is None or self.configs is None:
             self.load(run_tools=False)
