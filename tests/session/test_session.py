@@ -149,3 +149,27 @@ users:
     (ca,) = s.clusters_from_contexts(contexts)
     assert (ca.name, ca.url, ca.skipTLSVerify) == ("prod-eu", "https://prod.example.com:6443", True)
     assert "very-secret-token" not in repr(contexts) + repr(ca)
+
+
+def test_the_deployment_question(tmp_path: Path) -> None:
+    """What the TUI's and plain mode's deployment step ask the session: the targets found, then the choice."""
+    from tests.support.production import production_repo
+
+    root = production_repo(tmp_path, {"helm/values-trap.yaml": "deploy/values.yaml",
+                                      "rhdh/backstage-cr.yaml": "openshift/backstage.yaml"})
+    s = Session(root)
+    s.load(run_tools=False)
+    targets = {t.file: t for t in s.deployment_targets()}
+    helm, rhdh = targets["deploy/values.yaml"], targets["openshift/backstage.yaml"]
+    assert (helm.kind, helm.environment, helm.configured) == ("helm", "development", False)
+    assert helm.trap and "app-config.production.yaml" in helm.trap
+    assert helm.loads == ["backstage.appConfig of deploy/values.yaml"]
+    assert (rhdh.kind, rhdh.environment, rhdh.trap) == ("rhdh", "production", None)
+    s.answers.tenant = "abc123"
+    s.choose_deployment({**helm.answer(), "loadImageConfigs": True})
+    assert s.answers.deployment is not None and s.answers.deployment.loadImageConfigs
+    assert s.answers.to_dict()["deployment"] == {"helmValues": "deploy/values.yaml", "loadImageConfigs": True}
+    with pytest.raises(BadInput, match="outside the repo"):
+        s.choose_deployment({"helmValues": "../elsewhere.yaml"})
+    s.choose_deployment(None)
+    assert s.answers.deployment is None
