@@ -149,11 +149,24 @@ def test_verify_deployment_asks_in_the_production_environment(tmp_path: Path, ca
         assert checks["backend-auth-provider"]["status"] == "ok", checks["backend-auth-provider"]
         assert any(r.path == "/api/auth/spectrocloud/start" and r.query.get("env") == "production"
                    for r in server.requests)
+        # the pod's own credentials: the backend exchanges a made-up code, the provider says invalid_grant
+        assert checks["backend-client-secret"]["status"] == "ok", checks["backend-client-secret"]
+        assert "invalid_grant" in checks["backend-client-secret"]["detail"]
+        frames = [r for r in server.requests if r.path == "/api/auth/spectrocloud/handler/frame"]
+        assert frames and frames[0].query["code"] == "spectro-wizard-probe-not-a-code"
         # the served cluster list is compared with the production config (the chart's appConfig included)
         assert "prod-cluster" in json.dumps(checks["backend-clusters"])
+        # a pod with a wrong (or no) client secret: invalid_client at the token exchange, named with the Secret
+        backend.client_secret_ok = False
+        code, out, err = run(capsys, *args, "--deployment")
+        probe = {c["id"]: c for c in json.loads(out)["checks"]}["backend-client-secret"]
+        assert code == 1 and probe["status"] == "fail" and probe["hint"] == "deployment-secrets"
+        assert "invalid_client" in probe["summary"] and "Secret backstage-spectrocloud in namespace platform" in probe["detail"]
+        backend.client_secret_ok = True
         # without --deployment verify reads the repo's own config: development, which this backend does not serve
         code, out, err = run(capsys, *args)
         checks = {c["id"]: c for c in json.loads(out)["checks"]}
+        assert "backend-client-secret" not in checks  # asked of a deployed backend only
         assert checks["backend-auth-provider"]["status"] == "fail"
         assert "'development' environment" in checks["backend-auth-provider"]["detail"]
         code, out, err = run(capsys, *args, "--environment", "production")
@@ -161,7 +174,9 @@ def test_verify_deployment_asks_in_the_production_environment(tmp_path: Path, ca
         # the pod without its Secret: the module skips the provider, and verify says which Secret and where
         backend.misconfigured = True
         code, out, err = run(capsys, *args, "--deployment")
-        result = {c["id"]: c for c in json.loads(out)["checks"]}["backend-auth-provider"]
+        results = {c["id"]: c for c in json.loads(out)["checks"]}
+        result = results["backend-auth-provider"]
+        assert results["backend-client-secret"]["status"] == "skip"
         assert result["status"] == "fail" and result["hint"] == "deployment-secrets"
         assert ("create Secret backstage-spectrocloud in namespace platform with SPECTROCLOUD_CLIENT_ID and "
                 "SPECTROCLOUD_CLIENT_SECRET") in result["detail"]

@@ -200,6 +200,7 @@ async def _backend_group(t: VerifyTarget, opts: VerifyOptions) -> list[CheckResu
     return await verify_backend(
         t.backend_url, env=t.environment, authorization_url=t.authorization_url, expected=t.expected,
         token=token, id_token=opts.id_token, tls=_tls(opts), timeout=opts.timeout, deployment_hint=opts.deployment_hint,
+        probe_secret=opts.deployment,
     )
 
 
