@@ -111,6 +111,11 @@ def test_plan_apply_undo_through_the_entry_point(tmp_path: Path, capsys: pytest.
     files_hold_no_secret(root)
     code, out, _ = run(capsys, "plan", "--repo", str(root), "--answers", str(answers))
     assert out.startswith("Nothing to change")
+    code, out, _ = run(capsys, "check", "--repo", str(root), "--json")
+    by_id = {c["id"]: c for c in json.loads(out)["checks"]}
+    assert by_id["deployment"]["status"] == "ok", by_id["deployment"]
+    assert "auth.providers.spectrocloud.production configured" in by_id["deployment"]["detail"]
+    assert by_id["deployment-config-args"]["status"] == "ok"
     code, out, err = run(capsys, "undo", "--repo", str(root), "--yes")
     assert code == 0, err
     assert snapshot(root) == before
