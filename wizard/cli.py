@@ -85,11 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=32, metavar="N", help="checks at once against one server (default 32)")
     p.add_argument("--wait", type=float, metavar="SECONDS",
                    help="after a restart: first wait up to SECONDS until the backend serves the new config")
+    _provider_options(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("login", help="sign in with the app-config's OIDC client (as kubelogin does) and show what clusters will see")
     _common(p)
     _login_options(p, None, None)
+    p.add_argument("--answers", metavar="FILE", help="the answers (their deployment, with --deployment)")
+    _provider_options(p)
     p.add_argument("--print-token", action="store_true", help="also print the ID token itself (it is a credential)")
     p.add_argument("--json", action="store_true")
 
@@ -118,7 +121,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username-claim", metavar="CLAIM", default="email", help="the username claim (default email)")
     _common(p)
     _login_options(p, "--from-login", "sign in and bind the signed-in user and their groups, as the API server sees them")
+
+    p = sub.add_parser("cluster-config", help="what each cluster's API server needs to trust the users' ID tokens "
+                                              "(flags, AuthenticationConfiguration, Palette or EKS pack values)")
+    _common(p)
+    p.add_argument("--answers", metavar="FILE", help="fills in what the config does not say (and names the deployment)")
+    p.add_argument("--format", choices=CLUSTER_FORMATS, default="flags",
+                   help="flags (kube-apiserver), authentication-config (structured, several audiences), palette (the "
+                        "Kubernetes pack's kubeadmconfig), eks (the EKS pack's oidcIdentityProvider); default flags")
+    p.add_argument("--audience", metavar="AUD", action="append", default=[],
+                   help="another client ID the API server must accept (repeatable; authentication-config lists them all)")
+    p.add_argument("--username-prefix", metavar="PREFIX", default="",
+                   help="prefix of usernames (the same as `spectro-wizard rbac --username-prefix`; default \"\")")
+    p.add_argument("--groups-prefix", metavar="PREFIX", default="",
+                   help="prefix of group names (the same as `spectro-wizard rbac --groups-prefix`; default \"\")")
+    p.add_argument("--output", metavar="FILE", help="write the configuration to FILE instead of stdout")
+    _provider_options(p)
+    p.add_argument("--json", action="store_true")
+    _login_options(p, "--from-login", "sign in and check the real ID token against the configuration (issuer, "
+                                      "audience, who the API server will see)")
     return parser
+
+
+CLUSTER_FORMATS = ("flags", "authentication-config", "palette", "eks")
+
+
+def _provider_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--environment", metavar="ENV",
+                   help="the auth environment (auth.providers.spectrocloud.ENV; default: what the config says)")
+    p.add_argument("--deployment", action="store_true",
+                   help="what the answers' deployment (chart values or RHDH CR) makes Backstage load, and its auth "
+                        "environment, instead of the repo's own configs")
 
 
 def _login_options(p: argparse.ArgumentParser, flag: str | None, help_text: str | None) -> None:
@@ -222,6 +255,8 @@ def _print_plan(plan: Any, p: Any) -> None:
     p.line(p.c("bold", t.title))
     if t.frontend:
         p.line(f"  {t.frontend}")
+    for line in t.deployment:
+        p.line(f"  {line}")
     for a in t.actions:
         p.line(f"  • {a}")
     for d in t.diffs:
@@ -265,7 +300,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from wizard.output import Printer
-    from wizard.session.texts import NOTHING_TO_CHANGE, next_steps
+    from wizard.session.texts import NOTHING_TO_CHANGE, deployment_steps, next_steps
 
     p = Printer()
     s, plan, problems = _plan(args)
@@ -287,6 +322,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     cleanup = _cleanup(s)
     rel_backup = result.backup.relative_to(plan.repo).as_posix() if result.backup else None
     if args.json:
+        extra = {} if plan.deployment is None else {"deployment": plan.deployment.to_json()}
         print(json.dumps({
             "ok": result.install_ok is not False, "changed": result.written, "backup": rel_backup,
             "install": None if plan.install is None else {
@@ -296,6 +332,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
             "rolledBack": result.rolled_back,
             "notes": plan.notes, "envVars": plan.env_vars,
             "cleanup": None if cleanup is None else cleanup.to_json(),
+            **extra,
         }, indent=2))
     elif not result.rolled_back:
         for step in plan.installs:
@@ -311,6 +348,17 @@ def cmd_apply(args: argparse.Namespace) -> int:
         p.line("Next:")
         for i, step in enumerate(next_steps(plan.env_vars, s.callback_url()), 1):
             p.line(f"  {i}. {step}")
+        production = deployment_steps(plan)
+        if production:
+            p.line("")
+            p.line("Production:")
+            n = 0
+            for step in production:
+                if step.startswith("   "):
+                    p.line(f"     {step.strip()}")
+                    continue
+                n += 1
+                p.line(f"  {n}. {step}")
         if cleanup is not None:
             p.line("")
             p.line(cleanup.render())
@@ -369,13 +417,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     ca_data = load_ca_file(args.ca_file) if args.ca_file else None  # refused (exit 2) before anything runs
     if args.timeout <= 0 or args.concurrency < 1:
         raise BadInput("--timeout must be positive and --concurrency at least 1")
+    _checked_environment(args)
     id_token = _id_token(args)
     if args.login:
         if id_token:
             raise BadInput("--login signs in for the ID token: give it or --id-token/--id-token-file, not both")
         id_token = _sign_in(s, args).id_token
     opts = VerifyOptions(backend_url=args.backend_url, token=args.token, id_token=id_token,
-                         ca_file=args.ca_file, ca_data=ca_data, timeout=args.timeout, concurrency=args.concurrency)
+                         ca_file=args.ca_file, ca_data=ca_data, timeout=args.timeout, concurrency=args.concurrency,
+                         environment=args.environment, deployment=args.deployment)
     if args.wait is not None:
         if args.wait <= 0:
             raise BadInput("--wait must be a positive number of seconds")
@@ -421,7 +471,15 @@ def _sign_in(s: Any, args: argparse.Namespace) -> Any:
         sys.stderr.flush()
 
     opener = None if args.no_browser else (lambda url: webbrowser.open(url, new=2))
-    return s.login(args.redirect_url, args.login_timeout, open_browser=opener, on_url=show)
+    return s.login(args.redirect_url, args.login_timeout, open_browser=opener, on_url=show,
+                   deployment=getattr(args, "deployment", False), environment=getattr(args, "environment", None))
+
+
+def _checked_environment(args: argparse.Namespace) -> None:
+    from wizard.core.fields import problem
+
+    if getattr(args, "environment", None) is not None and (why := problem("environment", args.environment)):
+        raise BadInput(f"--environment {why}")
 
 
 def _wait_for_backend(s: Any, opts: Any, seconds: float) -> None:
@@ -511,7 +569,8 @@ def cmd_login(args: argparse.Namespace) -> int:
     from wizard.core import rbac
     from wizard.output import Printer
 
-    s = _session(args)
+    _checked_environment(args)
+    s = _session(args, answers=True)
     r = _sign_in(s, args)
     groups = r.groups
     flags = [f"--oidc-issuer-url={r.issuer}", f"--oidc-client-id={r.client_id}", "--oidc-username-claim=email",
@@ -570,6 +629,45 @@ def cmd_rbac(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster_config(args: argparse.Namespace) -> int:
+    """The API servers' side: the configuration to trust the users' tokens, and (with --from-login) the
+    signed-in user's real token checked against it."""
+    from wizard.output import Printer
+
+    _checked_environment(args)
+    s = _session(args, answers=True)
+    login = _sign_in(s, args) if args.login else None
+    result = s.cluster_config(args.format, args.audience, args.username_prefix, args.groups_prefix, login=login,
+                              deployment=args.deployment, environment=args.environment)
+    if args.output:
+        from wizard.core.apply import write_output
+
+        write_output(Path(args.output), result.text, "apiserver-oidc.yaml")
+    if args.json:
+        out = result.to_json()
+        if args.output:
+            out["output"] = args.output
+        print(json.dumps(out, indent=2))
+        return 1 if result.problems else 0
+    if not args.output:
+        sys.stdout.write(result.text)
+    p = Printer(sys.stderr)
+    if args.output:
+        p.line(f"wrote {args.output} ({args.format}) for the API servers: {result.source}")
+    else:
+        p.line(f"# {args.format} for the API servers: {result.source}")
+    for w in result.warnings:
+        p.line(f"{PROG}: note: {w}")
+    if login is not None:
+        who = result.username or "(no username)"
+        p.line(f"{PROG}: an API server with this configuration sees {who}"
+               + (f", groups {', '.join(result.groups)}" if result.groups else ""))
+        for problem in result.problems:
+            p.line(f"{PROG}: {problem}")
+    p.line(f"{PROG}: RBAC with the same prefixes: {result.rbac_command}")
+    return 1 if result.problems else 0
+
+
 def _needs_terminal(plain: bool) -> None:
     """Without a terminal the TUI cannot draw (and would spin); plain mode cannot ask. Say what works."""
     if sys.stdin.isatty() and sys.stdout.isatty():
@@ -622,6 +720,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": cmd_report,
     "rbac": cmd_rbac,
     "login": cmd_login,
+    "cluster-config": cmd_cluster_config,
     "plain": lambda a: cmd_tui(a, plain=True),
 }
 

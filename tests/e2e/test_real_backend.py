@@ -305,3 +305,51 @@ def test_apply_with_the_default_config_files_derives_the_callback_of_the_dev_bac
         f"apply wrote callbackUrl {written!r} into app-config.yaml, but the development backend "
         f"(app-config.yaml + app-config.local.yaml, baseUrl http://127.0.0.1:{port}) calls back at "
         f"{callback_url(port)}")
+
+
+def test_verify_deployment_tells_whether_the_running_backend_has_its_client_secret(
+    app_copy: Path,
+    oidc: OIDCTestProvider,
+    cluster: Cluster,
+    start_backend: StartBackend,
+    tmp_path: Path,
+) -> None:
+    """`verify --deployment` asks the RUNNING backend's sign-in callback to exchange a made-up code: the real
+    module answers invalid_grant when the provider accepts its client credentials and invalid_client when the
+    secret it runs with is wrong (a pod whose Secret is missing or stale), while this shell's secret is right."""
+    from tests.support import e2e as harness
+
+    port = free_port()
+    apply_wizard(app_copy, oidc, cluster, port, tmp_path)
+    # the chart values that would run this backend: its args name the files it is started with
+    (app_copy / "deploy").mkdir()
+    (app_copy / "deploy" / "values.yaml").write_text(
+        "# the backstage chart's values\nbackstage:\n  args: [\"--config\", \"app-config.yaml\", \"--config\", "
+        "\"app-config.local.yaml\"]\n", encoding="utf-8")
+    answers = tmp_path / "production.yaml"
+    answers.write_text(f"authorizationUrl: {oidc.authorization_url}\ndeployment:\n  helmValues: deploy/values.yaml\n",
+                       encoding="utf-8")
+    env = child_env(oidc)
+
+    def verify(backend: Backend) -> dict[str, dict[str, Any]]:
+        done = run_wizard("verify", "--repo", str(app_copy), "--answers", str(answers), "--deployment",
+                          "--backend-url", backend.url, "--json", env=env)
+        return statuses(json.loads(done.stdout))
+
+    backend = start_backend(app_copy, port)
+    checks = verify(backend)
+    assert checks["backend-client-secret"]["status"] == "ok", checks["backend-client-secret"]
+    assert "invalid_grant" in checks["backend-client-secret"]["detail"]
+    backend.stop()
+    wrong = dict(env, SPECTROCLOUD_CLIENT_SECRET="not-the-client-secret")
+    started: list[Backend] = []
+    try:
+        bad = harness.start_backend(app_copy, port, wrong, tmp_path / "backend-wrong-secret.log", started)
+        checks = verify(bad)
+    finally:
+        for b in started:
+            b.stop()
+    probe = checks["backend-client-secret"]
+    assert probe["status"] == "fail" and "invalid_client" in probe["summary"], probe
+    assert checks["oidc-client"]["status"] == "ok"  # this shell's secret is right: only the pod's is wrong
+    assert "not-the-client-secret" not in json.dumps(checks) and oidc.client_secret not in json.dumps(checks)

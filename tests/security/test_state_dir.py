@@ -151,6 +151,13 @@ MALFORMED: list[tuple[str, Any]] = [
     ("the same file twice", [{"path": "app-config.yaml", "backup": "files/00-x", "mode": 420, "sha256Before": "0" * 64}] * 2),
     ("a lockfile 'created' that is a config", [{"path": "app-config.yaml", "backup": None, "mode": 420,
                                                  "sha256Before": None, "createdByApply": True}]),
+    # a deployment's manifest an apply creates is named with "spectrocloud": no other YAML file can be
+    # recorded as created (undo would delete it)
+    ("a values file 'created'", [{"path": "deploy/values.yaml", "backup": None, "mode": 420,
+                                  "sha256Before": None, "createdByApply": True}]),
+    ("an app-config named like the wizard's manifest 'created'", [{
+        "path": "app-config.spectrocloud.yaml", "backup": None, "mode": 420, "sha256Before": None,
+        "createdByApply": True}]),
 ]
 
 

@@ -259,11 +259,21 @@ class KubeDouble:
     })
     allowed_subjects: set[str] = field(default_factory=lambda: {"alice@example.com"})
     review_versions: tuple[str, ...] = ("v1",)
+    # an API server's OIDC authentication (tests/support/apiserver.py): the user a real ID token maps to,
+    # or None (401); when set, it decides instead of the fixed `users`
+    authenticator: Callable[[str], "KubeUser | None"] | None = None
+
+    def user_of(self, token: str | None) -> "KubeUser | None":
+        if not token:
+            return None
+        if self.authenticator is not None:
+            return self.authenticator(token)
+        return self.users.get(token)
 
     def handle(self, req: Request) -> Response:
         if req.path == "/version" and req.method == "GET":
             return self._version(req)
-        user = self.users.get(req.bearer or "")
+        user = self.user_of(req.bearer)
         prefix = "/apis/authentication.k8s.io/"
         if req.path.startswith(prefix) and req.path.endswith("/selfsubjectreviews") and req.method == "POST":
             version = req.path[len(prefix):].split("/")[0]
@@ -277,7 +287,7 @@ class KubeDouble:
         return Response(404, k8s_status(404, "NotFound", "the server could not find the requested resource"))
 
     def _version(self, req: Request) -> Response:
-        if not self.anonymous_version and req.bearer not in self.users:
+        if not self.anonymous_version and self.user_of(req.bearer) is None:
             return UNAUTHORIZED
         return Response(200, {"major": "1", "minor": "30", "gitVersion": self.git_version,
                               "gitCommit": "9a7f5c3", "platform": "linux/amd64"})
@@ -337,10 +347,34 @@ class BackstageCluster:
         return entry
 
 
+STATE = "6e6f6e63652d7374617465"  # the start route's state (hex, as the real module makes it)
+
+
+def frame_page(message: dict[str, Any]) -> str:
+    """The sign-in callback's page as a real Backstage 1.55 backend renders it (postMessageResponse)."""
+    from urllib.parse import quote as _quote
+
+    encoded = _quote(json.dumps(message, separators=(",", ":")), safe="")
+    return ("<html><body><script>\n"
+            f"    var authResponse = decodeURIComponent('{encoded}');\n"
+            "    var origin = decodeURIComponent('http%3A%2F%2Flocalhost%3A3000');\n"
+            "    var originInfo = {'type': 'config_info', 'targetOrigin': origin};\n"
+            "    (window.opener || window.parent).postMessage(originInfo, '*');\n"
+            "    (window.opener || window.parent).postMessage(JSON.parse(authResponse), origin);\n"
+            "  </script></body></html>")
+
+
+MISCONFIGURED_MESSAGE = ("Auth provider registered for 'spectrocloud' is misconfigured. This could mean the configs under "
+                         "auth.providers.spectrocloud are missing or the environment variables used are not defined. "
+                         "Check the auth backend plugin logs when the backend starts to see more details.")
+
+
 @dataclass
 class BackstageDouble:
     started: bool = True
     auth_module: bool = True
+    misconfigured: bool = False  # the module skipped its provider (a pod without the client ID's Secret)
+    client_secret_ok: bool = True  # what the provider says when the backend exchanges a code with its credentials
     auth_envs: tuple[str, ...] = ("development",)
     authorization_url: str = "https://console.spectrocloud.com/v1/oidc/tenant/abc123/auth"
     guest_enabled: bool = True
@@ -354,6 +388,8 @@ class BackstageDouble:
             return self._clusters(req)
         if req.path == "/api/auth/spectrocloud/start":
             return self._auth_start(req)
+        if req.path == "/api/auth/spectrocloud/handler/frame":
+            return self._auth_frame(req)
         if req.path == "/api/auth/guest/refresh" and req.method == "POST":
             return self._guest(req)
         if req.path.startswith("/api/kubernetes/proxy/"):
@@ -374,6 +410,8 @@ class BackstageDouble:
     def _auth_start(self, req: Request) -> Response:
         if not self.auth_module:
             return Response(404, CAPTURE_AUTH_START_404)
+        if self.misconfigured:  # the real module's words (wizard/session/demo_world.py has them too)
+            return backstage_error(404, "NotFoundError", MISCONFIGURED_MESSAGE, "/spectrocloud/start")
         env = req.query.get("env", "")
         if env not in self.auth_envs:
             return backstage_error(404, "NotFoundError",
@@ -381,8 +419,22 @@ class BackstageDouble:
                                    "/spectrocloud/start")
         location = (f"{self.authorization_url}?response_type=code&client_id=backstage-client&redirect_uri="
                     "http%3A%2F%2Flocalhost%3A7007%2Fapi%2Fauth%2Fspectrocloud%2Fhandler%2Fframe"
-                    "&scope=openid%20profile%20email&state=6e6f6e63652d7374617465")
+                    f"&scope=openid%20profile%20email&state={STATE}")
         return Response(302, b"", {"Location": location, "Set-Cookie": "spectrocloud-nonce=abc; Path=/api/auth"})
+
+    def _auth_frame(self, req: Request) -> Response:
+        """The sign-in callback: the module exchanges the code at the provider with the backend's own client
+        credentials and posts the result to the opener. A made-up code gives what the real backend's page
+        said (captured from the e2e build with the right and a wrong client secret)."""
+        if "spectrocloud-nonce=abc" not in req.headers.get("cookie", "") or req.query.get("state") != STATE:
+            message = "Auth response is missing cookie nonce"
+        elif self.client_secret_ok:
+            message = 'Token exchange failed: 400 {"error":"invalid_grant","error_description":"grant request is invalid"}'
+        else:
+            message = ('Token exchange failed: 401 {"error":"invalid_client","error_description":'
+                       '"client authentication failed"}')
+        return Response(200, frame_page({"type": "authorization_response", "error": {"name": "Error", "message": message}}),
+                        {"Content-Type": "text/html; charset=utf-8"})
 
     def _guest(self, req: Request) -> Response:
         if not self.guest_enabled:

@@ -102,6 +102,62 @@ class PaletteAnswer:
         return out
 
 
+HELM = "helm"
+RHDH = "rhdh"
+CONFIG_IN = ("appConfig", "configMap")
+
+
+@dataclass
+class DeploymentAnswer:
+    """Where Backstage runs in production: a Helm chart's values file or a Red Hat Developer Hub
+    Backstage CR (paths relative to the repo), and how the wizard writes the config it loads there."""
+
+    helmValues: str | None = None  # the backstage chart's values file
+    rhdh: str | None = None  # the RHDH operator's Backstage custom resource
+    release: str = "backstage"  # the Helm release (the commands the plan prints)
+    namespace: str = "backstage"
+    configIn: str | None = None  # "appConfig" (backstage.appConfig, the default) or "configMap" (a file of its own)
+    configMap: str | None = None  # the ConfigMap's name (configMap route, RHDH)
+    manifest: str | None = None  # the ConfigMap manifest's file (default: beside the values file or CR)
+    secretName: str | None = None  # the Secret holding the client ID and secret (default: <release>-spectrocloud)
+    environment: str | None = None  # the auth environment in production (default: what its config says)
+    loadImageConfigs: bool = False  # name the image's app-config files in backstage.args (the --config trap)
+    backendUrl: str | None = None  # the deployed backend, for verify --deployment
+
+    @property
+    def kind(self) -> str:
+        return RHDH if self.rhdh else HELM
+
+    @property
+    def file(self) -> str:
+        return self.rhdh or self.helmValues or ""
+
+    @property
+    def config_in(self) -> str:
+        return "configMap" if self.kind == RHDH else (self.configIn or "appConfig")
+
+    @property
+    def secret_name(self) -> str:
+        return self.secretName or f"{self.release}-spectrocloud"
+
+    @property
+    def configmap_name(self) -> str:
+        return self.configMap or f"{self.release}-spectrocloud-app-config"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rhdh": self.rhdh} if self.rhdh else {"helmValues": self.helmValues}
+        if self.release != "backstage":
+            out["release"] = self.release
+        if self.namespace != "backstage":
+            out["namespace"] = self.namespace
+        for key in ("configIn", "configMap", "manifest", "secretName", "environment", "backendUrl"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.loadImageConfigs:
+            out["loadImageConfigs"] = True
+        return out
+
+
 @dataclass
 class Answers:
     tenant: str | None = None
@@ -121,6 +177,7 @@ class Answers:
     # new frontend system: "in-app" (a module the wizard writes into the app) or "package" (the TeraSky
     # packages); None: the wizard's default (wizard.core.frontend). A legacy app is wired in apis.ts.
     frontendWiring: str | None = None
+    deployment: DeploymentAnswer | None = None  # production: the chart's values or the RHDH CR
 
     def authorization_url(self) -> str:
         if self.authorizationUrl:
@@ -163,6 +220,8 @@ class Answers:
             out["installPackage"] = False
         if self.frontendWiring:
             out["frontendWiring"] = self.frontendWiring
+        if self.deployment:
+            out["deployment"] = self.deployment.to_dict()
         return out
 
 
@@ -212,12 +271,14 @@ def _path_text(path: list[str | int]) -> str:
 _TOP_KEYS = {
     "environment", "consoleUrl", "tenant", "authorizationUrl", "callbackUrl", "clientIdEnv",
     "clientSecretEnv", "signInResolvers", "scope", "clusters", "migrate", "clusterProvider", "palette", "installPackage",
-    "frontendWiring",
+    "frontendWiring", "deployment",
 }
 FRONTEND_WIRINGS = ("in-app", "package")
 _CLUSTER_KEYS = {"name", "url", "skipTLSVerify", "caData", "caFile"}
 _PROVIDER_KEYS = {"name", "url", "tenant", "apiTokenEnv", "includeProjects", "excludeProjects"}
 _PALETTE_KEYS = {"url", "apiKeyEnv", "includeProjects", "excludeProjects", "clusters"}
+_DEPLOYMENT_KEYS = {"helmValues", "rhdh", "release", "namespace", "configIn", "configMap", "manifest", "secretName",
+                    "environment", "loadImageConfigs", "backendUrl"}
 
 
 def _check_keys(ctx: _Ctx, data: dict[str, Any], allowed: set[str], path: list[str | int]) -> None:
@@ -321,7 +382,92 @@ def validate(data: Any, source: str = "answers", root: Node | None = None, base_
         raise ctx.fail(["frontendWiring"], f"must be in-app (a module the wizard writes into the app) or package (the "
                                            f"TeraSky frontend packages), not {_describe(wiring)}")
     a.frontendWiring = wiring
+    a.deployment = _deployment(ctx, data.get("deployment"))
     return a
+
+
+def _deployment(ctx: _Ctx, value: Any) -> DeploymentAnswer | None:
+    if value is None:
+        return None
+    path: list[str | int] = ["deployment"]
+    if not isinstance(value, dict):
+        raise ctx.fail(path, f"must be a mapping (helmValues or rhdh: the file, release, namespace...), not {_describe(value)}")
+    _check_keys(ctx, value, _DEPLOYMENT_KEYS, path)
+    given = [k for k in ("helmValues", "rhdh") if value.get(k) is not None]
+    if len(given) != 1:
+        raise ctx.fail(path, "name exactly one of helmValues (the backstage chart's values file) and rhdh (the Red Hat "
+                             "Developer Hub Backstage CR), relative to the repo"
+                       + (f"; got {' and '.join(given)}" if given else ""))
+    d = DeploymentAnswer()
+    key = given[0]
+    setattr(d, key, _repo_file(ctx, value[key], path + [key], must_exist=True))
+    for name, field_key in (("release", "release"), ("namespace", "namespace")):
+        setattr(d, name, _field(ctx, field_key, value.get(name), path + [name]) or getattr(d, name))
+    for name in ("configMap", "secretName"):
+        setattr(d, name, _field(ctx, "k8sName", value.get(name), path + [name]))
+    config_in = value.get("configIn")
+    if config_in is not None and config_in not in CONFIG_IN:
+        raise ctx.fail(path + ["configIn"], "must be appConfig (backstage.appConfig in the values file) or configMap (an "
+                                            f"app-config file of its own in a ConfigMap), not {_describe(config_in)}")
+    if config_in == "appConfig" and d.rhdh:
+        raise ctx.fail(path + ["configIn"], "the RHDH operator reads app-configs from ConfigMaps only (configMap)")
+    d.configIn = config_in
+    if value.get("manifest") is not None:
+        d.manifest = _repo_file(ctx, value["manifest"], path + ["manifest"], must_exist=False)
+    d.environment = _field(ctx, "environment", value.get("environment"), path + ["environment"])
+    d.backendUrl = _field(ctx, "backendUrl", value.get("backendUrl"), path + ["backendUrl"])
+    d.loadImageConfigs = bool(_bool(ctx, value.get("loadImageConfigs"), path + ["loadImageConfigs"]))
+    if d.loadImageConfigs and d.rhdh:
+        raise ctx.fail(path + ["loadImageConfigs"], "is for the Helm chart's backstage.args; RHDH runs its own image")
+    return d
+
+
+MANIFEST_MARK = "spectrocloud"  # a manifest the wizard creates is named so (undo removes only such YAML files)
+
+
+def _repo_file(ctx: _Ctx, value: Any, path: list[str | int], *, must_exist: bool) -> str:
+    """A file of the repo named in the answers: relative to the repo (an absolute path must be inside
+    it), never through a link out of it; an existing one must be a regular file within the cap. A file
+    the wizard would create (`must_exist` False) must be a .yaml/.yml file named with "spectrocloud"."""
+    import os
+
+    from wizard.core import safeio
+
+    text = _str(ctx, value, path, allow_none=False)
+    assert text is not None
+    if "\x00" in text or "\\" in text:
+        raise ctx.fail(path, f"{text!r} is not a file path")
+    if ctx.base_dir is None:
+        return text
+    repo = Path(os.path.abspath(ctx.base_dir))
+    given = Path(text).expanduser()
+    full = Path(os.path.normpath(given if given.is_absolute() else repo / given))
+    try:
+        rel = full.relative_to(repo).as_posix()
+    except ValueError:
+        raise ctx.fail(path, f"{text} is outside the repo ({repo}); name a file of the repo") from None
+    if rel == "." or any(part in (".git", "node_modules", ".spectro-wizard") for part in Path(rel).parts):
+        raise ctx.fail(path, f"{text} is not a file the wizard edits")
+    if full.exists() or full.is_symlink():
+        try:
+            real = safeio.check_in_repo(repo, full, text)
+            safeio.read_regular(real, text, safeio.SMALL_FILE_CAP)
+        except BadInput as exc:
+            raise ctx.fail(path, str(exc)) from None
+        if not rel.endswith((".yaml", ".yml")):
+            raise ctx.fail(path, f"{text} is not a YAML file (.yaml or .yml)")
+        return rel
+    if must_exist:
+        raise ctx.fail(path, f"{text}: no such file in the repo")
+    if not rel.endswith((".yaml", ".yml")) or MANIFEST_MARK not in Path(rel).name:
+        raise ctx.fail(path, f"{text}: a manifest the wizard creates must be a .yaml file with {MANIFEST_MARK!r} in its "
+                             "name (so that undo knows it is the wizard's to remove)")
+    parent = full.parent
+    while not parent.exists() and parent != repo:
+        parent = parent.parent
+    if not safeio.inside(repo, parent):
+        raise ctx.fail(path, f"{text}: its directory leads outside the repo (a symbolic link)")
+    return rel
 
 
 def _clusters(ctx: _Ctx, value: Any) -> list[ClusterAnswer]:

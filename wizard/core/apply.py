@@ -693,6 +693,8 @@ _BACKUP_NAME_RE = re.compile(r"^files/[0-9]{2,}-[^/\\\x00]+$")
 # else, whatever a manifest says (a planted one naming .git/hooks/... would run code).
 _RESTORABLE_RE = re.compile(r"^(?:[^/]+\.ya?ml|package\.json|yarn\.lock|package-lock\.json|pnpm-lock\.yaml|[^/]+\.(?:ts|tsx|js|jsx|mjs|cjs))$")
 _NEVER_UNDER = {".git", STATE_DIR, "node_modules"}
+# a YAML file an apply creates (a deployment's ConfigMap manifest) is named with this (answers.MANIFEST_MARK)
+CREATED_MANIFEST_MARK = "spectrocloud"
 
 
 class ManifestError(BadInput):
@@ -745,8 +747,12 @@ def _entry_problem(repo: Path, d: Path, i: int, entry: Any) -> str | None:
         return f"{where}.mode is not a file mode"
     backup = entry.get("backup")
     if entry.get("createdByApply"):
-        if backup is not None or not (pure.name in LOCKFILES or pure.suffix in (".ts", ".tsx")):
-            return f"{where}: only a lockfile or a TypeScript source can be recorded as created by the apply"
+        created_ok = (pure.name in LOCKFILES or pure.suffix in (".ts", ".tsx")
+                      or (pure.suffix in (".yaml", ".yml") and CREATED_MANIFEST_MARK in pure.name
+                          and not pure.name.startswith("app-config")))
+        if backup is not None or not created_ok:
+            return (f"{where}: only a lockfile, a TypeScript source or a manifest the wizard names with "
+                    f"{CREATED_MANIFEST_MARK!r} can be recorded as created by the apply")
         dirs = entry.get("createdDirs", [])
         if not isinstance(dirs, list) or not all(
                 isinstance(d, str) and (rel + "/").startswith(d.rstrip("/") + "/") and ".." not in PurePosixPath(d).parts

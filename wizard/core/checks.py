@@ -6,6 +6,7 @@ broken file; the config checks then look at the files that did parse).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -27,6 +28,7 @@ from wizard.core.plan import auth_environment, extension_disabled, extension_id
 from wizard.core.repo import RepoInfo
 from wizard.core.results import CheckResult
 from wizard.core.yamldoc import Node
+from wizard.errors import WizardError
 
 CHECK_IDS = (
     "config-valid", "backstage-version", "node-version", "yarn", "workspaces", "frontend-system",
@@ -34,6 +36,9 @@ CHECK_IDS = (
     "default-auth-providers-disabled", "auth-provider-config", "kubernetes-config", "clusters-oidc",
     "other-oidc-providers", "cluster-provider-module",
 )
+# where the repo deploys Backstage (a backstage chart values file, a Red Hat Developer Hub Backstage CR):
+# these two follow the others, only when the repo holds one
+DEPLOYMENT_CHECK_IDS = ("deployment", "deployment-config-args")
 
 
 
@@ -639,6 +644,101 @@ FIXED_BY_APPLY = frozenset({
 })
 
 
+# ------------------------------------------------------------------------------------------------
+# production: the deployments the repo holds
+
+
+def deployment_checks(ctx: Context) -> list[CheckResult]:
+    """`deployment` and `deployment-config-args`, when the repo holds a chart values file or an RHDH CR."""
+    from wizard.core import deployment as dep
+
+    yaml = dep.RepoYaml(ctx.repo.root)
+    found = dep.find(ctx.repo.root, yaml)
+    if not found:
+        return []
+    return [check_deployment(ctx, found, yaml), check_config_args(ctx, found)]
+
+
+def check_deployment(ctx: Context, found: list[Any], yaml: Any) -> CheckResult:
+    from wizard.core import deployment as dep
+
+    root = ctx.repo.root
+    lines: list[str] = []
+    worst = "ok"
+    hint: str | None = None
+    vars_: dict[str, str] = {}
+    summaries: list[str] = []
+    rank = {"ok": 0, "warn": 1, "fail": 2}
+    for t in found:
+        try:
+            prod, sources, _ = dep.production_configs(root, t, yaml)
+        except WizardError as exc:
+            lines.append(f"{t.where()}: {exc}")
+            worst, hint = "fail", "deployment-config"
+            continue
+        env = auth_environment(prod, Answers())
+        provider = prod.effective(["auth", "providers", facts.PROVIDER, env])
+        lines.append(f"{t.where()}: Backstage loads, in order: " + "; ".join(s.describe() for s in sources))
+        lines.append(f"  auth environment there: {env}")
+        unseen = [s.describe() for s in sources if not s.found]
+        if unseen:
+            lines.append("  loaded but not in the repo (not checked): " + "; ".join(unseen))
+        if not isinstance(provider, dict):
+            status, why = "fail", f"no auth.providers.{facts.PROVIDER}.{env} in what it loads"
+            h = "deployment-config"
+        else:
+            needed = [v for v in (env_var_of(provider.get("clientId")), env_var_of(provider.get("clientSecret"))) if v]
+            given = t.env_vars
+            missing = [v for v in needed if v not in given]
+            secrets = t.env_secrets
+            key = "backstage.extraEnvVarsSecrets" if t.kind == dep.HELM else "spec.application.extraEnvs.secrets"
+            if missing and not secrets:
+                status, h = "warn", "deployment-secrets"
+                why = (f"auth.providers.{facts.PROVIDER}.{env} reads {', '.join('${' + v + '}' for v in missing)}, but the "
+                       f"pod gets no Secret ({key} is empty), so the backend skips the provider (404 misconfigured)")
+                vars_ = {"secret_key": key, "file": t.rel, "vars": ", ".join(missing)}
+            else:
+                status, h = "ok", None
+                why = (f"auth.providers.{facts.PROVIDER}.{env} configured; "
+                       + (f"its variables come from Secret(s) {', '.join(secrets)} (not looked into)" if missing
+                          else "its variables are set in the pod spec"))
+        lines.append(f"  {why}")
+        summaries.append(f"{t.rel}: {why}" if status != "ok" else f"{t.rel}: configured")
+        if rank[status] > rank[worst]:
+            worst, hint = status, h
+    summary = ("deployment: " + "; ".join(summaries)) if len(summaries) == 1 else \
+        f"{len(found)} deployments: " + "; ".join(summaries)
+    data = {"targets": [{"kind": t.kind, "file": t.rel} for t in found]}
+    if worst == "ok":
+        return _ok("deployment", summary, "\n".join(lines), **data)
+    return _res("deployment", worst, summary, "\n".join(lines), hint or "deployment-config",
+                vars_ or {"file": found[0].rel}, **data)
+
+
+def check_config_args(ctx: Context, found: list[Any]) -> CheckResult:
+    from wizard.core import deployment as dep
+
+    root = ctx.repo.root
+    helm = [t for t in found if t.kind == dep.HELM]
+    if not helm:
+        return CheckResult("deployment-config-args", "skip", "Red Hat Developer Hub runs its own image",
+                           "the --config trap is the backstage chart's: RHDH loads its ConfigMaps after its own defaults")
+    traps = [(t, dep.trap(t, root)) for t in helm]
+    bad = [(t, tr) for t, tr in traps if tr is not None]
+    if not bad:
+        loaded = {s.rel for t in helm for s in t.sources(root) if s.kind == "image"}
+        return _ok("deployment-config-args", "the chart loads the image's app-configs: " + ", ".join(sorted(loaded)),
+                   "; ".join(f"{t.rel}: --config " + ", ".join(t.config_args() or ["(Backstage's defaults)"]) for t in helm))
+    t, tr = bad[0]
+    assert tr is not None
+    words = ", ".join(json.dumps(w) for n in tr.missing for w in ("--config", n))
+    return _res("deployment-config-args", "warn",
+                f"{t.rel}: {', '.join(tr.missing)} in the image {'is' if len(tr.missing) == 1 else 'are'} not loaded in "
+                "production (the --config trap)",
+                "\n".join(x.sentence for _, x in bad), "deployment-config-args",
+                {"file": t.rel, "args": words, "missing": ", ".join(tr.missing)})
+
+
 def blockers(results: list[CheckResult]) -> list[CheckResult]:
     """The failed prerequisites that stop the flow (a legacy frontend, Backstage too old, no Node)."""
     return [r for r in results if r.id in BLOCKING and r.status == "fail"]
@@ -646,7 +746,7 @@ def blockers(results: list[CheckResult]) -> list[CheckResult]:
 
 def run_checks(repo: RepoInfo, configs: ConfigSet) -> list[CheckResult]:
     ctx = Context(repo, configs)
-    return [fn(ctx) for fn in ALL_CHECKS]
+    return [fn(ctx) for fn in ALL_CHECKS] + deployment_checks(ctx)
 
 
-__all__ = ["CHECK_IDS", "run_checks", "validate_extension_entry"]
+__all__ = ["CHECK_IDS", "DEPLOYMENT_CHECK_IDS", "run_checks", "validate_extension_entry"]

@@ -22,6 +22,9 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Kubernetes names: a DNS-1123 label (namespaces, Helm releases) and subdomain (ConfigMaps, Secrets)
+K8S_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+K8S_SUBDOMAIN_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _LEADING_ENV_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -140,6 +143,13 @@ FIELDS: dict[str, FieldSpec] = {f.key: f for f in (
     FieldSpec("providerName", "Environment name", _matches(NAME_RE, f"a valid environment name ({_NAME_CHARS})"), "palette"),
     FieldSpec("paletteUrl", "Palette API URL", _https_url("https://api.spectrocloud.com"), "https://api.spectrocloud.com"),
     FieldSpec("apiTokenEnv", "API key variable", _ENV_RULE, "SPECTROCLOUD_API_TOKEN"),
+    # the deployment (Helm chart values or a Red Hat Developer Hub Backstage CR)
+    FieldSpec("release", "Helm release", _matches(K8S_LABEL_RE, "a Helm release name (lowercase letters, digits and '-')"),
+              "backstage"),
+    FieldSpec("namespace", "Namespace", _matches(K8S_LABEL_RE, "a namespace name (lowercase letters, digits and '-', at "
+                                                               "most 63)"), "backstage"),
+    FieldSpec("k8sName", "Kubernetes object name", _matches(K8S_SUBDOMAIN_RE, "a Kubernetes object name (lowercase "
+                                                                              "letters, digits, '-' and '.')")),
     # verify
     FieldSpec("backendUrl", "Backend URL", _http_url("http://localhost:7007"), placeholder="backend URL (default backend.baseUrl)"),
 )}

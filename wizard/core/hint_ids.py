@@ -21,6 +21,7 @@ CHECKS: tuple[str, ...] = (
     "invalid-extension-entry", "disable-default-auth-providers", "configure-auth-provider", "auth-provider-values",
     "guide-flat-clusters", "kubernetes-config-shape", "cluster-token-provider", "clusters-not-oidc", "add-clusters",
     "install-cluster-provider", "install-cluster-provider-wiring", "other-oidc-providers", "frontend-in-app",
+    "deployment-config", "deployment-secrets", "deployment-config-args",
 )
 # wizard/core/frontend.py (named in its refusals)
 FRONTEND: tuple[str, ...] = ("frontend-own-providers",)
@@ -39,6 +40,7 @@ class Backstage:
     AUTH_MODULE_MISSING = "backend-auth-module-missing"
     AUTH_REDIRECT_MISMATCH = "backend-auth-redirect-mismatch"
     AUTH_PROVIDER_ERROR = "backend-auth-provider-error"
+    DEPLOYMENT_SECRETS = "deployment-secrets"  # a deployed backend without the Secret (verify --deployment)
     TOKEN_REFUSED = "backend-token-refused"
     KUBERNETES_PLUGIN_MISSING = "backend-kubernetes-plugin-missing"
     CLUSTERS_STALE = "backend-clusters-stale"

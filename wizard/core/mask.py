@@ -52,7 +52,9 @@ _IDENTIFIER_SUFFIXES = (
 # Keys that match the rules above but identify rather than authenticate (normalised: lower case,
 # separators dropped). accessKeyId is half of a pair: masked only in strict mode, like clientId.
 _NOT_SECRET_KEYS = frozenset({"oidctokenprovider", "tokenendpoint", "secretenv", "clientsecretenv", "apitokenenv",
-                              "tokenenv", "accesskeyid", "authprovider"})
+                              "tokenenv", "accesskeyid", "authprovider",
+                              # the backstage Helm chart's list of Secret NAMES loaded with envFrom
+                              "extraenvvarssecrets"})
 # `key` alone is secret (key:, api-key, client-key-data, signingKey), unless a word before it says
 # it is an index or a public half (publicKey, cacheKey, sortKey).
 _KEY_NOT_SECRET_AFTER = frozenset({

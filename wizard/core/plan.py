@@ -59,6 +59,9 @@ class Plan:
     # one sentence each naming the file, line and directive and what to add by hand (front ends show
     # them with the preflight problems: "Apply would stop before writing anything")
     refusals: list[str] = field(default_factory=list)
+    # deploy_plan.DeploymentPlan: what the plan does for production (answers' deployment; deploy_plan.make_plan
+    # extends this plan with it)
+    deployment: Any = None
 
     @property
     def install(self) -> InstallStep | None:
@@ -86,7 +89,7 @@ class Plan:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "ok": True,
             "changes": [{"file": c.rel, "diff": c.diff()} for c in self.changes],
             "actions": self.actions,
@@ -96,6 +99,9 @@ class Plan:
             "manual": self.manual,
             "frontend": self.frontend.to_json() if self.frontend is not None else None,
         }
+        if self.deployment is not None:  # only with a deployment answer: the shape without one is unchanged
+            out["deployment"] = self.deployment.to_json()
+        return out
 
 
 # ------------------------------------------------------------------------------------------------

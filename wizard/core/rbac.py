@@ -300,7 +300,7 @@ def identity_binding_yaml(user: str | None, groups: Sequence[str] = (), namespac
 
 
 def command(users: Sequence[str], groups: Sequence[str], role: str | None = None, namespace: str | None = None,
-            output: str | None = "rbac.yaml") -> str:
+            output: str | None = "rbac.yaml", username_prefix: str = "", groups_prefix: str = "") -> str:
     """The `spectro-wizard rbac ...` command line that writes these bindings (for hints and the TUI)."""
     import shlex
 
@@ -314,6 +314,10 @@ def command(users: Sequence[str], groups: Sequence[str], role: str | None = None
         parts += ["--role", shlex.quote(role)]
     if namespace:
         parts += ["--namespace", shlex.quote(namespace)]
+    if username_prefix:
+        parts += ["--username-prefix", shlex.quote(username_prefix)]
+    if groups_prefix:
+        parts += ["--groups-prefix", shlex.quote(groups_prefix)]
     if output:
         parts += ["--output", shlex.quote(output)]
     return " ".join(parts)

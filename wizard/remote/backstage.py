@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+import json
+import re
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import httpx
 
@@ -148,8 +150,16 @@ async def check_backend_reachable(client: httpx.AsyncClient, base: str) -> Check
 # backend-auth-provider
 
 
+DEPLOYED_SECRET_SENTENCE = (
+    "On Kubernetes this means the pod did not get the client ID: the Secret holding it must exist in the "
+    "backend's namespace and be listed in backstage.extraEnvVarsSecrets of the chart values (RHDH: "
+    "spec.application.extraEnvs.secrets), and the pod restarted; a wrong or unset client secret shows later, as "
+    "invalid_client at the token exchange when a user signs in.")
+
+
 async def check_backend_auth_provider(
-    client: httpx.AsyncClient, base: str, env: str = "development", authorization_url: str | None = None
+    client: httpx.AsyncClient, base: str, env: str = "development", authorization_url: str | None = None,
+    deployment_hint: str | None = None,
 ) -> CheckResult:
     """`backend-auth-provider`: the start route redirects to the SpectroCloud authorization URL.
 
@@ -176,13 +186,16 @@ async def check_backend_auth_provider(
             H.AUTH_MODULE_MISSING,
         )
     if resp.status_code == 404 and "misconfigured" in message.lower():
+        deployed = (f" A deployed backend: {deployment_hint}; a wrong or unset client secret shows later, as "
+                    "invalid_client at the token exchange when a user signs in.") if deployment_hint else \
+            f" {DEPLOYED_SECRET_SENTENCE}"
         return CheckResult(
             "backend-auth-provider", "fail", f"the backend skips its '{OIDC_PROVIDER}' provider (misconfigured)",
             f"GET {url} answered 404 {message!r}: the module is loaded but skipped the provider; the backend log says "
             "why (\"Skipping spectrocloud auth provider, ...\"): clientId unset where the backend runs, or a sign-in "
             "resolver the module does not know (it knows emailMatchingUserEntityProfileEmail and "
-            "emailLocalPartMatchingUserEntityName).",
-            H.AUTH_PROVIDER_ERROR,
+            "emailLocalPartMatchingUserEntityName)." + deployed,
+            H.DEPLOYMENT_SECRETS if deployment_hint else H.AUTH_PROVIDER_ERROR,
         )
     return CheckResult(
         "backend-auth-provider", "fail", f"the '{OIDC_PROVIDER}' sign-in does not start ({resp.status_code})",
@@ -209,6 +222,59 @@ def _auth_redirect_result(location: str, env: str, authorization_url: str | None
         H.AUTH_REDIRECT_MISMATCH,
         data={"location": shown, "expected": _without_query(authorization_url)},
     )
+
+
+# --------------------------------------------------------------------------------------------
+# backend-client-secret (verify --deployment)
+
+PROBE_CODE = "spectro-wizard-probe-not-a-code"
+# the sign-in callback's page (Backstage's postMessageResponse): the result as URI-encoded JSON
+_AUTH_RESPONSE_RE = re.compile(r"var authResponse = decodeURIComponent\('([^']*)'\)")
+
+
+async def check_backend_client_secret(client: httpx.AsyncClient, base: str, env: str = "development",
+                                      deployment_hint: str | None = None) -> CheckResult:
+    """`backend-client-secret`: does the provider accept the RUNNING backend's client ID and secret (what a
+    pod got from its Secret, not what this shell has)? The backend's own sign-in callback is asked to
+    exchange a made-up code: the provider authenticates the client before it looks at the code, so the
+    page says invalid_grant (credentials accepted, the code refused, as it must be) or invalid_client (the
+    pod's client secret is wrong or unset). Nothing secret is sent; no user signs in."""
+    cid = "backend-client-secret"
+    start = _url(base, f"/api/auth/{OIDC_PROVIDER}/start?env={quote(env)}")
+    try:
+        resp = await client.get(start, follow_redirects=False, extensions=limit("the sign-in start route's answer"))
+    except httpx.HTTPError as exc:
+        return _unreachable_result(cid, exc, start)
+    state = parse_qs(urlsplit(resp.headers.get("location", "")).query).get("state") if resp.is_redirect else None
+    if not state:
+        return CheckResult(cid, "skip", "skipped: the sign-in does not start (see backend-auth-provider)")
+    frame = _url(base, f"/api/auth/{OIDC_PROVIDER}/handler/frame")
+    try:
+        page = await client.get(frame, params={"code": PROBE_CODE, "state": state[0]}, follow_redirects=False,
+                                extensions=limit("the sign-in callback's page"))
+    except httpx.HTTPError as exc:
+        return _unreachable_result(cid, exc, frame)
+    found = _AUTH_RESPONSE_RE.search(page.text)
+    try:
+        message = json.loads(unquote(found.group(1))) if found else None
+    except (ValueError, RecursionError):
+        message = None
+    error = message.get("error") if isinstance(message, dict) else None
+    text = str(error.get("message", "")) if isinstance(error, dict) else ""
+    shown = " ".join(text.split())[:_MAX_MESSAGE]
+    seen = f"the backend's callback ({frame}) exchanged a made-up code: {shown!r}"
+    if "invalid_client" in text:
+        where = (f" {deployment_hint}." if deployment_hint else
+                 " Check the Secret the pod loads (backstage.extraEnvVarsSecrets; RHDH: spec.application.extraEnvs.secrets) "
+                 "and restart the pod.")
+        return CheckResult(cid, "fail", "the provider refuses the running backend's client credentials (invalid_client)",
+                           f"{seen}: every sign-in fails at the callback the same way — the client secret (or ID) the "
+                           f"backend runs with is wrong or unset.{where}", H.DEPLOYMENT_SECRETS)
+    if "invalid_grant" in text:
+        return CheckResult(cid, "ok", "the provider accepts the running backend's client credentials",
+                           f"{seen}: the client authenticated and only the made-up code was refused (invalid_grant)")
+    return CheckResult(cid, "skip", "skipped: the backend's callback did not say whether its credentials work",
+                       f"GET {frame} answered {page.status_code}" + (f": {shown!r}" if shown else ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -489,15 +555,24 @@ async def verify_backend(
     id_token: str | None = None,
     tls: TLSOptions | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    deployment_hint: str | None = None,
+    probe_secret: bool = False,
 ) -> list[CheckResult]:
-    """Run every backend check in order; later checks are skipped when the backend is not there."""
+    """Run every backend check in order; later checks are skipped when the backend is not there.
+    `deployment_hint`: what a deployed backend lacks when it skips the provider (the Secret, where it is named);
+    `probe_secret`: also ask whether the provider accepts the running backend's own client credentials."""
     async with async_client(tls, timeout=timeout) as client:
         reach = await check_backend_reachable(client, base)
         results = [reach]
-        later = ["backend-auth-provider", "backend-clusters"]
+        later = ["backend-auth-provider"] + (["backend-client-secret"] if probe_secret else []) + ["backend-clusters"]
         if reach.status == "fail":
             return results + [_skipped(i, "the backend is not available", reach.hint) for i in later]
-        results.append(await check_backend_auth_provider(client, base, env, authorization_url))
+        results.append(await check_backend_auth_provider(client, base, env, authorization_url, deployment_hint))
+        if probe_secret:
+            if results[-1].status in ("ok", "warn"):
+                results.append(await check_backend_client_secret(client, base, env, deployment_hint))
+            else:
+                results.append(_skipped("backend-client-secret", "the sign-in does not start", results[-1].hint))
         origin: TokenOrigin = "given" if token else "guest"
         token = token or await get_guest_token(client, base)
         clusters = await check_backend_clusters(client, base, token, expected, origin if token else "none")

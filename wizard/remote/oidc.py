@@ -48,6 +48,7 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet
 
 from wizard.core.fields import is_loopback_host
+from wizard.core.clusterconfig import issuer_of
 from wizard.core.hint_ids import Oidc as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
@@ -109,12 +110,10 @@ def expected_issuer(authorization_url: str) -> str:
     """SpectroCloud's issuer: the authorization URL without its final `/auth` (query dropped).
 
     For a URL that does not end with `/auth` the best guess is its parent path; the discovery check
-    then says the URL does not have SpectroCloud's shape.
+    then says the URL does not have SpectroCloud's shape. (One rule with what `cluster-config` tells
+    the API servers: wizard.core.clusterconfig.issuer_of.)
     """
-    parts = urlsplit(authorization_url)
-    path = parts.path.rstrip("/")
-    path = path[: -len("/auth")] if path.endswith("/auth") else path.rsplit("/", 1)[0]
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return issuer_of(authorization_url)
 
 
 def discovery_url(issuer: str) -> str:

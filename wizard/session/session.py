@@ -37,9 +37,35 @@ from wizard.verify.options import VerifyOptions, WaitOutcome
 
 if TYPE_CHECKING:
     from wizard.core import kubeconfig, migration
+    from wizard.core.answers import DeploymentAnswer
+    from wizard.core.clusterconfig import ClusterAuth
+    from wizard.core.deployment import TargetSummary
     from wizard.core.plan import Plan
 
-__all__ = ["PATHS", "Session", "VerifyOptions", "WaitOutcome"]
+__all__ = ["ClusterConfig", "PATHS", "Session", "VerifyOptions", "WaitOutcome"]
+
+
+@dataclass
+class ClusterConfig:
+    """`Session.cluster_config`: what the API servers need, and what a signed-in user's token says."""
+
+    form: str  # flags | authentication-config | palette | eks
+    text: str  # the flags (one a line) or the YAML, to paste or write to a file
+    auth: "ClusterAuth"
+    environment: str  # the auth environment whose provider was read
+    source: str  # where the issuer and client ID came from (file names, the variable)
+    warnings: list[str] = field(default_factory=list)  # the repave warning, an http issuer...
+    problems: list[str] = field(default_factory=list)  # why the signed-in user's token would be refused
+    username: str | None = None  # as the API server will see the signed-in user (prefix included)
+    groups: list[str] = field(default_factory=list)
+    rbac_command: str = ""  # `spectro-wizard rbac ...` with the same prefixes
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": not self.problems, "format": self.form, "config": self.text, "issuer": self.auth.issuer,
+                "audiences": list(self.auth.audiences), "usernamePrefix": self.auth.username_prefix,
+                "groupsPrefix": self.auth.groups_prefix, "environment": self.environment, "warnings": self.warnings,
+                "problems": self.problems, "username": self.username, "groups": self.groups,
+                "rbacCommand": self.rbac_command}
 
 
 @dataclass
@@ -305,7 +331,8 @@ class Session:
         )
 
     def make_plan(self, skip_install: bool = False) -> Plan:
-        from wizard.core.plan import AnswerError, make_plan
+        from wizard.core.deploy_plan import make_plan  # the app's plan, and production's when a deployment is answered
+        from wizard.core.plan import AnswerError
 
         if self.info is None or self.configs is None:
             self.load(run_tools=False)
@@ -435,11 +462,20 @@ class Session:
         """Every remote check, against the config as it is on disk now."""
         from wizard.verify.runner import run_verify, untested_checks
 
-        self.load(run_tools=False, strict=True)
-        assert self.configs is not None
         opts = self._with_world(opts or VerifyOptions())
-        self.verify_results = await run_verify(self.root, self.configs, self.answers, opts, on_result=on_result)
-        self.verify_untested = untested_checks(self.configs, self.answers, opts)
+        configs, answers = self.provider_configs(opts.deployment, opts.environment)
+        if opts.deployment:
+            d = answers.deployment
+            if not opts.backend_url and d is not None and d.backendUrl:
+                opts.backend_url = d.backendUrl
+            if opts.deployment_hint is None:
+                self_answers, self.answers = self.answers, answers
+                try:
+                    opts.deployment_hint = self.deployment_hint()
+                finally:
+                    self.answers = self_answers
+        self.verify_results = await run_verify(self.root, configs, answers, opts, on_result=on_result)
+        self.verify_untested = untested_checks(configs, answers, opts)
         return self.verify_results
 
     def verify_sync(self, opts: VerifyOptions | None = None) -> list[CheckResult]:
@@ -531,15 +567,16 @@ class Session:
         return opts
 
     def login(self, redirect_url: str | None = None, timeout: float = 120.0,
-              open_browser: Callable[[str], Any] | None = None, on_url: Callable[[str], None] | None = None):
+              open_browser: Callable[[str], Any] | None = None, on_url: Callable[[str], None] | None = None,
+              deployment: bool = False, environment: str | None = None):
         """Sign the user in with the client the app-config names (kubelogin's flow); the result holds the
-        ID token for verify's identity checks and the claims the API servers will see."""
+        ID token for verify's identity checks and the claims the API servers will see. `deployment` /
+        `environment`: the provider a deployment uses (provider_configs)."""
         from wizard.remote.login import DEFAULT_REDIRECTS, DEFAULT_SCOPE, login
         from wizard.verify.runner import read_target
 
-        self.load(run_tools=False, strict=True)
-        assert self.configs is not None
-        t = read_target(self.configs, self.answers)
+        configs, answers = self.provider_configs(deployment, environment)
+        t = read_target(configs, answers)
         where = f"auth.providers.spectrocloud.{t.environment}"
         if not t.authorization_url:
             raise BadInput(f"no {where}.authorizationUrl in the config: run the wizard (or apply an answers file) first")
@@ -551,7 +588,8 @@ class Session:
             name = t.client_secret_env or self.answers.clientSecretEnv
             raise BadInput(f"${name} (the client secret {where} references) is not set here: export it first "
                            "(`read -rs VAR && export VAR` keeps it out of the shell history)")
-        scope = self.existing_provider().get("scope")
+        prov = configs.effective(["auth", "providers", "spectrocloud", t.environment])
+        scope = prov.get("scope") if isinstance(prov, dict) else None
         self.login_result = login(t.authorization_url, t.client_id, t.client_secret,
                                   redirect_urls=(redirect_url,) if redirect_url else DEFAULT_REDIRECTS,
                                   scope=scope if isinstance(scope, str) and scope.strip() else DEFAULT_SCOPE,
@@ -567,6 +605,147 @@ class Session:
         if self.login_result is not None:
             return self.login_result.username, self.login_result.groups
         return None, []
+
+    # ---- production -------------------------------------------------------------------------
+    def deployment_targets(self) -> list[TargetSummary]:
+        """The deployments the repo holds (backstage chart values files, RHDH Backstage CRs), each with
+        what Backstage loads there, its auth environment and the --config trap: the deployment question's
+        choices (`TargetSummary.answer()` is the answers-file form of choosing one)."""
+        from wizard.core import deployment
+
+        return deployment.summaries(self.root)
+
+    def choose_deployment(self, answer: DeploymentAnswer | dict[str, Any] | None) -> None:
+        """Answer the deployment question: a DeploymentAnswer, its answers-file mapping, or None (no
+        deployment). Validated by the answers file's rules (paths inside the repo...): BadInput."""
+        from wizard.core.answers import DeploymentAnswer
+
+        if answer is None:
+            self.answers.deployment = None
+            return
+        data = answer.to_dict() if isinstance(answer, DeploymentAnswer) else dict(answer)
+        draft = {**self.answers.to_dict(), "deployment": data}
+        if not draft.get("tenant") and not draft.get("authorizationUrl"):
+            draft["tenant"] = "placeholder"  # the deployment's own rules only; the tenant is asked elsewhere
+        self.answers.deployment = answers_mod.validate(draft, "deployment", base_dir=self.root).deployment
+
+    def _deployment_answer(self) -> DeploymentAnswer:
+        """The deployment of the answers, else the only one the repo holds."""
+        from wizard.core.answers import DeploymentAnswer
+
+        if self.answers.deployment is not None:
+            return self.answers.deployment
+        found = self.deployment_targets()
+        if len(found) != 1:
+            raise BadInput("name the deployment in the answers (deployment: {helmValues: FILE} or {rhdh: FILE}): the "
+                           + ("repo holds none" if not found else "repo holds " + ", ".join(t.file for t in found)))
+        d = DeploymentAnswer()
+        setattr(d, "helmValues" if found[0].kind == "helm" else "rhdh", found[0].file)
+        return d
+
+    def provider_configs(self, deployment: bool = False, environment: str | None = None) -> tuple[ConfigSet, Answers]:
+        """The configs and answers that say which provider a deployment (or this repo) uses: with
+        `deployment`, what the answers' deployment (or the only one the repo holds) makes Backstage load,
+        with its auth environment (`environment` overrides it; the deployment's answer is checked
+        against its config); else the repo's configs."""
+        from dataclasses import replace as _replace
+
+        self.load(run_tools=False, strict=True)
+        assert self.configs is not None
+        answers = self.answers
+        configs: ConfigSet = self.configs
+        if deployment:
+            from wizard.core import deployment as dep
+            from wizard.core.deploy_plan import resolved_answer
+            from wizard.core.plan import auth_environment
+
+            d = self._deployment_answer()
+            yaml = dep.RepoYaml(self.root)
+            target = dep.load(self.root, d.kind, d.file, yaml)
+            d = resolved_answer(d, target)
+            configs, _, _ = dep.production_configs(self.root, target, yaml)
+            if not configs.files:
+                raise BadInput(f"{d.file}: the deployment loads no app-config the wizard can read")
+            env = environment or d.environment or auth_environment(configs, Answers())
+            answers = _replace(answers, environment=env, deployment=d)
+        elif environment:
+            answers = _replace(answers, environment=environment)
+        return configs, answers
+
+    def deployment_hint(self) -> str | None:
+        """The sentence verify adds when a deployed backend skips its provider (404 misconfigured): the
+        Secret to create and where the deployment names it."""
+        d = self.answers.deployment
+        if d is None:
+            return None
+        from wizard.core import deployment as dep
+        from wizard.core.deploy_plan import resolved_answer
+
+        try:
+            target = dep.load(self.root, d.kind, d.file)
+        except BadInput:
+            return None
+        d = resolved_answer(d, target)
+        key = "backstage.extraEnvVarsSecrets" if target.kind == dep.HELM else "spec.application.extraEnvs.secrets"
+        return (f"the pod did not get the client ID: create Secret {d.secret_name} in namespace {d.namespace} with "
+                f"{self.answers.clientIdEnv} and {self.answers.clientSecretEnv} (`spectro-wizard plan` prints how, no "
+                f"value on a command line), list it in {key} of {d.file}, and restart the pod")
+
+    def cluster_config(self, form: str = "flags", audiences: Sequence[str] = (), username_prefix: str = "",
+                       groups_prefix: str = "", login: Any = None, deployment: bool = False,
+                       environment: str | None = None) -> ClusterConfig:
+        """What each cluster's API server needs to trust the users' SpectroCloud ID tokens: the issuer (the
+        authorization URL without /auth) and the client ID from the provider's config (its value read from
+        the variable the config names, now, never stored), `audiences` more, the claim mappings with the
+        prefixes `spectro-wizard rbac` uses. With `login` (a LoginResult) the signed-in user's real token is
+        checked against it: the problems say why an API server would refuse it, and who it would see."""
+        from wizard.core import clusterconfig, rbac
+        from wizard.core.plan import auth_environment
+
+        configs, answers = self.provider_configs(deployment, environment)
+        env = auth_environment(configs, answers)
+        where = f"auth.providers.spectrocloud.{env}"
+        prov = configs.effective(["auth", "providers", "spectrocloud", env])
+        prov = prov if isinstance(prov, dict) else {}
+        auth_url = prov.get("authorizationUrl")
+        if not isinstance(auth_url, str) or not auth_url:
+            if answers.tenant or answers.authorizationUrl:
+                auth_url = answers.authorization_url()
+            else:
+                raise BadInput(f"no {where}.authorizationUrl in the config (and no tenant in the answers): the issuer "
+                               "is the authorization URL without /auth — run the wizard (or apply an answers file) first")
+        files = ", ".join(f.rel for f in configs.files)
+        if login is not None:
+            client_id, source = login.client_id, f"{where} in {files}, as signed in"
+        else:
+            raw = prov.get("clientId")
+            var = env_var_of(raw) or (None if raw else answers.clientIdEnv)
+            if var is not None:
+                client_id = os.environ.get(var, "").strip()
+                if not client_id:
+                    raise BadInput(f"${var} (the client ID {where} reads) is not set here: export it — it is the OIDC "
+                                   "client's identifier, not a secret, and the API servers must name it")
+                source = f"{where} in {files}, client ID from ${var}"
+            else:
+                client_id, source = str(raw), f"{where} in {files}"
+        auth = clusterconfig.make(clusterconfig.issuer_of(auth_url), client_id, audiences,
+                                  username_prefix=username_prefix, groups_prefix=groups_prefix)
+        text = clusterconfig.render(form, auth)
+        result = ClusterConfig(form, text, auth, env, source, warnings=list(auth.warnings))
+        if form in ("palette", "eks"):
+            result.warnings.append(clusterconfig.REPAVE_WARNING)
+        users: list[str] = []
+        groups: list[str] = []
+        if login is not None:
+            claims = dict(login.claims)
+            result.problems = clusterconfig.token_problems(claims, auth)
+            result.username, result.groups = clusterconfig.identity(claims, auth)
+            if isinstance(claims.get("email"), str) and "@" in claims["email"]:
+                users = [claims["email"]]
+            groups = [g for g in claims.get("groups") or [] if isinstance(g, str)]
+        result.rbac_command = rbac.command(users or ["<email>"], groups or ["<group>"],
+                                           username_prefix=username_prefix, groups_prefix=groups_prefix)
+        return result
 
     def report(self, output: Path, json_format: bool = False, run_verify: bool = False,
                verify_options: VerifyOptions | None = None) -> Path:

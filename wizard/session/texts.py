@@ -7,7 +7,7 @@ about the next steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ class PlanText:
     notes: list[str]  # what the user must know (changed values, manual steps)
     env_line: str | None  # the variables to export where Backstage runs
     frontend: str | None = None  # which frontend system was found and how it is wired, and why
+    deployment: list[str] = field(default_factory=list)  # production: where, what loads, the trap, the Secret
 
 
 def frontend_line(plan: Plan) -> str | None:
@@ -46,8 +47,9 @@ WIRING_CHOICES: dict[str, tuple[str, str]] = {
 
 
 def plan_text(plan: Plan) -> PlanText:
+    deployment = plan.deployment.lines() if plan.deployment is not None else []
     if plan.empty:
-        return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None, frontend_line(plan))
+        return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None, frontend_line(plan), deployment)
     files = ", ".join(c.rel for c in plan.changes) or "no files"
     title = f"Plan for {plan.repo}: {len(plan.changes)} file(s) change ({files})"
     if plan.refusals:
@@ -56,7 +58,26 @@ def plan_text(plan: Plan) -> PlanText:
     if plan.env_vars:
         env = "The config references these environment variables; export them where Backstage runs: " + ", ".join(plan.env_vars)
     return PlanText(title, list(plan.actions), [c.diff() for c in plan.changes], list(plan.notes), env,
-                    frontend_line(plan))
+                    frontend_line(plan), deployment)
+
+
+def deployment_steps(plan: Plan) -> list[str]:
+    """After an apply with a deployment: what is left to do for production, in order."""
+    d = plan.deployment
+    if d is None:
+        return []
+    steps = [f"Create the Secret {d.secret_name} in namespace {d.namespace} (values from your own environment, none on a "
+             "command line):"] + [f"   {s}" for s in d.secret_steps]
+    created = [c.rel for c in plan.changes if c.created and c.kind == "manifest"]
+    if created:
+        steps.append(f"Apply the new manifest(s) before the release: kubectl apply -n {d.namespace} -f "
+                     + " -f ".join(created))
+    steps.append(d.image_note[:1].upper() + d.image_note[1:] if d.image_note else "Redeploy.")
+    steps.append("Tell the clusters' API servers to trust the tokens: `spectro-wizard cluster-config --deployment "
+                 "--answers FILE` (flags, AuthenticationConfiguration, Palette or EKS pack values).")
+    steps.append("Prove it against the deployed backend: `spectro-wizard verify --deployment --answers FILE --backend-url "
+                 "https://<your Backstage> --login`.")
+    return steps
 
 
 def will_do(frontend_system: str | None) -> str:

@@ -23,6 +23,9 @@ class VerifyOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     overall_timeout: float = DEFAULT_OVERALL
     namespace: str | None = None
+    environment: str | None = None  # the auth environment to verify (default: what the config says)
+    deployment: bool = False  # verify what the answers' deployment makes Backstage load (its config and environment)
+    deployment_hint: str | None = None  # what a deployed backend lacks when it skips its provider (the Secret)
 
 
 @dataclass

@@ -199,7 +199,8 @@ async def _backend_group(t: VerifyTarget, opts: VerifyOptions) -> list[CheckResu
     token = opts.token or os.environ.get("BACKSTAGE_TOKEN") or None
     return await verify_backend(
         t.backend_url, env=t.environment, authorization_url=t.authorization_url, expected=t.expected,
-        token=token, id_token=opts.id_token, tls=_tls(opts), timeout=opts.timeout,
+        token=token, id_token=opts.id_token, tls=_tls(opts), timeout=opts.timeout, deployment_hint=opts.deployment_hint,
+        probe_secret=opts.deployment,
     )
 
 
