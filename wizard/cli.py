@@ -300,7 +300,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from wizard.output import Printer
-    from wizard.session.texts import NOTHING_TO_CHANGE, deployment_steps, next_steps
+    from wizard.session.texts import NOTHING_TO_CHANGE, next_steps, production_lines
 
     p = Printer()
     s, plan, problems = _plan(args)
@@ -348,17 +348,12 @@ def cmd_apply(args: argparse.Namespace) -> int:
         p.line("Next:")
         for i, step in enumerate(next_steps(plan.env_vars, s.callback_url()), 1):
             p.line(f"  {i}. {step}")
-        production = deployment_steps(plan)
+        production = production_lines(plan)
         if production:
             p.line("")
             p.line("Production:")
-            n = 0
-            for step in production:
-                if step.startswith("   "):
-                    p.line(f"     {step.strip()}")
-                    continue
-                n += 1
-                p.line(f"  {n}. {step}")
+            for line in production:
+                p.line(line)
         if cleanup is not None:
             p.line("")
             p.line(cleanup.render())

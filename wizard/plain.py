@@ -327,6 +327,53 @@ class PlainFlow:
             return
         self._say([step.save(answer)])
 
+    def deployment(self) -> None:
+        """Production: which of the repo's deployments gets the settings (or none), and how."""
+        from wizard.session.steps.deployment import NONE, OTHER
+
+        ask, p = self.ask, self.p
+        step = self.step("deployment")
+        targets = step.targets()
+        p.line("")
+        p.line(p.c("bold", step.heading))
+        for t in targets:
+            if t.kind is None:
+                continue
+            p.line(f"  {t.label}")
+            for d in t.details:
+                p.line(f"      {d}")
+        values = step.defaults()
+        start = step.selected(targets)
+        choices = [Choice(t.label, value=t.key, disabled=t.problem) for t in targets]
+        key = ask.select("Write the SpectroCloud settings into which deployment?", choices,
+                         default=next((c for c in choices if c.value == start), choices[-1]))
+        while True:
+            if key == OTHER:
+                values["file"] = ask.text("Values file or Backstage CR (relative to the repo):", values["file"])
+            if key != NONE:
+                kind = step.kind_of(key, values, targets)
+                if step.shows_config_in(kind):
+                    opts = step.config_in_choices()
+                    pick = [Choice(f"{label}: {why}", value=k) for k, (label, why) in opts.items()]
+                    values["configIn"] = ask.select("Where do the settings go?", pick,
+                                                    default=next(c for c in pick if c.value == values["configIn"]))
+                    trap = next((t.trap for t in targets if t.key == key and t.trap), None)
+                    if trap:  # said above, in the target's details
+                        values["loadImageConfigs"] = "yes" if ask.confirm(
+                            "Name the image's app-config files in backstage.args too?",
+                            values["loadImageConfigs"] == "yes") else ""
+                for f in step.fields():
+                    placeholder = step.secret_placeholder(values) if f.key == "secretName" else f.placeholder
+                    label = f"{f.label}" + (f" (empty: {placeholder})" if f.optional and placeholder else "") + ":"
+                    values[f.key] = ask.text(label, values[f.key], f.key, optional=f.optional)
+            problems = step.submit(key, values)
+            if not problems:
+                return
+            for text in problems.values():
+                p.line(f"  {p.mark('fail')} {text}")
+            if not ask.confirm("Answer again?", True):
+                self.stop(2)
+
     def frontend(self) -> None:
         """The wiring question, on the new frontend system only (a legacy app has one way: apis.ts)."""
         s, ask, p = self.s, self.ask, self.p
@@ -355,6 +402,8 @@ class PlainFlow:
             return
         if t.frontend:
             p.line(t.frontend)
+        for line in t.deployment:
+            p.line(line)
         p.line(p.c("bold", "These changes will be written (backups first):"))
         for a in t.actions:
             p.line(f"  • {a}")
@@ -458,6 +507,12 @@ class PlainFlow:
             p.line(p.c("bold", "Next steps"))
             for i, line in enumerate(todo, 1):
                 p.line(f"  {i}. {line}")
+        production = step.production()
+        if production:
+            p.line("")
+            p.line(p.c("bold", "Production"))
+            for line in production:
+                p.line(line)
         path = s.save_answers()
         rel = path.relative_to(s.root)
         p.line(f"Answers saved to {rel} (no secrets). Replay them with `spectro-wizard apply --answers {rel}`.")

@@ -45,6 +45,7 @@ def test_new_setup_from_prompts_writes_the_config(demo_app: Path) -> None:
         "n",                         # no other cluster
         "n", "n",                    # none from a kubeconfig, none from Palette
         "n",                         # no cluster provider
+        ENTER,                       # production: not deployed from this repo (the default here)
         ENTER,                       # the frontend wiring: the default (the in-app module)
         "y",                         # apply
         "n",                         # restart: skip the wait
@@ -109,6 +110,7 @@ def test_clusters_from_a_named_kubeconfig_and_from_palette_with_a_typed_key(
         PALETTE_API_KEY + ENTER,               # typed, masked
         SPACE + DOWN + SPACE + ENTER,          # prod-east and prod-west
         "n",                                   # no cluster provider
+        ENTER,                                 # production: none
         ENTER,                                 # the frontend wiring: the default
         "y", "n", "n",                         # apply, skip the wait, no verification
     ]
@@ -131,6 +133,7 @@ def test_migration_wave_from_prompts(demo_app: Path) -> None:
             "y",                     # continue after the checks
             SPACE + ENTER,           # the wave: legacy-prod only
             ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
+            ENTER,                   # production: none
             ENTER,                   # the frontend wiring: the default
             "y", "n", "n"]           # apply, skip the restart wait, no verification now
     code, out = drive(demo_app, keys)
@@ -189,6 +192,7 @@ def test_demo_migrates_restarts_its_stand_in_and_verifies(tmp_path: Path) -> Non
         keys = [DOWN + ENTER, "y",                              # migrate; continue after the checks
                 SPACE + DOWN + SPACE + DOWN + SPACE + ENTER,    # all three service-account clusters
                 ENTER, ENTER, ENTER, ENTER, ENTER, ENTER,       # the demo tenant and defaults
+                ENTER,                                          # production: none
                 ENTER,                                          # the frontend wiring: the default
                 "y",                                            # apply
                 "y", "n"]                                       # verify now; no sign-in
@@ -219,6 +223,7 @@ def test_the_frontend_wiring_is_asked_and_the_answer_kept(demo_app: Path) -> Non
         ENTER, "y", ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
         "y", "lab" + ENTER, "https://10.0.0.5:6443" + ENTER, DOWN + ENTER,
         "n", "n", "n", "n",
+        ENTER,                       # production: none
         DOWN + ENTER,                # the frontend wiring: the TeraSky packages
         "n",                         # do not apply
     ]
@@ -226,3 +231,41 @@ def test_the_frontend_wiring_is_asked_and_the_answer_kept(demo_app: Path) -> Non
     assert code == 130, out  # declined to apply
     assert "Frontend: new frontend system → the TeraSky packages (answered)" in out
     assert "frontendWiring: package" in (demo_app / ".spectro-wizard" / "answers.yaml").read_text()
+
+
+def test_production_from_prompts_writes_where_the_chart_loads(tmp_path: Path, stand_ins) -> None:
+    """The Production step: the repo's one chart values file is offered first, with what it loads and the
+    --config trap; the answers go to the plan, and the values file gets the settings beside its own."""
+    from tests.support.production import production_repo
+
+    root = production_repo(tmp_path, {"helm/values-trap.yaml": "deploy/values.yaml"})
+    before = (root / "deploy" / "values.yaml").read_text()
+    keys = [ENTER, "y", ENTER, "acme" + ENTER, ENTER, ENTER, ENTER, ENTER,
+            "y", "lab" + ENTER, "https://10.0.0.5:6443" + ENTER, DOWN + ENTER, "n", "n", "n", "n",
+            ENTER,                                   # production: the values file found (the default)
+            ENTER,                                   # the settings in backstage.appConfig (recommended)
+            "y",                                     # name the image's files in backstage.args (the trap)
+            "\x15" + "bs" + ENTER,                   # release
+            ENTER,                                   # namespace
+            "bad name!" + ENTER, "\x15" + ENTER,     # secret name: refused at the prompt, then the default
+            ENTER,                                   # no deployed URL
+            ENTER,                                   # the frontend wiring: the default
+            "y", "n", "n"]                           # apply, skip the wait, no verification
+    code, out = drive(root, keys, demo=False)
+    assert code == 0, out
+    assert "loads, in order: backstage.appConfig of deploy/values.yaml" in out
+    assert "--config trap" in out
+    values = YAML(typ="safe", pure=True).load((root / "deploy" / "values.yaml").read_text())
+    bs = values["backstage"]
+    # the image's files are loaded now, and they hold the settings: nothing new in backstage.appConfig
+    assert "auth" not in bs["appConfig"]
+    assert "fixed (backstage.args names them now)" in out
+    assert bs["args"][:4] == ["--config", "app-config.yaml", "--config", "app-config.production.yaml"]
+    assert "bs-spectrocloud" in bs["extraEnvVarsSecrets"]
+    assert before.splitlines()[0] in (root / "deploy" / "values.yaml").read_text()  # its comments kept
+    production = out.split("\nProduction\n", 1)[1]
+    assert "1. Create the Secret bs-spectrocloud in namespace backstage" in production  # by name, no value
+    assert "cluster-config --deployment --answers .spectro-wizard/answers.yaml" in production
+    saved = YAML(typ="safe", pure=True).load((root / ".spectro-wizard" / "answers.yaml").read_text())
+    assert saved["deployment"]["helmValues"] == "deploy/values.yaml"
+    assert saved["deployment"]["release"] == "bs" and saved["deployment"]["loadImageConfigs"] is True

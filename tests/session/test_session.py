@@ -25,7 +25,9 @@ def with_legacy_clusters(root: Path) -> None:
 
 
 def test_the_step_table_is_the_flow_of_every_front_end() -> None:
-    assert FLOWS["setup"] == ("welcome", "prereqs", "tenant", "clusters", "review", "apply", "restart", "verify", "summary")
+    assert FLOWS["setup"] == ("welcome", "prereqs", "tenant", "clusters", "deployment", "review", "apply", "restart",
+                              "verify", "summary")
+    assert FLOWS["migrate"][4] == "deployment"  # a wave can be deployed too
     assert FLOWS["migrate"][2] == "inventory" and "clusters" not in FLOWS["migrate"]
     assert FLOWS["verify"] == ("welcome", "prereqs", "verify", "summary")
     assert all(step in STEPS for flow in FLOWS.values() for step in flow)

@@ -178,6 +178,12 @@ async def clusters_continue(pilot: Pilot) -> None:
     await click(pilot, "#continue")
 
 
+async def deployment_continue(pilot: Pilot) -> None:
+    """The Production step on its default: the repo's one deployment, or "not deployed from this repo"."""
+    assert screen_name(pilot) == "deployment"
+    await click(pilot, "#continue")
+
+
 async def review_apply(pilot: Pilot) -> None:
     assert screen_name(pilot) == "review"
     await settle(pilot)

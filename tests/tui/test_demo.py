@@ -51,6 +51,9 @@ async def test_demo_migrates_and_verifies_against_its_stand_ins(tmp_path: Path) 
             assert app.screen.query_one("#tenant").value == "demo"
             await pilot.press("ctrl+n")  # the stand-in tenant, already filled in
             await h.settle(pilot)
+            assert h.screen_name(pilot) == "deployment"
+            await pilot.press("ctrl+n")  # the demo is not deployed: production left alone
+            await h.settle(pilot)
             assert h.screen_name(pilot) == "review"
             await pilot.press("ctrl+n")
             await h.settle(pilot)

@@ -57,6 +57,7 @@ async def test_new_setup_writes_the_config_and_verifies(demo_app: Path, closed_p
         assert "new" in rows[0][5] and rows[0][3] == "skip TLS!"
         assert "1 of 1 shown" in static_text(pilot, "#cluster-count")
         await h.clusters_continue(pilot)
+        await h.deployment_continue(pilot)  # no deployment in this repo: "not deployed from this repo"
 
         assert h.screen_name(pilot) == "review"
         await h.settle(pilot)
@@ -152,6 +153,7 @@ async def test_migration_switches_the_ticked_cluster(legacy_app: Path, closed_po
 
         assert h.screen_name(pilot) == "tenant"
         await h.fill_tenant(pilot, "acme")
+        await h.deployment_continue(pilot)
         assert h.screen_name(pilot) == "review"
         await h.settle(pilot)
         diff = str(pilot.app.screen.query_one("#plan-diff", DiffView).content)

@@ -10,6 +10,7 @@ Regenerate with `pytest tests/tui --snapshot-update` and look at the SVGs before
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,9 @@ async def open_screen(pilot, target: str) -> None:
         await h.add_cluster(pilot, "my-cluster", f"https://127.0.0.1:{h.CLOSED_PORT}")
         return
     h.give_answers(app)
+    if target == "deployment":
+        await h.jump_to(pilot, "deployment")  # the app holds a chart values file (test_screen copied it)
+        return
     await h.jump_to(pilot, "review")
     if target == "review":
         return
@@ -74,6 +78,11 @@ async def open_screen(pilot, target: str) -> None:
 def test_screen(screen: str, size: str, snapshot_app: Path, closed_port: int, snap_compare) -> None:
     if screen == "inventory":
         repos.set_kubernetes(snapshot_app, configs.LEGACY_KUBERNETES)
+    if screen == "deployment":
+        from tests.support.production import FIXTURES
+
+        (snapshot_app / "deploy").mkdir()
+        shutil.copyfile(FIXTURES / "helm" / "values-trap.yaml", snapshot_app / "deploy" / "values.yaml")
     app = h.make_app(snapshot_app)
 
     async def run_before(pilot) -> None:

@@ -641,6 +641,7 @@ FIXED_BY_APPLY = frozenset({
     "auth-backend-module", "auth-frontend-plugin", "kubernetes-auth-module", "cluster-provider-module",
     "default-auth-providers-disabled", "auth-provider-config", "kubernetes-config", "clusters-oidc",
     "other-oidc-providers",  # the in-app wiring keeps them (Review offers it), or `migrate` switches them
+    "deployment",  # the Production step picks the deployment and the plan writes what it loads
 })
 
 

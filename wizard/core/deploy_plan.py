@@ -81,9 +81,9 @@ class DeploymentPlan:
         if self.trap:
             out.append(("  fixed (backstage.args names them now): " if self.trap_fixed else "  ! --config trap: ")
                        + self.trap + ("" if self.trap_fixed else
-                                      " — answer deployment.loadImageConfigs: true to name them in backstage.args; the "
-                                      "SpectroCloud settings of this plan are written where the deployment loads them "
-                                      "either way"))
+                                      " — to load them, name them in backstage.args (the wizard's Production step, or "
+                                      "deployment.loadImageConfigs: true in the answers); the SpectroCloud settings of "
+                                      "this plan are written where the deployment loads them either way"))
         for u in self.unseen:
             out.append(f"  ! loaded but not in the repo (the wizard cannot see what it sets): {u}")
         if self.image_note:

@@ -150,6 +150,8 @@ FIELDS: dict[str, FieldSpec] = {f.key: f for f in (
                                                                "most 63)"), "backstage"),
     FieldSpec("k8sName", "Kubernetes object name", _matches(K8S_SUBDOMAIN_RE, "a Kubernetes object name (lowercase "
                                                                               "letters, digits, '-' and '.')")),
+    FieldSpec("secretName", "Secret name", _matches(K8S_SUBDOMAIN_RE, "a Secret name (lowercase letters, digits, '-' "
+                                                                      "and '.')"), placeholder="<release>-spectrocloud"),
     # verify
     FieldSpec("backendUrl", "Backend URL", _http_url("http://localhost:7007"), placeholder="backend URL (default backend.baseUrl)"),
 )}

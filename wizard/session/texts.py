@@ -61,7 +61,21 @@ def plan_text(plan: Plan) -> PlanText:
                     frontend_line(plan), deployment)
 
 
-def deployment_steps(plan: Plan) -> list[str]:
+def production_lines(plan: Plan, answers: str = "FILE") -> list[str]:
+    """The production steps as printed under "Production:" (the CLI's apply, plain mode, the Summary):
+    numbered, a step's commands indented under it; `answers` names the answers file the commands take."""
+    out: list[str] = []
+    n = 0
+    for step in deployment_steps(plan, answers):
+        if step.startswith("   "):
+            out.append(f"     {step.strip()}")
+            continue
+        n += 1
+        out.append(f"  {n}. {step}")
+    return out
+
+
+def deployment_steps(plan: Plan, answers: str = "FILE") -> list[str]:
     """After an apply with a deployment: what is left to do for production, in order."""
     d = plan.deployment
     if d is None:
@@ -74,8 +88,8 @@ def deployment_steps(plan: Plan) -> list[str]:
                      + " -f ".join(created))
     steps.append(d.image_note[:1].upper() + d.image_note[1:] if d.image_note else "Redeploy.")
     steps.append("Tell the clusters' API servers to trust the tokens: `spectro-wizard cluster-config --deployment "
-                 "--answers FILE` (flags, AuthenticationConfiguration, Palette or EKS pack values).")
-    steps.append("Prove it against the deployed backend: `spectro-wizard verify --deployment --answers FILE --backend-url "
+                 f"--answers {answers}` (flags, AuthenticationConfiguration, Palette or EKS pack values).")
+    steps.append(f"Prove it against the deployed backend: `spectro-wizard verify --deployment --answers {answers} --backend-url "
                  "https://<your Backstage> --login`.")
     return steps
 

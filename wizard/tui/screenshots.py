@@ -98,6 +98,20 @@ def _prepare_environment(work: Path, real_tools: bool) -> None:
     apply_mod.datetime = _FrozenDatetime  # type: ignore[misc]
 
 
+# a values file of the backstage Helm chart with the --config trap (its own appConfig, no args)
+_CHART_VALUES = """\
+backstage:
+  image:
+    repository: example/backstage
+    tag: "1.0.0"
+  appConfig:
+    app:
+      baseUrl: https://backstage.example.com
+    backend:
+      baseUrl: https://backstage.example.com
+"""
+
+
 def _fresh_demo_copy(work: Path, legacy_clusters: bool = False) -> Path:
     """A fresh `--demo` copy, moved to a fixed path."""
     from wizard.session.demo import make_demo_app
@@ -180,6 +194,10 @@ async def walk(pilot, target: str) -> None:  # noqa: ANN001
     if target == "clusters":
         return
     await _click(pilot, "#continue")
+    _at(pilot, "deployment")
+    if target == "deployment":
+        return
+    await _click(pilot, "#continue")  # the demo copy holds no deployment: production left alone
     _at(pilot, "review")
     if target == "review":
         return
@@ -208,6 +226,9 @@ def shoot(target: str, out: Path, work: Path, size: tuple[int, int] = SIZE) -> P
     from wizard.tui.app import WizardApp
 
     root = _fresh_demo_copy(work, legacy_clusters=(target == "inventory"))
+    if target == "deployment":  # the Production step as an app deployed with the backstage chart sees it
+        (root / "deploy").mkdir()
+        (root / "deploy" / "values.yaml").write_text(_CHART_VALUES, encoding="utf-8")
     session = Session(root, demo=True)
     session.load()
     app = WizardApp(session)

@@ -34,6 +34,7 @@ STEPS: dict[str, Step] = {s.name: s for s in (
     Step("inventory", "Inventory", "the clusters and environments still on service accounts, and this wave"),
     Step("tenant", "Tenant", "the SpectroCloud tenant and the OIDC client (secrets by variable name)"),
     Step("clusters", "Clusters", "the clusters users reach with their own identity"),
+    Step("deployment", "Production", "where Backstage runs on Kubernetes: its config and its Secret"),
     Step("review", "Review", "every change as a diff, before anything is written"),
     Step("apply", "Apply", "install the packages and write the files, all or nothing"),
     Step("restart", "Restart", "restart the backend so it reads the new config, and wait until it serves it"),
@@ -48,8 +49,8 @@ PATHS: dict[str, str] = {
 }
 
 FLOWS: dict[str, tuple[str, ...]] = {
-    "setup": ("welcome", "prereqs", "tenant", "clusters", "review", "apply", "restart", "verify", "summary"),
-    "migrate": ("welcome", "prereqs", "inventory", "tenant", "review", "apply", "restart", "verify", "summary"),
+    "setup": ("welcome", "prereqs", "tenant", "clusters", "deployment", "review", "apply", "restart", "verify", "summary"),
+    "migrate": ("welcome", "prereqs", "inventory", "tenant", "deployment", "review", "apply", "restart", "verify", "summary"),
     "verify": ("welcome", "prereqs", "verify", "summary"),
 }
 

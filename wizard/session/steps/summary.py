@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wizard.session.steps.base import StepController
-from wizard.session.texts import next_steps
+from wizard.session.texts import next_steps, production_lines
 
 
 class SummaryStep(StepController):
@@ -45,6 +45,11 @@ masked.
             lines.append("")
             lines.append("Next steps:")
             lines += [f"  {i}. {step}" for i, step in enumerate(todo, 1)]
+        production = self.production()
+        if production:
+            lines.append("")
+            lines.append("Production:")
+            lines += production
         verify = s.verify_results or []
         if verify:
             fails = [r for r in verify if r.status == "fail"]
@@ -69,6 +74,14 @@ masked.
         if s.verify_results:
             done.append(3)
         return [step for i, step in enumerate(steps) if i not in done]
+
+    def production(self) -> list[str]:
+        """What is left for production after an apply that wrote a deployment (numbered lines)."""
+        s = self.s
+        if s.path == "verify" or s.applied is None or (s.apply_result is not None and s.apply_result.rolled_back):
+            return []
+        # the Summary saves the answers to the state directory: the commands name that file
+        return production_lines(s.applied, str(s.answers_path.relative_to(s.root)))
 
     def rbac_lines(self, verify_only: bool) -> list[str]:
         from wizard.core import rbac

@@ -23,6 +23,7 @@ class ReviewScreen(WizardScreen):
         # key (Ctrl+N) or Tab then Enter, never the Enter a reader presses while scrolling
         with VerticalScroll(id="plan-scroll", can_focus=True):
             yield Static("", id="plan-frontend", markup=False)
+            yield Static("", id="plan-deployment", markup=False)
             yield Static("", id="plan-summary", markup=False)
             yield DiffView(id="plan-diff")
             yield Static("", id="plan-notes", markup=False)
@@ -63,6 +64,7 @@ class ReviewScreen(WizardScreen):
             err.update(review.error)
             self.query_one("#plan-summary", Static).update("")
             self.query_one("#plan-frontend", Static).update("")
+            self.query_one("#plan-deployment", Static).update("")
             self.query_one("#plan-diff", DiffView).show("")
             # shown once, where the diff would be (a toast on top would say it a second time)
             self.query_one("#back", Button).focus()
@@ -71,6 +73,9 @@ class ReviewScreen(WizardScreen):
         err.update("")
         t = review.text
         self.query_one("#plan-frontend", Static).update(t.frontend or "")
+        deployment = self.query_one("#plan-deployment", Static)
+        deployment.update("\n".join(t.deployment))
+        deployment.display = bool(t.deployment)
         btn = self.query_one("#apply", Button)
         if review.empty:
             self.query_one("#plan-summary", Static).update(review.summary + " Continue.")
