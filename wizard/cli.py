@@ -584,7 +584,7 @@ def _needs_terminal(plain: bool) -> None:
 def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
     _needs_terminal(plain)
     if args.demo:
-        from wizard.session.demo_world import demo_run
+        from wizard.session.demo import demo_run
 
         # a dry run with its own world: local stand-ins started here and stopped on the way out
         with demo_run() as (root, world):

@@ -48,8 +48,8 @@ class Session:
     root: Path
     config_names: list[str] | None = None
     demo: bool = False
-    # --demo's local stand-ins (wizard.session.demo_world.DemoWorld): the backend verify asks, the
-    # one the Restart step restarts; None for a real app
+    # --demo's local stand-ins (wizard.demo.world.DemoWorld): the backend verify asks, the one the
+    # Restart step restarts; None for a real app
     world: Any = None
     path: str = "setup"
     answers: Answers = field(default_factory=Answers)
@@ -464,9 +464,9 @@ class Session:
         """What the demo is, for its first screen: which parts are stand-ins ([] for a real app)."""
         if self.world is None:
             return []
-        from wizard.session.demo_world import DEMO_LABEL, TOOLS_NOTE
+        from wizard.session.demo import TOOLS_NOTE, demo_label
 
-        return [DEMO_LABEL, TOOLS_NOTE + "."]
+        return [demo_label(), TOOLS_NOTE + "."]
 
     def restart_backend(self) -> bool:
         """The demo's restart: its stand-in backend reads the config on disk again. A real backend is the
