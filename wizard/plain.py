@@ -180,7 +180,7 @@ class PlainFlow:
         env = next((e for kind, e in picked if kind == "env"), None)
         if env is not None:
             s.answers.clusterProvider = ClusterProviderAnswer(
-                name=str(env["name"]), url=str(env["url"] or "https://api.spectrocloud.com"),
+                name=str(env["name"]), url=str(env["url"] or s.default_palette_url()),
                 tenant=env["tenant"], apiTokenEnv=env["apiTokenEnv"] or "SPECTROCLOUD_API_TOKEN")
 
     def tenant(self) -> None:
@@ -188,7 +188,7 @@ class PlainFlow:
         a = s.answers
         p.line("")
         p.line(p.c("bold", "SpectroCloud tenant and OIDC client") + " (secrets are named by environment variable, never typed here)")
-        a.consoleUrl = ask.text("SpectroCloud console URL:", a.consoleUrl, "consoleUrl").rstrip("/")
+        a.consoleUrl = ask.text("SpectroCloud console URL:", a.consoleUrl or s.default_console_url(), "consoleUrl").rstrip("/")
         a.tenant = ask.text("Tenant:", a.tenant or "", "tenant")
         env = ask.text("Auth environment:", a.environment or s.default_environment(), "environment")
         a.environment = None if env == s.default_environment() else env
@@ -226,7 +226,7 @@ class PlainFlow:
         if ask.confirm("Use the SpectroCloud cluster provider (discovers clusters from Palette) in OIDC mode?", a.clusterProvider is not None):
             cp = a.clusterProvider
             name = ask.text("Environment name:", cp.name if cp else "palette", "providerName")
-            url = ask.text("Palette API URL:", cp.url if cp else "https://api.spectrocloud.com", "paletteUrl")
+            url = ask.text("Palette API URL:", cp.url if cp else s.default_palette_url(), "paletteUrl")
             env = ask.text("Environment variable holding the Palette API key:", cp.apiTokenEnv if cp else "SPECTROCLOUD_API_TOKEN", "apiTokenEnv")
             projects = ask.text("Projects to include (comma separated, empty for all):", "", optional=True)
             a.clusterProvider = ClusterProviderAnswer(name=name, url=url, tenant=a.tenant, apiTokenEnv=env,
@@ -256,7 +256,7 @@ class PlainFlow:
 
     def discover_in_palette(self) -> None:
         s, ask, p = self.s, self.ask, self.p
-        url = ask.text("Palette API URL:", "https://api.spectrocloud.com", "paletteUrl")
+        url = ask.text("Palette API URL:", s.default_palette_url(), "paletteUrl")
         env = ask.text("Environment variable holding the Palette API key:", "SPECTROCLOUD_API_TOKEN", "apiTokenEnv")
         key = os.environ.get(env) or ask.secret(f"{env} is not set here: type the API key (masked, used now, never saved):")
         if not key:

@@ -91,7 +91,7 @@ delete what the cluster provider created (the wizard never runs them).
         envs = [data for kind, name, _, _, _, data in self.items if kind == "env" and f"env:{name}" in self.selected]
         if envs:
             e = envs[0]
-            a.clusterProvider = ClusterProviderAnswer(name=str(e["name"]), url=str(e["url"] or "https://api.spectrocloud.com"),
+            a.clusterProvider = ClusterProviderAnswer(name=str(e["name"]), url=str(e["url"] or self.session.default_palette_url()),
                                                       tenant=e["tenant"], apiTokenEnv=e["apiTokenEnv"] or "SPECTROCLOUD_API_TOKEN")
             if len(envs) > 1:
                 self.notify("one cluster-provider environment per wave: switching " + str(e["name"]) + " now", severity="warning")

@@ -10,7 +10,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.validation import ValidationResult
 from textual.widgets import Button, Input, Label, Static
 
-from wizard.core.answers import DEFAULT_CONSOLE_URL
 from wizard.core.fields import FIELDS as SPECS
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.fieldinput import FieldValidator, field_problem
@@ -86,7 +85,7 @@ derives, whether the client ID and secret are accepted, and whether the callback
     def fill(self) -> None:
         a = self.session.answers
         values = {
-            "consoleUrl": a.consoleUrl or DEFAULT_CONSOLE_URL,
+            "consoleUrl": a.consoleUrl or self.session.default_console_url(),
             "tenant": a.tenant or "",
             "environment": a.environment or self.session.auth_environment(),
             "clientIdEnv": a.clientIdEnv,
