@@ -686,7 +686,7 @@ def cmd_tui(args: argparse.Namespace, plain: bool = False) -> int:
         print(f"demo app: {root}", file=sys.stderr)
         return run_tui(root, args.config, demo=True, start_world=True)
     if args.demo:
-        from wizard.session.demo_world import demo_run
+        from wizard.session.demo import demo_run
 
         # a dry run with its own world: local stand-ins started here and stopped on the way out
         with demo_run() as (root, world):

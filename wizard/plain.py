@@ -287,7 +287,7 @@ class PlainFlow:
         s, ask, p = self.s, self.ask, self.p
         import os
 
-        url = ask.text("Palette API URL:", "https://api.spectrocloud.com", "paletteUrl")
+        url = ask.text("Palette API URL:", s.default_palette_url(), "paletteUrl")
         env = ask.text("Environment variable holding the Palette API key:", "SPECTROCLOUD_API_TOKEN", "apiTokenEnv")
         key = os.environ.get(env) or ask.secret(f"{env} is not set here: type the API key (masked, used now, never saved):")
         if not key:

@@ -186,7 +186,7 @@ def test_verify_path_signs_in_to_test_my_access(demo_app: Path, oidc_provider_fa
 def test_demo_migrates_restarts_its_stand_in_and_verifies(tmp_path: Path) -> None:
     """--demo in plain mode: the world's stand-ins; the restart is the demo's own; Verify is green
     except the demo's one instructive failure."""
-    from wizard.session.demo_world import demo_run
+    from wizard.session.demo import demo_run
 
     with demo_run(tmp_path) as (root, world):
         keys = [DOWN + ENTER, "y",                              # migrate; continue after the checks

@@ -1,4 +1,4 @@
-"""The demo's world (wizard/session/demo_world.py): the wizard's real flow through the session, against
+"""The demo's world (wizard/demo/world.py): the wizard's real flow through the session, against
 the stand-ins the demo starts, with no mocks.
 
 The promise of `--demo`: nothing falsely red, service-account clusters to migrate, a backend that keeps
@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 
+from tests.support.demo_browser import browse, sign_in_page
+from tests.support.net import free_port
 from wizard.core.answers import ClusterAnswer
 from wizard.core.hints import catalog
 from wizard.core.resources import templates_dir
-from wizard.remote.oidc import run_oidc_checks
+from wizard.remote.login import LoginResult
+from wizard.remote.oidc import run_oidc_checks, validate_id_token
 from wizard.session import Session
-from wizard.session.demo_world import KUBERNETES_PLACEHOLDER, DemoWorld, make_demo_world_app
+from wizard.demo.world import KUBERNETES_PLACEHOLDER, DemoWorld, make_demo_world_app
 
 OK = ("ok", "warn")
 
@@ -212,3 +216,110 @@ def test_stop_frees_every_port() -> None:
             assert s.connect_ex(("127.0.0.1", port_of(url))) != 0, f"{url} still accepts connections"
     with pytest.raises(RuntimeError, match="stopped"):
         world.start()
+
+
+# ------------------------------------------------------------------------------------------------
+# "Sign in to test my access": the stand-in issuer signs in the demo user (issue #19)
+
+
+def sign_in(session: Session) -> LoginResult:
+    """Session.login as the Verify step does it, on a free loopback port (8000 and 18000, kubelogin's
+    defaults, may be taken on a shared machine: any loopback port is accepted, as RFC 8252 asks)."""
+    pages: list[str] = []
+    result = session.login(redirect_url=f"http://localhost:{free_port()}", timeout=20,
+                           open_browser=lambda url: pages.append(browse(url)))
+    assert pages and "Signed in" in pages[0]
+    return result
+
+
+def test_the_demo_user_signs_in_through_the_session(world: DemoWorld, migrated: Session) -> None:
+    result = sign_in(migrated)
+    assert (result.username, result.groups, result.warnings) == ("alice@demo.example", ["demo-developers"], [])
+    assert result.issuer == world.issuer and result.client_id == world.client_id
+    assert result.id_token.count(".") == 2 and migrated.login_result is result
+    # the token is one a cluster would accept: validated as kube-apiserver does (signature, iss, aud, exp)
+    jwks = httpx.get(f"{world.issuer}/jwks", trust_env=False, timeout=5).json()
+    check = validate_id_token(result.id_token, jwks, world.issuer, world.client_id)
+    assert check.status == "ok" and check.data["email"] == "alice@demo.example", check
+
+
+def test_signed_in_the_demo_shows_the_identity_path_and_writes_rbac(world: DemoWorld, migrated: Session,
+                                                                      tmp_path: Path) -> None:
+    world.restart()
+    result = sign_in(migrated)
+    checks = by_id(migrated.verify_sync(world.verify_options(id_token=result.id_token)))
+    assert checks["id-token"].status == "ok"
+    assert migrated.verify_untested == []
+    for name in ("prod-eu", "staging"):
+        identity = checks[f"cluster:{name}:identity"]
+        assert identity.status == "ok" and identity.data["username"] == "alice@demo.example", identity
+        assert "demo-developers" in identity.data["groups"]
+        assert checks[f"cluster:{name}:rbac"].status == "ok"
+        assert checks[f"backend-proxy:{name}"].status == "ok", checks[f"backend-proxy:{name}"]  # the Kubernetes tab's path
+    # the one instructive failure, seen from here and from the backend's proxy (it holds the old CA too)
+    failures = sorted((r.id, r.hint) for r in checks.values() if r.status == "fail")
+    assert failures == [("backend-proxy:edge-lab", "cluster-tls"), ("cluster:edge-lab", "cluster-tls")]
+    user, groups = migrated.identity()  # what the Summary's "Write RBAC" writes bindings for
+    assert (user, groups) == ("alice@demo.example", ["demo-developers"])
+    rbac = migrated.rbac_manifests([user], groups).read_text()
+    assert "alice@demo.example" in rbac and "demo-developers" in rbac
+    # following the hint makes everything green, the identity path included
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(world.kubeconfig_text(), encoding="utf-8")
+    (edge,) = [c for c in migrated.clusters_from_contexts(migrated.kubeconfig_contexts(str(kubeconfig))) if c.name == "edge-lab"]
+    migrated.add_cluster(ClusterAnswer("edge-lab", caData=edge.caData))
+    migrated.make_plan()
+    migrated.apply()
+    world.restart()
+    results = migrated.verify_sync(world.verify_options(id_token=result.id_token))
+    assert [(r.id, r.status) for r in results if r.status not in OK] == []
+    assert {"cluster:edge-lab:identity", "cluster:edge-lab:rbac", "backend-proxy:edge-lab"} <= set(by_id(results))
+
+
+def test_the_issuer_accepts_kubelogins_loopback_redirects_for_the_demo_client(world: DemoWorld) -> None:
+    def authorize(redirect_uri: str, **extra: str) -> httpx.Response:
+        params = {"client_id": world.client_id, "redirect_uri": redirect_uri, "response_type": "code",
+                  "scope": "openid profile email groups", "state": "s1", **extra}
+        return httpx.get(world.authorization_url, params=params, trust_env=False, timeout=5)
+
+    for uri in ("http://localhost:8000", "http://localhost:18000", "http://127.0.0.1:18000/", "http://[::1]:8000"):
+        answer = authorize(uri, code_challenge="x" * 43, code_challenge_method="S256")
+        assert answer.status_code == 303 and "/demo-sign-in?" in answer.headers["location"], (uri, answer.text)
+    # what a provider registered for kubelogin still refuses: other paths, https, other hosts
+    for uri in ("http://localhost:3000/not-registered", "https://localhost:8000", "http://evil.example:8000"):
+        answer = authorize(uri)
+        assert answer.status_code == 400 and "invalid_redirect_uri" in answer.text, uri
+    plain = authorize("http://localhost:8000", code_challenge="x" * 43, code_challenge_method="plain")
+    assert plain.status_code == 303 and "error=invalid_request" in plain.headers["location"]  # S256 only
+
+
+def test_the_issuer_refuses_a_code_it_should_refuse(world: DemoWorld) -> None:
+    """One use, the same redirect URI, and the PKCE verifier of the challenge (RFC 6749, RFC 7636)."""
+    verifier = "v" * 64
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    redirect = "http://localhost:8000"
+
+    def code() -> str:
+        with httpx.Client(trust_env=False, timeout=5) as http:
+            start = http.get(world.authorization_url, params={
+                "client_id": world.client_id, "redirect_uri": redirect, "response_type": "code", "scope": "openid email",
+                "state": "s1", "nonce": "n1", "code_challenge": challenge, "code_challenge_method": "S256"})
+            back = http.get(sign_in_page(http, start.headers["location"]))
+        location = urlsplit(back.headers["location"])
+        assert f"{location.scheme}://{location.netloc}" == redirect
+        query = dict(parse_qsl(location.query))
+        assert query["state"] == "s1"
+        return query["code"]
+
+    def exchange(the_code: str, **changes: str) -> httpx.Response:
+        form = {"grant_type": "authorization_code", "code": the_code, "redirect_uri": redirect, "code_verifier": verifier,
+                "client_id": world.client_id, "client_secret": world.client_secret, **changes}
+        return httpx.post(f"{world.issuer}/token", data=form, trust_env=False, timeout=5)
+
+    assert exchange(code(), code_verifier="w" * 64).json()["error"] == "invalid_grant"
+    assert exchange(code(), redirect_uri="http://localhost:18000").json()["error"] == "invalid_grant"
+    assert exchange(code(), client_secret="wrong").json()["error"] == "invalid_client"  # the client first
+    good = code()
+    tokens = exchange(good)
+    assert tokens.status_code == 200 and tokens.json()["id_token"].count(".") == 2
+    assert exchange(good).json()["error"] == "invalid_grant"  # a code is used once

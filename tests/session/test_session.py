@@ -18,6 +18,7 @@ from wizard.session.texts import plan_text
 
 # every remote check aims at the closed loopback port (net.CLOSED_URL): they all fail the same way
 pytestmark = pytest.mark.usefixtures("stand_ins")
+FRONTEND_MODULE = "packages/app/src/modules/spectrocloud/index.ts"  # what the in-app wiring adds (the demo wires it)
 
 
 def with_legacy_clusters(root: Path) -> None:
@@ -51,9 +52,9 @@ def test_setup_path(demo_app: Path) -> None:
     assert any("lab" in a for a in text.actions)
     assert "+        - name: lab" in text.diffs[0] and "SPECTROCLOUD_CLIENT_SECRET" in text.env_line
     result = s.apply()
-    # the demo is a dry run of the whole setup: the frontend is wired too (the in-app module), without installs
-    frontend = ["packages/app/src/modules/spectrocloud/index.ts", "packages/app/src/App.tsx"]
-    assert result.written == ["app-config.yaml", *frontend] and s.applied is plan and s.apply_result is result
+    # the demo wires the frontend as a dry run (the in-app module on the new frontend system)
+    assert result.written == ["app-config.yaml", FRONTEND_MODULE, "packages/app/src/App.tsx"]
+    assert s.applied is plan and s.apply_result is result
     assert s.before is not None and "spectrocloud" not in s.before.files[0].text  # the config as it was
     assert [c["name"] for c in s.clusters()] == ["lab"]
     assert s.cleanup() is None  # not a migration wave
@@ -63,9 +64,10 @@ def test_setup_path(demo_app: Path) -> None:
     assert s.verify_results is results
     assert {r.id for r in results} >= {"oidc-discovery", "backend-reachable", "cluster:lab"}
     undone = s.undo()
-    assert undone.restored == ["app-config.yaml", *frontend] and s.applied is None
-    assert not (demo_app / frontend[0]).exists()
-    assert (demo_app / "app-config.yaml").read_text() == (templates_dir() / "demo-app" / "app-config.yaml").read_text()
+    assert undone.restored == ["app-config.yaml", FRONTEND_MODULE, "packages/app/src/App.tsx"] and s.applied is None
+    for rel in ("app-config.yaml", "packages/app/src/App.tsx"):
+        assert (demo_app / rel).read_text() == (templates_dir() / "demo-app" / rel).read_text()
+    assert not (demo_app / FRONTEND_MODULE).exists()
 
 
 def test_migrate_path_uses_one_answer_for_what_may_migrate(demo_app: Path) -> None:

@@ -1,31 +1,32 @@
-"""Loopback servers that speak the real wire formats, for the remote checks' tests.
+"""The tests' doubles of the servers the wizard talks to, built on the demo's stand-ins (wizard/demo):
+the shipped loopback plumbing and wire formats, plus what only tests need (recorded requests, failure
+switches, fake secrets that must never leak, the bodies captured from a real backend).
 
-- `LoopbackServer`: a threaded http.server, optionally TLS. The socket is bound and listening when
-  the constructor returns, so tests never wait for a server with sleeps. On a TLS port, a client that
-  sends plain HTTP gets what Go's net/http (and so kube-apiserver) answers:
-  `400 Client sent an HTTP request to an HTTPS server.`
-- `KubeDouble`: /version, SelfSubjectReview, SelfSubjectAccessReview and a namespace list, with
-  metav1.Status errors, checking `Authorization: Bearer <ID token>`.
-- `BackstageDouble`: the routes of a Backstage 1.55 backend the wizard calls, with the bodies captured
-  from a real backend (copied below), including the Kubernetes proxy, which really forwards to a
-  `KubeDouble` over TLS.
-- `PaletteDouble`: the Palette API routes the TeraSky cluster provider calls; its admin kubeconfig
-  carries fake client credentials that must never leak.
+- `LoopbackServer`: wizard.demo.servers.LoopbackServer (bound and listening when constructed, so no
+  test waits for a server with sleeps; Go's answer to plain HTTP on a TLS port), recording every request.
+- `KubeDouble`: the demo's kube-apiserver (wizard.demo.kube.ApiServer) knowing alice and bob by their
+  (fake) ID tokens, with RBAC letting `allowed_subjects` view.
+- `BackstageDouble`: the routes of a Backstage 1.55 backend the wizard calls, scripted by switches
+  (not started, no auth module, no guest...), with the bodies captured from a real backend (copied
+  below); its Kubernetes proxy is the demo backend's (wizard.demo.backstage.proxy_request), which
+  really forwards to a `KubeDouble` over TLS.
+- `PaletteDouble`: the demo's Palette API (wizard.demo.palette.PaletteApi) with four clusters, a
+  wrapped-list switch, forbidden kubeconfigs, and admin kubeconfigs carrying fake client credentials
+  that must never leak.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import socket
-import ssl
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from wizard.demo import kube, palette, servers
+from wizard.demo.backstage import ServedCluster, backstage_error, proxy_request
+from wizard.demo.kube import UNAUTHORIZED, KubeUser, k8s_status
+from wizard.demo.servers import Handler, Request, Response
 
 # ------------------------------------------------------------------------------------------------
 # Bodies captured from a real Backstage 1.55.0 backend (create-app 0.9.2), copied verbatim from the
@@ -91,124 +92,21 @@ ALL_SECRETS = (GUEST_TOKEN, USER_TOKEN, ID_TOKEN, ID_TOKEN_BOB, UNTRUSTED_ID_TOK
                KUBECONFIG_TOKEN, KUBECONFIG_CLIENT_KEY, KUBECONFIG_CLIENT_CERT, "FAKE-CLIENT-KEY-SECRET",
                "FAKE-CLIENT-CERT-SECRET")
 
-GO_PLAIN_HTTP_ANSWER = b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
-
 
 # ------------------------------------------------------------------------------------------------
 # generic server
 
 
-@dataclass
-class Request:
-    method: str
-    target: str
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
+class LoopbackServer(servers.LoopbackServer):
+    """The shipped loopback server, recording every request it answers in `requests`."""
 
-    @property
-    def path(self) -> str:
-        return urlsplit(self.target).path
-
-    @property
-    def query(self) -> dict[str, str]:
-        return {k: v[0] for k, v in parse_qs(urlsplit(self.target).query).items()}
-
-    @property
-    def bearer(self) -> str | None:
-        value = self.headers.get("authorization", "")
-        return value[len("Bearer "):] if value.startswith("Bearer ") else None
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"null")
-
-
-@dataclass
-class Response:
-    status: int
-    body: Any = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def encoded(self) -> tuple[bytes, str]:
-        if isinstance(self.body, (dict, list)):
-            return json.dumps(self.body).encode(), "application/json; charset=utf-8"
-        if isinstance(self.body, str):
-            return self.body.encode(), "text/plain; charset=utf-8"
-        return self.body, "application/octet-stream"
-
-
-Handler = Callable[[Request], Response]
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: LoopbackServer
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                      self.rfile.read(length) if length else b"")
-        self.server.requests.append(req)
-        resp = self.server.handler(req)
-        body, content_type = resp.encoded()
-        self.send_response(resp.status)
-        headers = {"Content-Type": content_type, **resp.headers, "Content-Length": str(len(body))}
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-        pass
-
-
-class LoopbackServer(ThreadingHTTPServer):
-    """Bound and listening on 127.0.0.1:<ephemeral> when constructed; `start()` serves in a thread."""
-
-    daemon_threads = True
-
-    def __init__(self, handler: Handler, tls: ssl.SSLContext | None = None) -> None:
-        super().__init__(("127.0.0.1", 0), _RequestHandler)
-        self.handler = handler
-        self.tls = tls
+    def __init__(self, handler: Handler, tls: Any = None) -> None:
+        super().__init__(handler, tls, name="test-double")
         self.requests: list[Request] = []
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-    def url(self, host: str = "127.0.0.1") -> str:
-        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
-
-    def start(self) -> LoopbackServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=5)
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        """Runs in the connection's own thread: TLS handshakes (and their failures) happen here."""
-        request.settimeout(10)
-        if self.tls is not None:
-            first = request.recv(1, socket.MSG_PEEK)
-            if first and first != b"\x16":  # not a TLS handshake record: plain HTTP on a TLS port
-                request.sendall(GO_PLAIN_HTTP_ANSWER)
-                return
-            wrapped = self.tls.wrap_socket(request, server_side=True)  # handshake errors end the thread
-            try:
-                super().finish_request(wrapped, client_address)
-            finally:
-                wrapped.close()
-            return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # failed handshakes are what the TLS tests provoke
+    def respond(self, req: Request) -> Response:
+        self.requests.append(req)
+        return super().respond(req)
 
 
 Serve = Callable[..., LoopbackServer]  # the `serve` fixture: serve(handler, tls=None) -> a started server
@@ -233,118 +131,45 @@ DNS_FAIL_URL = "https://no-such-host.spectro-wizard.invalid:6443"  # .invalid ne
 # Kubernetes API server double
 
 
-def k8s_status(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": reason, "code": code}
-
-
-UNAUTHORIZED = Response(401, k8s_status(401, "Unauthorized", "Unauthorized"))
-
-
 @dataclass
-class KubeUser:
-    username: str
-    groups: list[str]
+class KubeDouble(kube.ApiServer):
+    """A kube-apiserver that knows alice and bob by their ID tokens; `handle` is the LoopbackServer handler."""
 
-
-@dataclass
-class KubeDouble:
-    """State of a fake kube-apiserver; `handle` is the LoopbackServer handler."""
-
-    git_version: str = "v1.30.2"
-    anonymous_version: bool = True
-    users: dict[str, KubeUser] = field(default_factory=lambda: {
+    users: Any = field(default_factory=lambda: {
         ID_TOKEN: KubeUser("alice@example.com", ["platform-devs", "system:authenticated"]),
         ID_TOKEN_BOB: KubeUser("oidc:bob@example.com", ["guests", "system:authenticated"]),
     })
+    namespaces: tuple[str, ...] = ("default", "kube-system", "team-a")
     allowed_subjects: set[str] = field(default_factory=lambda: {"alice@example.com"})
-    review_versions: tuple[str, ...] = ("v1",)
     # an API server's OIDC authentication (tests/support/apiserver.py): the user a real ID token maps to,
     # or None (401); when set, it decides instead of the fixed `users`
-    authenticator: Callable[[str], "KubeUser | None"] | None = None
+    authenticator: Callable[[str], KubeUser | None] | None = None
 
-    def user_of(self, token: str | None) -> "KubeUser | None":
-        if not token:
-            return None
+    def authenticate(self, bearer: str | None) -> KubeUser | None:
         if self.authenticator is not None:
-            return self.authenticator(token)
-        return self.users.get(token)
+            return self.authenticator(bearer) if bearer else None
+        return super().authenticate(bearer)
 
-    def handle(self, req: Request) -> Response:
-        if req.path == "/version" and req.method == "GET":
-            return self._version(req)
-        user = self.user_of(req.bearer)
-        prefix = "/apis/authentication.k8s.io/"
-        if req.path.startswith(prefix) and req.path.endswith("/selfsubjectreviews") and req.method == "POST":
-            version = req.path[len(prefix):].split("/")[0]
-            if version not in self.review_versions:
-                return Response(404, k8s_status(404, "NotFound", "the server could not find the requested resource"))
-            return self._review(user, version)
-        if req.path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" and req.method == "POST":
-            return self._access_review(user, req.json())
-        if req.path == "/api/v1/namespaces" and req.method == "GET":
-            return self._namespaces(user)
-        return Response(404, k8s_status(404, "NotFound", "the server could not find the requested resource"))
+    def user_of(self, token: str | None) -> KubeUser | None:
+        return self.authenticate(token)
 
-    def _version(self, req: Request) -> Response:
-        if not self.anonymous_version and self.user_of(req.bearer) is None:
-            return UNAUTHORIZED
-        return Response(200, {"major": "1", "minor": "30", "gitVersion": self.git_version,
-                              "gitCommit": "9a7f5c3", "platform": "linux/amd64"})
-
-    def _review(self, user: KubeUser | None, version: str) -> Response:
-        if user is None:
-            return UNAUTHORIZED
-        return Response(201, {"kind": "SelfSubjectReview", "apiVersion": f"authentication.k8s.io/{version}",
-                              "metadata": {"creationTimestamp": None},
-                              "status": {"userInfo": {"username": user.username, "groups": user.groups}}})
+    def binding(self, user: KubeUser) -> str | None:
+        return "spectrocloud-oidc-view" if {user.username, *user.groups} & self.allowed_subjects else None
 
     def _allowed(self, user: KubeUser) -> bool:
-        return bool({user.username, *user.groups} & self.allowed_subjects)
-
-    def _access_review(self, user: KubeUser | None, body: Any) -> Response:
-        if user is None:
-            return UNAUTHORIZED
-        status: dict[str, Any] = {"allowed": self._allowed(user)}
-        if status["allowed"]:
-            status["reason"] = 'RBAC: allowed by ClusterRoleBinding "spectrocloud-oidc-view" of ClusterRole "view"'
-        return Response(201, {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
-                              "metadata": {"creationTimestamp": None}, "spec": body.get("spec", {}),
-                              "status": status})
-
-    def _namespaces(self, user: KubeUser | None) -> Response:
-        if user is None:
-            return UNAUTHORIZED
-        if not self._allowed(user):
-            return Response(403, k8s_status(403, "Forbidden", f'namespaces is forbidden: User "{user.username}" '
-                                            'cannot list resource "namespaces" in API group "" at the cluster scope'))
-        return Response(200, {"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": "42"},
-                              "items": [{"metadata": {"name": n}} for n in ("default", "kube-system", "team-a")]})
+        return self.binding(user) is not None
 
 
 # ------------------------------------------------------------------------------------------------
 # Backstage backend double
 
 
-def backstage_error(status: int, name: str, message: str, url: str) -> Response:
-    """Backstage's error handler body (stack shortened)."""
-    return Response(status, {"error": {"name": name, "message": message, "stack": f"{name}: {message}\n    at <app>"},
-                             "request": {"method": "GET", "url": url}, "response": {"statusCode": status}})
+@dataclass(frozen=True)
+class BackstageCluster(ServedCluster):
+    """A cluster the double serves; oidc/spectrocloud unless told otherwise."""
 
-
-@dataclass
-class BackstageCluster:
-    name: str
-    url: str
     auth_provider: str = "oidc"
     oidc_token_provider: str | None = "spectrocloud"
-    ca_pem: str | None = None  # the backend's caData, decoded
-
-    def served(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"name": self.name, "authProvider": self.auth_provider}
-        if self.auth_provider == "oidc":
-            entry["oidcTokenProvider"] = self.oidc_token_provider
-        return entry
 
 
 STATE = "6e6f6e63652d7374617465"  # the start route's state (hex, as the real module makes it)
@@ -410,7 +235,7 @@ class BackstageDouble:
     def _auth_start(self, req: Request) -> Response:
         if not self.auth_module:
             return Response(404, CAPTURE_AUTH_START_404)
-        if self.misconfigured:  # the real module's words (wizard/session/demo_world.py has them too)
+        if self.misconfigured:  # the real module's words (wizard/demo/backstage.py has them too)
             return backstage_error(404, "NotFoundError", MISCONFIGURED_MESSAGE, "/spectrocloud/start")
         env = req.query.get("env", "")
         if env not in self.auth_envs:
@@ -448,34 +273,7 @@ class BackstageDouble:
     def _proxy(self, req: Request) -> Response:
         if (error := self._auth_error(req, req.path)) is not None:
             return error
-        name = req.headers.get("backstage-kubernetes-cluster", "")
-        cluster = next((c for c in self.clusters if c.name == name), None)
-        if cluster is None:
-            return backstage_error(404, "NotFoundError", f"Cluster '{name}' not found", req.path)
-        provider = cluster.oidc_token_provider
-        id_token = req.headers.get(f"backstage-kubernetes-authorization-oidc-{provider}")
-        if not id_token:
-            return backstage_error(500, "Error", f"Auth token not found under oidc.{provider} in request body", req.path)
-        return self._forward(cluster, req.path[len("/api/kubernetes/proxy"):], id_token)
-
-    def _forward(self, cluster: BackstageCluster, path: str, id_token: str) -> Response:
-        """What the real backend does: the same request to the cluster with the ID token as Bearer."""
-        parts = urlsplit(cluster.url)
-        ctx = ssl.create_default_context(cadata=cluster.ca_pem) if cluster.ca_pem else ssl.create_default_context()
-        conn = http.client.HTTPSConnection(parts.hostname or "", parts.port or 443, context=ctx, timeout=5)
-        try:
-            conn.request("GET", path, headers={"Authorization": f"Bearer {id_token}", "Accept": "application/json"})
-            answer = conn.getresponse()
-            return Response(answer.status, answer.read(), {"Content-Type": answer.getheader("Content-Type", "")})
-        except socket.gaierror:
-            cause = f"getaddrinfo ENOTFOUND {parts.hostname}"
-        except ConnectionRefusedError:
-            cause = f"connect ECONNREFUSED {parts.hostname}:{parts.port}"
-        except ssl.SSLCertVerificationError:
-            cause = "self-signed certificate in certificate chain"  # Node's wording for an untrusted CA
-        finally:
-            conn.close()
-        return backstage_error(500, "Error", f"Cluster '{cluster.name}' request error; caused by Error: {cause}", path)
+        return proxy_request(req, self.clusters)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -484,42 +282,16 @@ class BackstageDouble:
 
 def kubeconfig_text(server: str, ca_b64: str) -> str:
     """An admin kubeconfig as Palette hands it out, with (fake) admin credentials."""
-    return f"""apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: {ca_b64}
-    server: {server}
-  name: prod-east
-contexts:
-- context:
-    cluster: prod-east
-    user: prod-east-admin
-  name: prod-east-admin@prod-east
-current-context: prod-east-admin@prod-east
-kind: Config
-preferences: {{}}
-users:
-- name: prod-east-admin
-  user:
-    client-certificate-data: {KUBECONFIG_CLIENT_CERT}
-    client-key-data: {KUBECONFIG_CLIENT_KEY}
-    token: {KUBECONFIG_TOKEN}
-"""
+    return palette.kubeconfig_text(server, ca_b64, client_cert=KUBECONFIG_CLIENT_CERT,
+                                   client_key=KUBECONFIG_CLIENT_KEY, token=KUBECONFIG_TOKEN)
 
 
-def palette_meta(uid: str, name: str, scope: str, project_uid: str | None, cloud: str, state: str) -> dict[str, Any]:
-    annotations = {"scope": scope, **({"projectUid": project_uid} if project_uid else {})}
-    return {"metadata": {"uid": uid, "name": name, "annotations": annotations},
-            "spec": {"cloudType": cloud}, "status": {"state": state, "kubeMeta": {"hasKubeConfigClient": True}}}
+palette_meta = palette.palette_meta
 
 
 @dataclass
-class PaletteDouble:
-    ca_b64: str = ""
+class PaletteDouble(palette.PaletteApi):
     api_key: str = PALETTE_API_KEY
-    wrap_items: bool = False  # answer {"items": [...]} instead of the bare list the provider reads
-    kubeconfigs: dict[str, str] = field(default_factory=dict)  # uid -> YAML text
-    forbidden: set[str] = field(default_factory=set)  # cluster uids whose kubeconfig answers 403
     projects: dict[str, str] = field(default_factory=lambda: {"p-prod": "production", "p-dev": "development"})
     clusters: list[dict[str, Any]] = field(default_factory=lambda: [
         palette_meta("c-east", "prod-east", "project", "p-prod", "eks", "Running"),
@@ -527,26 +299,20 @@ class PaletteDouble:
         palette_meta("c-dev", "dev-1", "project", "p-dev", "edge-native", "Provisioning"),
         palette_meta("c-shared", "shared-tenant", "tenant", None, "vsphere", "Running"),
     ])
+    ca_b64: str = ""
+    wrap_items: bool = False  # answer {"items": [...]} instead of the bare list the provider reads
+    forbidden: set[str] = field(default_factory=set)  # cluster uids whose kubeconfig answers 403
 
-    def handle(self, req: Request) -> Response:
-        if req.headers.get("apikey") != self.api_key:
-            return Response(401, {"code": "Unauthorized", "message": "Invalid api key", "ref": "", "status": 401})
-        if req.path == "/v1/dashboard/spectroclusters/meta":
-            return Response(200, {"items": self.clusters} if self.wrap_items else self.clusters)
-        if req.path.startswith("/v1/projects/"):
-            uid = req.path.rsplit("/", 1)[1]
-            if uid not in self.projects:
-                return Response(404, {"code": "ResourceNotFound", "message": f"Project '{uid}' not found"})
-            return Response(200, {"metadata": {"uid": uid, "name": self.projects[uid]}, "spec": {}})
-        if req.path.startswith("/v1/spectroclusters/") and req.path.endswith("/assets/adminKubeconfig"):
-            uid = req.path.split("/")[3]
-            if uid in self.forbidden:
-                return Response(403, {"code": "Forbidden", "message": "Operation not allowed"})
-            text = self.kubeconfigs.get(uid)
-            if text is None:
-                text = kubeconfig_text(f"https://{uid}.k8s.example.com:6443", self.ca_b64)
-            return Response(200, text.encode())
-        return Response(404, {"code": "NotFound", "message": req.path})
+    def cluster_list(self) -> Any:
+        return {"items": self.clusters} if self.wrap_items else self.clusters
+
+    def admin_kubeconfig(self, uid: str) -> Response:
+        if uid in self.forbidden:
+            return Response(403, {"code": "Forbidden", "message": "Operation not allowed"})
+        text = self.kubeconfigs.get(uid)
+        if text is None:
+            text = kubeconfig_text(f"https://{uid}.k8s.example.com:6443", self.ca_b64)
+        return Response(200, text.encode())
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""Indiscreet loopback servers (the secrets tests): bound and listening when constructed (no sleeps).
+"""Indiscreet loopback servers (the secrets tests), on the shipped loopback plumbing (wizard/demo/servers.py):
+bound and listening when constructed (no sleeps).
 
-`EchoServer` answers with a handler function and records every request. The doubles here are
+`EchoServer` answers with a handler function `(server, Req) -> (status, headers, body text)` and records
+every request as it came (header names in their own case, the body as text). The doubles here are
 deliberately indiscreet: their error bodies echo the request's Authorization header, body and query
 back, as some proxies and misconfigured servers do, so a tool that prints response bodies verbatim
 would leak the secrets it sent.
@@ -10,85 +12,47 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
+
+from wizard.demo.kube import k8s_status
+from wizard.demo.oidc import discovery_document
+from wizard.demo.servers import LoopbackServer, Request, Response
 
 
 @dataclass
 class Req:
     method: str
-    path: str
-    headers: dict[str, str]
+    path: str  # path and query, as sent
+    headers: dict[str, str]  # names as sent
     body: str
 
 
 Reply = tuple[int, dict, str]  # status, headers, body
 
 
-@dataclass
-class EchoServer:
-    handler: Callable[["EchoServer", Req], Reply]
-    tls: ssl.SSLContext | None = None
-    requests: list[Req] = field(default_factory=list)
+class EchoServer(LoopbackServer):
+    """Started when constructed; every connection is closed after its one answer."""
 
-    def __post_init__(self) -> None:
-        outer = self
+    def __init__(self, handler: Callable[[EchoServer, Req], Reply], tls: ssl.SSLContext | None = None) -> None:
+        self.echo = handler
+        self.requests: list[Req] = []
+        super().__init__(self._answer, tls, name="echo")
+        self.start()
 
-        class H(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _do(self) -> None:
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n).decode("utf-8", "replace") if n else ""
-                req = Req(self.command, self.path, {k: v for k, v in self.headers.items()}, body)
-                outer.requests.append(req)
-                status, headers, text = outer.handler(outer, req)
-                data = text.encode()
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _do
-
-            def log_message(self, *a: object) -> None:
-                pass
-
-        class S(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def get_request(self):  # type: ignore[override]
-                sock, addr = super().get_request()
-                if outer.tls is not None:
-                    sock.settimeout(5)
-                    try:
-                        sock = outer.tls.wrap_socket(sock, server_side=True)
-                    except (ssl.SSLError, OSError):
-                        sock.close()
-                        raise OSError("handshake failed")
-                return sock, addr
-
-            def handle_error(self, request, client_address) -> None:  # noqa: ANN001
-                pass
-
-        self.httpd = S(("127.0.0.1", 0), H)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+    def _answer(self, request: Request) -> Response:
+        req = Req(request.method, request.target, dict(request.raw_headers), request.body.decode("utf-8", "replace"))
+        self.requests.append(req)
+        status, headers, text = self.echo(self, req)
+        return Response(status, text.encode(), {**headers, "Connection": "close"})
 
     @property
     def origin(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+        return self.url()
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.stop()
 
 
 def _echo(req: Req) -> str:
@@ -106,8 +70,7 @@ def cluster_handler(server: EchoServer, req: Req) -> Reply:
     """A kube-apiserver: /version is public; every authenticated call fails, echoing the token."""
     if urlsplit(req.path).path.endswith("/version"):
         return 200, {"Content-Type": "application/json"}, json.dumps({"major": "1", "minor": "30", "gitVersion": "v1.30.2"})
-    status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Unauthorized", "code": 401,
-              "message": f"Unauthorized: {_echo(req)}"}
+    status = k8s_status(401, "Unauthorized", f"Unauthorized: {_echo(req)}")
     return 401, {"Content-Type": "application/json"}, json.dumps(status)
 
 
@@ -119,13 +82,7 @@ def oidc_handler(issuer_path: str) -> Callable[[EchoServer, Req], Reply]:
         issuer = server.origin + issuer_path
         path = urlsplit(req.path).path
         if path == issuer_path + "/.well-known/openid-configuration":
-            doc = {
-                "issuer": issuer, "authorization_endpoint": issuer + "/auth", "token_endpoint": issuer + "/token",
-                "jwks_uri": issuer + "/jwks", "userinfo_endpoint": issuer + "/userinfo",
-                "response_types_supported": ["code"], "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"], "scopes_supported": ["openid", "email", "profile"],
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-            }
+            doc = {**discovery_document(issuer, signing_alg="RS256"), "userinfo_endpoint": issuer + "/userinfo"}
             return 200, {"Content-Type": "application/json"}, json.dumps(doc)
         if path.endswith("/jwks"):
             return 200, {"Content-Type": "application/json"}, json.dumps({"keys": []})

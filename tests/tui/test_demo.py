@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
+import pytest
+from textual.widgets import DataTable, Static
 
 from tests.support import pilot as h
+from tests.support.demo_browser import browse
+from tests.support.net import free_port
 from wizard.session import Session
-from wizard.session.demo_world import demo_run
+from wizard.session.demo import demo_run
 from wizard.tui.app import WizardApp
 from wizard.tui.widgets.modals import HintScreen
 
@@ -91,3 +94,45 @@ async def test_demo_migrates_and_verifies_against_its_stand_ins(tmp_path: Path) 
     with socket.socket() as s:
         s.settimeout(2)
         assert s.connect_ex(("127.0.0.1", int(world.backend_url.rsplit(":", 1)[1]))) != 0
+
+
+async def test_demo_signs_in_its_user_and_writes_rbac_for_her(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verify's "Sign in to test my access" in the demo (issue #19: it always failed): the stand-in
+    provider signs in the demo user, Verify shows who the clusters see, and Summary's "Write RBAC"
+    writes her bindings. The browser is an HTTP client (tests/support/demo_browser.py) and the
+    loopback redirect a free port: kubelogin's 8000/18000 may be taken on a shared machine."""
+    import webbrowser
+
+    from wizard.remote import login as login_mod
+
+    monkeypatch.setattr(login_mod, "DEFAULT_REDIRECTS", (f"http://localhost:{free_port()}",))
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: bool(opened.append(browse(url))))
+    with demo_run(tmp_path) as (root, world):
+        session = Session(root, demo=True, world=world, path="migrate")
+        world.prefill(session.answers)
+        session.load(run_tools=False)
+        session.answers.migrate = list(world.service_account_clusters)
+        session.make_plan()
+        session.apply()
+        assert session.restart_backend()
+        app = WizardApp(session)
+        async with app.run_test(size=SIZE) as pilot:
+            await h.jump_to(pilot, "verify", path="migrate")
+            assert "not tested" in h.screen_text(pilot)  # no ID token yet
+            await h.activate(pilot, "#login")
+            await h.wait_for(pilot, lambda: session.login_result is not None and session.verify_untested == [],
+                             "the sign-in and the checks with the ID token")
+            await h.settle(pilot)
+            assert opened and "Signed in" in opened[0]
+            shown = marks(pilot, "#verify-table")
+            assert shown["cluster:prod-eu:identity"] == "[green]✔[/green]", shown
+            results = {r.id: r for r in session.verify_results or []}
+            assert results["cluster:prod-eu:identity"].data["username"] == "alice@demo.example"
+            assert sorted(i for i, r in results.items() if r.status == "fail") == ["backend-proxy:edge-lab", "cluster:edge-lab"]
+            await h.jump_to(pilot, "summary", path="migrate")
+            summary = str(app.screen.query_one("#summary-text", Static).content)
+            assert "spectro-wizard rbac --user alice@demo.example --group demo-developers" in summary
+            await h.activate(pilot, "#rbac")
+        rbac = (root / ".spectro-wizard" / "rbac.yaml").read_text(encoding="utf-8")
+        assert "alice@demo.example" in rbac and "demo-developers" in rbac

@@ -14,7 +14,7 @@ from tests.support.repos import make_repo
 from wizard.core.repo import RepoInfo
 from wizard.session import Session
 from wizard.session.demo import make_demo_app
-from wizard.session.demo_world import DEMO_LABEL
+from wizard.demo.world import DEMO_LABEL
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.welcome import WelcomeScreen
 

@@ -18,6 +18,7 @@ from wizard.core.yamldoc import Node, YamlSyntaxError, parse
 from wizard.errors import BadInput
 
 DEFAULT_CONSOLE_URL = "https://console.spectrocloud.com"
+DEFAULT_PALETTE_URL = "https://api.spectrocloud.com"
 DEFAULT_CLIENT_ID_ENV = "SPECTROCLOUD_CLIENT_ID"
 DEFAULT_CLIENT_SECRET_ENV = "SPECTROCLOUD_CLIENT_SECRET"
 DEFAULT_API_TOKEN_ENV = "SPECTROCLOUD_API_TOKEN"
@@ -64,7 +65,7 @@ class ClusterAnswer:
 @dataclass
 class ClusterProviderAnswer:
     name: str
-    url: str = "https://api.spectrocloud.com"
+    url: str = DEFAULT_PALETTE_URL
     tenant: str | None = None
     apiTokenEnv: str = DEFAULT_API_TOKEN_ENV
     includeProjects: list[str] | None = None
@@ -86,7 +87,7 @@ class ClusterProviderAnswer:
 class PaletteAnswer:
     """Discover clusters from Palette at plan time: their server URL and CA (never credentials)."""
 
-    url: str = "https://api.spectrocloud.com"
+    url: str = DEFAULT_PALETTE_URL
     apiKeyEnv: str = DEFAULT_API_TOKEN_ENV
     includeProjects: list[str] | None = None
     excludeProjects: list[str] | None = None

@@ -9,6 +9,10 @@ a body once it holds more than the cap its request names (`limit(what, cap)` in 
 extensions; DOCUMENT_CAP when it names none), decompresses only up to the cap, and the request
 fails with `BodyTooLarge`, an httpx.HTTPError whose message is the sentence to show. Clients never
 follow redirects unless told to: a credential header must not travel to where a server points.
+
+Inside `only_this_machine(why)` (the demo session's requests) the transports refuse, before any DNS
+lookup or connection, a request to a host that is not a loopback address: an httpx.ConnectError
+saying `why`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import ssl
 import zlib
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from wizard.core.fields import is_loopback_host
 from wizard.remote.limits import DEFAULT_TIMEOUT, DOCUMENT_CAP, MiB
 
 USER_AGENT = "spectro-wizard"
@@ -30,6 +37,26 @@ USER_AGENT = "spectro-wizard"
 # compresses anyway is decompressed up to the cap.
 BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
 _LIMIT = "spectro_wizard_limit"
+# Why requests may go to this machine only (None: anywhere). A context variable: the asyncio tasks a
+# verify run starts inherit it, and another thread's requests are not affected.
+_ONLY_THIS_MACHINE: ContextVar[str | None] = ContextVar("spectro_wizard_only_this_machine", default=None)
+
+
+@contextmanager
+def only_this_machine(why: str) -> Iterator[None]:
+    """Within the block, every request to a non-loopback host fails with a ConnectError saying `why`."""
+    token = _ONLY_THIS_MACHINE.set(why)
+    try:
+        yield
+    finally:
+        _ONLY_THIS_MACHINE.reset(token)
+
+
+def _refuse_elsewhere(request: httpx.Request) -> None:
+    why = _ONLY_THIS_MACHINE.get()
+    if why is not None and not is_loopback_host(request.url.host):
+        raise httpx.ConnectError(f"{why}: {request.url.host} is not on this machine, so it was not contacted",
+                                 request=request)
 
 
 @dataclass(frozen=True)
@@ -143,6 +170,7 @@ class CappedAsyncTransport(httpx.AsyncBaseTransport):
         self._inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        _refuse_elsewhere(request)
         response = await self._inner.handle_async_request(request)
         try:
             lim, host, encoding = _check_head(request, response)
@@ -164,6 +192,7 @@ class CappedTransport(httpx.BaseTransport):
         self._inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        _refuse_elsewhere(request)
         response = self._inner.handle_request(request)
         try:
             lim, host, encoding = _check_head(request, response)

@@ -27,7 +27,6 @@ from wizard.remote.backstage import explain_error
 from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, limit
 from wizard.remote.limits import DOCUMENT_CAP, PALETTE_LIST_CAP
 
-DEFAULT_PALETTE_URL = "https://api.spectrocloud.com"
 T = TypeVar("T")
 
 

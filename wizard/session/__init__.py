@@ -3,7 +3,8 @@
 Layers (checked by import-linter, see pyproject.toml), each importing only those below it:
 
     front ends   wizard.cli, wizard.plain, wizard.tui (and wizard.output, the terminal printer)
-    session      wizard.session   the flow: steps, state, actions; the support report; the demo
+    session      wizard.session   the flow: steps, state, actions; the support report; the demo's door
+    demo         wizard.demo      --demo's local stand-ins (servers the remote clients talk to)
     verify       wizard.verify    the concurrent verify runner
     remote       wizard.remote    httpx / authlib / joserfc clients: OIDC, Backstage, Kubernetes, Palette
     core         wizard.core      answers and fields, repo inspection, clusters, checks, the patch engine

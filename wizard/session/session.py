@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -73,8 +74,8 @@ class Session:
     root: Path
     config_names: list[str] | None = None
     demo: bool = False
-    # --demo's local stand-ins (wizard.session.demo_world.DemoWorld): the backend verify asks, the
-    # one the Restart step restarts; None for a real app
+    # --demo's local stand-ins (wizard.demo.world.DemoWorld): the backend verify asks, the one the
+    # Restart step restarts, the default console and Palette; None for a real app
     world: Any = None
     path: str = "setup"
     answers: Answers = field(default_factory=Answers)
@@ -188,6 +189,23 @@ class Session:
         """Where verify reaches the backend by default: backend.baseUrl, or the demo's stand-in."""
         return self.world.backend_url if self.world is not None else self.backend_base_url()
 
+    def default_console_url(self) -> str:
+        """The console URL to offer: the demo's stand-in issuer, else SpectroCloud's console."""
+        return self.world.console_url if self.world is not None else answers_mod.DEFAULT_CONSOLE_URL
+
+    def default_palette_url(self) -> str:
+        """The Palette API URL to offer: the demo's stand-in, else SpectroCloud's API."""
+        return self.world.palette_url if self.world is not None else answers_mod.DEFAULT_PALETTE_URL
+
+    def _network(self) -> AbstractContextManager[None]:
+        """Around every request the session makes: in the demo, to this machine only (its stand-ins),
+        whatever URL was typed, so the demo contacts nothing real."""
+        if self.world is None:
+            return nullcontext()
+        from wizard.remote.http import only_this_machine
+
+        return only_this_machine("the demo contacts only its local stand-ins")
+
     def backend_base_url(self) -> str | None:
         if self.configs is None:
             return None
@@ -293,8 +311,9 @@ class Session:
         from wizard.remote.palette import PaletteClient, PaletteError
 
         try:
-            async with PaletteClient(url, api_key) as palette:
-                return await palette.list_clusters(list(include), list(exclude))
+            with self._network():
+                async with PaletteClient(url, api_key) as palette:
+                    return await palette.list_clusters(list(include), list(exclude))
         except PaletteError as exc:
             raise WizardError(str(exc)) from None
 
@@ -303,8 +322,9 @@ class Session:
         from wizard.remote.palette import PaletteClient, PaletteError
 
         try:
-            async with PaletteClient(url, api_key) as palette:
-                endpoints = await palette.cluster_endpoints(list(chosen))
+            with self._network():
+                async with PaletteClient(url, api_key) as palette:
+                    endpoints = await palette.cluster_endpoints(list(chosen))
         except PaletteError as exc:
             raise WizardError(str(exc)) from None
         from wizard.remote.discovery import cluster_answers
@@ -324,11 +344,12 @@ class Session:
         from wizard.remote.oidc import run_oidc_checks
 
         a = self.answers
-        return await run_oidc_checks(
-            a.authorization_url(), self.callback_url(),
-            os.environ.get(a.clientIdEnv), os.environ.get(a.clientSecretEnv),
-            client_id_env=a.clientIdEnv, client_secret_env=a.clientSecretEnv, timeout=timeout,
-        )
+        with self._network():
+            return await run_oidc_checks(
+                a.authorization_url(), self.callback_url(),
+                os.environ.get(a.clientIdEnv), os.environ.get(a.clientSecretEnv),
+                client_id_env=a.clientIdEnv, client_secret_env=a.clientSecretEnv, timeout=timeout,
+            )
 
     def make_plan(self, skip_install: bool = False) -> Plan:
         from wizard.core.deploy_plan import make_plan  # the app's plan, and production's when a deployment is answered
@@ -343,7 +364,8 @@ class Session:
         if validated.palette is not None:
             from wizard.remote.discovery import with_discovered
 
-            validated = with_discovered(validated)
+            with self._network():
+                validated = with_discovered(validated)
         skip = skip_install or self.demo
         if not skip and validated.installPackage and self.info.yarn is None:
             repo.detect_tools(self.info, node=False)  # only the install step needs to know how to run Yarn
@@ -474,7 +496,8 @@ class Session:
                     opts.deployment_hint = self.deployment_hint()
                 finally:
                     self.answers = self_answers
-        self.verify_results = await run_verify(self.root, configs, answers, opts, on_result=on_result)
+        with self._network():
+            self.verify_results = await run_verify(self.root, configs, answers, opts, on_result=on_result)
         self.verify_untested = untested_checks(configs, answers, opts)
         return self.verify_results
 
@@ -488,8 +511,9 @@ class Session:
 
         self.load(run_tools=False, strict=True)
         assert self.configs is not None
-        return await wait_until_served(self.configs, self.answers, self._with_world(opts or VerifyOptions()), timeout,
-                                       on_round=on_round)
+        with self._network():
+            return await wait_until_served(self.configs, self.answers, self._with_world(opts or VerifyOptions()),
+                                           timeout, on_round=on_round)
 
     def hint_text(self, result: CheckResult, on_screen: bool = False) -> str:
         """A check's catalog hint with what this run already knows filled in (tenant, console, backend
@@ -507,9 +531,9 @@ class Session:
         """What the demo is, for its first screen: which parts are stand-ins ([] for a real app)."""
         if self.world is None:
             return []
-        from wizard.session.demo_world import DEMO_LABEL, TOOLS_NOTE
+        from wizard.session.demo import TOOLS_NOTE, demo_label
 
-        return [DEMO_LABEL, TOOLS_NOTE + "."]
+        return [demo_label(), TOOLS_NOTE + "."]
 
     def start_demo_world(self) -> Callable[[], None]:
         """`--demo` in the TUI: start the demo's world on this demo copy (made by make_demo_app, drawn
@@ -518,7 +542,8 @@ class Session:
         tools first on PATH and the demo's variables set, the backend restarted on it, the answers
         pointed at the stand-in console and the configs read again. Returns what stops it all and
         restores the environment."""
-        from wizard.session.demo_world import KUBERNETES_PLACEHOLDER, DemoWorld, write_demo_tools
+        from wizard.demo.world import KUBERNETES_PLACEHOLDER, DemoWorld
+        from wizard.demo.app import write_demo_tools
 
         saved = {name: os.environ.get(name) for name in ("PATH", *DemoWorld.env_names())}
 
@@ -590,10 +615,11 @@ class Session:
                            "(`read -rs VAR && export VAR` keeps it out of the shell history)")
         prov = configs.effective(["auth", "providers", "spectrocloud", t.environment])
         scope = prov.get("scope") if isinstance(prov, dict) else None
-        self.login_result = login(t.authorization_url, t.client_id, t.client_secret,
-                                  redirect_urls=(redirect_url,) if redirect_url else DEFAULT_REDIRECTS,
-                                  scope=scope if isinstance(scope, str) and scope.strip() else DEFAULT_SCOPE,
-                                  timeout=timeout, open_browser=open_browser, on_url=on_url)
+        with self._network():
+            self.login_result = login(t.authorization_url, t.client_id, t.client_secret,
+                                      redirect_urls=(redirect_url,) if redirect_url else DEFAULT_REDIRECTS,
+                                      scope=scope if isinstance(scope, str) and scope.strip() else DEFAULT_SCOPE,
+                                      timeout=timeout, open_browser=open_browser, on_url=on_url)
         return self.login_result
 
     def identity(self) -> tuple[str | None, list[str]]:
@@ -751,9 +777,10 @@ class Session:
                verify_options: VerifyOptions | None = None) -> Path:
         from wizard.session.report import write_report
 
-        return write_report(self.root, self.config_names, output, json_format=json_format,
-                            verify_results=None if run_verify else self.verify_results, run_verify=run_verify,
-                            verify_options=verify_options)
+        with self._network():
+            return write_report(self.root, self.config_names, output, json_format=json_format,
+                                verify_results=None if run_verify else self.verify_results, run_verify=run_verify,
+                                verify_options=verify_options)
 
     def rbac_manifests(self, users: list[str], groups: list[str]) -> Path:
         """Write the (Cluster)RoleBindings users need into .spectro-wizard/rbac.yaml (view role)."""

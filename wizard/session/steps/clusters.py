@@ -204,7 +204,7 @@ user's SpectroCloud identity.
     # ---- the cluster provider --------------------------------------------------------------------
     def provider_values(self) -> dict[str, str]:
         p = self.s.answers.clusterProvider
-        return {"providerName": p.name if p else "palette", "paletteUrl": p.url if p else "https://api.spectrocloud.com",
+        return {"providerName": p.name if p else "palette", "paletteUrl": p.url if p else self.s.default_palette_url(),
                 "apiTokenEnv": p.apiTokenEnv if p else "SPECTROCLOUD_API_TOKEN",
                 "projects": ", ".join(p.includeProjects or []) if p else ""}
 

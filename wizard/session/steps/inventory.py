@@ -83,7 +83,7 @@ created (the wizard never runs them).
         notes: list[str] = []
         if envs:
             e = envs[0]
-            a.clusterProvider = ClusterProviderAnswer(name=str(e["name"]), url=str(e["url"] or "https://api.spectrocloud.com"),
+            a.clusterProvider = ClusterProviderAnswer(name=str(e["name"]), url=str(e["url"] or self.s.default_palette_url()),
                                                       tenant=e["tenant"], apiTokenEnv=e["apiTokenEnv"] or "SPECTROCLOUD_API_TOKEN")
             if len(envs) > 1:
                 notes.append(f"one cluster-provider environment per wave: switching {e['name']} now")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from wizard.core.answers import DEFAULT_CONSOLE_URL
 from wizard.core.results import CheckResult
 from wizard.session.steps.base import StepController
 
@@ -65,7 +64,7 @@ the client ID and secret are accepted, and whether the callback URL is registere
     def defaults(self) -> dict[str, str]:
         a, s = self.s.answers, self.s
         return {
-            "consoleUrl": a.consoleUrl or DEFAULT_CONSOLE_URL,
+            "consoleUrl": a.consoleUrl or self.s.default_console_url(),
             "tenant": a.tenant or "",
             "environment": a.environment or s.auth_environment(),
             "clientIdEnv": a.clientIdEnv,

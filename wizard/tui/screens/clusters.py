@@ -49,7 +49,7 @@ class ClustersScreen(WizardScreen):
             yield Checkbox("Use the cluster provider in OIDC mode", id="provider-on")
             with Horizontal(classes="provider-row"):
                 yield Input(placeholder="environment name, e.g. palette", id="provider-name")
-                yield Input(placeholder="Palette API URL", id="provider-url", value="https://api.spectrocloud.com")
+                yield Input(placeholder="Palette API URL", id="provider-url", value=self.session.default_palette_url())
             with Horizontal(classes="provider-row"):
                 yield Input(placeholder="API key env var", id="provider-token-env", value="SPECTROCLOUD_API_TOKEN")
                 yield Input(placeholder="include projects (comma separated, optional)", id="provider-projects")
@@ -412,7 +412,7 @@ class PaletteScreen(PickerScreen):
         with Vertical():
             yield Label("[b]Discover clusters from Palette[/b] — the API key is read from an environment variable")
             with Horizontal():
-                yield Input(value="https://api.spectrocloud.com", id="p-url")
+                yield Input(value=self.app.session.default_palette_url(), id="p-url")
                 yield Input(value="SPECTROCLOUD_API_TOKEN", id="p-env")
             # typed only when the variable is unset; masked, used for this dialog's requests, never saved
             yield Input(placeholder="API key (when the variable above is not set here; masked, never saved)",
