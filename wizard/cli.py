@@ -251,6 +251,8 @@ def _print_plan(plan: Any, p: Any) -> None:
     t = plan_text(plan)
     if plan.empty:
         p.line(t.title)
+        for step in plan.manual:  # what waits for the user (installs off: the packages to add first)
+            p.line(f"  ! {step}")
         return
     p.line(p.c("bold", t.title))
     if t.frontend:
@@ -300,15 +302,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from wizard.output import Printer
-    from wizard.session.texts import NOTHING_TO_CHANGE, next_steps, production_lines
+    from wizard.session.texts import next_steps, nothing_to_change, production_lines
 
     p = Printer()
     s, plan, problems = _plan(args)
     if plan.empty:
         if args.json:
-            print(json.dumps({"ok": True, "changed": [], "backup": None, "install": None}))
+            print(json.dumps({"ok": True, "changed": [], "backup": None, "install": None, "manual": plan.manual}))
         else:
-            p.line(NOTHING_TO_CHANGE)
+            p.line(nothing_to_change(plan))
+            for step in plan.manual:
+                p.line(f"  ! {step}")
         return 0
     if not args.yes and not sys.stdin.isatty():
         raise Refused("apply needs confirmation: run it on a terminal, or pass --yes (see the changes first with `spectro-wizard plan`)")
@@ -520,16 +524,22 @@ def cmd_hints(args: argparse.Namespace) -> int:
             return 0
         if args.json:
             print(json.dumps({"id": h.id, "title": h.title, "symptoms": list(h.symptoms), "cause": h.cause,
-                              "steps": list(h.steps), "links": list(h.links)}, indent=2))
+                              "steps": list(h.steps), "links": list(h.links), "example": h.example}, indent=2))
             return 0
+        from wizard.core.hints import fill
+
         p.line(p.c("bold", f"{h.title}  [{h.id}]"))
         if h.symptoms:
             p.line("")
             p.line("You may see:")
             for s in h.symptoms:
-                p.line(f"  - {s}")
+                p.line(f"  - {fill(s, h.example)}")
         p.line("")
-        p.line(h.render())
+        p.line(h.render(h.example))
+        if h.example:
+            p.line("")
+            p.line(f"(Shown with example values: {', '.join(sorted(h.example))}. `{PROG} check` gives this hint with "
+                   "your app's own.)")
         return 0
     if args.json:
         print(json.dumps({h: cat.get(h).title for h in cat.ids()}, indent=2))  # type: ignore[union-attr]

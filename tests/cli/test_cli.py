@@ -125,6 +125,40 @@ def test_apply_then_plan_has_nothing_to_change_and_undo_restores(tmp_path, cli_t
     assert proc.returncode == 1 and "nothing to undo" in proc.stderr
 
 
+def test_with_installs_off_apply_says_what_waits_and_wires_it_once_installed(tmp_path, cli_tools, answers_file):
+    """Issue 19: with --skip-install the backend module was neither installed nor wired, the notes named
+    only the add commands, and a second apply said "Nothing to change"."""
+    root = make_repo(tmp_path)
+    proc = wizard("apply", "--answers", str(answers_file), "--yes", "--skip-install", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    out = " ".join(proc.stdout.split())
+    assert "wrote app-config.yaml" in out and "wrote packages/backend/src/index.ts" not in out
+    assert ("packages/backend/src/index.ts is not wired yet: it should load " + facts.AUTH_BACKEND_PKG) in out
+    assert f"`backend.add(import('{facts.AUTH_BACKEND_PKG}'));` before backend.start()" in out
+    assert "then run apply again" in out
+    assert "yarn workspace backend add " + facts.AUTH_BACKEND_PKG in out
+    assert not [c for c in cli_tools.calls("yarn") if "add" in c["argv"]]  # nothing installed
+    # again, still without the packages: not "Nothing to change", but what waits for the user
+    proc = wizard("apply", "--answers", str(answers_file), "--yes", "--skip-install", cwd=root)
+    again = " ".join(proc.stdout.split())
+    assert proc.returncode == 0 and not again.startswith("Nothing to change")
+    assert again.startswith("Nothing the wizard can write yet") and "index.ts is not wired yet" in again
+    proc = wizard("apply", "--answers", str(answers_file), "--yes", "--skip-install", "--json", cwd=root)
+    assert any("index.ts is not wired yet" in m for m in json.loads(proc.stdout)["manual"])
+    # the user installs them (as `yarn workspace ... add` would declare them); the next apply wires them
+    for ws, pkgs in (("app", [facts.K8S_REACT_PKG, facts.LEGACY_CORE_APP_PKG]), ("backend", [facts.AUTH_BACKEND_PKG])):
+        pj = root / "packages" / ws / "package.json"
+        data = json.loads(pj.read_text())
+        data["dependencies"].update({p: "^1.0.0" for p in pkgs})
+        pj.write_text(json.dumps(data, indent=2) + "\n")
+    proc = wizard("apply", "--answers", str(answers_file), "--yes", "--skip-install", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote packages/backend/src/index.ts" in proc.stdout and "wrote packages/app/src/App.tsx" in proc.stdout
+    assert f"backend.add(import('{facts.AUTH_BACKEND_PKG}'));" in (root / "packages/backend/src/index.ts").read_text()
+    proc = wizard("apply", "--answers", str(answers_file), "--yes", "--skip-install", cwd=root)
+    assert proc.stdout.startswith("Nothing to change: the config already matches the answers.")
+
+
 def test_apply_without_yes_off_a_terminal_is_refused(tmp_path, cli_tools, answers_file):
     root = make_repo(tmp_path)
     before = snapshot(root)
@@ -361,6 +395,26 @@ def test_one_hint(capsys):
     assert code == 0
     assert out.startswith("The install guide's extension ID is wrong (a start-up warning, repaired by apply)  [guide-extension-id]")
     assert "api:kubernetes/auth-providers" in out and "1. " in out
+
+
+def test_every_hint_on_its_own_shows_values_not_placeholders(capsys):
+    """`hints ID` has no app to take values from: each placeholder shows the catalog's example, and
+    says so (issue 19: `{package}`, `{index}` and `{line}` were printed raw)."""
+    from wizard.core.hints import catalog
+
+    cat = catalog()
+    with_examples = 0
+    for hid in cat.ids():
+        code, out, _ = run_main(capsys, "hints", hid)
+        assert code == 0
+        assert not re.search(r"\{[a-z_][a-z0-9_]*\}", out), (hid, out)
+        if cat.get(hid).example:
+            with_examples += 1
+            assert "Shown with example values" in out, hid
+    assert with_examples >= 20
+    _, out, _ = run_main(capsys, "hints", "install-auth-backend")
+    assert "Add this line to packages/backend/src/index.ts" in out
+    assert "backend.add(import('@terasky/backstage-plugin-spectrocloud-auth-backend'));" in out
 
 
 def test_one_hint_json(capsys):

@@ -107,3 +107,14 @@ def test_known_values_replace_the_catalogs_placeholders():
     assert out == ("Set it to `https://palette.example.com/v1/oidc/tenant/acme/auth`; the tenant acme; "
                    "`curl -i https://backstage.example.com/api/kubernetes/clusters`")
     assert hints_mod.with_known_values(text) == text  # nothing known: the placeholders stay
+
+
+def test_a_hint_without_an_example_for_a_placeholder_is_refused_at_load(tmp_path):
+    (tmp_path / "x.yaml").write_text("- id: x\n  title: T\n  cause: the {package} is missing\n  steps: [\"add {cmd}\"]\n"
+                                     "  example:\n    package: p\n")
+    try:
+        hints_mod.load_dir(tmp_path)
+    except hints_mod.CatalogError as exc:
+        assert "hint 'x' has no example for {cmd}" in str(exc)
+    else:
+        raise AssertionError("loaded a hint whose {cmd} has no example")

@@ -238,7 +238,9 @@ def test_many_cluster_plans_are_byte_identical_to_the_old_planner_s(tmp_path: Pa
                                                                      checked_reparse: list[bool]):
     root = make_repo(tmp_path, preset="many-clusters", clusters=n)
     p = make_plan(root, configs.many_clusters_answers(n, scenario))
-    digest = hashlib.sha256(json.dumps([[[c.rel, c.after] for c in p.changes], p.actions, p.notes]).encode()).hexdigest()
+    # the old planner did not yet say that index.ts waits for the packages (installs off): that note aside
+    notes = [n for n in p.notes if "index.ts is not wired yet" not in n]
+    digest = hashlib.sha256(json.dumps([[[c.rel, c.after] for c in p.changes], p.actions, notes]).encode()).hexdigest()
     assert digest[:16] == OLD_PLANNER[(n, scenario)]
     if n >= 300:
         assert True in checked_reparse  # the section path was taken (and checked against a full parse)

@@ -153,7 +153,7 @@ def test_kill_after_the_rename_keeps_new_bytes(small) -> None:
     assert (root / "app-config.yaml").read_bytes() == new
     assert list(root.glob(TMP_GLOB)) == []
     proc = run_cli(["plan", "--repo", str(root), "--answers", str(answers)])
-    assert proc.returncode == 0 and "Nothing to change" in proc.stdout
+    assert proc.returncode == 0 and "the config already matches the answers" in proc.stdout
 
 
 def test_undo_after_a_kill_after_the_rename_restores_the_old_bytes(small) -> None:

@@ -171,7 +171,7 @@ def test_byte_order_mark_is_kept(tmp_path: Path, capsys) -> None:
     assert data[3:].startswith(BASE.splitlines(keepends=True)[0].encode())
     # idempotent: a second apply changes no byte
     rc, out, _ = run(capsys, "apply", "--repo", str(root), "--answers", str(ans), "--yes", "--skip-install")
-    assert rc == 0 and "Nothing to change" in out
+    assert rc == 0 and "the config already matches the answers" in out
     assert (root / "app-config.yaml").read_bytes() == data
 
 

@@ -28,6 +28,12 @@ class Hint:
     symptoms: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     source: str = ""
+    # a value for each {placeholder}, for showing the hint on its own (`spectro-wizard hints ID`): the
+    # checks fill in the app's own values, nothing else knows them
+    example: dict[str, str] = field(default_factory=dict)
+
+    def placeholders(self) -> set[str]:
+        return {m.group(1) for text in (self.cause, *self.steps, *self.symptoms) for m in _PLACEHOLDER.finditer(text)}
 
     def render(self, vars: dict[str, str] | None = None) -> str:
         """Plain text: the cause, then numbered steps with the placeholders filled in."""
@@ -97,6 +103,9 @@ def load_dir(directory: Path) -> Catalog:
             if missing:
                 raise CatalogError(f"{path.name}[{i}]: missing {', '.join(missing)}")
             hid = str(entry["id"])
+            example = entry.get("example") or {}
+            if not isinstance(example, dict):
+                raise CatalogError(f"{path.name}: hint {hid!r}: example must be a mapping of placeholder to value")
             if hid in cat.hints:
                 raise CatalogError(f"{path.name}: hint {hid!r} is defined twice (also in {cat.hints[hid].source})")
             cat.hints[hid] = Hint(
@@ -107,7 +116,12 @@ def load_dir(directory: Path) -> Catalog:
                 symptoms=tuple(str(s) for s in entry.get("symptoms") or ()),
                 links=tuple(str(s) for s in entry.get("links") or ()),
                 source=path.name,
+                example={str(k): str(v) for k, v in example.items()},
             )
+            missing_examples = sorted(cat.hints[hid].placeholders() - set(example))
+            if missing_examples:
+                raise CatalogError(f"{path.name}: hint {hid!r} has no example for "
+                                   + ", ".join("{" + name + "}" for name in missing_examples))
     return cat
 
 

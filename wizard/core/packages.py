@@ -202,13 +202,23 @@ def install_command(repo: RepoInfo, packages: str | list[str], workspace: Packag
 # the backend's index.ts
 
 
-def to_wire(repo: RepoInfo, answers: Answers, installs: list[InstallStep]) -> list[str]:
+def to_wire(repo: RepoInfo, answers: Answers, installs: list[InstallStep], assume_installed: bool = False) -> list[str]:
     """The backend modules index.ts must load: those declared in the backend's package.json or added by
-    this plan's installs (wiring a package that is not installed would stop the backend from starting)."""
+    this plan's installs (wiring a package that is not installed would stop the backend from starting);
+    `assume_installed` (the demo's dry run): every one."""
     installing = {p for step in installs for p in step.packages}
     backend = repo.backend
     return [r.package for r in required(answers, [])
-            if r.wire and backend is not None and (backend.has(r.package) or r.package in installing)]
+            if r.wire and backend is not None and (assume_installed or backend.has(r.package) or r.package in installing)]
+
+
+def not_wired(repo: RepoInfo, answers: Answers, wanted: list[str]) -> list[str]:
+    """The backend modules index.ts should load but this plan cannot wire: not declared in the backend's
+    package.json and not installed by this run (installs are off)."""
+    if repo.backend is None:
+        return []
+    return [r.package for r in required(answers, []) if r.wire and r.package not in wanted
+            and r.package not in repo.backend_added]
 
 
 def index_change(repo: RepoInfo, wanted: list[str]) -> tuple[FileChange | None, str | None]:

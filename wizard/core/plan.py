@@ -28,7 +28,7 @@ from wizard.core.edits import EditError, Splice
 from wizard.core.mask import mask_text
 from wizard.core.migration import provider_resources
 from wizard.core.packages import (
-    InstallStep, add_commands, fix_wrong_package, index_change, install_steps, missing, to_wire,
+    InstallStep, add_commands, fix_wrong_package, index_change, install_steps, missing, not_wired, to_wire,
 )
 from wizard.core.repo import RepoInfo
 from wizard.core.yamldoc import Node, YamlSyntaxError
@@ -1010,8 +1010,18 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
         st.actions.append(f"remove the guide's wrong package name {facts.GUIDE_WRONG_MODULE_PKG} from package.json (it does not exist on npm)")
     plan.frontend = wiring
     plan.installs = install_steps(repo, answers, skip_install, wiring.app_packages)
-    wanted = to_wire(repo, answers, plan.installs)
+    wanted = to_wire(repo, answers, plan.installs, assume_installed=dry_run)
     index, manual = index_change(repo, wanted)
+    unwired = not_wired(repo, answers, wanted)
+    if unwired and repo.backend is not None:
+        index_rel = (repo.backend_index.relative_to(repo.root).as_posix() if repo.backend_index is not None
+                     else f"{repo.backend.rel}/src/index.ts")
+        lines = " ".join(f"`backend.add(import('{p}'));`" for p in unwired)
+        why = (f"{index_rel} is not wired yet: it should load {', '.join(unwired)}, which {repo.backend.rel} does not "
+               f"declare and this run does not install (installs are off); add them, then run apply again (it adds "
+               f"{lines} before backend.start())")
+        plan.manual.append(why)
+        st.notes.append(why)
     if index is not None:
         plan.changes.append(index)
         wired = [p for p in wanted if p not in repo.backend_added]

@@ -46,10 +46,19 @@ WIRING_CHOICES: dict[str, tuple[str, str]] = {
 }
 
 
+WAITING_FOR_YOU = ("Nothing the wizard can write yet: the config already matches the answers, and the rest waits for "
+                   "what is below (then run apply again).")
+
+
+def nothing_to_change(plan: Plan) -> str:
+    """What an empty plan says: done, or done as far as it can go until the user's part is done."""
+    return WAITING_FOR_YOU if plan.manual else NOTHING_TO_CHANGE
+
+
 def plan_text(plan: Plan) -> PlanText:
     deployment = plan.deployment.lines() if plan.deployment is not None else []
     if plan.empty:
-        return PlanText(NOTHING_TO_CHANGE, [], [], list(plan.notes), None, frontend_line(plan), deployment)
+        return PlanText(nothing_to_change(plan), [], [], list(plan.notes), None, frontend_line(plan), deployment)
     files = ", ".join(c.rel for c in plan.changes) or "no files"
     title = f"Plan for {plan.repo}: {len(plan.changes)} file(s) change ({files})"
     if plan.refusals:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from wizard.errors import WizardError
 from wizard.session.steps.base import StepController
-from wizard.session.texts import NOTHING_TO_CHANGE, WIRING_CHOICES, PlanText, plan_text
+from wizard.session.texts import WIRING_CHOICES, PlanText, nothing_to_change, plan_text
 
 if TYPE_CHECKING:
     from wizard.core.plan import Plan
@@ -39,7 +39,7 @@ class Review:
         if self.plan is None or self.text is None:
             return ""
         if self.plan.empty:
-            return NOTHING_TO_CHANGE
+            return nothing_to_change(self.plan)
         return f"{len(self.plan.changes)} file(s) change; backups go to .spectro-wizard/backups/<timestamp>/"
 
     def other_label(self) -> str:
