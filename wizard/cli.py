@@ -111,7 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rbac", help="RBAC bindings for SpectroCloud OIDC users and groups (Kubernetes YAML)")
     p.add_argument("--user", metavar="EMAIL", action="extend", nargs="+", default=[], help="a user's email (repeatable)")
     p.add_argument("--group", metavar="NAME", action="extend", nargs="+", default=[], help="a group from the ID token (repeatable)")
-    p.add_argument("--role", metavar="ROLE", default="view", help="view, edit, admin, or any ClusterRole name (default view)")
+    role = p.add_mutually_exclusive_group()
+    role.add_argument("--role", metavar="ROLE", default="view",
+                      help="one of Kubernetes' user-facing ClusterRoles: view, edit, admin, cluster-admin (default view)")
+    role.add_argument("--custom-role", metavar="NAME", help="a ClusterRole of your own instead (it must exist in each cluster)")
     p.add_argument("--namespace", metavar="NS", help="RoleBindings in this namespace instead of ClusterRoleBindings")
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--username-prefix", metavar="PREFIX", default="",
@@ -277,12 +280,7 @@ def _print_plan(plan: Any, p: Any) -> None:
 def cmd_plan(args: argparse.Namespace) -> int:
     from wizard.output import Printer
 
-    try:
-        _s, plan, problems = _plan(args)
-    except WizardError as exc:
-        if args.json:  # scripts read stdout: the error is there too, as JSON
-            print(json.dumps({"ok": False, "error": str(exc)}, indent=2))
-        raise
+    _s, plan, problems = _plan(args)
     if args.json:
         out = plan.to_json()
         out["preflight"] = problems  # what would make apply refuse before writing anything
@@ -458,10 +456,18 @@ def _sign_in(s: Any, args: argparse.Namespace) -> Any:
     headless session, the system browser ($BROWSER honoured) unless --no-browser."""
     import webbrowser
 
-    from wizard.core.fields import problem
+    from urllib.parse import urlsplit
+
+    from wizard.core.fields import is_loopback_host, problem
 
     if args.redirect_url and (why := problem("backendUrl", args.redirect_url)):
         raise BadInput(f"--redirect-url {why}")
+    if args.redirect_url:
+        parts = urlsplit(args.redirect_url)
+        if parts.scheme != "http" or not is_loopback_host(parts.hostname):
+            raise BadInput(f"--redirect-url {args.redirect_url}: the sign-in comes back to this machine, so the redirect "
+                           "must be http on a loopback address (http://localhost:PORT/... or http://127.0.0.1:PORT/...), "
+                           "registered with the OIDC client")
     if args.login_timeout <= 0:
         raise BadInput("the sign-in timeout must be a positive number of seconds")
 
@@ -618,9 +624,10 @@ def cmd_rbac(args: argparse.Namespace) -> int:
         r = _sign_in(_session(args), args)
         args.user = list(args.user) + ([r.username] if r.username and "@" in r.username else [])
         args.group = list(args.group) + r.groups
-    text = rbac.render(args.user, args.group, role=args.role, namespace=args.namespace,
+    role = args.custom_role or args.role
+    text = rbac.render(args.user, args.group, role=role, namespace=args.namespace,
                        username_prefix=args.username_prefix, groups_prefix=args.groups_prefix,
-                       username_claim=args.username_claim)
+                       username_claim=args.username_claim, custom_role=args.custom_role is not None)
     if args.role == "cluster-admin":
         sys.stderr.write(f"{PROG}: note: cluster-admin gives full control of the cluster to every subject named\n")
     if not args.output:
@@ -629,7 +636,7 @@ def cmd_rbac(args: argparse.Namespace) -> int:
     rbac.write(Path(args.output), text)
     count = len(rbac.load_documents(text))
     kind = "RoleBinding" if args.namespace else "ClusterRoleBinding"
-    print(f"wrote {args.output}: {count} {kind}(s) granting {args.role}; apply it to each cluster with an admin kubeconfig: "
+    print(f"wrote {args.output}: {count} {kind}(s) granting {role}; apply it to each cluster with an admin kubeconfig: "
           f"kubectl --context <cluster> apply -f {args.output}")
     return 0
 
@@ -743,7 +750,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WizardError as exc:
         from wizard.core.mask import mask_shapes  # a sentence may quote a server's answer or a value
 
-        sys.stderr.write(f"{PROG}: {mask_shapes(str(exc))}\n")
+        message = mask_shapes(str(exc))
+        if getattr(args, "json", False):  # scripts read stdout: the error is there too, as JSON
+            print(json.dumps({"ok": False, "error": message}, indent=2))
+        sys.stderr.write(f"{PROG}: {message}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write(f"\n{PROG}: interrupted\n")

@@ -428,6 +428,32 @@ def test_unknown_hint(capsys):
     assert code == 2 and "no hint matches 'nope'" in one_line(err)
 
 
+@pytest.mark.parametrize("argv, words", [
+    (["apply", "--answers", "/nonexistent/answers.yaml", "--yes", "--json"], "answers file not found"),
+    (["plan", "--answers", "/nonexistent/answers.yaml", "--json"], "answers file not found"),
+    (["verify", "--backend-url", "notaurl", "--json"], "is not an http(s) URL"),
+    (["login", "--redirect-url", "https://example.com/cb", "--json"], "must be http on a loopback address"),
+])
+def test_json_commands_say_a_refusal_on_stdout_too(tmp_path, capsys, cli_tools, argv, words):
+    """Issue 19: `apply`, `verify` and `login --json` printed nothing on stdout on bad input (scripts read it)."""
+    root = make_repo(tmp_path)
+    code, out, err = run_main(capsys, "--repo", str(root), *argv)
+    assert code == 2
+    assert json.loads(out) == {"ok": False, "error": one_line(err).removeprefix("spectro-wizard: ").rstrip("\n")}
+    assert words in out and words in err
+
+
+@pytest.mark.parametrize("url", ["https://example.com/cb", "https://localhost:8000/cb", "http://10.0.0.5:8000/"])
+def test_a_redirect_this_machine_cannot_receive_is_bad_input(tmp_path, capsys, cli_tools, url, monkeypatch):
+    """Issue 19: `login --redirect-url https://example.com/cb` exited 1 after the client checks; it is the
+    user's input: exit 2 with the reason, before anything else is asked for."""
+    monkeypatch.delenv("SPECTROCLOUD_CLIENT_ID", raising=False)
+    root = make_repo(tmp_path)
+    code, out, err = run_main(capsys, "--repo", str(root), "login", "--redirect-url", url)
+    assert code == 2 and out == ""
+    assert f"--redirect-url {url}: the sign-in comes back to this machine" in one_line(err)
+
+
 def test_version(capsys):
     code, out, err = run_main(capsys, "--version")
     assert code == 0 and out == f"spectro-wizard {__version__}\n" and err == ""

@@ -46,13 +46,24 @@ def test_cluster_role_bindings_on_stdout(capsys) -> None:
     assert d[0]["metadata"]["name"].startswith("spectrocloud-oidc-view-user-alice-example-com-")
 
 
-@pytest.mark.parametrize("role, expected", [("view", "view"), ("edit", "edit"), ("admin", "admin"),
-                                            ("system:aggregate-to-view", "system:aggregate-to-view"),
-                                            ("my-team.reader", "my-team.reader")])
-def test_roles(capsys, role: str, expected: str) -> None:
-    code, out, _ = run(capsys, "rbac", "--user", "a@b.co", "--role", role)
+@pytest.mark.parametrize("option, role", [("--role", "view"), ("--role", "edit"), ("--role", "admin"),
+                                          ("--role", "cluster-admin"),
+                                          ("--custom-role", "system:aggregate-to-view"),
+                                          ("--custom-role", "my-team.reader")])
+def test_roles(capsys, option: str, role: str) -> None:
+    code, out, _ = run(capsys, "rbac", "--user", "a@b.co", option, role)
     assert code == 0
-    assert_binding(docs(out)[0], "ClusterRoleBinding", expected, ("User", "a@b.co"))
+    assert_binding(docs(out)[0], "ClusterRoleBinding", role, ("User", "a@b.co"))
+
+
+def test_a_role_kubernetes_does_not_have_is_refused_unless_named_as_ones_own(capsys) -> None:
+    """Issue 19: `--role god` was bound as if it existed; a typo of view/edit/admin would be too."""
+    code, out, err = run(capsys, "rbac", "--user", "a@b.co", "--role", "god")
+    assert code == 2 and out == ""
+    assert "--role 'god' is not one of Kubernetes' user-facing ClusterRoles (view, edit, admin, cluster-admin)" in err
+    assert "--custom-role god" in err and "kubectl get clusterrole god" in err
+    code, out, err = run(capsys, "rbac", "--user", "a@b.co", "--role", "edit", "--custom-role", "x")
+    assert code == 2 and "not allowed with argument" in err
 
 
 def test_namespace_variant_written_to_a_file(tmp_path: Path, capsys) -> None:
@@ -90,7 +101,7 @@ def test_names_are_deterministic_and_distinct() -> None:
     assert a == rbac.render(["alice@example.com"], ["Team_A", "team-a"])
     names = [x["metadata"]["name"] for x in docs(a)]
     assert len(set(names)) == 3  # Team_A and team-a slug alike; the hash tells them apart
-    long = rbac.render(["a" * 60 + "@" + "b" * 60 + ".example.com"], role="x" * 200)
+    long = rbac.render(["a" * 60 + "@" + "b" * 60 + ".example.com"], role="x" * 200, custom_role=True)
     assert all(len(x["metadata"]["name"]) <= 63 and DNS_LABEL.match(x["metadata"]["name"]) for x in docs(long))
     # the namespace and the role are part of the identity of a binding
     n1 = docs(rbac.render(["a@b.co"], namespace="one"))[0]["metadata"]["name"]
@@ -124,7 +135,7 @@ def test_command_for_verify_hints() -> None:
     (["rbac", "--group", "masters", "--groups-prefix", "system:"], "system:"),
     (["rbac", "--group", "bad\nname"], "control characters"),
     (["rbac", "--group", ""], "empty"),
-    (["rbac", "--user", "a@b.co", "--role", "bad/role"], "not a valid ClusterRole"),
+    (["rbac", "--user", "a@b.co", "--custom-role", "bad/role"], "not a valid ClusterRole"),
     (["rbac", "--user", "a@b.co", "--role", ""], "empty"),
     (["rbac", "--user", "a@b.co", "--namespace", "Team_A"], "not a valid namespace"),
     (["rbac", "--user", "a@b.co", "--namespace", "x" * 64], "at most 63"),

@@ -215,3 +215,23 @@ def test_lockfile_flavours(tmp_path: Path) -> None:
         "  left-pad@1.3.0:\n    resolution: {integrity: y}\n")
     assert resolved_versions(pnpm)[1] == {"@backstage/plugin-kubernetes": ["0.12.25"], "left-pad": ["1.3.0"]}
     assert resolved_versions(tmp_path) == (None, {})
+
+
+def test_a_secret_that_is_part_of_the_repos_path_leaves_the_path_whole(tmp_path: Path, capsys) -> None:
+    """Issue 19: a database password "backstage" masked the report's own path (`.../****-app`), which
+    mangled it and told the reader the secret was a piece of it. The path is kept; the secret elsewhere
+    is still masked."""
+    from tests.support.configs import CREATE_APP_CONFIG
+
+    cfg = CREATE_APP_CONFIG + "\nextra:\n  database:\n    password: backstage\n    note: the backstage password\n"
+    root = make_repo(tmp_path, "backstage-app", app_config=cfg)
+    for fmt in ([], ["--json"]):
+        out_file = tmp_path / f"report{len(fmt)}"
+        code, _, err = run(capsys, "report", "--repo", str(root), "--output", str(out_file), *fmt)
+        assert code == 0, err
+        text = out_file.read_text()
+        assert str(root) in text, text[:2000]
+        assert "****-app" not in text
+        # everywhere else the literal is still masked (even in package names: the net catches every occurrence)
+        assert "backstage" not in text.replace(str(root), "")
+        assert "@****/plugin-kubernetes" in text

@@ -115,10 +115,20 @@ def validate_group(value: str) -> str:
     return value
 
 
-def validate_role(value: str) -> str:
-    _check_text("--role", value, 253)
+# Kubernetes' default user-facing ClusterRoles: every cluster has them. Any other name is a ClusterRole
+# of the user's own, named on purpose (--custom-role), so a typo does not bind a role that does not exist.
+BUILT_IN_ROLES = ("view", "edit", "admin", "cluster-admin")
+
+
+def validate_role(value: str, custom: bool = False) -> str:
+    option = "--custom-role" if custom else "--role"
+    _check_text(option, value, 253)
     if not _ROLE_RE.match(value):
-        raise RbacError(f"--role {value!r} is not a valid ClusterRole name (view, edit, admin, or the name of a ClusterRole)")
+        raise RbacError(f"{option} {value!r} is not a valid ClusterRole name (lowercase letters, digits, '-', '.' and ':')")
+    if not custom and value not in BUILT_IN_ROLES:
+        raise RbacError(f"--role {value!r} is not one of Kubernetes' user-facing ClusterRoles ({', '.join(BUILT_IN_ROLES)}); "
+                        f"to bind a ClusterRole of your own, name it with --custom-role {value} (it must exist in each "
+                        f"cluster: kubectl get clusterrole {value})")
     return value
 
 
@@ -188,13 +198,15 @@ def binding_name(role: str, subject: Subject, namespace: str | None = None) -> s
     return name
 
 
-def resolve_role(role: str | None) -> str:
-    """`view`/`edit`/`admin` are Kubernetes' ClusterRoles of those names; anything else names a ClusterRole."""
-    return validate_role(DEFAULT_ROLE if role is None else role)
+def resolve_role(role: str | None, custom: bool = False) -> str:
+    """`view`/`edit`/`admin`/`cluster-admin` are Kubernetes' ClusterRoles of those names; `custom`: a
+    ClusterRole of the user's own."""
+    return validate_role(DEFAULT_ROLE if role is None else role, custom)
 
 
-def make_bindings(subjects: Sequence[Subject], role: str = DEFAULT_ROLE, namespace: str | None = None) -> list[Binding]:
-    role = resolve_role(role)
+def make_bindings(subjects: Sequence[Subject], role: str = DEFAULT_ROLE, namespace: str | None = None,
+                  custom_role: bool = False) -> list[Binding]:
+    role = resolve_role(role, custom_role)
     if namespace is not None:
         validate_namespace(namespace)
     return [Binding(binding_name(role, s, namespace), role, s, namespace) for s in subjects]
@@ -268,12 +280,12 @@ def header(username_prefix: str = "", groups_prefix: str = "", username_claim: s
 def render(
     users: Iterable[str] = (), groups: Iterable[str] = (), *, role: str | None = DEFAULT_ROLE,
     namespace: str | None = None, username_prefix: str = "", groups_prefix: str = "", username_claim: str = "email",
-    with_header: bool = True,
+    with_header: bool = True, custom_role: bool = False,
 ) -> str:
     """The manifests: one (Cluster)RoleBinding per subject, documents separated by `---`."""
     subjects = make_subjects(users, groups, username_prefix=username_prefix, groups_prefix=groups_prefix,
                              username_claim=username_claim)
-    bindings = make_bindings(subjects, DEFAULT_ROLE if role is None else role, namespace)
+    bindings = make_bindings(subjects, DEFAULT_ROLE if role is None else role, namespace, custom_role)
     docs = [render_binding(b) for b in bindings]
     text = (header(username_prefix, groups_prefix, username_claim) if with_header else "") + "".join(
         "---\n" + d if d.endswith("\n") else "---\n" + d + "\n" for d in docs)

@@ -130,13 +130,25 @@ def known_secrets(configs: Any, extra: Iterable[str | None] = ()) -> set[str]:
     return found
 
 
-def _sanitize(value: Any, secrets: set[str]) -> Any:
+def _scrub_keeping(text: str, secrets: set[str], keep: Iterable[str]) -> str:
+    """scrub(text, secrets), except where `keep` strings (known not to be secrets) occur: each is set
+    aside under a marker the text cannot hold (NUL), and put back after."""
+    kept = sorted({k for k in keep if k}, key=len, reverse=True)
+    for i, k in enumerate(kept):
+        text = text.replace(k, f"\0{i}\0")
+    text = scrub(text, secrets)
+    for i, k in enumerate(kept):
+        text = text.replace(f"\0{i}\0", k)
+    return text
+
+
+def _sanitize(value: Any, secrets: set[str], keep: list[str]) -> Any:
     if isinstance(value, dict):
-        return {k: _sanitize(v, secrets) for k, v in value.items()}
+        return {k: _sanitize(v, secrets, keep) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_sanitize(v, secrets) for v in value]
+        return [_sanitize(v, secrets, keep) for v in value]
     if isinstance(value, str):
-        return scrub(value, secrets)
+        return _scrub_keeping(value, secrets, keep)
     return value
 
 
@@ -272,7 +284,7 @@ def build_report(
         "migration": inventory(configs),
         "history": list(iter_history(root)),
     }
-    return _sanitize(report, known_secrets(configs, extra_secrets))
+    return _sanitize(report, known_secrets(configs, extra_secrets), [str(root), str(Path(root).resolve())])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -423,8 +435,10 @@ def write_report(
         ensure_state_dir(root)  # the TUI's default place
     report = build_report(root, config_names, verify_results, run_verify, verify_options=verify_options, run_tools=run_tools)
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_format else render_markdown(report)
-    # once more on the whole text: nothing the masking hid may appear anywhere in the file
-    text = scrub(text, _secrets_of(root, config_names))
+    # once more on the whole text: nothing the masking hid may appear anywhere in the file — but the repo's
+    # own path is no secret, and a password that happens to be part of it ("backstage" in .../backstage-app)
+    # would both mangle it and tell the reader the secret is a piece of the path: it is kept whole
+    text = _scrub_keeping(text, _secrets_of(root, config_names), [str(root), str(root.resolve())])
     return write_output(output, text, "support-report.md", mode=0o600)  # for the person it is sent to, not the machine
 
 
