@@ -158,9 +158,19 @@ async def test_migration_switches_the_ticked_cluster(legacy_app: Path, closed_po
         await h.settle(pilot)
         diff = str(pilot.app.screen.query_one("#plan-diff", DiffView).content)
         assert "-          serviceAccountToken: ${LEGACY_TOKEN}" in diff
+        notes = static_text(pilot, "#plan-notes")
+        assert "serviceAccountToken (${LEGACY_TOKEN}) removed" in notes
         await h.review_apply(pilot)
         assert h.screen_name(pilot) == "apply"
         assert "package install skipped" in static_text(pilot, "#apply-status")
+        # back on Review after the apply: nothing to write, and what was done is not said again as to do
+        await pilot.press("escape")
+        await h.settle(pilot)
+        assert h.screen_name(pilot) == "review"
+        assert static_text(pilot, "#plan-summary").startswith("Nothing")
+        assert "removed" not in static_text(pilot, "#plan-notes")
+        await h.click(pilot, "#apply")  # Continue: to the restart this apply needs, not past it
+        assert h.screen_name(pilot) == "restart"
 
     cfg = load_yaml(legacy_app / "app-config.yaml")
     by_name = {c["name"]: c for c in config_clusters(cfg)}

@@ -39,7 +39,7 @@ class Target:
 
 class DeploymentStep(StepController):
     name = "deployment"
-    heading = "Production: Backstage on Kubernetes (Helm chart or Red Hat Developer Hub)"
+    heading = "Production: Helm chart or Red Hat Developer Hub"
     field_keys = ("release", "namespace", "secretName", "backendUrl")
     help = """\
 In production Backstage runs on Kubernetes, and what it loads there is not the repo's

@@ -65,6 +65,7 @@ class ReviewScreen(WizardScreen):
             self.query_one("#plan-summary", Static).update("")
             self.query_one("#plan-frontend", Static).update("")
             self.query_one("#plan-deployment", Static).update("")
+            self.query_one("#plan-notes", Static).update("")
             self.query_one("#plan-diff", DiffView).show("")
             # shown once, where the diff would be (a toast on top would say it a second time)
             self.query_one("#back", Button).focus()
@@ -77,6 +78,9 @@ class ReviewScreen(WizardScreen):
         deployment.update("\n".join(t.deployment))
         deployment.display = bool(t.deployment)
         btn = self.query_one("#apply", Button)
+        notes = [f"! {n}" for n in t.notes] + ([t.env_line] if t.env_line else [])
+        # this visit's notes, never the last visit's (after an apply: what still waits, not what was done)
+        self.query_one("#plan-notes", Static).update("\n".join(notes))
         if review.empty:
             self.query_one("#plan-summary", Static).update(review.summary + " Continue.")
             self.query_one("#plan-diff", DiffView).show("")
@@ -86,8 +90,6 @@ class ReviewScreen(WizardScreen):
             return
         self.query_one("#plan-summary", Static).update("\n".join([review.summary] + [f"• {a}" for a in t.actions]))
         self.query_one("#plan-diff", DiffView).show("\n".join(t.diffs))
-        notes = [f"! {n}" for n in t.notes] + ([t.env_line] if t.env_line else [])
-        self.query_one("#plan-notes", Static).update("\n".join(notes))
         btn.label = "Apply"
         self.label_buttons()
         if review.problems:
