@@ -176,8 +176,9 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     The temp file is created 0600 (mkstemp) and given its final mode before the rename, so the new
     bytes are never readable by more people than the old ones were."""
     directory = path.parent
+    st: os.stat_result | None
     try:
-        st: os.stat_result | None = os.lstat(path)
+        st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
             st = None
     except FileNotFoundError:

@@ -177,9 +177,9 @@ def check_yarn(ctx: Context) -> CheckResult:
     if y.other_manager in ("npm", "pnpm"):
         return _ok("yarn", f"this repo uses {y.other_manager}, not Yarn", f"packageManager: {y.package_manager or 'from the lockfile'}")
     if not y.argv:
-        wanted = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else "stable"
+        pinned = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else "stable"
         return _res("yarn", "fail", "no usable Yarn", y.problem or "yarn --version failed", "yarn-missing",
-                    {"yarn_path": y.yarn_path or ".yarn/releases/yarn-<version>.cjs", "wanted": wanted})
+                    {"yarn_path": y.yarn_path or ".yarn/releases/yarn-<version>.cjs", "wanted": pinned})
     flavour = "Berry" if y.flavour == "berry" else "classic"
     how = shlex.join(y.argv)
     wanted = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else None
@@ -551,7 +551,11 @@ def check_clusters(ctx: Context) -> CheckResult:
     envs = inv["environments"]
     # a cluster defined in several files is one cluster (each file's list replaces the other's)
     seen: set[str] = set()
-    clusters = [c for c in inv["clusters"] if not (c["name"] in seen or seen.add(c["name"]))]
+    clusters: list[dict[str, Any]] = []
+    for c in inv["clusters"]:
+        if c["name"] not in seen:
+            seen.add(c["name"])
+            clusters.append(c)
     by_state: dict[str, list[dict[str, Any]]] = {s.value: [] for s in AuthState}
     for c in clusters:
         by_state[c["state"]].append(c)

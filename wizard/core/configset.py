@@ -531,8 +531,8 @@ class Includes:
             return self._opaque(loc, u)
         try:
             g, value, inner = self._follow(loc.file, d, loc.chain)
-        except Unfollowable as u:
-            return self._opaque(loc, u)
+        except Unfollowable as why:
+            return self._opaque(loc, why)
         except BadInput:
             if strict:
                 raise

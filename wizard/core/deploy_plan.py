@@ -400,7 +400,7 @@ def _host_edits(root: Path, t: Deployment, d: DeploymentAnswer, yaml: RepoYaml, 
 def _settings_node(t: Deployment, doc: Document) -> Node:
     node = doc.root.resolved if doc.root is not None else None
     for key in t.base:
-        node = node.get(key).resolved if node is not None and node.get(key) is not None else None
+        node = child.resolved if node is not None and (child := node.get(key)) is not None else None
     if node is None or node.kind != "map":
         raise PlanError(f"{t.rel}: {'.'.join(t.base)} is not a mapping any more; nothing was written")
     return node
@@ -479,7 +479,7 @@ def _with_configmap(text: str, overlay: Overlay, body: str, d: DeploymentAnswer,
         for _, doc, name, keys in dep_mod.configmaps_in(r.text):
             if name != overlay.configmap:
                 continue
-            data = doc.root.resolved.get("data") if doc.root is not None else None  # type: ignore[union-attr]
+            data = doc.root.resolved.get("data") if doc.root is not None else None
             if data is None or data.resolved.kind != "map" or data.resolved.flow or not data.resolved.pairs:
                 raise PlanError(f"{rel}: ConfigMap {name} has no block `data:` mapping to add {overlay.key} to; add "
                                 f"`{overlay.key}: |` with the production settings by hand — nothing was written")
@@ -672,7 +672,7 @@ def _summary(root: Path, t: Deployment, d: DeploymentAnswer, before: list[Source
         t.kind, t.rel, t.where(), overlay.kind if overlay.kind == "appConfig" else "configMap", why, env,
         [s.describe() for s in before], [s.describe() for s in after], d.secret_name, d.namespace, env_vars,
         secret_steps(d.secret_name, d.namespace, env_vars, tools, t.rel),
-        trap=(trap_before or trap_after).sentence if (trap_before or trap_after) else None,
+        trap=found.sentence if (found := trap_before or trap_after) else None,
         trap_fixed=trap_after is None and trap_before is not None, image_note=image, unseen=unseen)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -101,7 +102,7 @@ class RepoYaml:
         return out
 
 
-def _walk(repo: Path):
+def _walk(repo: Path) -> Iterator[tuple[str, Path]]:
     count = 0
     base_depth = len(repo.parts)
     for dirpath, dirnames, filenames in os.walk(repo, followlinks=False):
@@ -328,8 +329,8 @@ class Deployment:
             # no --config at all: Backstage's own defaults, in its working directory (the image)
             names = ["app-config.yaml"]
             env = self.env_vars.get("BACKSTAGE_ENV")
-            for e in (env.split(",") if isinstance(env, str) else []):
-                names.append(f"app-config.{e.strip()}.yaml")
+            for part in (env.split(",") if isinstance(env, str) else []):
+                names.append(f"app-config.{part.strip()}.yaml")
             for name in names:
                 if (repo / name).is_file():
                     out.append(Source("image", name, name))
@@ -376,7 +377,7 @@ _CONFIGMAP_RE = re.compile(r"^kind:[ \t]*['\"]?ConfigMap['\"]?[ \t]*(#.*)?$", re
 
 def configmaps_in(text: str) -> list[tuple[int, Document, str, dict[str, Node]]]:
     """The ConfigMaps of a manifest's text: (document index, its Document, name, data key -> value node)."""
-    out = []
+    out: list[tuple[int, Document, str, dict[str, Node]]] = []
     try:
         regions = documents(text)
     except EmbeddedError:
@@ -757,9 +758,9 @@ def secret_tools(yaml: RepoYaml) -> list[SecretTool]:
             data = doc.root.to_python() if doc.root is not None else None
             if not isinstance(data, dict) or data.get("kind") not in ("ExternalSecret", "SealedSecret"):
                 continue
-            meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-            spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
-            store = spec.get("secretStoreRef") if isinstance(spec.get("secretStoreRef"), dict) else None
+            meta = found if isinstance(found := data.get("metadata"), dict) else {}
+            spec = found if isinstance(found := data.get("spec"), dict) else {}
+            store = found if isinstance(found := spec.get("secretStoreRef"), dict) else None
             out.append(SecretTool(str(data["kind"]), f.rel, meta.get("name"),
                                   {k: v for k, v in (store or {}).items() if k in ("name", "kind")} or None))
     return out

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from wizard.core import facts
-from wizard.core.clusters import cluster_inventory
+from wizard.core.clusters import ClusterInventory, cluster_inventory
 from wizard.core.envrefs import ENV_REF_ANYWHERE_RE
 from wizard.core.configset import ConfigSet
 
@@ -92,7 +92,7 @@ def provider_resources(rbac: Any) -> dict[str, str]:
     return out
 
 
-def inventory(configs: ConfigSet, clusters_of: dict[str, Any] | None = None) -> dict[str, Any]:
+def inventory(configs: ConfigSet, clusters_of: ClusterInventory | None = None) -> dict[str, Any]:
     """What is on service accounts, what is on OIDC, what stays as it is (JSON-ready; no secret).
     `clusters_of`: cluster_inventory(configs), when the caller has it already."""
     inv = cluster_inventory(configs) if clusters_of is None else clusters_of

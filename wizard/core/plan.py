@@ -672,8 +672,8 @@ def _phase_clusters(st: _State) -> dict[str, list[Splice]]:
                 raise AnswerError(f"clusters: {ca.name!r} is a new cluster: give its url")
             new_clusters.append(ca)
 
-    for ref, ca in updates.values():
-        splices = _update_cluster(st, ref, ca)
+    for ref, answer in updates.values():
+        splices = _update_cluster(st, ref, answer)
         _add(batches, ref.file, splices)
     if new_clusters:
         _add_new_clusters(st, batches, new_clusters)

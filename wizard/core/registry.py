@@ -419,7 +419,7 @@ def run_process(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str, s
     return proc.returncode, out or "", err or ""
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen[str]) -> None:
     try:
         if hasattr(os, "killpg"):
             os.killpg(proc.pid, signal.SIGKILL)

@@ -140,9 +140,8 @@ class RepoInfo:
         if self.root_pkg is None:
             return None
         engines = self.root_pkg.data.get("engines")
-        if isinstance(engines, dict) and isinstance(engines.get("node"), str):
-            return engines["node"]
-        return None
+        node = engines.get("node") if isinstance(engines, dict) else None
+        return node if isinstance(node, str) else None
 
 
 def find_root(start: Path, explicit: bool = False) -> Path:

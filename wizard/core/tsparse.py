@@ -21,14 +21,18 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-Node = Any  # tree_sitter.Node; not imported here (see the module docstring)
+if TYPE_CHECKING:
+    from tree_sitter import Language, Parser, Tree
+    from tree_sitter import Node as Node  # re-exported: the editors annotate with it
+else:
+    Node = Any  # tree_sitter.Node, imported only lazily at run time (see the module docstring)
 
-_LANGUAGES: dict[bool, Any] = {}
+_LANGUAGES: dict[bool, Language] = {}
 
 
-def _parser(tsx: bool) -> Any:
+def _parser(tsx: bool) -> Parser:
     import tree_sitter  # noqa: PLC0415 - lazily: see the module docstring
     import tree_sitter_typescript  # noqa: PLC0415
 
@@ -44,7 +48,7 @@ class Doc:
     """A parsed file: its text, its tree, and positions as offsets into `text`."""
 
     text: str
-    tree: Any
+    tree: Tree
     tsx: bool
     # byte offset of the start of every code point, for files that are not pure ASCII (else None)
     _char_bytes: list[int] | None = field(default=None, repr=False)
@@ -323,7 +327,7 @@ def toplevel_const(doc: Doc, name: str) -> tuple[Node, Node] | None:
 def head_identifier(node: Node) -> Node | None:
     """The identifier an expression starts from through member accesses and calls: `k8s` for
     `k8s.withOverrides({...})`, `x` for `x`."""
-    n = node
+    n: Node | None = node
     while n is not None:
         if n.type == "identifier":
             return n

@@ -383,7 +383,7 @@ _EVENT_CODES: dict[type, int] = {
     ev.DocumentStartEvent: _DOC_START, ev.DocumentEndEvent: _DOC_END,
 }
 _NAMED_CODES = {cls.__name__: code for cls, code in _EVENT_CODES.items()}
-_NO_PAIRS: tuple = ()  # shared by every scalar and alias: only collections hold children
+_NO_PAIRS: tuple[()] = ()  # shared by every scalar and alias: only collections hold children
 
 
 def _build(text: str, start: int, end: int, line_base: int, pure: bool,
@@ -849,7 +849,7 @@ def _tag_text(tag: Any) -> str | None:
     return (str(tag) or None) if tag is not None else None
 
 
-_StyleCounts = tuple[Counter, Counter, Counter, Counter]  # indents, seq indents, seq offsets, flow spaces
+_StyleCounts = tuple[Counter[int], Counter[int], Counter[int], Counter[bool]]  # indents, seq indents, seq offsets, flow spaces
 
 
 @dataclass(slots=True)
@@ -901,8 +901,9 @@ def _combine_facts(doc: Document, facts: list[_Facts]) -> None:
         firsts.extend(f.firsts)
     total: _StyleCounts = (Counter(), Counter(), Counter(), Counter())
     for f in facts:
-        for into, part in zip(total, f.counts):
+        for into, part in zip(total[:3], f.counts[:3]):  # the int-keyed counts; flow spaces count bools
             into.update(part)
+        total[3].update(f.counts[3])
     doc.style = detect_style(doc, total)
 
 

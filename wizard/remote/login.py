@@ -22,7 +22,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, cast
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -176,7 +176,8 @@ def _probe_redirect(http: httpx.Client, auth_url: str, redirect_uri: str) -> Non
 
 def _claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    # parsed JSON (untyped): the payload of an ID token validate_id_token has accepted, a JSON object
+    return cast(dict[str, Any], json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 
 
 def login(

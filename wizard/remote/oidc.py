@@ -52,7 +52,8 @@ from wizard.core.clusterconfig import issuer_of
 from wizard.core.hint_ids import Oidc as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
-from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, describe_error, host_of, limit
+from wizard.remote.http import BodyTooLarge, TLSOptions, async_client, describe_error, host_of, limit
+from wizard.remote.limits import DEFAULT_TIMEOUT
 
 # --- Check ids (the verify contract in README.md, "Commands") ---
 DISCOVERY_CHECK = "oidc-discovery"
@@ -312,6 +313,7 @@ async def check_discovery(
             f"discovery document at {url} lacks {', '.join(missing)}",
             "OpenID Connect Discovery requires issuer, authorization_endpoint, token_endpoint and jwks_uri.",
         )
+    assert discovery.issuer is not None  # one of REQUIRED_DISCOVERY_FIELDS
     if discovery.issuer != issuer:
         trailing = " (they differ only by a trailing slash)" if discovery.issuer.rstrip("/") == issuer.rstrip("/") else ""
         result = CheckResult(
@@ -624,7 +626,7 @@ async def check_redirect_uri(
     if response.is_redirect and location:
         target = urlsplit(str(response.url.join(location)))
         query = parse_qs(target.query)
-        error = (query.get("error") or [None])[0]
+        error: str | None = query["error"][0] if query.get("error") else None
         if error is None:
             return CheckResult(
                 REDIRECT_URI_CHECK,

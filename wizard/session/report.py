@@ -132,12 +132,16 @@ def known_secrets(configs: Any, extra: Iterable[str | None] = ()) -> set[str]:
 
 def _sanitize(value: Any, secrets: set[str]) -> Any:
     if isinstance(value, dict):
-        return {k: _sanitize(v, secrets) for k, v in value.items()}
+        return _sanitize_dict(value, secrets)
     if isinstance(value, (list, tuple)):
         return [_sanitize(v, secrets) for v in value]
     if isinstance(value, str):
         return scrub(value, secrets)
     return value
+
+
+def _sanitize_dict(value: dict[str, Any], secrets: set[str]) -> dict[str, Any]:
+    return {k: _sanitize(v, secrets) for k, v in value.items()}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -203,7 +207,7 @@ def build_report(
     if run_verify and verify_results is None:
         import asyncio
 
-        from wizard.verify.runner import VerifyOptions
+        from wizard.verify.options import VerifyOptions
         from wizard.verify.runner import run_verify as _run_verify
 
         opts = verify_options or VerifyOptions()
@@ -272,7 +276,7 @@ def build_report(
         "migration": inventory(configs),
         "history": list(iter_history(root)),
     }
-    return _sanitize(report, known_secrets(configs, extra_secrets))
+    return _sanitize_dict(report, known_secrets(configs, extra_secrets))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -286,7 +290,8 @@ def _yaml(value: Any) -> str:
 
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False
-    y.sort_base_mapping_type_on_output = False  # keep the config's own key order
+    # keep the config's own key order (ruamel.yaml leaves this attribute unannotated: mypy infers None)
+    y.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     y.width = 4096
     buf = StringIO()
     y.dump(value, buf)

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from wizard.core.clusterconfig import ClusterAuth
     from wizard.core.deployment import TargetSummary
     from wizard.core.plan import Plan
+    from wizard.remote.login import LoginResult
+    from wizard.remote.palette import PaletteCluster
 
 __all__ = ["ClusterConfig", "PATHS", "Session", "VerifyOptions", "WaitOutcome"]
 
@@ -92,7 +94,7 @@ class Session:
     before: ConfigSet | None = None  # the configs as they were before this run's apply
     verify_results: list[CheckResult] | None = None
     verify_untested: list[str] = field(default_factory=list)  # needs a user's ID token; not asked for
-    login_result: Any = None  # the last sign-in (its token stays in memory, never saved)
+    login_result: LoginResult | None = None  # the last sign-in (its token stays in memory, never saved)
     restarted: bool = False  # the backend served the config of this run's apply (or the user skipped the wait)
     controllers: dict[str, Any] = field(default_factory=dict)  # one step controller per step (steps.controller)
 
@@ -306,7 +308,8 @@ class Session:
             out.append(ca)
         return out
 
-    async def palette_clusters(self, url: str, api_key: str, include: Sequence[str] = (), exclude: Sequence[str] = ()):
+    async def palette_clusters(self, url: str, api_key: str, include: Sequence[str] = (),
+                               exclude: Sequence[str] = ()) -> list[PaletteCluster]:
         """The clusters of a Palette tenant (names, projects, states); the key is used, never kept."""
         from wizard.remote.palette import PaletteClient, PaletteError
 
@@ -593,7 +596,7 @@ class Session:
 
     def login(self, redirect_url: str | None = None, timeout: float = 120.0,
               open_browser: Callable[[str], Any] | None = None, on_url: Callable[[str], None] | None = None,
-              deployment: bool = False, environment: str | None = None):
+              deployment: bool = False, environment: str | None = None) -> LoginResult:
         """Sign the user in with the client the app-config names (kubelogin's flow); the result holds the
         ID token for verify's identity checks and the claims the API servers will see. `deployment` /
         `environment`: the provider a deployment uses (provider_configs)."""
