@@ -25,7 +25,7 @@ from wizard.core.yamldoc import Node, mappings
 
 CLUSTER_LOCATORS = ["kubernetes", "clusterLocatorMethods"]
 
-class AuthState(str, Enum):
+class AuthState(str, Enum):  # noqa: UP042 - a StrEnum member would print as its value, not AuthState.X
     """How a cluster authenticates, as far as this wizard is concerned."""
 
     SERVICE_ACCOUNT = "serviceAccount"  # authProvider serviceAccount, or none (Backstage's default)

@@ -33,13 +33,13 @@ from typing import Any
 from wizard.core import deployment as dep_mod
 from wizard.core import edits, facts, frontend
 from wizard.core import plan as plan_mod
-from wizard.core.answers import MANIFEST_MARK, Answers, DeploymentAnswer
+from wizard.core.answers import Answers, DeploymentAnswer
 from wizard.core.changes import FileChange
 from wizard.core.clusters import config_clusters
 from wizard.core.configset import ConfigFile, ConfigSet, Includes
 from wizard.core.deployment import HELM, RHDH, Deployment, Overlay, RepoYaml, Source, Virtual
 from wizard.core.edits import Splice
-from wizard.core.embedded import Region, documents, indent_text, lines_of
+from wizard.core.embedded import Region, documents, indent_text
 from wizard.core.envrefs import default_of, env_var_of
 from wizard.core.mask import mask_text
 from wizard.core.plan import AnswerError, Plan, PlanError, _State
@@ -337,7 +337,8 @@ def _placed(text: str, virtuals: dict[str, Virtual]) -> str:
             continue
         if v.region is not None:
             base = v.region.first_line
-            text = re.sub(re.escape(rel) + r":(\d+)", lambda m: f"{v.host_rel}:{int(m.group(1)) + base} ({v.label})", text)
+            # re.sub calls the lambda at once, in this iteration: no late binding
+            text = re.sub(re.escape(rel) + r":(\d+)", lambda m: f"{v.host_rel}:{int(m.group(1)) + base} ({v.label})", text)  # noqa: B023
         text = text.replace(rel, f"{v.host_rel} ({v.label})")
     return text
 
@@ -476,7 +477,7 @@ def _with_configmap(text: str, overlay: Overlay, body: str, d: DeploymentAnswer,
     except Exception as exc:  # noqa: BLE001 - EmbeddedError: one sentence
         raise BadInput(f"{rel}: {exc}") from None
     for r in regions:
-        for _, doc, name, keys in dep_mod.configmaps_in(r.text):
+        for _, doc, name, _keys in dep_mod.configmaps_in(r.text):
             if name != overlay.configmap:
                 continue
             data = doc.root.resolved.get("data") if doc.root is not None else None

@@ -300,7 +300,7 @@ class Deployment:
             return None
         return PurePosixPath(rel).as_posix()
 
-    def sources(self, repo: Path, yaml: RepoYaml | None = None, overlay: "Overlay | None" = None,
+    def sources(self, repo: Path, yaml: RepoYaml | None = None, overlay: Overlay | None = None,
                 keep_images: list[str] | None = None) -> list[Source]:
         """What the backend loads, in order (the plan's overlay included when given; `keep_images`: image
         files the plan names in backstage.args, first)."""
@@ -311,7 +311,7 @@ class Deployment:
         front = [Source("image", name, name) for name in keep_images or [] if name not in have]
         return front + out
 
-    def _helm_sources(self, repo: Path, yaml: RepoYaml | None, overlay: "Overlay | None") -> list[Source]:
+    def _helm_sources(self, repo: Path, yaml: RepoYaml | None, overlay: Overlay | None) -> list[Source]:
         out: list[Source] = []
         args = self.config_args()
         for value in args:
@@ -336,7 +336,7 @@ class Deployment:
                     out.append(Source("image", name, name))
         return out
 
-    def _rhdh_sources(self, yaml: RepoYaml | None, overlay: "Overlay | None") -> list[Source]:
+    def _rhdh_sources(self, yaml: RepoYaml | None, overlay: Overlay | None) -> list[Source]:
         out = [Source("unknown", "Red Hat Developer Hub's own default app-config", found=False)]
         entries = list(self.rhdh_config_maps)
         if overlay is not None and overlay.configmap and not any(

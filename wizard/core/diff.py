@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from bisect import bisect_left
 from collections import Counter
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 Opcode = tuple[str, int, int, int, int]
 _SMALL = 40_000  # a gap this size (lines a x lines b) is left to difflib

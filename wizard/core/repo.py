@@ -390,7 +390,7 @@ def run_version(argv: list[str], cwd: Path) -> ToolRun:
     try:
         proc = subprocess.run(
             [exe, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=TOOL_TIMEOUT,
-            env=tool_env(), stdin=subprocess.DEVNULL,
+            env=tool_env(), stdin=subprocess.DEVNULL, check=False,
         )
     except subprocess.TimeoutExpired:
         return ToolRun(False, None, argv, f"`{' '.join(argv)}` did not answer within {TOOL_TIMEOUT:.0f} s")

@@ -19,9 +19,10 @@ mixed, so every position leaving this module goes through `Doc.pos` (byte offset
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tree_sitter import Language, Parser, Tree
@@ -33,8 +34,8 @@ _LANGUAGES: dict[bool, Language] = {}
 
 
 def _parser(tsx: bool) -> Parser:
-    import tree_sitter  # noqa: PLC0415 - lazily: see the module docstring
-    import tree_sitter_typescript  # noqa: PLC0415
+    import tree_sitter  # lazily: see the module docstring
+    import tree_sitter_typescript
 
     lang = _LANGUAGES.get(tsx)
     if lang is None:

@@ -26,7 +26,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import (
     parse_qs,
@@ -47,8 +47,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
-from wizard.core.fields import is_loopback_host
 from wizard.core.clusterconfig import issuer_of
+from wizard.core.fields import is_loopback_host
 from wizard.core.hint_ids import Oidc as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
@@ -706,7 +706,7 @@ def check_scopes(discovery: Discovery, scope: str = DEFAULT_SCOPE) -> CheckResul
 
 def _epoch(now: float | datetime | None) -> int:
     if now is None:
-        return int(datetime.now(timezone.utc).timestamp())
+        return int(datetime.now(UTC).timestamp())
     if isinstance(now, datetime):
         return int(now.timestamp())
     return int(now)
@@ -714,7 +714,7 @@ def _epoch(now: float | datetime | None) -> int:
 
 def _iso(seconds: Any) -> str:
     if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
-        return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return repr(seconds)
 
 

@@ -20,9 +20,10 @@ import json
 import os
 import platform
 import re
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from wizard import __version__
 from wizard.core import facts, safeio
@@ -248,7 +249,7 @@ def build_report(
     lock_name, packages = package_versions(info)
     report: dict[str, Any] = {
         "reportVersion": REPORT_VERSION,
-        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "tool": {"name": "spectro-wizard", "version": __version__},
         "system": _system(info),
         "repo": {
@@ -433,4 +434,5 @@ def write_report(
     return write_output(output, text, "support-report.md", mode=0o600)  # for the person it is sent to, not the machine
 
 
-__all__ = ["build_report", "known_secrets", "package_versions", "render_markdown", "resolved_versions", "write_report"]  # resolved_versions: wizard.core.lockfile
+# resolved_versions: wizard.core.lockfile
+__all__ = ["build_report", "known_secrets", "package_versions", "render_markdown", "resolved_versions", "write_report"]

@@ -13,18 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from wizard.core import answers as answers_mod
+
 # checks, the registry, kubeconfig, migration and RBAC are imported where used: the TUI's first
 # screen loads this module, and needs none of them
 from wizard.core import configset, repo
 from wizard.core.answers import Answers, ClusterAnswer, cluster_name
 from wizard.core.apply import (
-    STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied, replace_state_file,
+    STATE_DIR,
+    ApplyResult,
+    UndoResult,
+    apply_plan,
+    atomic_write,
+    ensure_state_dir,
+    last_applied,
+    replace_state_file,
     undo_last,
 )
 from wizard.core.clusters import cluster_inventory
@@ -33,6 +42,7 @@ from wizard.core.envrefs import env_var_of
 from wizard.core.results import CheckResult
 from wizard.errors import BadInput, WizardError
 from wizard.session.steps import PATHS, flow
+
 # the runner (and httpx under it) is imported by the actions that verify
 from wizard.verify.options import VerifyOptions, WaitOutcome
 
@@ -54,7 +64,7 @@ class ClusterConfig:
 
     form: str  # flags | authentication-config | palette | eks
     text: str  # the flags (one a line) or the YAML, to paste or write to a file
-    auth: "ClusterAuth"
+    auth: ClusterAuth
     environment: str  # the auth environment whose provider was read
     source: str  # where the issuer and client ID came from (file names, the variable)
     warnings: list[str] = field(default_factory=list)  # the repave warning, an http issuer...
@@ -545,8 +555,8 @@ class Session:
         tools first on PATH and the demo's variables set, the backend restarted on it, the answers
         pointed at the stand-in console and the configs read again. Returns what stops it all and
         restores the environment."""
-        from wizard.demo.world import KUBERNETES_PLACEHOLDER, DemoWorld
         from wizard.demo.app import write_demo_tools
+        from wizard.demo.world import KUBERNETES_PLACEHOLDER, DemoWorld
 
         saved = {name: os.environ.get(name) for name in ("PATH", *DemoWorld.env_names())}
 
