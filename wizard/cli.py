@@ -11,8 +11,9 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, NoReturn
 
 from wizard import __version__
 from wizard.errors import BadInput, Refused, WizardError
@@ -455,7 +456,6 @@ def _sign_in(s: Any, args: argparse.Namespace) -> Any:
     """The browser sign-in of `login`, `verify --login` and `rbac --from-login`: the URL on stderr for a
     headless session, the system browser ($BROWSER honoured) unless --no-browser."""
     import webbrowser
-
     from urllib.parse import urlsplit
 
     from wizard.core.fields import is_loopback_host, problem
@@ -760,7 +760,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # a bug, not a user error: short message, details in a file
+    except Exception as exc:  # noqa: BLE001 - a bug, not a user error: short message, details in a file
         from wizard.core.mask import mask_shapes
 
         where = _crash_log(traceback.format_exc())

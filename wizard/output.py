@@ -6,8 +6,8 @@ import os
 import sys
 from typing import TextIO
 
-from wizard.core.results import CheckResult
 from wizard.core.hints import catalog
+from wizard.core.results import CheckResult
 
 _COLORS = {"ok": "32", "warn": "33", "fail": "31", "skip": "90", "bold": "1", "dim": "2", "add": "32", "del": "31", "hunk": "36"}
 

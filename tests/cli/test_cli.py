@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.configs import CREATE_APP_CONFIG
+from tests.support.repos import make_repo
 from wizard import __version__
 from wizard.cli import main
 from wizard.core import facts
-
-from tests.support.configs import CREATE_APP_CONFIG
-from tests.support.repos import make_repo
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -31,7 +30,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def wizard(*args: str, cwd: Path, stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
     """`python -m wizard ARGS` in a subprocess (PATH, NO_COLOR from the cli_tools fixture)."""
     proc = subprocess.run([sys.executable, "-m", "wizard", *args], cwd=cwd, stdin=stdin, capture_output=True,
-                          text=True, env=dict(os.environ), timeout=120)
+                          text=True, env=dict(os.environ), timeout=120, check=False)
     assert "Traceback" not in proc.stdout + proc.stderr
     return proc
 
@@ -178,7 +177,7 @@ def confirm_on_a_terminal(args: list[str], cwd: Path, reply: str) -> subprocess.
     try:
         os.write(master, reply.encode())
         proc = subprocess.run([sys.executable, "-m", "wizard", *args], cwd=cwd, stdin=slave, capture_output=True,
-                              text=True, env=dict(os.environ), timeout=120)
+                              text=True, env=dict(os.environ), timeout=120, check=False)
     finally:
         os.close(slave)
         os.close(master)
@@ -250,7 +249,8 @@ def one_line(err: str) -> str:
 
 
 BAD_CONFIGS = [
-    (b"app:\n  title: [x\n", r"app-config\.yaml:2:10: not valid YAML: the flow sequence that starts here is not closed properly \(the parser gave up at line 3, column 1"),
+    (b"app:\n  title: [x\n", r"app-config\.yaml:2:10: not valid YAML: the flow sequence that starts here is not closed properly "
+                              r"\(the parser gave up at line 3, column 1"),
     (b"app:\n\ttitle: x\n", r"app-config\.yaml:2:1: not valid YAML"),
     (b"app:\n  title: ok\n  bad: a: b\n", r"app-config\.yaml:3:9: not valid YAML"),
     (b"app:\n  title: x\nbackend: {}\napp: {}\n", r"app-config\.yaml:4:1: duplicate key 'app'"),
@@ -292,7 +292,8 @@ def test_bad_local_config_is_named(tmp_path, capsys, cli_tools, answers_file):
     ("tenant: abc\nfoo: bar\n", r"answers\.yaml:2: foo: unknown key"),
     ("tenant: 42\n", r"answers\.yaml:1: tenant: must be a non-empty string, not the number 42"),
     ("tenant: abc\nclusters: {a: 1}\n", r"answers\.yaml:2: clusters: must be a list"),
-    ("tenant: abc\nconsoleUrl: console.spectrocloud.com\n", r"answers\.yaml:2: consoleUrl: 'console\.spectrocloud\.com' is not an http\(s\) URL"),
+    ("tenant: abc\nconsoleUrl: console.spectrocloud.com\n",
+     r"answers\.yaml:2: consoleUrl: 'console\.spectrocloud\.com' is not an http\(s\) URL"),
     ("tenant: abc\nmigrate: [ghost]\n", r"answers\.yaml: migrate: no cluster named 'ghost'"),
     ("tenant: abc\nclusters:\n  - name: nourl\n", r"answers\.yaml: clusters: 'nourl' is a new cluster: give its url"),
 ])

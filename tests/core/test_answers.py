@@ -6,10 +6,9 @@ import base64
 
 import pytest
 
+from tests.support.configs import CA_FILE, CA_PEM
 from wizard.core.answers import Answers, ClusterAnswer, dump, load_file, validate
 from wizard.errors import BadInput
-
-from tests.support.configs import CA_FILE, CA_PEM
 
 CA_DATA = base64.b64encode(CA_PEM).decode()
 
@@ -50,10 +49,12 @@ def cluster(**kw):
     ({"tenant": "t", "clientSecretEnv": "${X}"}, "clientSecretEnv", "is not an environment variable name"),
     ({"tenant": "t", "clusterProvider": {"name": "p", "apiTokenEnv": "A B"}}, "clusterProvider.apiTokenEnv", "environment variable"),
     ({"tenant": "t", "clusters": [cluster(name="a"), cluster(name="a")]}, "clusters[1].name", "cluster 'a' is listed twice"),
-    ({"tenant": "t", "clusters": [cluster(skipTLSVerify=True, caFile=CA_FILE)]}, "clusters[0]", "give only one of skipTLSVerify, caData and caFile"),
+    ({"tenant": "t", "clusters": [cluster(skipTLSVerify=True, caFile=CA_FILE)]}, "clusters[0]",
+     "give only one of skipTLSVerify, caData and caFile"),
     ({"tenant": "t", "clusters": [cluster(caData=CA_DATA, caFile=CA_FILE)]}, "clusters[0]", "give only one of"),
     ({"tenant": "t", "clusters": [cluster(caData="not base64!!")]}, "clusters[0].caData", "is not base64"),
-    ({"tenant": "t", "clusters": [cluster(caData=base64.b64encode(b"hello").decode())]}, "clusters[0].caData", "does not decode to a PEM certificate"),
+    ({"tenant": "t", "clusters": [cluster(caData=base64.b64encode(b"hello").decode())]}, "clusters[0].caData",
+     "does not decode to a PEM certificate"),
     ({"tenant": "t", "clusters": [cluster(skipTLSVerify="yes")]}, "clusters[0].skipTLSVerify", "must be true or false, not 'yes'"),
     ({"tenant": "t", "clusters": [cluster(skipTLSVerify=1)]}, "clusters[0].skipTLSVerify", "must be true or false"),
     ({"tenant": "t", "clusters": {"c": {}}}, "clusters", "must be a list of clusters, not a mapping"),
@@ -90,10 +91,13 @@ def test_every_validation_error_names_the_key(data, key, message):
     ("clusters: []\n", ":1: tenant: missing"),  # a missing key: the line of the mapping it is missing from
     ("tenant: t\nconsoleUrl: ftp://x\n", ":2: consoleUrl: 'ftp://x' is not an http(s) URL"),
     ("tenant: t\nclientIdEnv: 1BAD\n", ":2: clientIdEnv: '1BAD' is not an environment variable name"),
-    ("tenant: t\nclusters:\n  - name: a\n    url: https://a\n  - name: a\n    url: https://b\n", ":5: clusters[1].name: cluster 'a' is listed twice"),
-    ("tenant: t\nclusters:\n  - name: a\n    url: https://a\n    skipTLSVerify: true\n    caFile: /x\n", ":3: clusters[0]: give only one of"),
+    ("tenant: t\nclusters:\n  - name: a\n    url: https://a\n  - name: a\n    url: https://b\n",
+     ":5: clusters[1].name: cluster 'a' is listed twice"),
+    ("tenant: t\nclusters:\n  - name: a\n    url: https://a\n    skipTLSVerify: true\n    caFile: /x\n",
+     ":3: clusters[0]: give only one of"),
     ("tenant: t\nclusters:\n  - name: a\n    url: https://a\n    caData: notbase64!!\n", ":5: clusters[0].caData: is not base64"),
-    ("tenant: t\nclusters:\n  - name: a\n    url: https://a\n    skipTLSVerify: yes\n", ":5: clusters[0].skipTLSVerify: must be true or false, not 'yes'"),
+    ("tenant: t\nclusters:\n  - name: a\n    url: https://a\n    skipTLSVerify: yes\n",
+     ":5: clusters[0].skipTLSVerify: must be true or false, not 'yes'"),
     ("tenant: t\ninstallPackage: on\n", ":2: installPackage: must be true or false, not 'on'"),
     ("tenant: t\nclusterProvider:\n  name: p\n  foo: 1\n", ":4: clusterProvider.foo: unknown key"),
     ("tenant: [t\n", ":2:1: not valid YAML: "),

@@ -959,7 +959,8 @@ def test_a_server_side_only_providers_factory_gets_spectrocloud_and_its_paramete
         "  createApiFactory({\n"
         "    api: kubernetesApiRef,\n"
         "    deps: { discoveryApi: discoveryApiRef, kubernetesAuthProvidersApi: kubernetesAuthProvidersApiRef },\n"
-        "    factory: ({ discoveryApi, kubernetesAuthProvidersApi }) => new KubernetesBackendClient({ discoveryApi, kubernetesAuthProvidersApi }),\n"
+        "    factory: ({ discoveryApi, kubernetesAuthProvidersApi }) => "
+        "new KubernetesBackendClient({ discoveryApi, kubernetesAuthProvidersApi }),\n"
         "  }),\n"
         "];\n")
     edit = wired(src)

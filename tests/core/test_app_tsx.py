@@ -546,7 +546,8 @@ def test_module_file_default_is_the_template_and_parses():
 
 
 def test_module_file_in_the_app_style():
-    app = 'import { createApp } from "@backstage/frontend-defaults"\r\n\r\nexport default createApp({\r\n    features: [\r\n        a\r\n    ]\r\n})\r\n'
+    app = ('import { createApp } from "@backstage/frontend-defaults"\r\n\r\n'
+           'export default createApp({\r\n    features: [\r\n        a\r\n    ]\r\n})\r\n')
     text = module_file(app)
     template = module_file()
     assert "\n" not in text.replace("\r\n", "")
@@ -575,8 +576,8 @@ def test_is_module_file():
 
 def test_constants():
     assert app_tsx.MODULE_REL == "packages/app/src/modules/spectrocloud/index.ts"
-    assert SPECTROCLOUD_MODULE == Feature("spectroCloudKubernetesModule", "./modules/spectrocloud", False)
-    assert KUBERNETES_PLUGIN == Feature("kubernetesPlugin", "@backstage/plugin-kubernetes/alpha", True)
+    assert Feature("spectroCloudKubernetesModule", "./modules/spectrocloud", False) == SPECTROCLOUD_MODULE
+    assert Feature("kubernetesPlugin", "@backstage/plugin-kubernetes/alpha", True) == KUBERNETES_PLUGIN
 
 
 # ---------------------------------------------------------------------------------------------

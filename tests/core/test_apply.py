@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from wizard.core import apply as apply_mod, facts
+from tests.support.configs import CREATE_APP_CONFIG
+from tests.support.plans import make_plan
+from tests.support.repos import make_repo
+from wizard.core import apply as apply_mod
+from wizard.core import facts
 from wizard.core.apply import (
     RepoLock,
     apply_plan,
@@ -29,10 +33,6 @@ from wizard.core.apply import (
     undo_last,
 )
 from wizard.errors import Refused
-
-from tests.support.configs import CREATE_APP_CONFIG
-from tests.support.plans import make_plan
-from tests.support.repos import make_repo
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -282,9 +282,9 @@ def test_symlinked_config_edits_the_target_and_keeps_the_link(tmp_path):
 def test_a_second_lock_in_the_same_process_is_refused_while_held(tmp_path):
     root = make_repo(tmp_path)
     with RepoLock(root):
-        with pytest.raises(Refused, match=rf"another spectro-wizard is applying or undoing in this repo \(pid {os.getpid()} since"):
-            with RepoLock(root):
-                pass
+        with (pytest.raises(Refused, match=rf"another spectro-wizard is applying or undoing in this repo \(pid {os.getpid()} since"),
+              RepoLock(root)):
+            pass
         with pytest.raises(Refused, match="another spectro-wizard"):
             apply_plan(make_plan(root))
         assert (root / "app-config.yaml").read_text() == CREATE_APP_CONFIG

@@ -10,15 +10,14 @@ import json
 
 import pytest
 
-from wizard.core import checks, configset, facts, repo as repo_mod
-from wizard.core.results import CheckResult, overall_ok
-from wizard.core.hints import catalog
-from wizard.core.results import checks_json
-
 from tests.support.configs import CREATE_APP_CONFIG
 from tests.support.plans import make_plan, write_plan
 from tests.support.repos import BACKEND_ADDS, index_ts, make_repo
 from tests.support.text import dedent
+from wizard.core import checks, configset, facts
+from wizard.core import repo as repo_mod
+from wizard.core.hints import catalog
+from wizard.core.results import CheckResult, checks_json, overall_ok
 
 CONTRACT_IDS = {
     "backstage-version", "node-version", "yarn", "auth-backend-module", "auth-frontend-plugin", "kubernetes-plugin",
@@ -469,7 +468,8 @@ def test_auth_provider_for_another_environment(tmp_path):
 
 
 def test_incomplete_auth_provider(tmp_path):
-    cfg = "auth:\n  environment: production\n  providers:\n    spectrocloud:\n      production:\n        clientId: ${X}\n        callbackUrl: ''\n"
+    cfg = ("auth:\n  environment: production\n  providers:\n    spectrocloud:\n      production:\n"
+           "        clientId: ${X}\n        callbackUrl: ''\n")
     r = run(make_repo(tmp_path, app_config=cfg))["auth-provider-config"]
     assert_status(r, "fail", "configure-auth-provider")
     assert r.summary == "auth.providers.spectrocloud.production is incomplete"
@@ -645,7 +645,8 @@ def test_cluster_provider_environments(tmp_path):
 
 
 @pytest.mark.parametrize("raw, where", [
-    (b"app:\n  title: [x\n", "app-config.local.yaml:2:10: not valid YAML: the flow sequence that starts here is not closed properly (the parser gave up at line 3, column 1"),
+    (b"app:\n  title: [x\n", "app-config.local.yaml:2:10: not valid YAML: the flow sequence that starts here is not closed properly "
+                              "(the parser gave up at line 3, column 1"),
     (b"app:\n\ttitle: x\n", "app-config.local.yaml:2:1: not valid YAML"),
     # at the end of the file libyaml names no start: the open bracket is found by scanning
     (b"app:\n  title: a{b\n  guest: {\n# a comment\n", "app-config.local.yaml:3:10: not valid YAML: the flow mapping that starts here"),

@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from wizard.core import backend_index, configset, repo as repo_mod
+from tests.support.repos import make_repo
+from wizard.core import backend_index, configset
+from wizard.core import repo as repo_mod
 from wizard.core.configset import deep_merge
 from wizard.errors import BadInput
-
-from tests.support.repos import make_repo
 
 
 def test_default_files_in_backstage_merge_order(tmp_path):

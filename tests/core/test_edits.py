@@ -6,12 +6,11 @@ import re
 
 import pytest
 
+from tests.support.configs import CREATE_APP_CONFIG
+from tests.support.text import assert_only_lines_changed, line_index, safe_load
 from wizard.core import edits
 from wizard.core.edits import EditError, Splice, apply_splices
 from wizard.core.yamldoc import parse
-
-from tests.support.configs import CREATE_APP_CONFIG
-from tests.support.text import assert_only_lines_changed, line_index, safe_load
 
 
 def edit(text: str, fn, expected, changed=()) -> str:
@@ -68,7 +67,8 @@ def test_no_splices_returns_the_same_text():
 
 def test_add_pairs_to_a_block_mapping_after_a_trailing_comment_and_before_the_next_section():
     text = "auth:\n  providers:\n    guest: {}  # dev only\n  # a comment of auth\nother: 1\n"
-    out = edit(text, lambda d: edits.add_pairs(d, d.node_at(["auth", "providers"]), [("spectrocloud", {"development": {"clientId": "${ID}"}})]),
+    out = edit(text,
+               lambda d: edits.add_pairs(d, d.node_at(["auth", "providers"]), [("spectrocloud", {"development": {"clientId": "${ID}"}})]),
                {"auth": {"providers": {"guest": {}, "spectrocloud": {"development": {"clientId": "${ID}"}}}}, "other": 1})
     assert lines(out)[3:6] == ["    spectrocloud:\n", "      development:\n", "        clientId: ${ID}\n"]
 
@@ -310,10 +310,12 @@ def test_append_items_to_a_flow_sequence(text, expected):
 
 
 def test_replace_item_block_and_flow():
-    out = edit("l:\n  - a\n  - b:\n      x: 1\n  - c\n", lambda d: edits.replace_item(d, d.node_at(["l"]), 1, {"api:kubernetes/auth-providers": False}),
+    out = edit("l:\n  - a\n  - b:\n      x: 1\n  - c\n",
+               lambda d: edits.replace_item(d, d.node_at(["l"]), 1, {"api:kubernetes/auth-providers": False}),
                {"l": ["a", {"api:kubernetes/auth-providers": False}, "c"]}, changed=[2, 3])
     assert out == "l:\n  - a\n  - api:kubernetes/auth-providers: false\n  - c\n"
-    out = edit("l: [a, b, c]\n", lambda d: edits.replace_item(d, d.node_at(["l"]), 1, {"k": False}), {"l": ["a", {"k": False}, "c"]}, changed=[0])
+    out = edit("l: [a, b, c]\n", lambda d: edits.replace_item(d, d.node_at(["l"]), 1, {"k": False}), {"l": ["a", {"k": False}, "c"]},
+               changed=[0])
     assert out == "l: [a, {k: false}, c]\n"
 
 

@@ -213,7 +213,8 @@ def test_an_app_with_its_own_providers_factory_is_refused_with_the_fix(tmp_path:
     (root / "packages/app/src/apis.ts").write_text(
         "import { ApiBlueprint } from '@backstage/frontend-plugin-api';\n"
         "import { kubernetesAuthProvidersApiRef } from '@backstage/plugin-kubernetes-react';\n"
-        "export const mine = ApiBlueprint.make({ name: 'auth-providers', params: d => d({ api: kubernetesAuthProvidersApiRef, deps: {}, factory: () => null as any }) });\n",
+        "export const mine = ApiBlueprint.make({ name: 'auth-providers', "
+        "params: d => d({ api: kubernetesAuthProvidersApiRef, deps: {}, factory: () => null as any }) });\n",
         encoding="utf-8")
     with pytest.raises(PlanError, match=r"packages/app/src/apis.ts registers kubernetesAuthProvidersApiRef itself"):
         make_plan(root)
@@ -264,7 +265,8 @@ def test_a_package_json_with_a_byte_order_mark_is_read_as_node_reads_it(tmp_path
 def test_an_app_without_backstage_json_is_found_by_repo_and_judged_by_its_packages(tmp_path: Path) -> None:
     """--repo names it: a Backstage monorepo (its root package.json uses @backstage/cli) without backstage.json
     is an app; its version is unknown, which warns (the registry check decides), it does not block."""
-    from wizard.core import checks, configset, repo as repo_mod
+    from wizard.core import checks, configset
+    from wizard.core import repo as repo_mod
 
     root = make_repo(tmp_path, version=None)
     (root / "backstage.json").unlink()

@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.cli import run
 from tests.support.oracle import load_config
-from tests.support.plans import assert_idempotent, make_plan, write_plan
+from tests.support.plans import make_plan, write_plan
 from tests.support.realapps import snapshot
 from tests.support.repos import make_repo
 from tests.support.text import assert_only_lines_changed, removed_lines
@@ -126,7 +126,8 @@ def test_include_under_kubernetes_is_edited_in_the_included_file(tmp_path):
     assert "k8s/kubernetes.yaml is included by app-config.yaml:11 (`$include`): the edit is made there" in plan.notes
     assert ("cluster legacy: serviceAccountToken ($env: LEGACY_TOKEN) removed; revoke the token once the switch is "
             "verified (variable LEGACY_TOKEN)") in plan.notes
-    assert "k8s/kubernetes.yaml:7: cluster legacy: authProvider: oidc + oidcTokenProvider: spectrocloud, drop serviceAccountToken" in plan.actions
+    assert ("k8s/kubernetes.yaml:7: cluster legacy: authProvider: oidc + oidcTokenProvider: spectrocloud, drop serviceAccountToken"
+            in plan.actions)
 
     write_plan(root, plan)
     config = loaded(root)
@@ -199,7 +200,8 @@ def test_include_of_a_cluster_locator_item_and_of_a_cluster_list_and_a_cluster(t
 def test_nested_includes_resolve_relative_to_the_including_file(tmp_path):
     """k8s/kubernetes.yaml includes `./clusters/list.yaml`: that is k8s/clusters/list.yaml (Backstage
     resolves each include from the directory of the file that holds it), not clusters/list.yaml."""
-    k8s = "serviceLocatorMethod:\n  type: multiTenant\nclusterLocatorMethods:\n  - type: config\n    clusters:\n      $include: ./clusters/list.yaml\n"
+    k8s = ("serviceLocatorMethod:\n  type: multiTenant\nclusterLocatorMethods:\n  - type: config\n    clusters:\n"
+           "      $include: ./clusters/list.yaml\n")
     listed = "- name: a\n  url: https://a:6443\n"
     decoy = "- name: decoy\n  url: https://decoy:6443\n"
     root = repo(tmp_path, files={"k8s/kubernetes.yaml": k8s, "k8s/clusters/list.yaml": listed, "clusters/list.yaml": decoy})
@@ -278,7 +280,8 @@ def test_one_file_included_by_two_configs_at_the_same_place_is_edited_once(tmp_p
 
 def test_cluster_provider_environment_in_an_included_list(tmp_path):
     app = APP + "spectrocloud:\n  environments:\n    $include: palette.yaml\n"
-    envs = "- name: palette\n  url: https://api.spectrocloud.com\n  apiToken:\n    $env: PALETTE_TOKEN\n  clusterProvider:\n    authType: serviceAccount\n"
+    envs = ("- name: palette\n  url: https://api.spectrocloud.com\n  apiToken:\n    $env: PALETTE_TOKEN\n"
+            "  clusterProvider:\n    authType: serviceAccount\n")
     root = repo(tmp_path, app, {"k8s/kubernetes.yaml": K8S, "palette.yaml": envs})
     answers = {"tenant": "acme", "clusterProvider": {"name": "palette", "url": "https://api.spectrocloud.com",
                                                      "apiTokenEnv": "PALETTE_TOKEN"}}
@@ -639,7 +642,8 @@ def test_readers_see_clusters_in_included_files(tmp_path):
 
 
 def test_check_reads_kubernetes_through_the_include(tmp_path, stand_ins):
-    from wizard.core import checks, repo as repo_mod
+    from wizard.core import checks
+    from wizard.core import repo as repo_mod
 
     root = repo(tmp_path, files={"k8s/kubernetes.yaml": K8S})
     results = {r.id: r for r in checks.run_checks(repo_mod.inspect(root, run_tools=False), configset.load(root, tolerant=True))}

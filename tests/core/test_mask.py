@@ -7,7 +7,8 @@ import difflib
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.secrets import CA_DATA, CONFIG, JWT, SECRETS, leaked
 from wizard.core.mask import (

@@ -133,7 +133,8 @@ def test_cleanup_after_literal_tokens_renamed_api_tokens_and_shared_resources(tm
     # switch `two` and drop envy's token too
     after2 = configs_of(tmp_path, after_text.replace("clusterProvider: { authType: serviceAccount }", "clusterProvider: { authType: oidc }")
                         .replace("      apiToken: ${OLD_API_TOKEN}", "      apiToken: ${NEW_API_TOKEN}")
-                        .replace("          serviceAccountToken: ${ENVY_TOKEN}\n", "          authProvider: oidc\n          oidcTokenProvider: spectrocloud\n"),
+                        .replace("          serviceAccountToken: ${ENVY_TOKEN}\n",
+                                 "          authProvider: oidc\n          oidcTokenProvider: spectrocloud\n"),
                         name="after2")
     c = cleanup_after(before, after2)
     assert [e.environment for e in c.environments] == ["one", "two"]
@@ -162,5 +163,6 @@ def test_cleanup_when_an_environment_is_removed_and_when_nothing_changed(tmp_pat
                                          ("google", "other"), ("aws", "other")])
 def test_cluster_states(tmp_path: Path, auth: str | None, state: str) -> None:
     line = f"          authProvider: {auth}\n" if auth else ""
-    cs = configs_of(tmp_path, f"kubernetes:\n  clusterLocatorMethods:\n    - type: config\n      clusters:\n        - name: c\n          url: https://c\n{line}")
+    cs = configs_of(tmp_path, "kubernetes:\n  clusterLocatorMethods:\n    - type: config\n      clusters:\n"
+                              f"        - name: c\n          url: https://c\n{line}")
     assert inventory(cs)["clusters"][0]["state"] == state

@@ -224,9 +224,9 @@ def test_every_fixture_loads_with_backstages_own_loader():
     environment of shapes.yaml), so a failure after an edit is the edit's."""
     names = sorted(SHAPES)
     results = load_many([(SHAPES[n].root, SHAPES[n].config_files(), SHAPES[n].oracle_env()) for n in names])
-    refused = {n: str(r) for n, r in zip(names, results) if isinstance(r, OracleError)}
+    refused = {n: str(r) for n, r in zip(names, results, strict=True) if isinstance(r, OracleError)}
     assert refused == {}
-    for name, result in zip(names, results):
+    for name, result in zip(names, results, strict=True):
         assert isinstance(result, dict) and result.get("app"), name
 
 

@@ -8,15 +8,16 @@ import re
 
 import pytest
 
-from wizard.core import configset, facts, repo as repo_mod
-from wizard.core.packages import remove_json_dependency
-from wizard.core.plan import AnswerError, make_plan as engine_plan
-from wizard.errors import BadInput
-
 from tests.support.configs import CA_FILE, CA_PEM, CREATE_APP_CONFIG, DEFAULT_ANSWERS
 from tests.support.plans import assert_idempotent, load_answers, make_plan, write_plan
 from tests.support.repos import COMPLETE, make_repo
 from tests.support.text import added_lines, assert_only_lines_changed, dedent, line_index, removed_lines, safe_load
+from wizard.core import configset, facts
+from wizard.core import repo as repo_mod
+from wizard.core.packages import remove_json_dependency
+from wizard.core.plan import AnswerError
+from wizard.core.plan import make_plan as engine_plan
+from wizard.errors import BadInput
 
 CA_DATA = base64.b64encode(CA_PEM).decode()
 
@@ -633,7 +634,8 @@ def test_new_clusters_into_each_existing_shape(tmp_path):
 
 
 def test_oidc_cluster_without_token_provider_is_completed_by_migrate_all(tmp_path):
-    cfg = "kubernetes:\n  clusterLocatorMethods:\n    - type: config\n      clusters:\n        - name: half\n          url: https://h\n          authProvider: oidc\n"
+    cfg = ("kubernetes:\n  clusterLocatorMethods:\n    - type: config\n      clusters:\n"
+           "        - name: half\n          url: https://h\n          authProvider: oidc\n")
     root = make_repo(tmp_path, app_config=cfg)
     c = clusters_of(after(make_plan(root, {"tenant": "t", "migrate": "all"})))
     assert c["half"]["oidcTokenProvider"] == "spectrocloud"

@@ -1,8 +1,9 @@
 """Property tests of the patch engine on generated app-configs × generated answers.
 
 Configs are assembled from building blocks: comments everywhere, plain/single/double quoting, flow and
-block collections (some with `[page:catalog]`, which only the YAML 1.2 fallback parser reads), anchors/aliases, `$include`/`$env`/`${VAR}`, LF or CRLF, a BOM, a leading `---`,
-no final newline, indentation 2 or 4, indented or non-indented sequences, `kubernetes:` absent / null
+block collections (some with `[page:catalog]`, which only the YAML 1.2 fallback parser reads),
+anchors/aliases, `$include`/`$env`/`${VAR}`, LF or CRLF, a BOM, a leading `---`, no final newline,
+indentation 2 or 4, indented or non-indented sequences, `kubernetes:` absent / null
 with a comment / `{}` / guide-style flat clusters / clusterLocatorMethods with clusters,
 app.extensions absent / null / block / flow with guide and default entries. Answers: a tenant, an
 environment, 0-3 clusters (new, or existing ones by name) with each TLS option, a migrate subset
@@ -34,14 +35,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wizard.core import render
-from wizard.core.apply import apply_plan, undo_last
-from wizard.core.yamldoc import parse
-
 from tests.support.configs import CA_FILE, CA_PEM
 from tests.support.plans import make_plan
 from tests.support.repos import make_repo
 from tests.support.text import safe_load
+from wizard.core import render
+from wizard.core.apply import apply_plan, undo_last
+from wizard.core.yamldoc import parse
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "150"))
 CA_DATA = base64.b64encode(CA_PEM).decode()
@@ -504,7 +504,7 @@ def allowed_lines(text: str) -> set[int]:
     if root is None:
         return set(range(len(body_lines)))
     tops = [(k, v) for k, v in root.pairs]
-    for i, (k, v) in enumerate(tops):
+    for _i, (k, v) in enumerate(tops):
         if k.value in EDITABLE_TOPS:
             end_line = doc.line_of(max(v.end - 1, v.start)) if v.end > v.start else k.line
             allowed.update(range(k.line, end_line + 1))

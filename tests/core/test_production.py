@@ -21,7 +21,9 @@ from tests.support.production import CLUSTER, FIXTURES, pod_files, production_an
 from tests.support.realapps import snapshot
 from tests.support.text import assert_only_lines_changed, line_index
 from wizard.core import answers as answers_mod
-from wizard.core import configset, deployment as dep, facts, repo as repo_mod
+from wizard.core import configset, facts
+from wizard.core import deployment as dep
+from wizard.core import repo as repo_mod
 from wizard.core.apply import apply_plan, undo_last
 from wizard.core.deploy_plan import DeploymentPlan, make_plan
 from wizard.core.embedded import Region, documents, lines_of, make_region

@@ -19,7 +19,8 @@ import pytest
 
 from tests.support.repos import make_repo
 from tests.support.tools import Tools
-from wizard.core import registry, repo as repo_mod
+from wizard.core import registry
+from wizard.core import repo as repo_mod
 from wizard.core.registry import Answer, parse_answer, parse_berry, parse_classic, parse_npm
 
 OK_PKG = "@terasky/backstage-plugin-spectrocloud-auth-backend"
@@ -62,7 +63,7 @@ NPM_404_STDOUT = textwrap.dedent("""\
         "detail": "The requested resource '@terasky/backstage-plugin-spectrocloud-auth@*' could not be found or you do not have permission to access it.\\n\\nNote that you can also install from a\\ntarball, folder, http url, or git url."
       }
     }
-    """)
+    """)  # noqa: E501 - npm's answer, verbatim
 NPM_404_STDERR = textwrap.dedent("""\
     npm error code E404
     npm error 404 Not Found - GET https://registry.npmjs.org/@terasky%2fbackstage-plugin-spectrocloud-auth
@@ -72,7 +73,7 @@ NPM_404_STDERR = textwrap.dedent("""\
     npm error 404 Note that you can also install from a
     npm error 404 tarball, folder, http url, or git url.
     npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-01T20_35_25_341Z-debug-0.log
-    """)
+    """)  # noqa: E501 - npm's answer, verbatim
 NPM_REFUSED_STDOUT = textwrap.dedent("""\
     {
       "error": {
@@ -81,7 +82,7 @@ NPM_REFUSED_STDOUT = textwrap.dedent("""\
         "detail": "If you are behind a proxy, please make sure that the 'proxy' config is set properly.  See: 'npm help config'"
       }
     }
-    """)
+    """)  # noqa: E501 - npm's answer, verbatim
 
 
 # ---- parsing ----------------------------------------------------------------------------------

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tests.support.text import safe_load
 from wizard.core import render
 from wizard.core.yamldoc import Style, parse
-
-from tests.support.text import safe_load
 
 
 def reads_back(fragment: str) -> object:

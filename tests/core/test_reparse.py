@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, strategies as st
-
-from wizard.core import configset, yamldoc
-from wizard.core.edits import Splice, apply_splices, splice_spans
-from wizard.core.yamldoc import Document, YamlSyntaxError, parse, reparse
-from wizard.errors import WizardError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.core.test_plan_properties import PROPERTY_SETTINGS, app_configs, scenarios
 from tests.support import configs
 from tests.support.plans import make_plan
 from tests.support.repos import make_repo
+from wizard.core import configset, yamldoc
+from wizard.core.edits import Splice, apply_splices, splice_spans
+from wizard.core.yamldoc import Document, YamlSyntaxError, parse, reparse
+from wizard.errors import WizardError
 
 _FIELDS = ("kind", "start", "end", "line", "col", "flow", "anchor", "tag", "value", "style")
 
@@ -348,7 +348,7 @@ def test_an_alias_naming_no_anchor_above_it_is_the_full_parse_s_error(by_section
 
 def test_an_edit_that_makes_an_alias_bomb_is_refused_as_a_full_parse_refuses_it(by_sections: None):
     bomb = "x-bomb:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"  {c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcd", "bcde"))  # *e: 111,111 values
+        f"  {c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcd", "bcde", strict=True))  # *e: 111,111 values
     text = bomb + BIG
     doc = parse(text)
     assert doc.anchors and doc.section_sizes is not None

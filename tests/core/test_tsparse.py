@@ -15,7 +15,6 @@ from wizard.core import tsedit, tsparse
 from wizard.core.tsedit import Insertion, Style, Wanted
 from wizard.core.tsparse import parse
 
-
 # ---------------------------------------------------------------------------------------------
 # parsing and positions
 
@@ -122,7 +121,7 @@ def test_tree_sitter_is_not_imported_until_a_parse():
         "wizard.core.tsparse.parse('x;')\n"
         "assert 'tree_sitter' in sys.modules\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -134,7 +133,7 @@ def test_version_does_not_import_tree_sitter():
         "    try:\n        main(['--version'])\n    except SystemExit:\n        pass\n"
         "assert not any(m.startswith('tree_sitter') for m in sys.modules)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
 
 

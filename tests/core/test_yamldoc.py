@@ -6,10 +6,9 @@ import math
 
 import pytest
 
-from wizard.core.yamldoc import YamlSyntaxError, parse, plain_scalar_value, walk
-
 from tests.support.configs import CREATE_APP_CONFIG
 from tests.support.text import safe_load
+from wizard.core.yamldoc import YamlSyntaxError, parse, plain_scalar_value, walk
 
 
 def src(doc, node) -> str:

@@ -17,6 +17,7 @@ import pytest
 import trustme
 
 from tests.support import e2e as harness
+from tests.support.doubles import KubeDouble, LoopbackServer
 from tests.support.e2e import (
     CLIENT_ID,
     CLUSTER_NAME,
@@ -32,7 +33,6 @@ from tests.support.e2e import (
     child_env,
     copy_app,
 )
-from tests.support.doubles import KubeDouble, LoopbackServer
 from tests.support.net import free_port, server_tls
 from tests.support.oidc import (
     INSTALL_COMMAND,

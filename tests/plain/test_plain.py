@@ -13,8 +13,8 @@ from ruamel.yaml import YAML
 
 from tests.support import configs, repos
 from tests.support.secrets import has_jwt
-from wizard.plain import run_plain
 from wizard.core.resources import templates_dir
+from wizard.plain import run_plain
 
 ENTER, DOWN, SPACE, CTRL_C = "\r", "\x1b[B", " ", "\x03"
 
@@ -205,7 +205,8 @@ def test_demo_migrates_restarts_its_stand_in_and_verifies(tmp_path: Path) -> Non
     assert "Demo: the OIDC provider, the Backstage backend and the clusters are local stand-ins" in text
     # what the next steps repair is work to do, not a failure with a do-it-by-hand hint
     prereqs = text.split("Prerequisites", 1)[1].split("Continue?", 1)[0]
-    assert "-> the next steps set these up: kubernetes-auth-module" in prereqs or "→ the next steps set these up: kubernetes-auth-module" in prereqs
+    assert ("-> the next steps set these up: kubernetes-auth-module" in prereqs
+            or "→ the next steps set these up: kubernetes-auth-module" in prereqs)
     assert "Install the SpectroCloud Kubernetes auth module" not in prereqs
     assert "demo: the stand-in backend restarted and read the new config" in text
     assert "the backend serves the new config" in text

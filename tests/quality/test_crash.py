@@ -93,7 +93,7 @@ def run_kill_loops(big: Big, kills_per_lane: int) -> None:
     for lane in big.lanes:
         if (lane / "app-config.yaml").read_bytes() == big.new:
             (lane / "app-config.yaml").write_bytes(big.old)
-        proc = subprocess.run(apply_argv(lane, big.answers), env=cli_env(), capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(apply_argv(lane, big.answers), env=cli_env(), capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 0, proc.stderr
         assert (lane / "app-config.yaml").read_bytes() == big.new
         assert list(lane.glob(TMP_GLOB)) == []
@@ -131,7 +131,7 @@ sys.exit(main(sys.argv[2:]))
 
 def kill_at(point: str, root: Path, answers: Path) -> None:
     proc = subprocess.run([PY, "-c", KILL_AT_REPLACE, point, "apply", "--repo", str(root), "--answers", str(answers),
-                           "--yes", "--skip-install"], env=cli_env(), capture_output=True, text=True, timeout=120)
+                           "--yes", "--skip-install"], env=cli_env(), capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
 
 
@@ -240,7 +240,8 @@ def _two_file_repo(tmp_path: Path) -> tuple[Path, dict]:
 
 
 def _plan(root: Path, answers: dict):
-    from wizard.core import answers as am, configset, plan, repo
+    from wizard.core import answers as am
+    from wizard.core import configset, plan, repo
 
     return plan.make_plan(repo.inspect(root, run_tools=False), configset.load(root), am.validate(answers), skip_install=True)
 

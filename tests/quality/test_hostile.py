@@ -187,7 +187,8 @@ def test_byte_order_mark_in_the_answers_file_is_accepted(tmp_path: Path, capsys)
 
 @pytest.mark.parametrize("text,needle,key", [
     (BASE + "kubernetes:\n  serviceLocatorMethod:\n    type: multiTenant\n", "kubernetes:", "kubernetes"),
-    (_sub("        - name: cluster-00001\n", "        - name: cluster-00001\n          name: cluster-copy\n"), "name: cluster-copy", "name"),
+    (_sub("        - name: cluster-00001\n", "        - name: cluster-00001\n          name: cluster-copy\n"),
+     "name: cluster-copy", "name"),
 ], ids=["top-level", "inside-a-cluster"])
 def test_duplicate_keys_are_refused(tmp_path: Path, capsys, text: str, needle: str, key: str) -> None:
     root, ans, before = setup(tmp_path, text)
@@ -283,7 +284,7 @@ def test_deep_nesting_in_the_answers_file_is_refused(tmp_path: Path, capsys) -> 
 
 ALIAS_BOMB = "".join(
     f"{n}: &{n} [{', '.join(['*' + p] * 9) if p else ', '.join(['lol'] * 9)}]\n"
-    for p, n in zip([""] + list("abcdefgh"), "abcdefghi")
+    for p, n in zip([""] + list("abcdefgh"), "abcdefghi", strict=True)
 )
 
 
@@ -312,7 +313,7 @@ def _bounded_cli(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess
 
     try:
         return subprocess.run([PY, "-m", "wizard", *args], capture_output=True, text=True, timeout=6, env=cli_env(tmp_path),
-                              preexec_fn=limit, stdin=subprocess.DEVNULL)
+                              preexec_fn=limit, stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         return None
 
@@ -485,7 +486,8 @@ def test_read_only_config_directory_with_writable_state_dir_is_refused(tmp_path:
 
 
 def test_file_changed_between_plan_and_apply_is_refused(tmp_path: Path) -> None:
-    from wizard.core import answers as am, configset, plan, repo
+    from wizard.core import answers as am
+    from wizard.core import configset, plan, repo
     from wizard.core.apply import apply_plan
     from wizard.errors import Refused
 
@@ -571,7 +573,8 @@ WRONG_ANSWERS: list[tuple[str, str, str, tuple[str, ...]]] = [
 
 
 @pytest.mark.parametrize("label,text,key,needles", WRONG_ANSWERS, ids=[c[0] for c in WRONG_ANSWERS])
-def test_wrong_answers_are_refused_naming_the_key(tmp_path: Path, capsys, label: str, text: str, key: str, needles: tuple[str, ...]) -> None:
+def test_wrong_answers_are_refused_naming_the_key(tmp_path: Path, capsys, label: str, text: str, key: str,
+                                                  needles: tuple[str, ...]) -> None:
     root, ans, before = setup(tmp_path, answers=text)
     for cmd in (["plan"], ["apply", "--yes", "--skip-install"]):
         rc, _, err = run(capsys, cmd[0], "--repo", str(root), "--answers", str(ans), *cmd[1:])

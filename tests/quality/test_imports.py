@@ -32,7 +32,7 @@ print(json.dumps({"rc": rc, "textual": loaded[:5], "count": len(loaded)}))
 
 def probe(args: list[str], tmp_path: Path) -> dict:
     proc = subprocess.run([PY, "-c", PROBE, json.dumps(args)], capture_output=True, text=True, timeout=120,
-                          env=cli_env(tmp_path), cwd=PROJECT)
+                          env=cli_env(tmp_path), cwd=PROJECT, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -72,5 +72,5 @@ def test_report_does_not_import_textual(repo: tuple[Path, Path], tmp_path: Path)
 def test_the_probe_sees_textual_when_the_tui_is_imported(tmp_path: Path) -> None:
     code = PROBE.replace("from wizard.cli import main", "from wizard.cli import main\nimport wizard.tui.app")
     proc = subprocess.run([PY, "-c", code, json.dumps(["--version"])], capture_output=True, text=True, timeout=120,
-                          env=cli_env(tmp_path), cwd=PROJECT)
+                          env=cli_env(tmp_path), cwd=PROJECT, check=False)
     assert json.loads(proc.stdout.strip().splitlines()[-1])["count"] > 0

@@ -36,6 +36,6 @@ def test_core_imports_nothing_above_it(graph: grimp.ImportGraph) -> None:
 
 def test_the_layer_contracts_hold() -> None:
     exe = Path(sys.executable).with_name("lint-imports")
-    proc = subprocess.run([str(exe)], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([str(exe)], cwd=PROJECT, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "0 broken" in proc.stdout

@@ -38,7 +38,6 @@ from tests.support.servers import EchoServer, cluster_handler
 from tests.support.tools import Tools
 from wizard.core import facts
 
-
 # ------------------------------------------------------------------------------------------------
 # the world (the `world` fixture): a repo full of secrets, loopback doubles, an environment
 
@@ -259,7 +258,7 @@ def test_tls_verification_is_on_by_default_and_ca_file_trusts_a_private_ca(untru
     env = cli_env(tmp_path, SPECTROCLOUD_CLIENT_ID=CLIENT_ID, SPECTROCLOUD_CLIENT_SECRET="x" * 24)
     argv = [PY, "-m", "wizard", "verify", "--repo", str(root), "--backend-url", backend.origin, "--json", "--timeout", "5"]
 
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, cwd=PROJECT)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, cwd=PROJECT, check=False)
     assert proc.returncode == 1, proc.stderr
     checks = _checks(proc)
     for cid in ("oidc-discovery", "backend-reachable"):
@@ -268,7 +267,7 @@ def test_tls_verification_is_on_by_default_and_ca_file_trusts_a_private_ca(untru
         assert "TLS" in c["detail"] + c["summary"] and "not trusted" in c["detail"] + c["summary"], c
     assert oidc.requests == [] and backend.requests == [], "a request went through without a verified certificate"
 
-    proc = subprocess.run(argv + ["--ca-file", str(pem)], env=env, capture_output=True, text=True, timeout=120, cwd=PROJECT)
+    proc = subprocess.run(argv + ["--ca-file", str(pem)], env=env, capture_output=True, text=True, timeout=120, cwd=PROJECT, check=False)
     checks = _checks(proc)
     assert checks["oidc-discovery"]["status"] == "ok", checks["oidc-discovery"]
     assert "TLS" not in checks["backend-reachable"]["detail"]
@@ -294,7 +293,8 @@ def test_cluster_tls_is_verified_unless_the_config_says_skip(untrusted, tmp_path
             out.append(ln)
         root = make_repo(tmp_path, "app", preset="many-clusters", app_config="".join(out))
         proc = subprocess.run([PY, "-m", "wizard", "verify", "--repo", str(root), "--backend-url", f"http://127.0.0.1:{closed_port()}",
-                               "--json", "--timeout", "5"], env=cli_env(tmp_path), capture_output=True, text=True, timeout=120, cwd=PROJECT)
+                               "--json", "--timeout", "5"], env=cli_env(tmp_path), capture_output=True, text=True, timeout=120, cwd=PROJECT,
+                              check=False)
         checks = _checks(proc)
         assert checks["cluster:cluster-00000"]["status"] == "ok"  # caData trusted
         assert checks["cluster:cluster-00001"]["status"] == "ok" and "NOT verified" in checks["cluster:cluster-00001"]["detail"]
@@ -339,7 +339,8 @@ def test_no_shell_anywhere_in_the_source() -> None:
                 for kw in node.keywords:
                     if kw.arg == "shell" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
                         offenders.append(f"{path.relative_to(PROJECT)}:{node.lineno}: shell={ast.unparse(kw.value)}")
-                if name in ("run", "Popen", "call", "check_call", "check_output") and node.args and isinstance(node.args[0], (ast.Constant, ast.JoinedStr)):
+                if (name in ("run", "Popen", "call", "check_call", "check_output") and node.args
+                        and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))):
                     offenders.append(f"{path.relative_to(PROJECT)}:{node.lineno}: {name} with a command string")
     assert not offenders, offenders
 
@@ -349,7 +350,7 @@ def test_subprocesses_get_argument_lists_without_a_shell(tmp_path: Path, monkeyp
     calls: list[tuple[object, object]] = []
     real = subprocess.Popen.__init__
 
-    def spy(self, args, *a, **k):  # noqa: ANN001
+    def spy(self, args, *a, **k):
         calls.append((args, k.get("shell", False)))
         return real(self, args, *a, **k)
 

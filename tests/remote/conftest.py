@@ -17,7 +17,6 @@ import trustme
 from ruamel.yaml import YAML
 
 from tests.support import net
-from tests.support.results import HINTS_FILE
 from tests.support.doubles import (
     BackstageCluster,
     BackstageDouble,
@@ -28,6 +27,7 @@ from tests.support.doubles import (
     Running,
     Serve,
 )
+from tests.support.results import HINTS_FILE
 from wizard.remote.http import TLSOptions
 
 

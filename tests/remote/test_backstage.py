@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from tests.support.doubles import DNS_FAIL_URL, Running, Serve
 from tests.support.doubles import (
     CAPTURE_CLUSTERS_200,
     CAPTURE_CLUSTERS_401,
+    DNS_FAIL_URL,
     GUEST_TOKEN,
     ID_TOKEN,
     ID_TOKEN_BOB,
@@ -17,6 +17,8 @@ from tests.support.doubles import (
     USER_TOKEN,
     BackstageCluster,
     BackstageDouble,
+    Running,
+    Serve,
 )
 from tests.support.results import assert_no_secret, checked
 from wizard.core.mask import scrub_secrets

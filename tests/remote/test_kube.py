@@ -10,11 +10,10 @@ import pytest
 import trustme
 from ruamel.yaml import YAML
 
-from tests.support.doubles import DNS_FAIL_URL, Running, Serve
+from tests.support.doubles import DNS_FAIL_URL, ID_TOKEN, ID_TOKEN_BOB, UNTRUSTED_ID_TOKEN, KubeDouble, Running, Serve
 from tests.support.net import server_tls
-from wizard.core import rbac
-from tests.support.doubles import ID_TOKEN, ID_TOKEN_BOB, UNTRUSTED_ID_TOKEN, KubeDouble
 from tests.support.results import assert_no_secret, checked
+from wizard.core import rbac
 from wizard.remote import kube as k
 from wizard.remote.http import TLSOptions
 
@@ -46,7 +45,8 @@ def test_cluster_target_relative_ca_file(tmp_path: Path, ca_pem: str) -> None:
     ({"name": "c"}, "no http(s) url"),
     ({"name": "c", "url": "https://x", "caData": "%%% not base64"}, "not base64"),
     ({"name": "c", "url": "https://x", "caData": base64.b64encode(b"hello").decode()}, "PEM certificate"),
-    ({"name": "c", "url": "https://x", "caData": base64.b64encode(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").decode()}, "cannot be loaded"),
+    ({"name": "c", "url": "https://x",
+      "caData": base64.b64encode(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").decode()}, "cannot be loaded"),
 ])
 def test_cluster_target_rejects_unusable_entries(entry: dict[str, object], words: str) -> None:
     with pytest.raises(ValueError, match="'c'") as info:

@@ -60,7 +60,7 @@ def run(app: Path, provider: OIDCTestProvider, *args: str, mode: str = "login", 
                SPECTROCLOUD_CLIENT_SECRET=secret if secret is not None else provider.client_secret,
                BROWSER=f"{sys.executable} {PROJECT / 'tests' / 'support' / 'dev_browser.py'} %s", DEV_BROWSER_MODE=mode, NO_COLOR="1")
     return subprocess.run([sys.executable, "-m", "wizard", *args, "--repo", str(app)], capture_output=True, text=True,
-                          env=env, cwd=PROJECT, timeout=timeout)
+                          env=env, cwd=PROJECT, timeout=timeout, check=False)
 
 
 def assert_no_token(proc: subprocess.CompletedProcess[str]) -> None:

@@ -24,8 +24,8 @@ from joserfc.jwk import OctKey, RSAKey
 from ruamel.yaml import YAML
 
 from tests.support.oidc import OIDCTestProvider, fetch_jwks, obtain_id_token
-from wizard.core.results import STATUSES, CheckResult
 from wizard.core import hint_ids
+from wizard.core.results import STATUSES, CheckResult
 from wizard.remote import oidc
 from wizard.remote.http import TLSOptions, async_client
 
@@ -526,12 +526,11 @@ async def test_whole_check_deadline_backs_up_httpx_timeouts() -> None:
             return Answer(body=fake_discovery(state))
         return Answer(hang=True)  # token and authorization endpoints stall
 
-    async with loopback(route) as server:
-        async with async_client(timeout=60) as http:
-            results = await asyncio.wait_for(oidc.run_oidc_checks(
-                f"{server.origin}/v1/oidc/tenant/fake/auth", "http://localhost:7007/cb", "cid", "sekret-stall",
-                http=http, check_timeout=0.3,
-            ), 30)
+    async with loopback(route) as server, async_client(timeout=60) as http:
+        results = await asyncio.wait_for(oidc.run_oidc_checks(
+            f"{server.origin}/v1/oidc/tenant/fake/auth", "http://localhost:7007/cb", "cid", "sekret-stall",
+            http=http, check_timeout=0.3,
+        ), 30)
     found = by_id(results)
     checked(found["oidc-discovery"], "oidc-discovery", "ok")
     for check_id in ("oidc-client", "oidc-redirect-uri"):

@@ -12,9 +12,8 @@ import pickle
 import httpx
 import pytest
 
-from tests.support.doubles import DNS_FAIL_URL, Running, Serve
+from tests.support.doubles import DNS_FAIL_URL, KUBECONFIG_TOKEN, PALETTE_API_KEY, Running, Serve, kubeconfig_text
 from tests.support.net import server_tls
-from tests.support.doubles import KUBECONFIG_TOKEN, PALETTE_API_KEY, kubeconfig_text
 from tests.support.results import assert_no_secret
 from wizard.remote.http import TLSOptions
 from wizard.remote.palette import (
@@ -25,7 +24,6 @@ from wizard.remote.palette import (
     cluster_endpoints_sync,
     list_clusters_sync,
 )
-
 
 pytestmark = pytest.mark.usefixtures("palette_debug_logs")  # httpx/httpcore log at DEBUG: prove nothing secret reaches them
 

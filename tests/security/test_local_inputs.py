@@ -12,8 +12,8 @@ import pytest
 
 from tests.security.conftest import PROMPT, Target
 from tests.support.cli import assert_clear_error
-from tests.support.files import snapshot, write_answers
 from tests.support.configs import many_clusters_answers
+from tests.support.files import snapshot, write_answers
 from wizard.errors import BadInput
 
 

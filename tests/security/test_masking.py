@@ -232,7 +232,7 @@ def test_apply_masks_the_package_managers_output(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("PATH", f"{tools.path}:/usr/bin:/bin")
     npm_token = "npm_" + "Qx7Lm2Vt9Kp4Zr8Wn3Hs6Jd1Fy5"
 
-    def noisy(step, emit):  # noqa: ANN001, ANN202 - the install, as a registry with credentials prints it
+    def noisy(step, emit):  # the install, as a registry with credentials prints it
         emit(f"GET https://npmuser:{S['URL password']}@registry.example.com/{step.packages[0]} 401")
         emit(f"//registry.example.com/:_authToken={npm_token}")
         emit(f"Authorization: Bearer {S['Authorization Token']}")

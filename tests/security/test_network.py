@@ -251,7 +251,7 @@ async def _backend(origin: str) -> str:
     (_version, 1, "/version", "cluster-not-kubernetes"),
     (_backend, 16, "the clusters route's answer", "backend-unexpected-answer"),
 ], ids=["oidc-discovery", "cluster-version", "backend-clusters"])
-async def test_an_endless_answer_is_read_only_up_to_its_cap(check, cap: int, what: str, hint: str) -> None:  # noqa: ANN001
+async def test_an_endless_answer_is_read_only_up_to_its_cap(check, cap: int, what: str, hint: str) -> None:
     flood = Flood()
     tracemalloc.start()
     try:
@@ -330,7 +330,7 @@ def test_one_group_failing_does_not_stop_the_others_nor_print_a_traceback(tmp_pa
         root = make_repo(tmp_path, "app", preset="many-clusters", app_config=text)
         argv = [PY, "-c", BOOM, "verify", "--repo", str(root), "--backend-url", f"http://127.0.0.1:{closed_port()}",
                 "--token", token, "--timeout", "5", *extra, token]
-        proc = subprocess.run(argv, cwd=PROJECT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(argv, cwd=PROJECT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=120, check=False)
     finally:
         cluster.close()
     assert proc.returncode == 1, proc.stderr
@@ -402,7 +402,7 @@ def test_a_ca_file_that_is_not_a_pem_certificate_file_is_refused_before_anything
     argv = ["verify", "--repo", str(root), "--ca-file", ca_file, "--backend-url", server.origin, "--timeout", "5"]
     if kind in ("fifo", "device"):  # as a process, with a deadline: reading these must not block or run forever
         proc = subprocess.run([PY, "-m", "wizard", *argv], cwd=PROJECT, env=cli_env(tmp_path), capture_output=True,
-                              text=True, timeout=60, stdin=subprocess.DEVNULL)
+                              text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
         code, out, err = proc.returncode, proc.stdout, proc.stderr
     else:
         code, out, err = run(capsys, *argv)

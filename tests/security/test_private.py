@@ -37,7 +37,7 @@ def chmods(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = os.chmod
 
-    def spy(path, mode, *a, **k):  # noqa: ANN001
+    def spy(path, mode, *a, **k):
         seen.append(str(path))
         return real(path, mode, *a, **k)
 

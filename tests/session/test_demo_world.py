@@ -26,10 +26,10 @@ from tests.support.net import free_port
 from wizard.core.answers import ClusterAnswer
 from wizard.core.hints import catalog
 from wizard.core.resources import templates_dir
+from wizard.demo.world import KUBERNETES_PLACEHOLDER, DemoWorld, make_demo_world_app
 from wizard.remote.login import LoginResult
 from wizard.remote.oidc import run_oidc_checks, validate_id_token
 from wizard.session import Session
-from wizard.demo.world import KUBERNETES_PLACEHOLDER, DemoWorld, make_demo_world_app
 
 OK = ("ok", "warn")
 

@@ -37,7 +37,7 @@ def run_process(*argv: str, cwd: Path | None = None, env: dict[str, str] | None 
     full_env["NO_COLOR"] = "1"
     full_env.update(env or {})
     return subprocess.run([PY, "-m", "wizard", *argv], capture_output=True, text=True, cwd=cwd,
-                          env=full_env, timeout=120, stdin=subprocess.DEVNULL)
+                          env=full_env, timeout=120, stdin=subprocess.DEVNULL, check=False)
 
 
 def cli_env(tmpdir: Path | None = None, **extra: str) -> dict[str, str]:
@@ -56,7 +56,7 @@ def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | N
     """`python -m wizard ARGS`. With `unprivileged`, file modes apply even when the tests run as root."""
     argv = (unprivileged_prefix() if unprivileged else []) + [PY, "-m", "wizard", *args]
     return subprocess.run(argv, cwd=cwd or PROJECT, env=env or cli_env(), capture_output=True, text=True,
-                          timeout=timeout, stdin=stdin)
+                          timeout=timeout, stdin=stdin, check=False)
 
 
 def unprivileged_prefix() -> list[str]:

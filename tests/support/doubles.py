@@ -36,7 +36,10 @@ CAPTURE_CLUSTERS_401 = {
     "error": {
         "name": "AuthenticationError",
         "message": "Missing credentials",
-        "stack": "AuthenticationError: Missing credentials\n    at DefaultHttpAuthService.credentials (<app>/node_modules/@backstage/backend-defaults/src/entrypoints/httpAuth/httpAuthServiceFactory.ts:187:13)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+        "stack": "AuthenticationError: Missing credentials\n"
+                 "    at DefaultHttpAuthService.credentials "
+                 "(<app>/node_modules/@backstage/backend-defaults/src/entrypoints/httpAuth/httpAuthServiceFactory.ts:187:13)\n"
+                 "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
     },
     "request": {"method": "GET", "url": "/clusters"},
     "response": {"statusCode": 401},
@@ -51,7 +54,11 @@ CAPTURE_NOT_STARTED_503 = {
     "error": {
         "name": "ServiceUnavailableError",
         "message": "Service has not started up yet",
-        "stack": "ServiceUnavailableError: Service has not started up yet\n    at Timeout._onTimeout (<app>/node_modules/@backstage/backend-defaults/src/entrypoints/httpRouter/http/createLifecycleMiddleware.ts:106:16)\n    at listOnTimeout (node:internal/timers:581:17)\n    at process.processTimers (node:internal/timers:519:7)",
+        "stack": "ServiceUnavailableError: Service has not started up yet\n"
+                 "    at Timeout._onTimeout "
+                 "(<app>/node_modules/@backstage/backend-defaults/src/entrypoints/httpRouter/http/createLifecycleMiddleware.ts:106:16)\n"
+                 "    at listOnTimeout (node:internal/timers:581:17)\n"
+                 "    at process.processTimers (node:internal/timers:519:7)",
     },
     "request": {"method": "GET", "url": "/clusters"},
     "response": {"statusCode": 503},
@@ -60,7 +67,9 @@ CAPTURE_AUTH_START_404 = {
     "error": {
         "name": "NotFoundError",
         "message": "Unknown auth provider 'spectrocloud'",
-        "stack": "NotFoundError: Unknown auth provider 'spectrocloud'\n    at <anonymous> (<app>/node_modules/@backstage/plugin-auth-backend/src/service/router.ts:175:11)\n    at handleReturn (<app>/node_modules/express-promise-router/lib/express-promise-router.js:24:23)",
+        "stack": "NotFoundError: Unknown auth provider 'spectrocloud'\n"
+                 "    at <anonymous> (<app>/node_modules/@backstage/plugin-auth-backend/src/service/router.ts:175:11)\n"
+                 "    at handleReturn (<app>/node_modules/express-promise-router/lib/express-promise-router.js:24:23)",
     },
     "request": {"method": "GET", "url": "/spectrocloud/start?env=development"},
     "response": {"statusCode": 404},
@@ -86,7 +95,8 @@ ID_TOKEN_BOB = "eyJhbGciOiJSUzI1NiJ9.BOB-ID-TOKEN-SECRET.c2lnbmF0dXJl"
 UNTRUSTED_ID_TOKEN = "eyJhbGciOiJSUzI1NiJ9.UNTRUSTED-ID-TOKEN-SECRET.c2ln"
 PALETTE_API_KEY = "QMOI1ZVKVIoW6LM6-PALETTE-API-KEY-SECRET"
 KUBECONFIG_TOKEN = "KUBECONFIG-ADMIN-TOKEN-SECRET-1234567890"
-KUBECONFIG_CLIENT_KEY = base64.b64encode(b"-----BEGIN RSA PRIVATE KEY-----\nFAKE-CLIENT-KEY-SECRET\n-----END RSA PRIVATE KEY-----\n").decode()
+KUBECONFIG_CLIENT_KEY = base64.b64encode(
+    b"-----BEGIN RSA PRIVATE KEY-----\nFAKE-CLIENT-KEY-SECRET\n-----END RSA PRIVATE KEY-----\n").decode()
 KUBECONFIG_CLIENT_CERT = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nFAKE-CLIENT-CERT-SECRET\n-----END CERTIFICATE-----\n").decode()
 ALL_SECRETS = (GUEST_TOKEN, USER_TOKEN, ID_TOKEN, ID_TOKEN_BOB, UNTRUSTED_ID_TOKEN, PALETTE_API_KEY,
                KUBECONFIG_TOKEN, KUBECONFIG_CLIENT_KEY, KUBECONFIG_CLIENT_CERT, "FAKE-CLIENT-KEY-SECRET",

@@ -79,7 +79,7 @@ def load_config(repo: Path, files: list[str], env: dict[str, str]) -> dict[str, 
     proc = subprocess.run(
         [_node(), str(SCRIPT), "--root", str(repo), *[a for f in files for a in ("--config", f)],
          "--env-json", json.dumps(env)],
-        capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL, env=_node_env(),
+        capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL, env=_node_env(), check=False,
     )
     if proc.returncode == EXIT_LOAD_ERROR:
         raise OracleError(proc.stderr.strip())
@@ -92,7 +92,7 @@ def load_many(requests: list[tuple[Path, list[str], dict[str, str]]]) -> list[di
     """Several loads in one node process (`load.mjs --batch`): per request the config or an OracleError."""
     payload = [{"root": str(root), "files": list(files), "env": dict(env)} for root, files, env in requests]
     proc = subprocess.run([_node(), str(SCRIPT), "--batch"], input=json.dumps(payload), capture_output=True,
-                          text=True, timeout=TIMEOUT, env=_node_env())
+                          text=True, timeout=TIMEOUT, env=_node_env(), check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"the config oracle failed (exit {proc.returncode}): {proc.stderr.strip()}")
     return [r["config"] if r["ok"] else OracleError(r["error"]) for r in json.loads(proc.stdout)]

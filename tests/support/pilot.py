@@ -6,7 +6,7 @@ the same way on every run.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,8 @@ SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
 
 class _FrozenDatetime(datetime):
     @classmethod
-    def now(cls, tz=None):  # noqa: D102 - the backup directory name and manifest time
-        return datetime(2025, 1, 2, 3, 4, 5, 0, tzinfo=timezone.utc)
+    def now(cls, tz=None):  # the backup directory name and manifest time
+        return datetime(2025, 1, 2, 3, 4, 5, 0, tzinfo=UTC)
 
 
 def freeze_backup_clock(monkeypatch: pytest.MonkeyPatch) -> None:

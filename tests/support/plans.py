@@ -7,7 +7,9 @@ from typing import Any
 
 from tests.support.configs import DEFAULT_ANSWERS
 from wizard.core import answers as answers_mod
-from wizard.core import configset, plan as plan_mod, repo as repo_mod
+from wizard.core import configset
+from wizard.core import plan as plan_mod
+from wizard.core import repo as repo_mod
 
 
 def load_answers(data: dict[str, Any] | None = None) -> answers_mod.Answers:

@@ -87,7 +87,7 @@ class World:
 
     def cli(self, *args: str, root: Path | None = None) -> subprocess.CompletedProcess:
         argv = [PY, "-m", "wizard", *[a.replace("{repo}", str(root or self.root)) for a in args]]
-        return subprocess.run(argv, cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(argv, cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=120, check=False)
 
     def fresh_copy(self, name: str) -> Path:
         dst = self.root.parent / name

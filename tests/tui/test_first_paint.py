@@ -12,9 +12,9 @@ import pytest
 from tests.support import pilot as h
 from tests.support.repos import make_repo
 from wizard.core.repo import RepoInfo
+from wizard.demo.world import DEMO_LABEL
 from wizard.session import Session
 from wizard.session.demo import make_demo_app
-from wizard.demo.world import DEMO_LABEL
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.welcome import WelcomeScreen
 

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.widgets import Button, Input, Static
 
 from tests.support import pilot as h
-from wizard.tui.widgets.modals import ConfirmScreen
 from tests.support.doubles import PALETTE_API_KEY, PaletteDouble, kubeconfig_text
 from wizard.tui.widgets.buttonkeys import FREE_CTRL_KEYS
+from wizard.tui.widgets.modals import ConfirmScreen
 
 WIDE, NARROW = (100, 30), (80, 24)
 GLOBAL_KEYS = {"ctrl+q", "ctrl+s", "escape"}  # the app's own, and Esc (Back/Cancel)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from tests.support import configs, pilot as h, repos
+from tests.support import configs, repos
+from tests.support import pilot as h
 from wizard.tui.widgets.rowlist import RowList
 
 SIZE = (100, 30)

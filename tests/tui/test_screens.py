@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -37,13 +36,13 @@ async def test_add_cluster_dialog_checks_its_fields(demo_app: Path) -> None:
             ("ok", "ftp://x", False, "url:"),
             ("ok", "https://x:6443", False, "CA file"),
         ]
-        for name, url, skip, message in cases:
+        for name, url, _skip, message in cases:
             await h.set_input(pilot, "#name", name)
             await h.set_input(pilot, "#url", url)
             await h.activate(pilot, "#ok")
             assert isinstance(app.screen, AddClusterScreen)
             # the press reaches the dialog as a message: wait for the label it sets
-            await h.wait_for(pilot, lambda: message in text_of(pilot, "#add-error"), f"{message!r} under the fields")
+            await h.wait_for(pilot, lambda message=message: message in text_of(pilot, "#add-error"), f"{message!r} under the fields")
         await h.set_input(pilot, "#ca", "/no/such/ca.pem")
         await h.click(pilot, "#skip")
         assert "anyone between Backstage and the cluster" in text_of(pilot, "#tls-warning")

@@ -8,12 +8,11 @@ import sys
 from pathlib import Path
 
 
-
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
     return subprocess.run([sys.executable, "-m", "wizard.tui.screenshots", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_writes_one_svg_per_screen_asked_for(tmp_path: Path, closed_port: int) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import configs, pilot as h, repos
-
+from tests.support import configs, repos
+from tests.support import pilot as h
 from wizard.session.steps import STEPS
 
 SCREENS = [*STEPS, "help"]  # every step of the one list, and the first one's help

@@ -210,7 +210,7 @@ def _factories(doc: Doc, array: Node, ref: str) -> list[tuple[Node, Node]]:
     for el in items(array):
         obj = _factory_object(doc, el)
         api = prop_value(doc, obj, "api") if obj is not None else None
-        if api is not None and api.type == "identifier" and doc.slice(api) == ref:
+        if obj is not None and api is not None and api.type == "identifier" and doc.slice(api) == ref:
             out.append((el, obj))
     return out
 
@@ -329,8 +329,8 @@ def _one_line(code: str) -> str:
 def _is_dep_value(doc: Doc, n: Node) -> bool:
     """`someApi: kubernetesAuthProvidersApiRef` inside the `deps: { ... }` of a factory."""
     pair = n.parent
-    if pair is None or pair.type != "pair" or pair.child_by_field_name("value") is None \
-            or pair.child_by_field_name("value").id != n.id:
+    value = pair.child_by_field_name("value") if pair is not None else None
+    if pair is None or pair.type != "pair" or value is None or value.id != n.id:
         return False
     obj = pair.parent
     holder = obj.parent if obj is not None else None
@@ -365,8 +365,8 @@ def _compute(doc: Doc) -> _Plan | str:
             el = n
             while el.parent is not None and el.parent.id != array.id:
                 el = el.parent
-            if el.id in known and n.parent.type == "pair" and n.parent.child_by_field_name("key") is not None \
-                    and doc.slice(n.parent.child_by_field_name("key")) == "api":
+            key = n.parent.child_by_field_name("key") if n.parent.type == "pair" else None
+            if el.id in known and key is not None and doc.slice(key) == "api":
                 continue
             if _is_dep_value(doc, n):  # another API depends on it (a KubernetesBackendClient): that uses it, not registers it
                 continue

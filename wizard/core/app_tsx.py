@@ -192,8 +192,9 @@ def _target(doc: Doc, fs: FrontendSystem) -> _Target | str:
         name = doc.slice(value)
         local = toplevel_const(doc, name)
         held = unwrap(local[1].child_by_field_name("value")) if local is not None else None
-        kind = local[1].parent.child_by_field_name("kind") if local is not None else None
-        if held is None or held.type != "array" or kind is None or doc.slice(kind) != "const":
+        decl = local[1].parent if local is not None else None
+        kind = decl.child_by_field_name("kind") if decl is not None else None
+        if local is None or held is None or held.type != "array" or kind is None or doc.slice(kind) != "const":
             return f"passes features to {fs.local}() from `{name}` (line {doc.line(value)}), not an array literal of this file"
         if local[0].start_byte > call.start_byte:
             return f"declares `{name}` (line {doc.line(local[0])}) after {fs.local}() uses it"
@@ -212,7 +213,7 @@ def _target(doc: Doc, fs: FrontendSystem) -> _Target | str:
 def _feature_name(el: Node) -> Node | None:
     """The identifier a features element is made from: `x` for `x` and `x.withOverrides({...})`; None for
     a call of a function (`createFrontendModule({...})` makes a new feature, it is not one named so)."""
-    n = el
+    n: Node | None = el
     while n is not None:
         if n.type == "call_expression":
             fn = n.child_by_field_name("function")
@@ -299,6 +300,7 @@ def _compute(doc: Doc, feats: list[Feature], style: Style) -> tuple[list[Inserti
             out += append_items(doc, target.obj, [f"features: [{', '.join(names)}]"], style)
         else:
             args = target.call.child_by_field_name("arguments")
+            assert args is not None  # the grammar gives every call_expression its arguments
             base = indent_at(text, doc.start(target.call))
             tc = "," if style.trailing_comma else ""
             out.append(Insertion(doc.start(args) + 1,

@@ -27,11 +27,12 @@ import stat
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from wizard import __version__
 from wizard.core import safeio
@@ -132,7 +133,7 @@ class RepoLock:
         self.path = state_dir(repo) / "lock"
         self.fd: int | None = None
 
-    def __enter__(self) -> "RepoLock":
+    def __enter__(self) -> RepoLock:
         ensure_state_dir(self.repo)
         self.fd = safeio.open_state_file(self.path, _display(self.repo, self.path))
         if fcntl is not None:
@@ -150,7 +151,7 @@ class RepoLock:
                 raise Refused(f"another spectro-wizard is applying or undoing in this repo{who}; wait for it to finish") from None
         try:
             os.ftruncate(self.fd, 0)
-            os.pwrite(self.fd, f"pid {os.getpid()} since {datetime.now(timezone.utc).isoformat(timespec='seconds')}".encode(), 0)
+            os.pwrite(self.fd, f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}".encode(), 0)
         except OSError:
             pass  # who holds the lock is a courtesy; the flock is the lock (a full disk must not stop here)
         return self
@@ -176,8 +177,9 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     The temp file is created 0600 (mkstemp) and given its final mode before the rename, so the new
     bytes are never readable by more people than the old ones were."""
     directory = path.parent
+    st: os.stat_result | None
     try:
-        st: os.stat_result | None = os.lstat(path)
+        st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
             st = None
     except FileNotFoundError:
@@ -299,7 +301,7 @@ class _InstallFailed(Exception):
 def _new_backup_dir(repo: Path) -> Path:
     """A new backup set: `backups/` checked as a real directory, the set created with mkdir (which
     fails rather than reuse anything already there), both 0700."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     base = backups_dir(repo)
     safeio.checked_dir(base, _display(repo, base), create=True)
     n = 0
@@ -345,7 +347,8 @@ def _preflight(changes: list[FileChange], repo: Path) -> None:
         # os.access says yes to root whatever the mode: a file with no write bit at all was made
         # read-only on purpose, so it is refused for root too
         if not os.access(ch.path, os.W_OK) or not ch.path.stat().st_mode & 0o222:
-            raise Refused(f"{ch.rel} is read-only; make it writable (chmod u+w {shlex.quote(ch.rel)}) or apply as its owner — nothing was written")
+            raise Refused(f"{ch.rel} is read-only; make it writable (chmod u+w {shlex.quote(ch.rel)}) or apply as its owner "
+                          "— nothing was written")
         if not os.access(ch.path.parent, os.W_OK) or not ch.path.parent.stat().st_mode & 0o222:
             raise Refused(
                 f"the directory of {ch.rel} is not writable, so it cannot be replaced atomically; "
@@ -441,7 +444,7 @@ def apply_plan(
                     _write(repo, ch, manifest)
                     written.append(ch)
                 _finish(repo, d, manifest)
-        except BaseException as exc:  # noqa: BLE001 - every failure rolls back, then is reported
+        except BaseException as exc:  # every failure rolls back, then is reported
             _roll_back(repo, d, manifest)
             result.rolled_back = True
             result.sync_command = manifest.get("install", {}).get("sync") if plan.installs else None
@@ -499,7 +502,7 @@ def _back_up_all(repo: Path, plan: Plan, targets: list[tuple[Path, FileChange | 
     d = _new_backup_dir(repo)
     manifest: dict[str, Any] = {
         "tool": f"spectro-wizard {__version__}",
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "applying",
         "actions": list(plan.actions),
         "files": [],
@@ -691,7 +694,8 @@ _BACKUP_NAME_RE = re.compile(r"^files/[0-9]{2,}-[^/\\\x00]+$")
 # What an apply can have written, by name: the configs (YAML), package.json files and lockfiles,
 # TypeScript sources (index.ts, apis.ts, App.tsx, the in-app module). An undo never writes anything
 # else, whatever a manifest says (a planted one naming .git/hooks/... would run code).
-_RESTORABLE_RE = re.compile(r"^(?:[^/]+\.ya?ml|package\.json|yarn\.lock|package-lock\.json|pnpm-lock\.yaml|[^/]+\.(?:ts|tsx|js|jsx|mjs|cjs))$")
+_RESTORABLE_RE = re.compile(r"^(?:[^/]+\.ya?ml|package\.json|yarn\.lock|package-lock\.json|pnpm-lock\.yaml"
+                            r"|[^/]+\.(?:ts|tsx|js|jsx|mjs|cjs))$")
 _NEVER_UNDER = {".git", STATE_DIR, "node_modules"}
 # a YAML file an apply creates (a deployment's ConfigMap manifest) is named with this (answers.MANIFEST_MARK)
 CREATED_MANIFEST_MARK = "spectrocloud"
@@ -941,7 +945,7 @@ def undo_last(repo: Path, force: bool = False) -> UndoResult:
                 atomic_write(path.resolve(), copies[entry["path"]], None if path.exists() else int(entry["mode"]) & 0o666)
             restored.append(entry["path"])
         bs.manifest["status"] = "undone"
-        bs.manifest["undone"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        bs.manifest["undone"] = datetime.now(UTC).isoformat(timespec="seconds")
         _write_manifest(bs.dir, bs.manifest)
         sync = (bs.manifest.get("install") or {}).get("sync") or "yarn install"
         needs_sync = any(f.get("byInstall") and f["path"] not in untouched for f in files)

@@ -19,10 +19,11 @@ from packaging.version import InvalidVersion, Version
 
 from wizard.core import facts, frontend, safeio
 from wizard.core.answers import CALLBACK_PATH, Answers, default_callback_url
-from wizard.core.configset import ConfigSet
 from wizard.core.clusters import AuthState, cluster_inventory
+from wizard.core.configset import ConfigSet
 from wizard.core.envrefs import env_var_of
-from wizard.core.migration import inventory as migration_inventory, render_inventory
+from wizard.core.migration import inventory as migration_inventory
+from wizard.core.migration import render_inventory
 from wizard.core.packages import install_command
 from wizard.core.plan import auth_environment, extension_disabled, extension_id
 from wizard.core.repo import RepoInfo
@@ -122,8 +123,8 @@ def check_backstage_version(ctx: Context) -> CheckResult:
         return _res("backstage-version", "warn", "Backstage version unknown (no backstage.json)", note,
                     "backstage-upgrade", {"version": "unknown"})
     if v is None:
-        return _res("backstage-version", "fail", "Backstage version unknown", ctx.repo.backstage_json_error or "backstage.json has no version",
-                    "backstage-upgrade", {"version": "unknown"})
+        return _res("backstage-version", "fail", "Backstage version unknown",
+                    ctx.repo.backstage_json_error or "backstage.json has no version", "backstage-upgrade", {"version": "unknown"})
     try:
         ok = nodesemver.gte(v, facts.MIN_BACKSTAGE, loose=True)
     except (ValueError, TypeError):
@@ -153,8 +154,9 @@ def check_node(ctx: Context) -> CheckResult:
         return _res("node-version", "warn", f"Node.js version {v!r} not understood", "node --version printed something unexpected",
                     "node-install", {"engines": engines or ""})
     if below:
-        return _res("node-version", "fail", f"Node.js {v} is below {facts.GUIDE_MIN_NODE}", "Backstage and the module need Node.js 18 or later",
-                    "node-install", {"engines": engines or f">={facts.GUIDE_MIN_NODE}"}, version=v)
+        return _res("node-version", "fail", f"Node.js {v} is below {facts.GUIDE_MIN_NODE}",
+                    "Backstage and the module need Node.js 18 or later", "node-install",
+                    {"engines": engines or f">={facts.GUIDE_MIN_NODE}"}, version=v)
     if engines:
         valid = nodesemver.valid_range(engines, loose=True) is not None
         if not valid:
@@ -177,9 +179,9 @@ def check_yarn(ctx: Context) -> CheckResult:
     if y.other_manager in ("npm", "pnpm"):
         return _ok("yarn", f"this repo uses {y.other_manager}, not Yarn", f"packageManager: {y.package_manager or 'from the lockfile'}")
     if not y.argv:
-        wanted = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else "stable"
+        pinned = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else "stable"
         return _res("yarn", "fail", "no usable Yarn", y.problem or "yarn --version failed", "yarn-missing",
-                    {"yarn_path": y.yarn_path or ".yarn/releases/yarn-<version>.cjs", "wanted": wanted})
+                    {"yarn_path": y.yarn_path or ".yarn/releases/yarn-<version>.cjs", "wanted": pinned})
     flavour = "Berry" if y.flavour == "berry" else "classic"
     how = shlex.join(y.argv)
     wanted = y.package_manager.split("@", 1)[1].split("+")[0] if y.package_manager and "@" in y.package_manager else None
@@ -271,7 +273,8 @@ def _backend_module_result(ctx: Context, id: str, pkg: str, what: str, hint_miss
 
 
 def check_auth_backend(ctx: Context) -> CheckResult:
-    return _backend_module_result(ctx, "auth-backend-module", facts.AUTH_BACKEND_PKG, "SpectroCloud auth backend module", "install-auth-backend")
+    return _backend_module_result(ctx, "auth-backend-module", facts.AUTH_BACKEND_PKG, "SpectroCloud auth backend module",
+                                  "install-auth-backend")
 
 
 def check_cluster_provider(ctx: Context) -> CheckResult:
@@ -291,7 +294,8 @@ def _not_needed(id: str, why: str) -> CheckResult:
 def check_auth_frontend(ctx: Context) -> CheckResult:
     app = ctx.repo.app
     if app is None:
-        return _res("auth-frontend-plugin", "fail", "no frontend package found", "no workspace with backstage.role: frontend", "repo-layout")
+        return _res("auth-frontend-plugin", "fail", "no frontend package found", "no workspace with backstage.role: frontend",
+                    "repo-layout")
     if ctx.wiring == frontend.APIS_TS:
         return _not_needed("auth-frontend-plugin", "not needed: the legacy wiring registers the SpectroCloud auth API in apis.ts")
     if ctx.wiring == frontend.IN_APP:
@@ -533,9 +537,11 @@ def check_kubernetes_config(ctx: Context) -> CheckResult:
     problems = []
     if kube_backend or isinstance(kube, dict):
         if not slm:
-            problems.append("kubernetes.serviceLocatorMethod.type is missing (the backend fails: Missing required config value at 'kubernetes.serviceLocatorMethod.type')")
+            problems.append("kubernetes.serviceLocatorMethod.type is missing (the backend fails: Missing required config value at "
+                            "'kubernetes.serviceLocatorMethod.type')")
         if not clm:
-            problems.append("kubernetes.clusterLocatorMethods is missing (the backend fails: Missing required config value at 'kubernetes.clusterLocatorMethods')")
+            problems.append("kubernetes.clusterLocatorMethods is missing (the backend fails: Missing required config value at "
+                            "'kubernetes.clusterLocatorMethods')")
         elif not isinstance(clm, list):
             problems.append("kubernetes.clusterLocatorMethods must be a list")
     if problems:
@@ -551,7 +557,11 @@ def check_clusters(ctx: Context) -> CheckResult:
     envs = inv["environments"]
     # a cluster defined in several files is one cluster (each file's list replaces the other's)
     seen: set[str] = set()
-    clusters = [c for c in inv["clusters"] if not (c["name"] in seen or seen.add(c["name"]))]
+    clusters: list[dict[str, Any]] = []
+    for c in inv["clusters"]:
+        if c["name"] not in seen:
+            seen.add(c["name"])
+            clusters.append(c)
     by_state: dict[str, list[dict[str, Any]]] = {s.value: [] for s in AuthState}
     for c in clusters:
         by_state[c["state"]].append(c)
@@ -570,7 +580,8 @@ def check_clusters(ctx: Context) -> CheckResult:
         lines.append("cluster provider in OIDC mode: " + ", ".join(str(n) for n in env_oidc))
     if sa:
         lines.append("still on service accounts: " + ", ".join(
-            c["name"] + (f" (token in ${{{c['tokenEnv']}}})" if c["tokenEnv"] else " (literal token)" if c["literalToken"] else "") for c in sa))
+            c["name"] + (f" (token in ${{{c['tokenEnv']}}})" if c["tokenEnv"] else " (literal token)" if c["literalToken"] else "")
+            for c in sa))
     if env_sa:
         lines.append("cluster provider environments in serviceAccount mode: " + ", ".join(str(e["name"]) for e in env_sa))
     if others:
@@ -595,7 +606,8 @@ def check_clusters(ctx: Context) -> CheckResult:
                     "clusters-not-oidc", {"names": ", ".join(names)}, **data)
     if sa or env_sa:
         names = [c["name"] for c in sa] + [str(e["name"]) for e in env_sa]
-        return _res("clusters-oidc", "warn", f"{len(on_oidc) + len(env_oidc)} on SpectroCloud OIDC, {len(names)} still on service accounts: " + ", ".join(names),
+        return _res("clusters-oidc", "warn",
+                    f"{len(on_oidc) + len(env_oidc)} on SpectroCloud OIDC, {len(names)} still on service accounts: " + ", ".join(names),
                     detail + "\nmixed mode works; migrate the rest when ready (migrate: [names] in the answers)",
                     "clusters-not-oidc", {"names": ", ".join(names)}, **data)
     return _ok("clusters-oidc", f"{len(on_oidc) + len(env_oidc)} cluster source(s) on SpectroCloud OIDC", detail, **data)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, TypedDict
 
 from wizard.core import facts
 from wizard.core.configset import ConfigFile, ConfigSet, Includes, Loc
@@ -25,7 +25,7 @@ from wizard.core.yamldoc import Node, mappings
 
 CLUSTER_LOCATORS = ["kubernetes", "clusterLocatorMethods"]
 
-class AuthState(str, Enum):
+class AuthState(str, Enum):  # noqa: UP042 - a StrEnum member would print as its value, not AuthState.X
     """How a cluster authenticates, as far as this wizard is concerned."""
 
     SERVICE_ACCOUNT = "serviceAccount"  # authProvider serviceAccount, or none (Backstage's default)
@@ -112,9 +112,8 @@ class Cluster:
     def token_file(self) -> str | None:
         """The file the token is read from with `$file: PATH` (relative to the config holding it)."""
         v = self.value("serviceAccountToken")
-        if isinstance(v, dict) and len(v) == 1 and isinstance(v.get("$file"), str):
-            return v["$file"]
-        return None
+        path = v.get("$file") if isinstance(v, dict) and len(v) == 1 else None
+        return path if isinstance(path, str) else None
 
     @property
     def literal_token(self) -> bool:
@@ -186,16 +185,16 @@ def config_clusters(files: list[ConfigFile], strict: bool = False) -> list[Clust
         methods = inc.locate(f, CLUSTER_LOCATORS, strict)
         if methods.found < len(CLUSTER_LOCATORS):
             continue
-        for m in inc.items(methods, strict):
-            t = inc.child(m, "type", strict)
-            if t is None or inc.python(t.file, t.node, deref=False) != "config":
+        for method in inc.items(methods, strict):
+            type_loc = inc.child(method, "type", strict)
+            if type_loc is None or inc.python(type_loc.file, type_loc.node, deref=False) != "config":
                 continue
-            seq = inc.child(m, "clusters", strict)
-            if seq is None or seq.node is None:
+            seq_loc = inc.child(method, "clusters", strict)
+            if seq_loc is None or seq_loc.node is None:
                 continue
-            for c in inc.items(seq, strict):
+            for c in inc.items(seq_loc, strict):
                 assert c.node is not None
-                out.append(_cluster(c.file, c.node, seq.node))
+                out.append(_cluster(c.file, c.node, seq_loc.node))
     return out
 
 
@@ -230,13 +229,13 @@ def environments(configs: ConfigSet) -> list[dict[str, Any]]:
             items = [(top, it) for it in seq.items] if seq is not None and seq.kind == "seq" else []
         else:
             loc = inc.locate(top, ["spectrocloud", "environments"], strict=False)
-            items = [(i.file, i.node) for i in inc.items(loc, strict=False)] if loc.found == 2 else []
+            items = [(i.file, i.node) for i in inc.items(loc, strict=False) if i.node is not None] if loc.found == 2 else []
         for f, it in items:
             data = f.includes.python(f, it, deref=False) if f.includes is not None else it.resolved.to_python()
             if not isinstance(data, dict):
                 continue
-            cp = data.get("clusterProvider") if isinstance(data.get("clusterProvider"), dict) else {}
-            rbac = cp.get("rbac") if isinstance(cp.get("rbac"), dict) else {}
+            cp = found if isinstance(found := data.get("clusterProvider"), dict) else {}
+            rbac = found if isinstance(found := cp.get("rbac"), dict) else {}
             envs.append({
                 "name": data.get("name"), "file": f.rel, "line": it.line + 1, "url": data.get("url"),
                 "tenant": data.get("tenant"), "authType": cp.get("authType", "serviceAccount"),
@@ -247,6 +246,13 @@ def environments(configs: ConfigSet) -> list[dict[str, Any]]:
     return envs
 
 
-def cluster_inventory(configs: ConfigSet) -> dict[str, Any]:
+class ClusterInventory(TypedDict):
+    """What `cluster_inventory` returns (JSON-ready)."""
+
+    clusters: list[dict[str, Any]]  # Cluster.to_json() of each
+    environments: list[dict[str, Any]]  # see `environments`
+
+
+def cluster_inventory(configs: ConfigSet) -> ClusterInventory:
     """Every configured cluster with its auth state, and the cluster-provider environments."""
     return {"clusters": [c.to_json() for c in config_clusters(configs.files)], "environments": environments(configs)}

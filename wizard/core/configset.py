@@ -6,9 +6,9 @@ while arrays and scalars from a later file replace the earlier value as a whole.
 
 from __future__ import annotations
 
-import re
 import hashlib
 import os
+import re
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -16,7 +16,12 @@ from typing import Any
 
 from wizard.core import safeio
 from wizard.core.directives import (
-    Directive, DirectiveError, directive_at, directive_problems, edit_might_add_directives, might_hold_directives,
+    Directive,
+    DirectiveError,
+    directive_at,
+    directive_problems,
+    edit_might_add_directives,
+    might_hold_directives,
 )
 from wizard.core.yamldoc import Document, Node, YamlSyntaxError, key_python, parse, reparse, to_python, top_level_python
 from wizard.errors import BadInput
@@ -35,7 +40,7 @@ class ConfigFile:
     # the path as Backstage names it (a link, not its target): an `$include` in the file is relative
     # to its directory; None: `path`
     logical: Path | None = None
-    includes: "Includes | None" = field(default=None, repr=False, compare=False)  # how its `$include`s are followed
+    includes: Includes | None = field(default=None, repr=False, compare=False)  # how its `$include`s are followed
     _directives: bool | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -50,7 +55,7 @@ class ConfigFile:
             self._directives = might_hold_directives(self.text)
         return self._directives
 
-    def reparse(self, text: str, edits: list[tuple[int, int, int]] | None = None, owned: bool = False) -> "ConfigFile":
+    def reparse(self, text: str, edits: list[tuple[int, int, int]] | None = None, owned: bool = False) -> ConfigFile:
         """This file with new text. With `edits` (how the text changed: yamldoc.reparse), only the
         sections they touch are parsed again; `owned`: this ConfigFile is dropped, its Document's own
         nodes may be reused."""
@@ -145,7 +150,7 @@ def config_names(repo: Path, configs: list[str] | None) -> tuple[list[str], bool
     return names, False
 
 
-def read_config(repo: Path, rel: str, includes: "Includes | None" = None) -> ConfigFile:
+def read_config(repo: Path, rel: str, includes: Includes | None = None) -> ConfigFile:
     """Read and parse one config file; any problem is a BadInput naming the file (and line).
     `includes`: the registry its `$include`s are followed with (shared by the files of one load)."""
     path = repo / rel
@@ -416,7 +421,7 @@ class Includes:
         self.files[f.path] = f
         self.top.add(f.path)
 
-    def fork(self, top: list[ConfigFile]) -> "Includes":
+    def fork(self, top: list[ConfigFile]) -> Includes:
         """A registry of its own for a plan, which replaces files as it edits them: what this one read
         so far, with `top` (the plan's copies of the top-level configs)."""
         other = Includes(self.repo)
@@ -531,8 +536,8 @@ class Includes:
             return self._opaque(loc, u)
         try:
             g, value, inner = self._follow(loc.file, d, loc.chain)
-        except Unfollowable as u:
-            return self._opaque(loc, u)
+        except Unfollowable as why:
+            return self._opaque(loc, why)
         except BadInput:
             if strict:
                 raise

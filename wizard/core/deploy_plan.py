@@ -33,13 +33,13 @@ from typing import Any
 from wizard.core import deployment as dep_mod
 from wizard.core import edits, facts, frontend
 from wizard.core import plan as plan_mod
-from wizard.core.answers import MANIFEST_MARK, Answers, DeploymentAnswer
+from wizard.core.answers import Answers, DeploymentAnswer
 from wizard.core.changes import FileChange
 from wizard.core.clusters import config_clusters
 from wizard.core.configset import ConfigFile, ConfigSet, Includes
 from wizard.core.deployment import HELM, RHDH, Deployment, Overlay, RepoYaml, Source, Virtual
 from wizard.core.edits import Splice
-from wizard.core.embedded import Region, documents, indent_text, lines_of
+from wizard.core.embedded import Region, documents, indent_text
 from wizard.core.envrefs import default_of, env_var_of
 from wizard.core.mask import mask_text
 from wizard.core.plan import AnswerError, Plan, PlanError, _State
@@ -337,7 +337,8 @@ def _placed(text: str, virtuals: dict[str, Virtual]) -> str:
             continue
         if v.region is not None:
             base = v.region.first_line
-            text = re.sub(re.escape(rel) + r":(\d+)", lambda m: f"{v.host_rel}:{int(m.group(1)) + base} ({v.label})", text)
+            # re.sub calls the lambda at once, in this iteration: no late binding
+            text = re.sub(re.escape(rel) + r":(\d+)", lambda m: f"{v.host_rel}:{int(m.group(1)) + base} ({v.label})", text)  # noqa: B023
         text = text.replace(rel, f"{v.host_rel} ({v.label})")
     return text
 
@@ -400,7 +401,7 @@ def _host_edits(root: Path, t: Deployment, d: DeploymentAnswer, yaml: RepoYaml, 
 def _settings_node(t: Deployment, doc: Document) -> Node:
     node = doc.root.resolved if doc.root is not None else None
     for key in t.base:
-        node = node.get(key).resolved if node is not None and node.get(key) is not None else None
+        node = child.resolved if node is not None and (child := node.get(key)) is not None else None
     if node is None or node.kind != "map":
         raise PlanError(f"{t.rel}: {'.'.join(t.base)} is not a mapping any more; nothing was written")
     return node
@@ -476,10 +477,10 @@ def _with_configmap(text: str, overlay: Overlay, body: str, d: DeploymentAnswer,
     except Exception as exc:  # noqa: BLE001 - EmbeddedError: one sentence
         raise BadInput(f"{rel}: {exc}") from None
     for r in regions:
-        for _, doc, name, keys in dep_mod.configmaps_in(r.text):
+        for _, doc, name, _keys in dep_mod.configmaps_in(r.text):
             if name != overlay.configmap:
                 continue
-            data = doc.root.resolved.get("data") if doc.root is not None else None  # type: ignore[union-attr]
+            data = doc.root.resolved.get("data") if doc.root is not None else None
             if data is None or data.resolved.kind != "map" or data.resolved.flow or not data.resolved.pairs:
                 raise PlanError(f"{rel}: ConfigMap {name} has no block `data:` mapping to add {overlay.key} to; add "
                                 f"`{overlay.key}: |` with the production settings by hand — nothing was written")
@@ -672,7 +673,7 @@ def _summary(root: Path, t: Deployment, d: DeploymentAnswer, before: list[Source
         t.kind, t.rel, t.where(), overlay.kind if overlay.kind == "appConfig" else "configMap", why, env,
         [s.describe() for s in before], [s.describe() for s in after], d.secret_name, d.namespace, env_vars,
         secret_steps(d.secret_name, d.namespace, env_vars, tools, t.rel),
-        trap=(trap_before or trap_after).sentence if (trap_before or trap_after) else None,
+        trap=found.sentence if (found := trap_before or trap_after) else None,
         trap_fixed=trap_after is None and trap_before is not None, image_note=image, unseen=unseen)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -101,7 +102,7 @@ class RepoYaml:
         return out
 
 
-def _walk(repo: Path):
+def _walk(repo: Path) -> Iterator[tuple[str, Path]]:
     count = 0
     base_depth = len(repo.parts)
     for dirpath, dirnames, filenames in os.walk(repo, followlinks=False):
@@ -299,7 +300,7 @@ class Deployment:
             return None
         return PurePosixPath(rel).as_posix()
 
-    def sources(self, repo: Path, yaml: RepoYaml | None = None, overlay: "Overlay | None" = None,
+    def sources(self, repo: Path, yaml: RepoYaml | None = None, overlay: Overlay | None = None,
                 keep_images: list[str] | None = None) -> list[Source]:
         """What the backend loads, in order (the plan's overlay included when given; `keep_images`: image
         files the plan names in backstage.args, first)."""
@@ -310,7 +311,7 @@ class Deployment:
         front = [Source("image", name, name) for name in keep_images or [] if name not in have]
         return front + out
 
-    def _helm_sources(self, repo: Path, yaml: RepoYaml | None, overlay: "Overlay | None") -> list[Source]:
+    def _helm_sources(self, repo: Path, yaml: RepoYaml | None, overlay: Overlay | None) -> list[Source]:
         out: list[Source] = []
         args = self.config_args()
         for value in args:
@@ -328,14 +329,14 @@ class Deployment:
             # no --config at all: Backstage's own defaults, in its working directory (the image)
             names = ["app-config.yaml"]
             env = self.env_vars.get("BACKSTAGE_ENV")
-            for e in (env.split(",") if isinstance(env, str) else []):
-                names.append(f"app-config.{e.strip()}.yaml")
+            for part in (env.split(",") if isinstance(env, str) else []):
+                names.append(f"app-config.{part.strip()}.yaml")
             for name in names:
                 if (repo / name).is_file():
                     out.append(Source("image", name, name))
         return out
 
-    def _rhdh_sources(self, yaml: RepoYaml | None, overlay: "Overlay | None") -> list[Source]:
+    def _rhdh_sources(self, yaml: RepoYaml | None, overlay: Overlay | None) -> list[Source]:
         out = [Source("unknown", "Red Hat Developer Hub's own default app-config", found=False)]
         entries = list(self.rhdh_config_maps)
         if overlay is not None and overlay.configmap and not any(
@@ -376,7 +377,7 @@ _CONFIGMAP_RE = re.compile(r"^kind:[ \t]*['\"]?ConfigMap['\"]?[ \t]*(#.*)?$", re
 
 def configmaps_in(text: str) -> list[tuple[int, Document, str, dict[str, Node]]]:
     """The ConfigMaps of a manifest's text: (document index, its Document, name, data key -> value node)."""
-    out = []
+    out: list[tuple[int, Document, str, dict[str, Node]]] = []
     try:
         regions = documents(text)
     except EmbeddedError:
@@ -757,9 +758,9 @@ def secret_tools(yaml: RepoYaml) -> list[SecretTool]:
             data = doc.root.to_python() if doc.root is not None else None
             if not isinstance(data, dict) or data.get("kind") not in ("ExternalSecret", "SealedSecret"):
                 continue
-            meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-            spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
-            store = spec.get("secretStoreRef") if isinstance(spec.get("secretStoreRef"), dict) else None
+            meta = found if isinstance(found := data.get("metadata"), dict) else {}
+            spec = found if isinstance(found := data.get("spec"), dict) else {}
+            store = found if isinstance(found := spec.get("secretStoreRef"), dict) else None
             out.append(SecretTool(str(data["kind"]), f.rel, meta.get("name"),
                                   {k: v for k, v in (store or {}).items() if k in ("name", "kind")} or None))
     return out

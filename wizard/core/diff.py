@@ -11,13 +11,13 @@ from __future__ import annotations
 import difflib
 from bisect import bisect_left
 from collections import Counter
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 Opcode = tuple[str, int, int, int, int]
 _SMALL = 40_000  # a gap this size (lines a x lines b) is left to difflib
 
 
-class _Matcher(difflib.SequenceMatcher):
+class _Matcher(difflib.SequenceMatcher[str]):
     """A SequenceMatcher whose opcodes come from patience diff (difflib groups them into hunks)."""
 
     def __init__(self, a: Sequence[str], b: Sequence[str]):

@@ -134,7 +134,7 @@ def directive_problems(root: Node | None) -> list[tuple[Node, str]]:
                     directive_at(node)
                 except DirectiveError as exc:
                     out.append((node, str(exc)))
-            for k, v in reversed(node.pairs):
+            for _k, v in reversed(node.pairs):
                 if v.kind in ("map", "seq"):
                     todo.append(v)
         elif node.kind == "seq":

@@ -14,7 +14,7 @@ from typing import Any
 
 from wizard.core import render
 from wizard.core.directives import DIRECTIVES
-from wizard.core.yamldoc import Document, Node, dash_col
+from wizard.core.yamldoc import Document, Node, Style, dash_col
 
 
 class EditError(Exception):
@@ -292,7 +292,7 @@ def append_items(doc: Document, seq: Node, items: list[Any], quote: str = "") ->
     return [Splice(pos, pos, _ensure_line_start(doc, pos, text))]
 
 
-def _item_style(doc: Document, seq: Node):
+def _item_style(doc: Document, seq: Node) -> Style:
     """The file style, with the dash-to-content offset this sequence itself uses."""
     from dataclasses import replace
 

@@ -24,8 +24,9 @@ import base64
 import hashlib
 import math
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from wizard.core.envrefs import ENV_REF_ANYWHERE_RE, is_env_reference
@@ -280,10 +281,12 @@ def _looks_secret(value: str) -> bool:
 
 # `key: value` on one YAML line (value may be quoted); used for diff lines and excerpts
 _LINE_RE = re.compile(
-    r"""^(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<key>["']?[A-Za-z0-9_.\-/$]+(?::[A-Za-z0-9_.\-/$]+)*["']?)(?P<sep>[ \t]*:[ \t]+)(?P<value>.*?)(?P<trail>[ \t]+\#.*)?(?P<nl>\r?\n?)$"""
+    r"""^(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<key>["']?[A-Za-z0-9_.\-/$]+(?::[A-Za-z0-9_.\-/$]+)*["']?)"""
+    r"""(?P<sep>[ \t]*:[ \t]+)(?P<value>.*?)(?P<trail>[ \t]+\#.*)?(?P<nl>\r?\n?)$"""
 )
 # `key:` with nothing after it (a nested block follows)
-_OPEN_KEY_RE = re.compile(r"""^(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<key>["']?[A-Za-z0-9_.\-/$]+(?::[A-Za-z0-9_.\-/$]+)*["']?)[ \t]*:(?P<rest>[ \t]*(?:\#.*)?)\r?\n?$""")
+_OPEN_KEY_RE = re.compile(r"""^(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<key>["']?[A-Za-z0-9_.\-/$]+(?::[A-Za-z0-9_.\-/$]+)*["']?)"""
+                          r"""[ \t]*:(?P<rest>[ \t]*(?:\#.*)?)\r?\n?$""")
 # anchors and tags in front of a value: `&creds`, `!!str`
 _PROPS_RE = re.compile(r"^(?P<props>(?:[&!][^\s]*[ \t]+)*)(?P<core>.*)$", re.S)
 _BLOCK_INDICATOR_RE = re.compile(r"^[|>][0-9+\-]*$")
@@ -686,7 +689,7 @@ def _mask_diff_in_files(diff: str, strict: bool, before: str, after: str) -> str
         return None
     masked_a, masked_b = masked
     out: list[str] = []
-    for line, at in zip(lines, where):
+    for line, at in zip(lines, where, strict=True):  # one `where` a line
         if at is None:
             out.append(line)
             continue

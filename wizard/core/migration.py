@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from wizard.core import facts
-from wizard.core.clusters import cluster_inventory
-from wizard.core.envrefs import ENV_REF_ANYWHERE_RE
+from wizard.core.clusters import ClusterInventory, cluster_inventory
 from wizard.core.configset import ConfigSet
+from wizard.core.envrefs import ENV_REF_ANYWHERE_RE
 
 PROVIDER_RBAC_DEFAULTS: dict[str, str] = {
     "namespace": facts.PROVIDER_SA_NAMESPACE,
@@ -92,7 +93,7 @@ def provider_resources(rbac: Any) -> dict[str, str]:
     return out
 
 
-def inventory(configs: ConfigSet, clusters_of: dict[str, Any] | None = None) -> dict[str, Any]:
+def inventory(configs: ConfigSet, clusters_of: ClusterInventory | None = None) -> dict[str, Any]:
     """What is on service accounts, what is on OIDC, what stays as it is (JSON-ready; no secret).
     `clusters_of`: cluster_inventory(configs), when the caller has it already."""
     inv = cluster_inventory(configs) if clusters_of is None else clusters_of
@@ -136,7 +137,8 @@ def render_inventory(inv: dict[str, Any]) -> str:
     if sa:
         lines.append("Clusters on service-account auth:")
         for c in sa:
-            tok = f"token in ${{{c['tokenEnv']}}}" if c.get("tokenEnv") else "literal token in the file" if c.get("literalToken") else "no token"
+            tok = (f"token in ${{{c['tokenEnv']}}}" if c.get("tokenEnv") else
+                   "literal token in the file" if c.get("literalToken") else "no token")
             lines.append(f"  - {c['name']} ({c['file']}:{c['line']}; {tok})")
     ok = [c for c in inv["clusters"] if c["state"] == "oidc"]
     if ok:
@@ -218,7 +220,8 @@ class Cleanup:
         lines = ["Clean-up after this wave — shown for you to run once `spectro-wizard verify` passes; the wizard runs none of it."]
         if self.revocable:
             lines.append("")
-            lines.append("Environment variables no config file references any more (revoke the credentials they hold, then unset them where Backstage runs):")
+            lines.append("Environment variables no config file references any more (revoke the credentials they hold, then unset them "
+                         "where Backstage runs):")
             width = max(len(v.name) for v in self.revocable)
             for v in self.revocable:
                 lines.append(f"  {v.name.ljust(width)}  was: {'; '.join(v.uses)}")

@@ -229,7 +229,8 @@ def index_change(repo: RepoInfo, wanted: list[str]) -> tuple[FileChange | None, 
     index = repo.backend_index
     if index is None:
         rel = f"{repo.backend.rel}/src/index.ts"
-        return None, f"{rel} not found; add " + " ".join(f"`backend.add(import('{p}'));`" for p in wanted) + " to your backend's entry point"
+        return None, (f"{rel} not found; add " + " ".join(f"`backend.add(import('{p}'));`" for p in wanted)
+                      + " to your backend's entry point")
     rel = index.relative_to(repo.root).as_posix()
     try:
         text = safeio.read_repo_text(repo.root, index, rel, safeio.SOURCE_CAP)

@@ -12,23 +12,32 @@ mismatch refuses the plan rather than writing it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from wizard.core import edits, facts, frontend, safeio
 from wizard.core.answers import Answers, ClusterAnswer
 from wizard.core.changes import FileChange
 from wizard.core.clusters import Cluster, config_clusters, config_method_loc
-from wizard.core.directives import directive_problems
-from wizard.core.envrefs import default_of, env_var_of, is_env_reference, ref as _ref, shown
 from wizard.core.configset import ConfigFile, ConfigSet, IncludeError, Includes, Loc, Unfollowable
+from wizard.core.directives import directive_problems
 from wizard.core.edits import EditError, Splice
+from wizard.core.envrefs import default_of, env_var_of, is_env_reference, shown
+from wizard.core.envrefs import ref as _ref
 from wizard.core.mask import mask_text
 from wizard.core.migration import provider_resources
 from wizard.core.packages import (
-    InstallStep, add_commands, fix_wrong_package, index_change, install_steps, missing, not_wired, to_wire,
+    InstallStep,
+    add_commands,
+    fix_wrong_package,
+    index_change,
+    install_steps,
+    missing,
+    not_wired,
+    to_wire,
 )
 from wizard.core.repo import RepoInfo
 from wizard.core.yamldoc import Node, YamlSyntaxError
@@ -350,7 +359,8 @@ def _phase_extensions(st: _State) -> dict[str, list[Splice]]:
         seqs.append((loc, node))
     if not seqs:
         target = st.create(batches, ["app", "extensions"], [entry])
-        st.actions.append(f"{target.rel}: add app.extensions with `{facts.EXTENSION_ID}: false` (disables the default Kubernetes auth providers)")
+        st.actions.append(f"{target.rel}: add app.extensions with `{facts.EXTENSION_ID}: false` "
+                          "(disables the default Kubernetes auth providers)")
         return batches
     for loc, seq in seqs:
         f = loc.file
@@ -390,7 +400,8 @@ def _phase_extensions(st: _State) -> dict[str, list[Splice]]:
                 splices += edits.delete_item(f.doc, seq, i)
         else:
             splices += edits.append_items(f.doc, seq, [entry])
-            st.actions.append(f"{f.rel}: app.extensions: add `{facts.EXTENSION_ID}: false` (disables the default Kubernetes auth providers)")
+            st.actions.append(f"{f.rel}: app.extensions: add `{facts.EXTENSION_ID}: false` "
+                              "(disables the default Kubernetes auth providers)")
         _add(batches, f, splices)
     return batches
 
@@ -473,7 +484,8 @@ def _phase_auth(st: _State) -> dict[str, list[Splice]]:
                 continue
             if isinstance(have, dict):
                 st.notes.append(
-                    f"{f.rel}:{k.line + 1}: {where}.{key} was read with `{shown(have)}`; it now reads {json.dumps(want) if not isinstance(want, str) else want}"
+                    f"{f.rel}:{k.line + 1}: {where}.{key} was read with `{shown(have)}`; "
+                    f"it now reads {json.dumps(want) if not isinstance(want, str) else want}"
                     + (f" — export {st.answers.clientSecretEnv} where Backstage runs" if key == "clientSecret" else
                        f" — export {st.answers.clientIdEnv} where Backstage runs" if key == "clientId" else "")
                 )
@@ -672,8 +684,8 @@ def _phase_clusters(st: _State) -> dict[str, list[Splice]]:
                 raise AnswerError(f"clusters: {ca.name!r} is a new cluster: give its url")
             new_clusters.append(ca)
 
-    for ref, ca in updates.values():
-        splices = _update_cluster(st, ref, ca)
+    for ref, answer in updates.values():
+        splices = _update_cluster(st, ref, answer)
         _add(batches, ref.file, splices)
     if new_clusters:
         _add_new_clusters(st, batches, new_clusters)
@@ -773,12 +785,14 @@ def _update_cluster(st: _State, ref: Cluster, ca: ClusterAnswer | None) -> list[
         value = sat[1].to_python()
         var = env_var_of(value)
         if var is not None:
-            st.notes.append(f"cluster {ref.name}: serviceAccountToken ({shown(value)}) removed; revoke the token once the switch is verified (variable {var})")
+            st.notes.append(f"cluster {ref.name}: serviceAccountToken ({shown(value)}) removed; revoke the token once the switch is "
+                            f"verified (variable {var})")
         elif isinstance(value, dict) and isinstance(value.get("$file"), str):
             st.notes.append(f"cluster {ref.name}: serviceAccountToken ({shown(value)}, in {ref.file.rel}) removed; revoke that token "
                             "once the switch is verified, and delete the file")
         else:
-            st.notes.append(f"cluster {ref.name}: a literal serviceAccountToken was removed from {ref.file.rel}; revoke that token once the switch is verified")
+            st.notes.append(f"cluster {ref.name}: a literal serviceAccountToken was removed from {ref.file.rel}; revoke that token "
+                            "once the switch is verified")
         what.append("drop serviceAccountToken")
     if ca is not None:
         tls = ca.tls_fields()
@@ -804,7 +818,8 @@ def _merge_same_point_inserts(splices: list[Splice]) -> list[Splice]:
     out: list[Splice] = []
     for sp in splices:
         if out and sp.start == sp.end and out[-1].start == out[-1].end == sp.start:
-            out[-1] = Splice(sp.start, sp.end, out[-1].text + (sp.text[1:] if sp.text.startswith("\n") and out[-1].text.endswith("\n") else sp.text))
+            out[-1] = Splice(sp.start, sp.end,
+                             out[-1].text + (sp.text[1:] if sp.text.startswith("\n") and out[-1].text.endswith("\n") else sp.text))
         else:
             out.append(sp)
     return out
@@ -879,9 +894,11 @@ def _update_environment(st: _State, batches: dict[str, list[Splice]], it: Loc, e
             what.append(key)
         elif not _same(old := st.value(f, found[1]), entry[key]):
             if key == "apiToken" and isinstance(old, str) and not is_env_reference(old):
-                st.notes.append(f"{f.rel}:{found[1].line + 1}: a literal Palette API token was replaced by {entry[key]}; export it where Backstage runs and rotate the old one")
+                st.notes.append(f"{f.rel}:{found[1].line + 1}: a literal Palette API token was replaced by {entry[key]}; "
+                                "export it where Backstage runs and rotate the old one")
             elif key != "apiToken":
-                st.notes.append(f"{f.rel}:{found[1].line + 1}: environment {entry['name']}: {key} changes from {shown(old)} to {entry[key]}")
+                st.notes.append(f"{f.rel}:{found[1].line + 1}: environment {entry['name']}: {key} changes from {shown(old)} "
+                                f"to {entry[key]}")
             splices += edits.replace_value(doc, found[0], found[1], entry[key])
             what.append(key)
     cpl = st.child(it, "clusterProvider")
@@ -1007,7 +1024,8 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     _config_changes(st, configs, plan)
     plan.changes += fix_wrong_package(repo)
     if any(c.kind == "package.json" for c in plan.changes):
-        st.actions.append(f"remove the guide's wrong package name {facts.GUIDE_WRONG_MODULE_PKG} from package.json (it does not exist on npm)")
+        st.actions.append(f"remove the guide's wrong package name {facts.GUIDE_WRONG_MODULE_PKG} from package.json "
+                          "(it does not exist on npm)")
     plan.frontend = wiring
     plan.installs = install_steps(repo, answers, skip_install, wiring.app_packages)
     wanted = to_wire(repo, answers, plan.installs, assume_installed=dry_run)
@@ -1039,7 +1057,8 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
         cmds = "; ".join(step.display for step in add_commands(repo, lacking))
         plan.notes.append("not installed (the install step is off): " + ", ".join(r.package for r in lacking)
                           + (f" — add them with: {cmds}" if cmds else ""))
-    plan.env_vars = sorted({answers.clientIdEnv, answers.clientSecretEnv} | ({answers.clusterProvider.apiTokenEnv} if answers.clusterProvider else set()))
+    plan.env_vars = sorted({answers.clientIdEnv, answers.clientSecretEnv}
+                           | ({answers.clusterProvider.apiTokenEnv} if answers.clusterProvider else set()))
     if wiring.other_oidc_note:
         plan.notes.append(wiring.other_oidc_note)
     _verify(st, answers, plan)

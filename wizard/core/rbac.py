@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from wizard.errors import BadInput
 
@@ -189,7 +190,7 @@ def _slug(text: str) -> str:
 def binding_name(role: str, subject: Subject, namespace: str | None = None) -> str:
     """Deterministic and a valid DNS-1123 label: readable parts plus a hash of the exact subject,
     role and namespace (two subjects that slug alike still get different names)."""
-    digest = hashlib.sha256(f"{subject.kind}\n{subject.name}\n{role}\n{namespace or ''}".encode("utf-8")).hexdigest()[:8]
+    digest = hashlib.sha256(f"{subject.kind}\n{subject.name}\n{role}\n{namespace or ''}".encode()).hexdigest()[:8]
     head = f"{NAME_PREFIX}-{_slug(role)[:24].strip('-') or 'role'}-{subject.kind.lower()}"
     room = MAX_NAME - len(head) - len(digest) - 2
     slug = _slug(subject.name)[:max(room, 0)].strip("-")

@@ -28,12 +28,14 @@ import re
 import shlex
 import signal
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from wizard.core import repo as repo_mod, safeio
+from wizard.core import repo as repo_mod
+from wizard.core import safeio
 from wizard.core.repo import RepoInfo
 from wizard.errors import BadInput
 
@@ -164,7 +166,7 @@ def _yarnrc_scope_registry(path: Path, scope: str) -> str | None:
 
     try:
         data = YAML(typ="safe", pure=True).load(text)
-    except Exception:  # a broken .yarnrc.yml: yarn itself will say so; fall back to the main registry
+    except Exception:  # noqa: BLE001 - a broken .yarnrc.yml: yarn itself will say so; fall back to the main registry
         return None
     scopes = data.get("npmScopes") if isinstance(data, dict) else None
     if not isinstance(scopes, dict):
@@ -227,7 +229,7 @@ def scope_registry(info: RepoInfo, package: str) -> str | None:
                 return found
         return None
     npmrcs = [root / ".npmrc"]
-    user = os.environ.get("NPM_CONFIG_USERCONFIG") or os.environ.get("npm_config_userconfig")
+    user = os.environ.get("NPM_CONFIG_USERCONFIG") or os.environ.get("npm_config_userconfig")  # noqa: SIM112 - npm reads both
     npmrcs.append(Path(user) if user else Path.home() / ".npmrc")
     for rc in npmrcs:
         found = _npmrc_scope_registry(rc, scope)
@@ -419,7 +421,7 @@ def run_process(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str, s
     return proc.returncode, out or "", err or ""
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen[str]) -> None:
     try:
         if hasattr(os, "killpg"):
             os.killpg(proc.pid, signal.SIGKILL)

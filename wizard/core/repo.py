@@ -140,9 +140,8 @@ class RepoInfo:
         if self.root_pkg is None:
             return None
         engines = self.root_pkg.data.get("engines")
-        if isinstance(engines, dict) and isinstance(engines.get("node"), str):
-            return engines["node"]
-        return None
+        node = engines.get("node") if isinstance(engines, dict) else None
+        return node if isinstance(node, str) else None
 
 
 def find_root(start: Path, explicit: bool = False) -> Path:
@@ -391,7 +390,7 @@ def run_version(argv: list[str], cwd: Path) -> ToolRun:
     try:
         proc = subprocess.run(
             [exe, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=TOOL_TIMEOUT,
-            env=tool_env(), stdin=subprocess.DEVNULL,
+            env=tool_env(), stdin=subprocess.DEVNULL, check=False,
         )
     except subprocess.TimeoutExpired:
         return ToolRun(False, None, argv, f"`{' '.join(argv)}` did not answer within {TOOL_TIMEOUT:.0f} s")

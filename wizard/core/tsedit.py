@@ -143,9 +143,10 @@ def _quote_votes(doc: Doc) -> Counter[str]:
         if src is not None:
             votes[doc.slice(src)[0]] += 1
     for n in doc.walk():
-        if n.type == "call_expression" and n.child_by_field_name("function") is not None \
-                and n.child_by_field_name("function").type == "import":
-            arg = items(n.child_by_field_name("arguments"))
+        fn = n.child_by_field_name("function") if n.type == "call_expression" else None
+        args = n.child_by_field_name("arguments") if fn is not None and fn.type == "import" else None
+        if args is not None:
+            arg = items(args)
             if arg and arg[0].type == "string":
                 votes[doc.slice(arg[0])[0]] += 1
     return votes
@@ -408,14 +409,14 @@ def add_imports(doc: Doc, style: Style, wanted: list[Wanted]) -> tuple[list[Inse
                 into_value.append(f"type {w.name}" if w.type_only and inline_type else w.name)
             else:
                 fresh.append(f"type {w.name}" if w.type_only and inline_type else w.name)
-        if into_value and value_decl is not None:
+        if into_value and value_decl is not None and value_decl.named is not None:
             out += append_items(doc, value_decl.named, into_value, style)
-        if into_type and type_decl is not None:
+        if into_type and type_decl is not None and type_decl.named is not None:
             out += append_items(doc, type_decl.named, into_type, style)
         default = defaults[0].name if defaults else None
         plain_default = next((d for d in decls if d.source == source and not d.type_only and d.named is not None
                               and not any(n.imported == "default" for n in d.names)), None)
-        if default and plain_default is not None and not fresh:
+        if default and plain_default is not None and plain_default.named is not None and not fresh:
             out.append(Insertion(doc.start(plain_default.named), f"{default}, "))
             default = None
         if fresh or default:

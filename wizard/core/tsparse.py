@@ -19,18 +19,23 @@ mixed, so every position leaving this module goes through `Doc.pos` (byte offset
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-Node = Any  # tree_sitter.Node; not imported here (see the module docstring)
+if TYPE_CHECKING:
+    from tree_sitter import Language, Parser, Tree
+    from tree_sitter import Node as Node  # re-exported: the editors annotate with it
+else:
+    Node = Any  # tree_sitter.Node, imported only lazily at run time (see the module docstring)
 
-_LANGUAGES: dict[bool, Any] = {}
+_LANGUAGES: dict[bool, Language] = {}
 
 
-def _parser(tsx: bool) -> Any:
-    import tree_sitter  # noqa: PLC0415 - lazily: see the module docstring
-    import tree_sitter_typescript  # noqa: PLC0415
+def _parser(tsx: bool) -> Parser:
+    import tree_sitter  # lazily: see the module docstring
+    import tree_sitter_typescript
 
     lang = _LANGUAGES.get(tsx)
     if lang is None:
@@ -44,7 +49,7 @@ class Doc:
     """A parsed file: its text, its tree, and positions as offsets into `text`."""
 
     text: str
-    tree: Any
+    tree: Tree
     tsx: bool
     # byte offset of the start of every code point, for files that are not pure ASCII (else None)
     _char_bytes: list[int] | None = field(default=None, repr=False)
@@ -323,7 +328,7 @@ def toplevel_const(doc: Doc, name: str) -> tuple[Node, Node] | None:
 def head_identifier(node: Node) -> Node | None:
     """The identifier an expression starts from through member accesses and calls: `k8s` for
     `k8s.withOverrides({...})`, `x` for `x`."""
-    n = node
+    n: Node | None = node
     while n is not None:
         if n.type == "identifier":
             return n

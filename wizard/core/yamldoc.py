@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
@@ -29,7 +30,7 @@ except ImportError:  # pragma: no cover - depends on the platform
 BOM = "\ufeff"
 
 
-def mappings(node: "Node | None") -> list["Node"]:
+def mappings(node: Node | None) -> list[Node]:
     """The mapping items of a sequence (aliases resolved); [] when `node` is not a sequence."""
     if node is None or node.kind != "seq":
         return []
@@ -69,12 +70,12 @@ class Node:
     tag: str | None = None
     value: str = ""  # scalar text after unescaping (scalar), alias name (alias)
     style: str = ""  # scalar style: "" plain, "'", '"', "|", ">"
-    pairs: list[tuple["Node", "Node"]] = field(default_factory=list)
-    items: list["Node"] = field(default_factory=list)
-    target: "Node | None" = None  # alias: the anchored node
+    pairs: list[tuple[Node, Node]] = field(default_factory=list)
+    items: list[Node] = field(default_factory=list)
+    target: Node | None = None  # alias: the anchored node
 
     # ---- navigation -------------------------------------------------------------------------
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         """The value node under `key` in a mapping (the last one if duplicated), else None."""
         if self.kind != "map":
             return None
@@ -84,7 +85,7 @@ class Node:
                 found = v
         return found
 
-    def pair(self, key: str) -> tuple["Node", "Node"] | None:
+    def pair(self, key: str) -> tuple[Node, Node] | None:
         if self.kind != "map":
             return None
         found = None
@@ -97,7 +98,7 @@ class Node:
         return [k.value for k, _ in self.pairs if k.kind == "scalar"]
 
     @property
-    def resolved(self) -> "Node":
+    def resolved(self) -> Node:
         """Follow an alias to the node it names."""
         node = self
         while node.kind == "alias" and node.target is not None:
@@ -105,7 +106,8 @@ class Node:
         return node
 
     def is_null(self) -> bool:
-        return self.kind == "scalar" and self.style == "" and self.tag in (None, "!!null", "tag:yaml.org,2002:null") and _is_null_plain(self.value)
+        return (self.kind == "scalar" and self.style == "" and self.tag in (None, "!!null", "tag:yaml.org,2002:null")
+                and _is_null_plain(self.value))
 
     def is_empty_value(self) -> bool:
         """A null written as nothing at all (`key:` followed by a newline or comment)."""
@@ -249,7 +251,7 @@ class Document:
     cyclic: bool = False
     section_sizes: list[int] | None = field(default=None, repr=False)
     # per top-level section: its duplicate keys and style counts (`reparse` re-counts only what it re-reads)
-    section_facts: list["_Facts"] | None = field(default=None, repr=False)
+    section_facts: list[_Facts] | None = field(default=None, repr=False)
 
     def node_at(self, path: list[str]) -> Node | None:
         node = self.root
@@ -383,7 +385,7 @@ _EVENT_CODES: dict[type, int] = {
     ev.DocumentStartEvent: _DOC_START, ev.DocumentEndEvent: _DOC_END,
 }
 _NAMED_CODES = {cls.__name__: code for cls, code in _EVENT_CODES.items()}
-_NO_PAIRS: tuple = ()  # shared by every scalar and alias: only collections hold children
+_NO_PAIRS: tuple[()] = ()  # shared by every scalar and alias: only collections hold children
 
 
 def _build(text: str, start: int, end: int, line_base: int, pure: bool,
@@ -410,7 +412,7 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool,
             code = codes.get(type(event))
             if code is None:
                 code = _NAMED_CODES.get(type(event).__name__, _OTHER)
-            if code == _SCALAR or code == _ALIAS:
+            if code == _SCALAR or code == _ALIAS:  # noqa: SIM109 - once an event: two compares are faster than a tuple
                 sm = event.start_mark
                 if code == _SCALAR:
                     tag = event.ctag
@@ -430,7 +432,7 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool,
                     aliases.append(node)
                     if target.kind != "scalar" and any(n is target for n in stack):
                         cyclic = True
-            elif code == _MAP or code == _SEQ:
+            elif code == _MAP or code == _SEQ:  # noqa: SIM109 - as above
                 sm = event.start_mark
                 tag = event.ctag
                 at = sm.index + start
@@ -486,7 +488,7 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool,
                                 node.start = node.end = colon + 1
                                 node.line, node.col = key.line, key.col + (node.start - key.start)
                         parent.pairs.append((key, node))
-            if code == _MAP or code == _SEQ:
+            if code == _MAP or code == _SEQ:  # noqa: SIM109 - once an event: two compares are faster than a tuple
                 stack.append(node)
                 keys.append(None)
                 if len(stack) > 400:
@@ -495,7 +497,7 @@ def _build(text: str, start: int, end: int, line_base: int, pure: bool,
         raise
     except (MarkedYAMLError, YAMLError) as exc:
         raise _syntax_error(exc, line_base) from None
-    except Exception as exc:  # libyaml reports some problems as plain exceptions
+    except Exception as exc:  # noqa: BLE001 - libyaml reports some problems as plain exceptions
         raise _syntax_error(exc, line_base) from None
     return _Tree(root, bool(anchored) or bool(aliases), doc_start_marker, doc_end, anchored, aliases, cyclic)
 
@@ -564,7 +566,7 @@ def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]], owned: 
         trees: list[_Tree] = []
         scope: dict[str, Node] = {}  # the anchors defined above the next section to re-read
         below = 0  # sections before this one are in `scope`
-        for (a, b), (s, e) in zip(runs, regions):  # all of them before any node is moved: a failure leaves `doc` as it was
+        for (a, b), (s, e) in zip(runs, regions, strict=True):  # all of them before any node is moved: a failure leaves `doc` as it was
             if linked:
                 for i in range(below, a):  # carried sections: their nodes as they are now (retargeted below)
                     scope.update((n.anchor, n) for n in sec_anchored[i])  # type: ignore[misc]
@@ -635,7 +637,7 @@ def reparse(doc: Document, text: str, edits: list[tuple[int, int, int]], owned: 
 
     first = 0
     size = _expanded_size() if linked else None
-    for (a, b), tree in zip(runs, trees):
+    for (a, b), tree in zip(runs, trees, strict=True):  # one tree a run
         for i in range(first, a):
             carry(i)
         if tree.root is not None:
@@ -849,7 +851,7 @@ def _tag_text(tag: Any) -> str | None:
     return (str(tag) or None) if tag is not None else None
 
 
-_StyleCounts = tuple[Counter, Counter, Counter, Counter]  # indents, seq indents, seq offsets, flow spaces
+_StyleCounts = tuple[Counter[int], Counter[int], Counter[int], Counter[bool]]  # indents, seq indents, seq offsets, flow spaces
 
 
 @dataclass(slots=True)
@@ -860,7 +862,7 @@ class _Facts:
     firsts: list[tuple[int, int]]
     counts: _StyleCounts
 
-    def moved(self, lines: int) -> "_Facts":
+    def moved(self, lines: int) -> _Facts:
         """The same section `lines` lines further on (its counts do not depend on where it is)."""
         if not lines or not self.dups:
             return self
@@ -901,8 +903,9 @@ def _combine_facts(doc: Document, facts: list[_Facts]) -> None:
         firsts.extend(f.firsts)
     total: _StyleCounts = (Counter(), Counter(), Counter(), Counter())
     for f in facts:
-        for into, part in zip(total, f.counts):
+        for into, part in zip(total[:3], f.counts[:3], strict=True):  # the int-keyed counts; flow spaces count bools
             into.update(part)
+        total[3].update(f.counts[3])
     doc.style = detect_style(doc, total)
 
 

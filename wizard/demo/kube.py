@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from wizard.demo.servers import Request, Response
 
@@ -34,6 +34,12 @@ NOT_FOUND = Response(404, k8s_status(404, "NotFound", "the server could not find
 class KubeUser:
     username: str
     groups: list[str]
+
+
+class TokenUsers(Protocol):
+    """Bearer token -> its user: a dict, or anything with its `.get`."""
+
+    def get(self, bearer: str, /) -> KubeUser | None: ...
 
 
 def oidc_authenticator(claims_of: Callable[[str], Mapping[str, Any] | None], username_claim: str = "email",
@@ -56,7 +62,7 @@ def oidc_authenticator(claims_of: Callable[[str], Mapping[str, Any] | None], use
 class ApiServer:
     """State of a stand-in kube-apiserver; `handle` is its LoopbackServer handler."""
 
-    users: Any = field(default_factory=dict)  # bearer token -> KubeUser (anything with .get)
+    users: TokenUsers = field(default_factory=dict[str, KubeUser])  # bearer token -> KubeUser (anything with .get)
     id_tokens: Callable[[str], KubeUser | None] | None = None  # the OIDC authenticator, when the server has one
     bindings: dict[str, str] = field(default_factory=dict)  # subject (user or group) -> its ClusterRoleBinding to view
     git_version: str = "v1.30.2"

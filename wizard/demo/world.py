@@ -36,7 +36,11 @@ from typing import Any, Self
 
 from wizard.core import facts
 from wizard.core.answers import (
-    DEFAULT_API_TOKEN_ENV, DEFAULT_CLIENT_ID_ENV, DEFAULT_CLIENT_SECRET_ENV, Answers, default_callback_url,
+    DEFAULT_API_TOKEN_ENV,
+    DEFAULT_CLIENT_ID_ENV,
+    DEFAULT_CLIENT_SECRET_ENV,
+    Answers,
+    default_callback_url,
 )
 from wizard.demo.app import TOOLS_NOTE, make_demo_app, write_demo_tools
 from wizard.demo.backstage import TEMPLATE_BACKEND_BASE_URL, Backend, start_backend

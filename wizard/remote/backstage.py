@@ -9,10 +9,10 @@ Tokens pass through request headers only; they never reach a result, an exceptio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
 import json
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import httpx
@@ -20,8 +20,8 @@ import httpx
 from wizard.core.hint_ids import Backstage as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult, Status
-from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, describe_error, limit
-from wizard.remote.limits import CLUSTER_LIST_CAP, NAMESPACE_LIST_CAP
+from wizard.remote.http import BodyTooLarge, TLSOptions, async_client, describe_error, limit
+from wizard.remote.limits import CLUSTER_LIST_CAP, DEFAULT_TIMEOUT, NAMESPACE_LIST_CAP
 
 OIDC_PROVIDER = "spectrocloud"
 AUTH_MODULE_PACKAGE = "@terasky/backstage-plugin-spectrocloud-auth-backend"

@@ -22,8 +22,8 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -288,11 +288,14 @@ def describe_error(exc: BaseException, url: str) -> str:
             reason = "the certificate has expired"
         elif "unable to get local issuer" in lowered:
             reason = "the certificate's issuer (CA) is not trusted"
-        return f"TLS to {host} failed: {reason}; give its CA rather than turning verification off (a cluster: caData/caFile; the backend or the OIDC provider: --ca-file)"
-    if isinstance(exc, httpx.ConnectError) or isinstance(exc, OSError):
-        if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
+        return (f"TLS to {host} failed: {reason}; give its CA rather than turning verification off (a cluster: caData/caFile; "
+                "the backend or the OIDC provider: --ca-file)")
+    if isinstance(exc, (httpx.ConnectError, OSError)):
+        if ("name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered
+                or "temporary failure in name resolution" in lowered or "no address associated" in lowered):
             return f"{host} does not resolve (DNS lookup failed); check the host name"
-        if "connection refused" in lowered or "errno 111" in lowered or "connect call failed" in lowered or "connectionrefusederror" in lowered:
+        if ("connection refused" in lowered or "errno 111" in lowered or "connect call failed" in lowered
+                or "connectionrefusederror" in lowered):
             return f"{host} refused the connection; is the server running and listening on that port?"
         if "wrong version number" in lowered or "record layer failure" in lowered or "packet length too long" in lowered:
             return f"{host} does not speak TLS on that port; check http:// vs https:// and the port"

@@ -25,7 +25,8 @@ from wizard.core.hint_ids import Kube as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
 from wizard.remote.backstage import explain_error
-from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, limit
+from wizard.remote.http import BodyTooLarge, TLSOptions, async_client, limit
+from wizard.remote.limits import DEFAULT_TIMEOUT
 
 # Newest first: SelfSubjectReview is GA in 1.28, beta in 1.27, alpha before.
 _REVIEW_VERSIONS = ("v1", "v1beta1", "v1alpha1")

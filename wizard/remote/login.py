@@ -21,10 +21,12 @@ import secrets
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
+import authlib.deprecate  # noqa: F401 - first: it installs an "always" filter for its own warnings
 import httpx
 
 from wizard.core.mask import scrub
@@ -32,12 +34,10 @@ from wizard.errors import WizardError
 from wizard.remote.http import BASE_HEADERS, describe_error, limit, sync_transport
 from wizard.remote.oidc import derived_token_endpoint, expected_issuer, secret_destination_problem, validate_id_token
 
-import authlib.deprecate  # noqa: E402,F401 - first: it installs an "always" filter for its own warnings
-
 with warnings.catch_warnings():  # authlib 1.9 announces a move of its httpx integration; it works as is
     warnings.simplefilter("ignore")
-    from authlib.integrations.httpx_client import OAuth2Client
     from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+    from authlib.integrations.httpx_client import OAuth2Client
 
 DEFAULT_REDIRECTS = ("http://localhost:8000", "http://localhost:18000")
 DEFAULT_SCOPE = "openid profile email groups"
@@ -79,9 +79,9 @@ class LoginResult:
 
 
 class _Callback(http.server.BaseHTTPRequestHandler):
-    server: "_LoopbackServer"
+    server: _LoopbackServer
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         if parts.path not in ("", "/", self.server.path) or not ({"code", "error"} & set(query)):
@@ -176,7 +176,8 @@ def _probe_redirect(http: httpx.Client, auth_url: str, redirect_uri: str) -> Non
 
 def _claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    # parsed JSON (untyped): the payload of an ID token validate_id_token has accepted, a JSON object
+    return cast(dict[str, Any], json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 
 
 def login(

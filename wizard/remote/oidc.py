@@ -26,7 +26,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import (
     parse_qs,
@@ -47,12 +47,13 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
-from wizard.core.fields import is_loopback_host
 from wizard.core.clusterconfig import issuer_of
+from wizard.core.fields import is_loopback_host
 from wizard.core.hint_ids import Oidc as H
 from wizard.core.mask import scrub_secrets
 from wizard.core.results import CheckResult
-from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, describe_error, host_of, limit
+from wizard.remote.http import BodyTooLarge, TLSOptions, async_client, describe_error, host_of, limit
+from wizard.remote.limits import DEFAULT_TIMEOUT
 
 # --- Check ids (the verify contract in README.md, "Commands") ---
 DISCOVERY_CHECK = "oidc-discovery"
@@ -312,6 +313,7 @@ async def check_discovery(
             f"discovery document at {url} lacks {', '.join(missing)}",
             "OpenID Connect Discovery requires issuer, authorization_endpoint, token_endpoint and jwks_uri.",
         )
+    assert discovery.issuer is not None  # one of REQUIRED_DISCOVERY_FIELDS
     if discovery.issuer != issuer:
         trailing = " (they differ only by a trailing slash)" if discovery.issuer.rstrip("/") == issuer.rstrip("/") else ""
         result = CheckResult(
@@ -624,7 +626,7 @@ async def check_redirect_uri(
     if response.is_redirect and location:
         target = urlsplit(str(response.url.join(location)))
         query = parse_qs(target.query)
-        error = (query.get("error") or [None])[0]
+        error: str | None = query["error"][0] if query.get("error") else None
         if error is None:
             return CheckResult(
                 REDIRECT_URI_CHECK,
@@ -704,7 +706,7 @@ def check_scopes(discovery: Discovery, scope: str = DEFAULT_SCOPE) -> CheckResul
 
 def _epoch(now: float | datetime | None) -> int:
     if now is None:
-        return int(datetime.now(timezone.utc).timestamp())
+        return int(datetime.now(UTC).timestamp())
     if isinstance(now, datetime):
         return int(now.timestamp())
     return int(now)
@@ -712,7 +714,7 @@ def _epoch(now: float | datetime | None) -> int:
 
 def _iso(seconds: Any) -> str:
     if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
-        return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return repr(seconds)
 
 

@@ -24,8 +24,8 @@ from ruamel.yaml.error import YAMLError
 
 from wizard.core.hint_ids import Palette as H
 from wizard.remote.backstage import explain_error
-from wizard.remote.http import DEFAULT_TIMEOUT, BodyTooLarge, TLSOptions, async_client, limit
-from wizard.remote.limits import DOCUMENT_CAP, PALETTE_LIST_CAP
+from wizard.remote.http import BodyTooLarge, TLSOptions, async_client, limit
+from wizard.remote.limits import DEFAULT_TIMEOUT, DOCUMENT_CAP, PALETTE_LIST_CAP
 
 T = TypeVar("T")
 

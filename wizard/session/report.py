@@ -20,9 +20,10 @@ import json
 import os
 import platform
 import re
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from wizard import __version__
 from wizard.core import facts, safeio
@@ -144,12 +145,16 @@ def _scrub_keeping(text: str, secrets: set[str], keep: Iterable[str]) -> str:
 
 def _sanitize(value: Any, secrets: set[str], keep: list[str]) -> Any:
     if isinstance(value, dict):
-        return {k: _sanitize(v, secrets, keep) for k, v in value.items()}
+        return _sanitize_dict(value, secrets, keep)
     if isinstance(value, (list, tuple)):
         return [_sanitize(v, secrets, keep) for v in value]
     if isinstance(value, str):
         return _scrub_keeping(value, secrets, keep)
     return value
+
+
+def _sanitize_dict(value: dict[str, Any], secrets: set[str], keep: list[str]) -> dict[str, Any]:
+    return {k: _sanitize(v, secrets, keep) for k, v in value.items()}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -215,7 +220,7 @@ def build_report(
     if run_verify and verify_results is None:
         import asyncio
 
-        from wizard.verify.runner import VerifyOptions
+        from wizard.verify.options import VerifyOptions
         from wizard.verify.runner import run_verify as _run_verify
 
         opts = verify_options or VerifyOptions()
@@ -256,7 +261,7 @@ def build_report(
     lock_name, packages = package_versions(info)
     report: dict[str, Any] = {
         "reportVersion": REPORT_VERSION,
-        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "tool": {"name": "spectro-wizard", "version": __version__},
         "system": _system(info),
         "repo": {
@@ -284,7 +289,7 @@ def build_report(
         "migration": inventory(configs),
         "history": list(iter_history(root)),
     }
-    return _sanitize(report, known_secrets(configs, extra_secrets), [str(root), str(Path(root).resolve())])
+    return _sanitize_dict(report, known_secrets(configs, extra_secrets), [str(root), str(Path(root).resolve())])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -298,7 +303,8 @@ def _yaml(value: Any) -> str:
 
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False
-    y.sort_base_mapping_type_on_output = False  # keep the config's own key order
+    # keep the config's own key order (ruamel.yaml leaves this attribute unannotated: mypy infers None)
+    y.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     y.width = 4096
     buf = StringIO()
     y.dump(value, buf)
@@ -442,4 +448,5 @@ def write_report(
     return write_output(output, text, "support-report.md", mode=0o600)  # for the person it is sent to, not the machine
 
 
-__all__ = ["build_report", "known_secrets", "package_versions", "render_markdown", "resolved_versions", "write_report"]  # resolved_versions: wizard.core.lockfile
+# resolved_versions: wizard.core.lockfile
+__all__ = ["build_report", "known_secrets", "package_versions", "render_markdown", "resolved_versions", "write_report"]

@@ -13,18 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from wizard.core import answers as answers_mod
+
 # checks, the registry, kubeconfig, migration and RBAC are imported where used: the TUI's first
 # screen loads this module, and needs none of them
 from wizard.core import configset, repo
 from wizard.core.answers import Answers, ClusterAnswer, cluster_name
 from wizard.core.apply import (
-    STATE_DIR, ApplyResult, UndoResult, apply_plan, atomic_write, ensure_state_dir, last_applied, replace_state_file,
+    STATE_DIR,
+    ApplyResult,
+    UndoResult,
+    apply_plan,
+    atomic_write,
+    ensure_state_dir,
+    last_applied,
+    replace_state_file,
     undo_last,
 )
 from wizard.core.clusters import cluster_inventory
@@ -33,6 +42,7 @@ from wizard.core.envrefs import env_var_of
 from wizard.core.results import CheckResult
 from wizard.errors import BadInput, WizardError
 from wizard.session.steps import PATHS, flow
+
 # the runner (and httpx under it) is imported by the actions that verify
 from wizard.verify.options import VerifyOptions, WaitOutcome
 
@@ -42,6 +52,8 @@ if TYPE_CHECKING:
     from wizard.core.clusterconfig import ClusterAuth
     from wizard.core.deployment import TargetSummary
     from wizard.core.plan import Plan
+    from wizard.remote.login import LoginResult
+    from wizard.remote.palette import PaletteCluster
 
 __all__ = ["ClusterConfig", "PATHS", "Session", "VerifyOptions", "WaitOutcome"]
 
@@ -52,7 +64,7 @@ class ClusterConfig:
 
     form: str  # flags | authentication-config | palette | eks
     text: str  # the flags (one a line) or the YAML, to paste or write to a file
-    auth: "ClusterAuth"
+    auth: ClusterAuth
     environment: str  # the auth environment whose provider was read
     source: str  # where the issuer and client ID came from (file names, the variable)
     warnings: list[str] = field(default_factory=list)  # the repave warning, an http issuer...
@@ -92,7 +104,7 @@ class Session:
     before: ConfigSet | None = None  # the configs as they were before this run's apply
     verify_results: list[CheckResult] | None = None
     verify_untested: list[str] = field(default_factory=list)  # needs a user's ID token; not asked for
-    login_result: Any = None  # the last sign-in (its token stays in memory, never saved)
+    login_result: LoginResult | None = None  # the last sign-in (its token stays in memory, never saved)
     restarted: bool = False  # the backend served the config of this run's apply (or the user skipped the wait)
     controllers: dict[str, Any] = field(default_factory=dict)  # one step controller per step (steps.controller)
 
@@ -306,7 +318,8 @@ class Session:
             out.append(ca)
         return out
 
-    async def palette_clusters(self, url: str, api_key: str, include: Sequence[str] = (), exclude: Sequence[str] = ()):
+    async def palette_clusters(self, url: str, api_key: str, include: Sequence[str] = (),
+                               exclude: Sequence[str] = ()) -> list[PaletteCluster]:
         """The clusters of a Palette tenant (names, projects, states); the key is used, never kept."""
         from wizard.remote.palette import PaletteClient, PaletteError
 
@@ -542,8 +555,8 @@ class Session:
         tools first on PATH and the demo's variables set, the backend restarted on it, the answers
         pointed at the stand-in console and the configs read again. Returns what stops it all and
         restores the environment."""
-        from wizard.demo.world import KUBERNETES_PLACEHOLDER, DemoWorld
         from wizard.demo.app import write_demo_tools
+        from wizard.demo.world import KUBERNETES_PLACEHOLDER, DemoWorld
 
         saved = {name: os.environ.get(name) for name in ("PATH", *DemoWorld.env_names())}
 
@@ -593,7 +606,7 @@ class Session:
 
     def login(self, redirect_url: str | None = None, timeout: float = 120.0,
               open_browser: Callable[[str], Any] | None = None, on_url: Callable[[str], None] | None = None,
-              deployment: bool = False, environment: str | None = None):
+              deployment: bool = False, environment: str | None = None) -> LoginResult:
         """Sign the user in with the client the app-config names (kubelogin's flow); the result holds the
         ID token for verify's identity checks and the claims the API servers will see. `deployment` /
         `environment`: the provider a deployment uses (provider_configs)."""

@@ -8,7 +8,6 @@ about the next steps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 from wizard.core.results import CheckResult

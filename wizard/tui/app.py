@@ -7,8 +7,9 @@ for checks, plans, apply, undo and verify. The steps and their order come from t
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding

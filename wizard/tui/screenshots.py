@@ -25,7 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from wizard.session.steps import STEPS
@@ -78,8 +78,8 @@ kubernetes:
 
 class _FrozenDatetime(datetime):
     @classmethod
-    def now(cls, tz=None):  # noqa: ANN001, ANN206 - datetime's signature
-        return datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    def now(cls, tz=None):  # datetime's signature
+        return datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _prepare_environment(work: Path, real_tools: bool) -> None:
@@ -132,7 +132,7 @@ def _fresh_demo_copy(work: Path, legacy_clusters: bool = False) -> Path:
 
 # ---- driving the wizard ----------------------------------------------------------------------
 
-async def _settle(pilot) -> None:  # noqa: ANN001 - textual.pilot.Pilot
+async def _settle(pilot) -> None:  # pilot: textual.pilot.Pilot
     app = pilot.app
     for _ in range(10):
         await app.workers.wait_for_complete()
@@ -141,7 +141,7 @@ async def _settle(pilot) -> None:  # noqa: ANN001 - textual.pilot.Pilot
             return
 
 
-async def _set(pilot, selector: str, value: str) -> None:  # noqa: ANN001
+async def _set(pilot, selector: str, value: str) -> None:
     from textual.widgets import Input
 
     inp = pilot.app.screen.query_one(selector, Input)
@@ -151,17 +151,17 @@ async def _set(pilot, selector: str, value: str) -> None:  # noqa: ANN001
     await pilot.pause()
 
 
-async def _click(pilot, selector: str) -> None:  # noqa: ANN001
+async def _click(pilot, selector: str) -> None:
     await pilot.click(selector)
     await _settle(pilot)
 
 
-def _at(pilot, name: str) -> None:  # noqa: ANN001
+def _at(pilot, name: str) -> None:
     if pilot.app.current != name:
         raise RuntimeError(f"expected the {name} screen, the wizard shows {pilot.app.current}")
 
 
-async def walk(pilot, target: str) -> None:  # noqa: ANN001
+async def walk(pilot, target: str) -> None:
     """Take the steps a user takes up to `target` (the demo answers: tenant acme, one lab cluster)."""
     await _settle(pilot)
     if target == "welcome":
@@ -235,7 +235,7 @@ def shoot(target: str, out: Path, work: Path, size: tuple[int, int] = SIZE) -> P
     filename = f"{target}.svg"
     errors: list[BaseException] = []
 
-    async def auto_pilot(pilot) -> None:  # noqa: ANN001
+    async def auto_pilot(pilot) -> None:
         try:
             await walk(pilot, target)
             await pilot.wait_for_scheduled_animations()

@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 from wizard.core import facts
 from wizard.core.answers import Answers
 from wizard.core.cafile import load_ca_file
-from wizard.core.mask import scrub_secrets
-from wizard.core.configset import ConfigSet
 from wizard.core.clusters import config_clusters, effective_cluster_files
+from wizard.core.configset import ConfigSet
 from wizard.core.envrefs import env_var_of
+from wizard.core.mask import scrub_secrets
 from wizard.core.plan import auth_environment
 from wizard.core.results import CheckResult
 from wizard.remote.http import TLSOptions

@@ -73,8 +73,11 @@ Select a failed check to see what to do; run everything again after a fix.
         """What a result means and what to do; after this run's apply without a restart, a backend that
         serves the old config is that, and not a wrong config."""
         from wizard.session.steps import controller
+        from wizard.session.steps.prereqs import PrereqsStep
 
-        text = controller(self.s, "prereqs").hint(result)  # type: ignore[attr-defined]
+        prereqs = controller(self.s, "prereqs")
+        assert isinstance(prereqs, PrereqsStep)
+        text = prereqs.hint(result)
         if (result.status == "fail" and result.id.startswith("backend") and self.s.applied is not None
                 and not self.s.restarted):
             text = NOT_RESTARTED + "\n\n" + text

@@ -8,7 +8,7 @@ paint only the Welcome screen's module is imported.
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 from wizard.session.steps import STEPS
 

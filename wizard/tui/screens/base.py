@@ -31,11 +31,11 @@ class WizardScreen(ButtonKeys, Screen):
     ]
 
     @property
-    def wizard(self) -> "WizardApp":
+    def wizard(self) -> WizardApp:
         return self.app  # type: ignore[return-value]
 
     @property
-    def session(self) -> "Session":
+    def session(self) -> Session:
         return self.wizard.session
 
     @property

@@ -21,7 +21,13 @@ from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Selecti
 from wizard.core.answers import ClusterAnswer
 from wizard.errors import WizardError
 from wizard.session.steps.clusters import (
-    KUBECONFIG, NEW, PALETTE, SKIP_TLS_WARNING, ClusterForm, ClusterRow, ClustersStep,
+    KUBECONFIG,
+    NEW,
+    PALETTE,
+    SKIP_TLS_WARNING,
+    ClusterForm,
+    ClusterRow,
+    ClustersStep,
 )
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.buttonkeys import ButtonKeys
@@ -96,7 +102,7 @@ class ClustersScreen(WizardScreen):
         change, not keystroke after keystroke of the filter."""
         cells = [r.cells() for r in self.rows]
         return tuple(min(cap, max([len(head)] + [len(c[i]) for c in cells]))
-                     for i, (head, cap) in enumerate(zip(self.COLUMNS, self.MAX_WIDTHS)))
+                     for i, (head, cap) in enumerate(zip(self.COLUMNS, self.MAX_WIDTHS, strict=True)))
 
     def set_rows(self, rows: list[ClusterRow]) -> None:
         """A new list of rows (loaded, added, removed): the list's lines are rebuilt, then filtered."""

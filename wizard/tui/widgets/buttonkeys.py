@@ -37,7 +37,7 @@ class ButtonKeys:
 
     BUTTON_KEYS: ClassVar[dict[str, str]] = {}
 
-    def __init_subclass__(cls, **kwargs):  # noqa: ANN003
+    def __init_subclass__(cls, **kwargs):
         # before Textual's own __init_subclass__, which merges the class's BINDINGS
         own = cls.__dict__.get("BUTTON_KEYS")
         if own:

@@ -42,7 +42,7 @@ def cell(text: str, width: int) -> str:
 
 
 def line_of(cells: Sequence[str], widths: Sequence[int]) -> tuple[str, ...]:
-    return tuple(cell(text, width) for text, width in zip(cells, widths))
+    return tuple(cell(text, width) for text, width in zip(cells, widths, strict=False))  # a cell past the columns is not drawn
 
 
 class RowList(ScrollView, can_focus=True):
@@ -269,7 +269,7 @@ class RowList(ScrollView, can_focus=True):
             style = self.get_component_rich_style("rowlist--even-row" if row % 2 == 0 else "rowlist--odd-row")
             if row == self._cursor:
                 style = style + self.get_component_rich_style("rowlist--cursor")
-        segments = [Segment(text, style + meta) for text, meta in zip(texts, self._metas)]
+        segments = [Segment(text, style + meta) for text, meta in zip(texts, self._metas, strict=False)]
         # the line's style runs to the right edge (a short table still has a full-width cursor bar)
         full = max(width + scroll_x, self._width)
         if full > self._width:
