@@ -272,3 +272,19 @@ async def test_verify_sign_in_runs_the_checks_that_need_my_token(demo_app: Path,
         assert ids["id-token"] == "ok"
         assert "not tested" not in text_of(pilot, "#verify-summary")
         assert not has_jwt(h.screen_text(pilot))
+
+
+async def test_the_summary_is_read_with_the_keyboard(demo_app: Path) -> None:
+    """Longer than a screen after an apply: the Summary opens with its text focused, and PageDown scrolls it."""
+    app = h.make_app(demo_app, install=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        h.give_answers(app)
+        app.session.make_plan()
+        app.session.apply()
+        await h.jump_to(pilot, "summary")
+        scroll = app.screen.query_one("#summary-scroll")
+        assert app.focused is scroll
+        assert scroll.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await h.settle(pilot)
+        assert scroll.scroll_y > 0

@@ -16,7 +16,9 @@ class SummaryScreen(WizardScreen):
     CSS_PATH = "summary.tcss"
 
     def body(self) -> ComposeResult:
-        with VerticalScroll(id="summary-scroll"):
+        # focusable, and focused on arrival: the summary is longer than a screen, and arrows and PageDown
+        # must read it (each button has its own key)
+        with VerticalScroll(id="summary-scroll", can_focus=True):
             yield Static("", id="summary-text", markup=False)
         with Horizontal(classes="buttons"):
             yield Button("Save answers", id="save")
@@ -26,6 +28,7 @@ class SummaryScreen(WizardScreen):
 
     def on_screen_resume(self) -> None:
         self.query_one("#summary-text", Static).update("\n".join(self.step.lines()))
+        self.query_one("#summary-scroll").focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
