@@ -26,10 +26,13 @@ def unicode_ok(stream: TextIO) -> bool:
 
 
 class Printer:
-    def __init__(self, stream: TextIO | None = None):
+    def __init__(self, stream: TextIO | None = None, wrap: bool = False):
         self.stream = stream or sys.stdout
         self.color = use_color(self.stream)
         self.uni = unicode_ok(self.stream)
+        # plain mode on a terminal: long sentences wrap between words, under their own indent, instead of
+        # the terminal cutting words in two (the CLI's output stays one line per item, for scripts)
+        self.wrap = wrap and hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def c(self, code: str, text: str) -> str:
         if not self.color:
@@ -41,20 +44,34 @@ class Printer:
         return self.c(status, marks.get(status, "?"))
 
     def line(self, text: str = "") -> None:
+        if self.wrap and "\x1b" not in text and "\n" not in text:
+            import shutil
+            import textwrap
+
+            width = shutil.get_terminal_size().columns - 1
+            if len(text) > width > 20:
+                indent = " " * (len(text) - len(text.lstrip(" ")))
+                hang = indent + ("  " if text.lstrip().startswith(("• ", "! ", "- ", "✔ ", "✖ ")) else "")
+                text = textwrap.fill(text, width, subsequent_indent=hang, break_long_words=False,
+                                     break_on_hyphens=False)
+        print(text, file=self.stream)
+
+    def raw(self, text: str) -> None:
+        """A line as it is (diffs: a wrapped line would read as another line of the file)."""
         print(text, file=self.stream)
 
     def diff(self, text: str) -> None:
         for ln in text.splitlines():
             if ln.startswith(("+++", "---")):
-                self.line(self.c("bold", ln))
+                self.raw(self.c("bold", ln))
             elif ln.startswith("+"):
-                self.line(self.c("add", ln))
+                self.raw(self.c("add", ln))
             elif ln.startswith("-"):
-                self.line(self.c("del", ln))
+                self.raw(self.c("del", ln))
             elif ln.startswith("@@"):
-                self.line(self.c("hunk", ln))
+                self.raw(self.c("hunk", ln))
             else:
-                self.line(ln)
+                self.raw(ln)
 
 
 def print_checks(p: Printer, title: str, results: list[CheckResult], show_hints: bool = True,

@@ -102,7 +102,7 @@ class Prompts:
 def run_plain(root: Path, config_names: list[str] | None = None, demo: bool = False,
               input: Any = None, output: Any = None, out: TextIO | None = None, world: Any = None) -> int:
     stream = out or sys.stdout
-    p = Printer(stream)
+    p = Printer(stream, wrap=True)
     ask = Prompts(input, output, p)
     session = Session(root, config_names, demo=demo, world=world)
     if world is not None:

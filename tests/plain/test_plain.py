@@ -270,3 +270,29 @@ def test_production_from_prompts_writes_where_the_chart_loads(tmp_path: Path, st
     saved = YAML(typ="safe", pure=True).load((root / ".spectro-wizard" / "answers.yaml").read_text())
     assert saved["deployment"]["helmValues"] == "deploy/values.yaml"
     assert saved["deployment"]["release"] == "bs" and saved["deployment"]["loadImageConfigs"] is True
+
+
+def test_on_a_terminal_plain_mode_wraps_between_words_and_never_inside_a_diff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 80 columns the terminal cut words in two ("auth\\n-provider-config"): sentences wrap between words
+    under their own indent; a diff line stays one line (a wrapped one would read as another line of the file)."""
+    from wizard.output import Printer
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    p = Printer(out, wrap=True)
+    p.line("  ! packages/app/src/App.tsx is not wired yet: add the packages, then run apply again")
+    p.diff("+          oidcTokenProvider: spectrocloud and a long tail of text")
+    lines = out.getvalue().splitlines()
+    assert all(len(ln) <= 39 for ln in lines[:-1]), lines
+    assert lines[0].startswith("  ! ") and all(ln.startswith("    ") for ln in lines[1:-1])  # under the sentence
+    assert " ".join(ln.strip() for ln in lines[:-1]).replace("! ", "", 1) == (
+        "packages/app/src/App.tsx is not wired yet: add the packages, then run apply again")
+    assert lines[-1] == "+          oidcTokenProvider: spectrocloud and a long tail of text"
+    piped = io.StringIO()  # not a terminal (a script reads it): one line per item, as before
+    Printer(piped, wrap=True).line("x " * 40)
+    assert piped.getvalue().count("\n") == 1
