@@ -408,6 +408,7 @@ def test_a_ca_file_that_is_not_a_pem_certificate_file_is_refused_before_anything
         code, out, err = run(capsys, *argv)
     assert code == 2, out + err
     assert_clear_error(err, "--ca-file", CA_FILE_WORDS[kind])
+    assert "(masked)" not in err  # the sentence names what a PEM holds without looking like one to the masker
     assert out == ""
     assert server.requests == [], "a server was contacted"
 

@@ -23,14 +23,14 @@ def load_ca_file(path: str | Path, what: str = "--ca-file") -> str:
     # a regular file only (a FIFO, a device, a directory is named at once), read up to the cap
     raw = safeio.read_regular(Path(path).expanduser(), name, safeio.CA_FILE_CAP)
     if not raw.strip():
-        raise BadInput(f"{name} is empty; it must hold the CA's certificate in PEM form (-----BEGIN CERTIFICATE-----)")
+        raise BadInput(f"{name} is empty; it must hold the CA's certificate in PEM form (a BEGIN CERTIFICATE block)")
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
         raise BadInput(f"{name} is not a PEM file (it holds binary data; a DER certificate must be converted: "
                        "openssl x509 -inform der -in FILE -out ca.pem)") from None
     if "-----BEGIN CERTIFICATE-----" not in text:
-        raise BadInput(f"{name} holds no PEM certificate (no -----BEGIN CERTIFICATE----- line)")
+        raise BadInput(f"{name} holds no PEM certificate (no BEGIN CERTIFICATE line): give the CA's certificate in PEM form")
     try:
         context = ssl.create_default_context(cadata=text)
     except (ssl.SSLError, ValueError) as exc:

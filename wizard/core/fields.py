@@ -95,7 +95,7 @@ def ca_data_problem(value: str) -> str | None:
     except (binascii.Error, UnicodeEncodeError):
         return "is not base64 (caData is the base64 of a PEM certificate, as in a kubeconfig)"
     if b"-----BEGIN CERTIFICATE-----" not in pem:
-        return "does not decode to a PEM certificate (-----BEGIN CERTIFICATE-----)"
+        return "does not decode to a PEM certificate (no BEGIN CERTIFICATE block)"
     return None
 
 
