@@ -346,23 +346,22 @@ class PlainFlow:
         values = step.defaults()
         start = step.selected(targets)
         choices = [Choice(t.label, value=t.key, disabled=t.problem) for t in targets]
-        key = ask.select("Write the SpectroCloud settings into which deployment?", choices,
+        key = ask.select(step.question, choices,
                          default=next((c for c in choices if c.value == start), choices[-1]))
         while True:
             if key == OTHER:
-                values["file"] = ask.text("Values file or Backstage CR (relative to the repo):", values["file"])
+                values["file"] = ask.text(f"{step.file_label} ({step.file_placeholder}):", values["file"])
             if key != NONE:
                 kind = step.kind_of(key, values, targets)
                 if step.shows_config_in(kind):
                     opts = step.config_in_choices()
                     pick = [Choice(f"{label}: {why}", value=k) for k, (label, why) in opts.items()]
-                    values["configIn"] = ask.select("Where do the settings go?", pick,
+                    values["configIn"] = ask.select(step.config_in_question, pick,
                                                     default=next(c for c in pick if c.value == values["configIn"]))
                     trap = next((t.trap for t in targets if t.key == key and t.trap), None)
                     if trap:  # said above, in the target's details
                         values["loadImageConfigs"] = "yes" if ask.confirm(
-                            "Name the image's app-config files in backstage.args too?",
-                            values["loadImageConfigs"] == "yes") else ""
+                            step.trap_fix + "?", values["loadImageConfigs"] == "yes") else ""
                 for f in step.fields():
                     placeholder = step.secret_placeholder(values) if f.key == "secretName" else f.placeholder
                     label = f"{f.label}" + (f" (empty: {placeholder})" if f.optional and placeholder else "") + ":"

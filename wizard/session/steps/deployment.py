@@ -41,6 +41,13 @@ class DeploymentStep(StepController):
     name = "deployment"
     heading = "Production: Helm chart or Red Hat Developer Hub"
     field_keys = ("release", "namespace", "secretName", "backendUrl")
+    # the words every front end shows for the step's questions
+    question = "Where does Backstage run in production?"
+    config_in_question = "Where should the SpectroCloud settings go?"
+    trap_fix = "Name the image's app-configs in backstage.args (the trap's fix)"
+    file_label = "Values file or CR"
+    file_placeholder = "deploy/values.yaml (relative to the repo)"
+    not_accepted = "the deployment is not accepted yet; see the message under it"
     help = """\
 In production Backstage runs on Kubernetes, and what it loads there is not the repo's
 app-config.production.yaml by itself: the **backstage Helm chart** loads the files its `args` name and its

@@ -21,24 +21,23 @@ class DeploymentScreen(WizardScreen):
         self.targets = step.targets()
         self.chosen = step.selected(self.targets)
         with VerticalScroll(id="deployment-form"):
-            yield Static("Where does Backstage run in production?", classes="question")
+            yield Static(step.question, classes="question")
             with RadioSet(id="targets"):
                 for i, t in enumerate(self.targets):
                     yield RadioButton(t.label, value=t.key == self.chosen, id=f"target-{i}")
             yield Static("", id="target-details", classes="muted", markup=False)
             yield Static("", id="choice-error", classes="error-text", markup=False)
             with Horizontal(classes="field-row", id="file-row"):
-                yield Label("Values file or CR", classes="field-label")
-                yield Input(id="file", compact=True, placeholder="deploy/values.yaml")
+                yield Label(step.file_label, classes="field-label")
+                yield Input(id="file", compact=True, placeholder=step.file_placeholder)
             yield Static("", id="file-error", classes="error-text", markup=False)
             with Vertical(id="production-fields"):
-                yield Static("Where should the SpectroCloud settings go?", classes="question", id="config-in-question")
+                yield Static(step.config_in_question, classes="question", id="config-in-question")
                 with RadioSet(id="config-in"):
                     for key, (label, _why) in step.config_in_choices().items():
                         yield RadioButton(label, id=f"config-in-{key}")
                 yield Static("", id="config-in-why", classes="muted", markup=False)
-                yield Checkbox("Name the image's app-config files in backstage.args (fixes the --config trap)",
-                               id="load-image-configs")
+                yield Checkbox(step.trap_fix, id="load-image-configs")
                 for f in step.fields():
                     with Horizontal(classes="field-row"):
                         yield Label(f.label, classes="field-label")
@@ -123,7 +122,7 @@ class DeploymentScreen(WizardScreen):
         for key, text in problems.items():
             self.set_error(key, text)
         if problems:
-            self.error("the deployment is not accepted yet; see the message under it")
+            self.error(self.step.not_accepted)
             return
         self.wizard.mark_dirty()
         self.wizard.next()
