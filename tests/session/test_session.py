@@ -50,6 +50,10 @@ def test_setup_path(demo_app: Path) -> None:
     assert s.plan is plan and not plan.empty
     text = plan_text(plan)
     assert any("lab" in a for a in text.actions)
+    # the demo wires the frontend as if its packages were there, and says what a real run would add
+    assert any(n.startswith("a dry run installs nothing: on a real app, apply adds @backstage/plugin-kubernetes-react")
+               for n in plan.notes), plan.notes
+    assert not any("install step is off" in n for n in plan.notes)
     assert "+        - name: lab" in text.diffs[0] and "SPECTROCLOUD_CLIENT_SECRET" in text.env_line
     result = s.apply()
     # the demo wires the frontend as a dry run (the in-app module on the new frontend system)

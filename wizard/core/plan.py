@@ -1055,8 +1055,12 @@ def make_plan(repo: RepoInfo, configs: ConfigSet, answers: Answers, skip_install
     lacking = missing(repo, answers, wiring.app_packages)
     if lacking and not plan.installs:
         cmds = "; ".join(step.display for step in add_commands(repo, lacking))
-        plan.notes.append("not installed (the install step is off): " + ", ".join(r.package for r in lacking)
-                          + (f" — add them with: {cmds}" if cmds else ""))
+        if dry_run:  # the demo wires as if they were there: say what a real run adds, not what is "off"
+            plan.notes.append("a dry run installs nothing: on a real app, apply adds " + ", ".join(r.package for r in lacking)
+                              + (f" ({cmds})" if cmds else ""))
+        else:
+            plan.notes.append("not installed (the install step is off): " + ", ".join(r.package for r in lacking)
+                              + (f" — add them with: {cmds}" if cmds else ""))
     plan.env_vars = sorted({answers.clientIdEnv, answers.clientSecretEnv}
                            | ({answers.clusterProvider.apiTokenEnv} if answers.clusterProvider else set()))
     if wiring.other_oidc_note:
