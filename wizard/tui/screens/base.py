@@ -12,7 +12,6 @@ from textual.widgets import Static
 
 from wizard.tui.widgets.buttonkeys import ButtonKeys
 from wizard.tui.widgets.keybar import KeyBar
-from wizard.tui.widgets.modals import HelpScreen
 from wizard.tui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -71,6 +70,8 @@ class WizardScreen(ButtonKeys, Screen):
         self.wizard.back()
 
     def action_help(self) -> None:
+        from wizard.tui.widgets.modals import HelpScreen  # a dialog: imported when asked for, not before the first paint
+
         keys = ", ".join(f"{self.app.get_key_display(Binding(k, ''))} {bid.replace('-', ' ')}"
                          for bid, k in self.BUTTON_KEYS.items())
         own = f"**Keys on this screen:** {keys}\n\n" if keys else ""
