@@ -61,6 +61,16 @@ class WizardApp(App):
 
     SCREENS = lazy_screens()  # built the first time the flow reaches them
 
+    def breakpoint_classes(self) -> dict[str, bool]:
+        """Each class of HORIZONTAL_BREAKPOINTS and VERTICAL_BREAKPOINTS, and whether a screen of the
+        terminal's size has it (as Textual sets them when a screen is resized)."""
+        classes: dict[str, bool] = {}
+        for dimension, points in ((self.size.width, self.HORIZONTAL_BREAKPOINTS or []),
+                                  (self.size.height, self.VERTICAL_BREAKPOINTS or [])):
+            chosen = next((name for at, name in sorted(points, reverse=True) if dimension >= at), None)
+            classes.update({name: name == chosen for _, name in points})
+        return classes
+
     def on_mount(self) -> None:
         self.push_screen("welcome")
         info = self.session.info

@@ -49,6 +49,9 @@ class WizardScreen(ButtonKeys, Screen):
         return str(getattr(self.step, "heading", "") or self.step.title)
 
     def compose(self) -> ComposeResult:
+        # the breakpoint classes (-narrow/-wide, -short/-tall) set before the widgets below are styled:
+        # Textual sets them on the screen's first resize, which would style every widget again
+        self.update_classes(self.wizard.breakpoint_classes(), update=False)
         yield Stepper(self.wizard.step_titles(), self.STEP, self.wizard.reached)
         # every screen of a demo says so, in the line it already has
         yield Static(self.heading + ("  · demo: local stand-ins" if self.session.stand_ins else ""), classes="screen-title")
