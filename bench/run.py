@@ -635,10 +635,11 @@ T_IMPORTS = time.perf_counter()
 
 async def main():
     # what run_tui does: the session loaded without running node/yarn (the Prerequisites step
-    # runs them); the other screens are imported when the flow reaches them
+    # runs them), the config files and TypeScript sources left for after the first paint; the other
+    # screens are imported when the flow reaches them
     root = Path(sys.argv[1])
     s = Session(root, None, demo=True)
-    s.load(run_tools=False, defer_sources=True)
+    s.load(run_tools=False, defer_sources=True, defer_configs=True)
     t_loaded = time.perf_counter()
     app = WizardApp(s)
     ready = asyncio.Event()
@@ -905,8 +906,9 @@ def bench_first_paint(res: Results, runs: int, work: Path) -> None:
                     "ratio <= 1.5 (issue #21)", m / base, verdict_ratio(m / base, 1.5), ""))
     spread = "; ".join(f"{n}: {fmt_s(min(v))} to {fmt_s(max(v))}" for n, v in samples.items())
     res.note("tui", f"First paint through the console script, all runs (min to max): {spread}. The Welcome screen is "
-                    "drawn before index.ts and App.tsx are parsed (its frontend-system fact is filled in right after) "
-                    "and, with --demo, before the demo's world (stand-in servers, certificates) is started.")
+                    "drawn before the config files, index.ts and App.tsx are parsed (its config-files and frontend-system "
+                    "facts are filled in right after) and, with --demo, before the demo's world (stand-in servers, "
+                    "certificates) is started.")
 
 
 def bench_tui(res: Results, runs: int, filter_rounds: int, work: Path) -> None:

@@ -136,6 +136,26 @@ def test_prefill_from_a_config_the_wizard_wrote(demo_app: Path) -> None:
     assert (fresh.answers.tenant, fresh.answers.clientSecretEnv) == ("acme", "MY_SECRET")
 
 
+def test_a_load_that_defers_the_config_files_reads_them_on_first_use(demo_app: Path) -> None:
+    """The TUI draws Welcome before the config files are parsed: whatever asks for them first reads them."""
+    repos.set_kubernetes(demo_app, configs.MIXED_KUBERNETES)
+    whole = Session(demo_app)
+    whole.load(run_tools=False)
+    s = Session(demo_app)
+    s.load(run_tools=False, defer_configs=True)
+    assert not s.configs_read and s.config_error is None
+    assert s.clusters() == whole.clusters() and s.configs_read  # read when first used
+    s.load(run_tools=False, defer_configs=True)
+    s.read_configs()
+    assert s.configs_read and s.configs is not None and [f.rel for f in s.configs.files] == [f.rel for f in whole.configs.files]
+    (demo_app / "app-config.yaml").write_text("app: [broken\n")
+    broken = Session(demo_app)
+    broken.load(run_tools=False, defer_configs=True)
+    assert broken.config_error is None  # not read yet
+    broken.read_configs()
+    assert broken.config_error is not None and "app-config.yaml" in broken.config_error
+
+
 def test_kubeconfig_import_names_clusters_by_cluster_and_keeps_no_credentials(demo_app: Path, tmp_path: Path) -> None:
     kc = tmp_path / "kubeconfig"
     kc.write_text("""\

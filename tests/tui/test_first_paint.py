@@ -1,6 +1,6 @@
-"""The first screen is drawn before what it does not need: the TypeScript sources (index.ts, App.tsx)
-are parsed, and `--demo`'s world is started, once Welcome is on screen; Welcome's facts then say what
-was read, and a step after it waits for that work."""
+"""The first screen is drawn before what it does not need: the config files (YAML) and the TypeScript
+sources (index.ts, App.tsx) are parsed, and `--demo`'s world is started, once Welcome is on screen;
+Welcome's facts then say what was read, and a step after it waits for that work."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ SIZE = (100, 30)
 
 @pytest.fixture
 def order(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What happened, in order: "painted" (Welcome's first refresh), "sources", "world"."""
+    """What happened, in order: "painted" (Welcome's first refresh), "configs", "sources", "world"."""
     seen: list[str] = []
     mount, read, start = WelcomeScreen.on_mount, RepoInfo.read_sources, Session.start_demo_world
+    read_configs = Session.read_configs
 
     def on_mount(self: WelcomeScreen) -> None:
         mount(self)
@@ -36,6 +37,11 @@ def order(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             seen.append("sources")
         read(self)
 
+    def read_deferred_configs(self: Session) -> None:
+        if not self.configs_read:
+            seen.append("configs")
+        read_configs(self)
+
     def start_demo_world(self: Session):
         seen.append("world")
         return start(self)
@@ -43,6 +49,7 @@ def order(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(WelcomeScreen, "on_mount", on_mount)
     monkeypatch.setattr(RepoInfo, "read_sources", read_sources)
     monkeypatch.setattr(Session, "start_demo_world", start_demo_world)
+    monkeypatch.setattr(Session, "read_configs", read_deferred_configs)
     return seen
 
 
@@ -57,6 +64,26 @@ async def test_app_tsx_is_read_after_welcome_is_drawn(tmp_path: Path, order: lis
         assert order == ["painted", "sources"]
         assert "frontend system: new" in h.screen_text(pilot)
         await h.welcome_continue(pilot)  # the next step reads the sources as they were read
+
+
+async def test_the_config_files_are_read_after_welcome_is_drawn(tmp_path: Path, order: list[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the TUI loads a session: Welcome is drawn with "…" for the config files, then shows them."""
+    shown: list[str] = []
+    facts = WelcomeScreen.facts
+    monkeypatch.setattr(WelcomeScreen, "facts", lambda self: shown.append(facts(self)) or shown[-1])
+    session = Session(make_repo(tmp_path))
+    session.load(run_tools=False, defer_sources=True, defer_configs=True)
+    assert not session.configs_read
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert app.started.is_set()
+        assert order == ["painted", "configs", "sources"]
+        assert "config files (merge order): …" in shown[0] and "frontend system: …" in shown[0]
+        text = h.screen_text(pilot)
+        assert "config files (merge order): app-config.yaml" in text and "frontend system: new" in text
+        await h.welcome_continue(pilot)
 
 
 async def test_a_session_loaded_whole_draws_its_facts_at_once(tmp_path: Path, order: list[str]) -> None:

@@ -11,11 +11,13 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.core import fields
-from wizard.core.yamldoc import Node, YamlSyntaxError, parse
 from wizard.errors import BadInput
+
+if TYPE_CHECKING:  # the YAML reader (ruamel.yaml under it) is imported by load_file: Answers() needs none of it
+    from wizard.core.yamldoc import Node
 
 DEFAULT_CONSOLE_URL = "https://console.spectrocloud.com"
 DEFAULT_PALETTE_URL = "https://api.spectrocloud.com"
@@ -553,6 +555,7 @@ def load_file(path: Path, base_dir: Path | None = None, nofollow: bool = False) 
     """Read and validate an answers file; relative caFile paths are read from `base_dir` (the repo).
     `nofollow`: the saved answers in the repo's state directory, never read through a symlink."""
     from wizard.core import safeio
+    from wizard.core.yamldoc import YamlSyntaxError, parse
 
     display = str(path)
     if not path.exists() and not path.is_symlink():

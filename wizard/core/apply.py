@@ -49,7 +49,7 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None  # type: ignore[assignment]
 
-STATE_DIR = ".spectro-wizard"
+STATE_DIR = safeio.STATE_DIR
 TMP_SUFFIX = ".spectro-wizard.tmp"
 GITIGNORE_TEXT = "# spectro-wizard's state: backups and saved answers stay out of git\n*\n"
 MANIFEST_CAP = safeio.MIB  # a manifest lists a handful of files: kilobytes

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,10 +88,18 @@ class RepoInfo:
     app_evidence: str = ""  # why this workspace is the app / the backend (backstage.role, its path, its src)
     backend_evidence: str = ""
     package_errors: list[str] = field(default_factory=list)  # package.json files Node would refuse (file:line)
-    version_note: str = ""  # where the version came from when not from backstage.json, or what contradicts it
+    # version_note, computed on first use (it compares versions through `packaging`, and may read the lockfile)
+    _version_note: str | None = field(default=None, repr=False, compare=False)
     # what the TypeScript sources say (index.ts, App.tsx), read through the parser on first use
     _sources: tuple[list[str], str, str, Path | None] | None = field(default=None, repr=False, compare=False)
     _sources_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def version_note(self) -> str:
+        """Where the version came from when not from backstage.json, or what contradicts it ("" when neither)."""
+        if self._version_note is None:
+            self._version_note = _version_note(self)
+        return self._version_note
 
     @property
     def sources_read(self) -> bool:
@@ -496,7 +503,6 @@ def inspect(root: Path, run_tools: bool = True, sources: bool = True) -> RepoInf
             if (app.dir / cand).is_file():
                 info.apis_ts = app.dir / cand
                 break
-    info.version_note = _version_note(info)
     if run_tools:
         detect_tools(info)
     return info
@@ -555,6 +561,8 @@ def detect_tools(info: RepoInfo, node: bool = True) -> None:
         node_run = run_version(["node", "--version"], root) if not yarn_run.ok and _yarnrc_path(root) else None
         info.yarn = detect_yarn(root, info.root_pkg, node_run, yarn_run)
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         node_f = pool.submit(run_version, ["node", "--version"], root)
         yarn_f = pool.submit(run_version, ["yarn", "--version"], root)

@@ -26,6 +26,8 @@ from wizard.errors import BadInput, Refused
 KIB = 1024
 MIB = 1024 * KIB
 
+STATE_DIR = ".spectro-wizard"  # the wizard's state directory in the repo: backups, saved answers, the lock
+
 # Caps, each far above any real file of its kind and far below what would hurt (a read is one
 # allocation of up to cap + 1 bytes).
 CA_FILE_CAP = 1 * MIB  # a PEM bundle: the whole Mozilla store is ~220 KiB

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -22,24 +23,13 @@ from typing import TYPE_CHECKING, Any
 from wizard.core import answers as answers_mod
 
 # checks, the registry, kubeconfig, migration and RBAC are imported where used: the TUI's first
-# screen loads this module, and needs none of them
-from wizard.core import configset, repo
+# screen loads this module, and needs none of them; nor the config files' reader (ruamel.yaml under
+# it) and the apply engine, imported by what reads the configs or writes
+from wizard.core import repo
 from wizard.core.answers import Answers, ClusterAnswer, cluster_name
-from wizard.core.apply import (
-    STATE_DIR,
-    ApplyResult,
-    UndoResult,
-    apply_plan,
-    atomic_write,
-    ensure_state_dir,
-    last_applied,
-    replace_state_file,
-    undo_last,
-)
-from wizard.core.clusters import cluster_inventory
-from wizard.core.configset import ConfigSet
 from wizard.core.envrefs import env_var_of
 from wizard.core.results import CheckResult
+from wizard.core.safeio import STATE_DIR
 from wizard.errors import BadInput, WizardError
 from wizard.session.steps import PATHS, flow
 
@@ -49,7 +39,9 @@ from wizard.verify.options import VerifyOptions, WaitOutcome
 if TYPE_CHECKING:
     from wizard.core import kubeconfig, migration
     from wizard.core.answers import DeploymentAnswer
+    from wizard.core.apply import ApplyResult, UndoResult
     from wizard.core.clusterconfig import ClusterAuth
+    from wizard.core.configset import ConfigSet
     from wizard.core.deployment import TargetSummary
     from wizard.core.plan import Plan
     from wizard.remote.login import LoginResult
@@ -92,10 +84,10 @@ class Session:
     path: str = "setup"
     answers: Answers = field(default_factory=Answers)
     answers_source: str = "answers"  # where the answers came from, for error messages
-    # what the repo is, read by load()
+    # what the repo is, read by load(); its config files are `configs` (a property: read on first use
+    # when the load deferred them)
     info: repo.RepoInfo | None = None
-    configs: ConfigSet | None = None
-    config_error: str | None = None
+    config_error: str | None = None  # the first problem of the config files, once they are read
     # the run so far
     last_checks: list[CheckResult] = field(default_factory=list)
     plan: Plan | None = None  # the plan Review showed; Apply writes exactly this one
@@ -107,18 +99,53 @@ class Session:
     login_result: LoginResult | None = None  # the last sign-in (its token stays in memory, never saved)
     restarted: bool = False  # the backend served the config of this run's apply (or the user skipped the wait)
     controllers: dict[str, Any] = field(default_factory=dict)  # one step controller per step (steps.controller)
+    _configs: ConfigSet | None = field(default=None, init=False, repr=False, compare=False)
+    _configs_deferred: bool = field(default=False, init=False, repr=False, compare=False)
+    _configs_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     # ---- loading --------------------------------------------------------------------------
-    def load(self, run_tools: bool = True, strict: bool = False, defer_sources: bool = False) -> None:
+    def load(self, run_tools: bool = True, strict: bool = False, defer_sources: bool = False,
+             defer_configs: bool = False) -> None:
         """(Re)read the repo and its config files. A broken config is kept as `config_error`
         (strict: raised, as the CLI's commands want). `defer_sources`: index.ts and App.tsx (TypeScript,
-        through the parser) are read when first needed (`info.read_sources()`), not now."""
+        through the parser) are read when first needed (`info.read_sources()`), not now. `defer_configs`:
+        the config files (YAML) are read when first needed (`configs`, or `read_configs()`), not now."""
         self.info = repo.inspect(self.root, run_tools=run_tools, sources=not defer_sources)
-        self.configs = configset.load(self.root, self.config_names, tolerant=not strict)
-        self.config_error = str(self.configs.errors[0]) if self.configs.errors else None
+        with self._configs_lock:  # a worker may read them while a screen asks: one at a time
+            if defer_configs:
+                self._configs, self.config_error, self._configs_deferred = None, None, True
+            else:
+                self._read_configs(tolerant=not strict)
         if self.demo:
             # the demo app has no node_modules and no Yarn: never run the package manager there
             self.answers.installPackage = False
+
+    def _read_configs(self, tolerant: bool) -> None:
+        from wizard.core import configset
+
+        configs = configset.load(self.root, self.config_names, tolerant=tolerant)
+        self._configs, self.config_error = configs, str(configs.errors[0]) if configs.errors else None
+        self._configs_deferred = False
+
+    def read_configs(self) -> None:
+        """Read the config files a `load(defer_configs=True)` left for later (once; a no-op otherwise)."""
+        if not self._configs_deferred:
+            return
+        with self._configs_lock:
+            if self._configs_deferred:
+                self._read_configs(tolerant=True)
+
+    @property
+    def configs_read(self) -> bool:
+        """Whether the config files are read (False between a load that deferred them and their first use)."""
+        return not self._configs_deferred
+
+    @property
+    def configs(self) -> ConfigSet | None:
+        """The app's config files as the last load read them (None before any load); read now when that
+        load deferred them."""
+        self.read_configs()
+        return self._configs
 
     def load_answers(self, path: Path) -> Answers:
         """An answers file, validated by the same field rules as the forms and prompts."""
@@ -171,6 +198,8 @@ class Session:
         return None
 
     def save_answers(self, target: Path | None = None) -> Path:
+        from wizard.core.apply import atomic_write, ensure_state_dir, replace_state_file
+
         data = answers_mod.dump(self.answers).encode("utf-8")
         if target is None:  # the state directory's own file: 0600 from the start, never through a link
             ensure_state_dir(self.root)
@@ -257,6 +286,8 @@ class Session:
 
     def clusters(self) -> list[dict[str, Any]]:
         """Every cluster the config defines, with its auth state (the one model every screen reads)."""
+        from wizard.core.clusters import cluster_inventory
+
         if self.configs is None:
             return []
         return cluster_inventory(self.configs)["clusters"]
@@ -456,6 +487,7 @@ class Session:
         return [mask_text(p) for p in problems]  # they quote the package manager's own words
 
     def apply(self, the_plan: Plan | None = None, on_output: Callable[[str], None] | None = None) -> ApplyResult:
+        from wizard.core.apply import apply_plan
         from wizard.core.mask import mask_text
 
         the_plan = the_plan or self.plan
@@ -484,9 +516,13 @@ class Session:
         return migration.cleanup_after(self.before, self.configs)
 
     def can_undo(self) -> bool:
+        from wizard.core.apply import last_applied
+
         return last_applied(self.root) is not None
 
     def undo(self, force: bool = False) -> UndoResult:
+        from wizard.core.apply import undo_last
+
         result = undo_last(self.root, force=force)
         self.applied = self.apply_result = self.before = None
         self.load(run_tools=False)
@@ -798,6 +834,7 @@ class Session:
     def rbac_manifests(self, users: list[str], groups: list[str]) -> Path:
         """Write the (Cluster)RoleBindings users need into .spectro-wizard/rbac.yaml (view role)."""
         from wizard.core import rbac
+        from wizard.core.apply import ensure_state_dir, replace_state_file
 
         text = rbac.render(users, groups)
         path = ensure_state_dir(self.root) / "rbac.yaml"

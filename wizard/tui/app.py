@@ -17,11 +17,13 @@ from textual.binding import Binding
 from wizard.session import STEPS, Session
 from wizard.session.steps import next_step, previous_step
 from wizard.tui.screens import lazy_screens
-from wizard.tui.widgets.modals import ConfirmScreen
 
 
 class WizardApp(App):
-    CSS_PATH = "app.tcss"
+    # the Welcome screen's styles are read with the app's: a screen's own CSS file read when it is first
+    # shown makes Textual parse every stylesheet again, before the first paint (the other screens' files
+    # are read when the flow reaches them)
+    CSS_PATH = ["app.tcss", "screens/welcome.tcss"]
     TITLE = "spectro-wizard"
     # the command palette only offers themes and screenshots here; its key and footer room go to the steps
     ENABLE_COMMAND_PALETTE = False
@@ -43,7 +45,8 @@ class WizardApp(App):
         self.dirty = False
         self.apply_requested = False  # Review asked Apply to write the session's plan
         # what the first screen is drawn without, done right after it is: the demo's world started
-        # (`start_world`), the TypeScript sources read (a session loaded with defer_sources)
+        # (`start_world`), the config files and the TypeScript sources read (a session loaded with
+        # defer_configs, defer_sources)
         self.start_world = start_world
         self.started = threading.Event()  # that work is done (or there was none)
         self.stop_world: Callable[[], None] | None = None  # stops the world started here
@@ -58,10 +61,20 @@ class WizardApp(App):
 
     SCREENS = lazy_screens()  # built the first time the flow reaches them
 
+    def breakpoint_classes(self) -> dict[str, bool]:
+        """Each class of HORIZONTAL_BREAKPOINTS and VERTICAL_BREAKPOINTS, and whether a screen of the
+        terminal's size has it (as Textual sets them when a screen is resized)."""
+        classes: dict[str, bool] = {}
+        for dimension, points in ((self.size.width, self.HORIZONTAL_BREAKPOINTS or []),
+                                  (self.size.height, self.VERTICAL_BREAKPOINTS or [])):
+            chosen = next((name for at, name in sorted(points, reverse=True) if dimension >= at), None)
+            classes.update({name: name == chosen for _, name in points})
+        return classes
+
     def on_mount(self) -> None:
         self.push_screen("welcome")
         info = self.session.info
-        if self.start_world or (info is not None and not info.sources_read):
+        if self.start_world or not self.session.configs_read or (info is not None and not info.sources_read):
             self.call_after_refresh(self._after_first_paint)
         else:
             self.started.set()
@@ -73,6 +86,7 @@ class WizardApp(App):
         try:
             if self.start_world:
                 self.stop_world = self.session.start_demo_world()
+            self.session.read_configs()
             if self.session.info is not None:
                 self.session.info.read_sources()
         finally:
@@ -130,6 +144,8 @@ class WizardApp(App):
         self.notify(f"answers saved to {rel} (no secrets in it)")
 
     def action_request_quit(self) -> None:
+        from wizard.tui.widgets.modals import ConfirmScreen  # a dialog: not needed before the first paint
+
         if isinstance(self.screen, ConfirmScreen):
             return  # the question is already on screen
         if not self.dirty:
@@ -150,9 +166,9 @@ def run_tui(root: Path, config_names: list[str] | None = None, demo: bool = Fals
     session = Session(root, config_names, demo=demo, world=world)
     if world is not None:
         world.prefill(session.answers)
-    # the Prerequisites step runs node/yarn, and index.ts and App.tsx are parsed after the first paint:
-    # the first screen need not wait
-    session.load(run_tools=False, defer_sources=True)
+    # the Prerequisites step runs node/yarn, and the config files, index.ts and App.tsx are parsed after
+    # the first paint: the first screen need not wait
+    session.load(run_tools=False, defer_sources=True, defer_configs=True)
     app = WizardApp(session, start_world=start_world)
     try:
         result = app.run()

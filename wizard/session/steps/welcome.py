@@ -46,7 +46,9 @@ accounts and switches them in waves. *Verify* changes nothing: it checks and exp
         s = self.s
         info = s.info
         names = ""
-        if s.configs is not None:
+        if not s.configs_read:
+            names = "…"  # the TUI draws this screen first and reads the config files after, as App.tsx
+        elif s.configs is not None:
             names = ", ".join(f.rel for f in s.configs.files) or "none readable"
         return Facts(str(s.root), s.demo, (info.backstage_version or "unknown") if info else "",
                      self.frontend_system() or "…", names, s.demo_banner(), s.config_error)

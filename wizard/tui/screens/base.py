@@ -12,7 +12,6 @@ from textual.widgets import Static
 
 from wizard.tui.widgets.buttonkeys import ButtonKeys
 from wizard.tui.widgets.keybar import KeyBar
-from wizard.tui.widgets.modals import HelpScreen
 from wizard.tui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -50,6 +49,9 @@ class WizardScreen(ButtonKeys, Screen):
         return str(getattr(self.step, "heading", "") or self.step.title)
 
     def compose(self) -> ComposeResult:
+        # the breakpoint classes (-narrow/-wide, -short/-tall) set before the widgets below are styled:
+        # Textual sets them on the screen's first resize, which would style every widget again
+        self.update_classes(self.wizard.breakpoint_classes(), update=False)
         yield Stepper(self.wizard.step_titles(), self.STEP, self.wizard.reached)
         # every screen of a demo says so, in the line it already has
         yield Static(self.heading + ("  · demo: local stand-ins" if self.session.stand_ins else ""), classes="screen-title")
@@ -71,6 +73,8 @@ class WizardScreen(ButtonKeys, Screen):
         self.wizard.back()
 
     def action_help(self) -> None:
+        from wizard.tui.widgets.modals import HelpScreen  # a dialog: imported when asked for, not before the first paint
+
         keys = ", ".join(f"{self.app.get_key_display(Binding(k, ''))} {bid.replace('-', ' ')}"
                          for bid, k in self.BUTTON_KEYS.items())
         own = f"**Keys on this screen:** {keys}\n\n" if keys else ""

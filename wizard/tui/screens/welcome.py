@@ -14,6 +14,10 @@ class WelcomeScreen(WizardScreen):
     STEP = "welcome"
     BUTTON_KEYS = {"path-setup": "ctrl+n", "path-migrate": "ctrl+g", "path-verify": "ctrl+t", "resume": "ctrl+r", "load": "ctrl+l"}
     CSS_PATH = "welcome.tcss"
+    # New setup is first and focused: Enter (or Ctrl+N) takes it; Tab reaches the others. Focused as the
+    # screen is first shown (Textual's default would focus the scrolling body, then on_mount's focus()
+    # would move it: two restyles, and a first paint without the focused button)
+    AUTO_FOCUS = "#path-setup"
 
     def body(self) -> ComposeResult:
         # composed with their content (not filled in after mounting): each later update of an auto-
@@ -32,8 +36,7 @@ class WelcomeScreen(WizardScreen):
                 yield Button("Load an answers file…", id="load")
 
     def on_mount(self) -> None:
-        # New setup is first and focused: Enter (or Ctrl+N) takes it; Tab reaches the others
-        self.query_one("#path-setup", Button).focus()
+        self.query_one("#path-setup", Button).focus()  # AUTO_FOCUS did, unless the terminal has not the focus
 
     def refresh_facts(self) -> None:
         """Drawn again once what the first paint went without is read (the frontend system)."""
