@@ -352,8 +352,7 @@ class PlainFlow:
             if key == OTHER:
                 values["file"] = ask.text(f"{step.file_label} ({step.file_placeholder}):", values["file"])
             if key != NONE:
-                kind = step.kind_of(key, values, targets)
-                if step.shows_config_in(kind):
+                if step.offers_config_in(key, values, targets):
                     opts = step.config_in_choices()
                     pick = [Choice(f"{label}: {why}", value=k) for k, (label, why) in opts.items()]
                     values["configIn"] = ask.select(step.config_in_question, pick,

@@ -75,6 +75,9 @@ def test_another_file_is_judged_by_what_it_holds_and_must_be_in_the_repo(tmp_pat
     root = production_repo(tmp_path, {"rhdh/backstage-cr.yaml": "ops/rhdh/backstage.yaml"})
     s, step = step_for(root)
     assert step.kind_of(OTHER, {"file": "ops/rhdh/backstage.yaml"}) == RHDH
+    # where the settings go is a chart's question: asked until the file is known to be a CR
+    assert step.offers_config_in(OTHER, {"file": ""}) and not step.offers_config_in(NONE, {})
+    assert not step.offers_config_in(OTHER, {"file": "ops/rhdh/backstage.yaml"})
     assert "file" in step.submit(OTHER, {**step.defaults(), "file": ""})
     outside = step.submit(OTHER, {**step.defaults(), "file": "../elsewhere/values.yaml"})
     assert set(outside) == {"file"} and s.answers.deployment is None

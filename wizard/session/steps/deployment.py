@@ -146,6 +146,15 @@ The wizard finds the chart values files and Backstage CRs this repo holds.
         """Only the Helm chart offers a choice: the RHDH operator reads app-configs from ConfigMaps only."""
         return kind == HELM
 
+    def offers_config_in(self, key: str, values: dict[str, str], targets: list[Target] | None = None) -> bool:
+        """Whether to ask where the settings go for this choice: a chart values file; another file unless
+        it is known to be an RHDH CR (before it is named, or while it cannot be read, the question stays:
+        submit ignores it for a CR)."""
+        if key == NONE:
+            return False
+        kind = self.kind_of(key, values, targets)
+        return self.shows_config_in(kind) if (key != OTHER or kind is not None) else True
+
     # ---- the answer ------------------------------------------------------------------------------
     def submit(self, key: str, values: dict[str, str]) -> dict[str, str]:
         """The choice into the answers; {} when accepted, else each field's sentence by key ("file" for

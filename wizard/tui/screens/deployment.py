@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
+from wizard.session.steps.deployment import NONE, OTHER
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.fieldinput import FieldValidator
 
@@ -52,7 +53,7 @@ class DeploymentScreen(WizardScreen):
         values = self.step.defaults()
         for f in self.step.fields():
             self.query_one(f"#{f.key}", Input).value = values.get(f.key, "")
-        self.query_one("#file", Input).value = values.get("file", "") if self.chosen == "other" else ""
+        self.query_one("#file", Input).value = values.get("file", "") if self.chosen == OTHER else ""
         config_in = values.get("configIn") or "appConfig"
         self.query_one(f"#config-in-{config_in}", RadioButton).value = True
         self.query_one("#load-image-configs", Checkbox).value = values.get("loadImageConfigs") == "yes"
@@ -75,11 +76,10 @@ class DeploymentScreen(WizardScreen):
         key = self.current_key()
         target = next(t for t in self.targets if t.key == key)
         self.query_one("#target-details", Static).update("\n".join(target.details))
-        self.query_one("#file-row").display = key == "other"
-        kind = step.kind_of(key, self.values(), self.targets)
-        production = key != "none"
+        self.query_one("#file-row").display = key == OTHER
+        production = key != NONE
         self.query_one("#production-fields").display = production
-        shows = step.shows_config_in(kind) if key != "other" else True
+        shows = step.offers_config_in(key, self.values(), self.targets)
         for wid in ("#config-in-question", "#config-in", "#config-in-why"):
             self.query_one(wid).display = production and shows
         self.query_one("#config-in-why", Static).update(step.config_in_choices()[self.config_in()][1])
@@ -104,6 +104,8 @@ class DeploymentScreen(WizardScreen):
         self.set_error(fid, "" if result is None or result.is_valid else "; ".join(result.failure_descriptions))
         if fid == "release":
             self.query_one("#secretName", Input).placeholder = self.step.secret_placeholder(self.values())
+        if fid == "file":  # a Backstage CR named here: no "where the settings go" question (RHDH: ConfigMaps)
+            self.show_choice()
         if self.is_current and self.app.focused is event.input:
             self.wizard.dirty = True
 
