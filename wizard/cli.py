@@ -351,7 +351,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         p.line("Next:")
         for i, step in enumerate(next_steps(plan.env_vars, s.callback_url()), 1):
             p.line(f"  {i}. {step}")
-        production = production_lines(plan)
+        production = production_lines(plan, args.answers or "FILE")  # the commands name the answers file this apply read
         if production:
             p.line("")
             p.line("Production:")

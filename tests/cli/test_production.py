@@ -105,7 +105,7 @@ def test_plan_apply_undo_through_the_entry_point(tmp_path: Path, capsys: pytest.
     code, out, err = run(capsys, "apply", "--repo", str(root), "--answers", str(answers), "--yes")
     assert code == 0, err
     assert "✔ wrote deploy/values.yaml" in out or "wrote deploy/values.yaml" in out
-    assert "Production:" in out and "spectro-wizard cluster-config --deployment" in out
+    assert "Production:" in out and f"spectro-wizard cluster-config --deployment --answers {answers}" in out
     assert "spectro-wizard verify --deployment" in out
     no_secret(out, err)
     files_hold_no_secret(root)

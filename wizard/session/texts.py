@@ -85,6 +85,9 @@ def production_lines(plan: Plan, answers: str = "FILE") -> list[str]:
 
 def deployment_steps(plan: Plan, answers: str = "FILE") -> list[str]:
     """After an apply with a deployment: what is left to do for production, in order."""
+    import shlex
+
+    answers = shlex.quote(answers)  # a printed command is pasted into a shell
     d = plan.deployment
     if d is None:
         return []
