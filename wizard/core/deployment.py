@@ -375,20 +375,28 @@ def _configmap_source(label: str, name: str, key: str, yaml: RepoYaml | None, ov
 _CONFIGMAP_RE = re.compile(r"^kind:[ \t]*['\"]?ConfigMap['\"]?[ \t]*(#.*)?$", re.M)
 
 
-def configmaps_in(text: str) -> list[tuple[int, Document, str, dict[str, Node]]]:
-    """The ConfigMaps of a manifest's text: (document index, its Document, name, data key -> value node)."""
-    out: list[tuple[int, Document, str, dict[str, Node]]] = []
+def _parsed_documents(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, Region, Document]]:
+    """(index, region, parsed document) of each document of a manifest file that `pattern` (a cheap look
+    for its kind) may concern; a file that does not split into documents, or a document that does not
+    parse, is passed over: it is not one the wizard reads."""
     try:
         regions = documents(text)
     except EmbeddedError:
-        return out
+        return
     for i, r in enumerate(regions):
-        if not _CONFIGMAP_RE.search(r.text):
+        if not pattern.search(r.text):
             continue
         try:
             doc = parse(r.text)
         except YamlSyntaxError:
             continue
+        yield i, r, doc
+
+
+def configmaps_in(text: str) -> list[tuple[int, Document, str, dict[str, Node]]]:
+    """The ConfigMaps of a manifest's text: (document index, its Document, name, data key -> value node)."""
+    out: list[tuple[int, Document, str, dict[str, Node]]] = []
+    for i, _r, doc in _parsed_documents(text, _CONFIGMAP_RE):
         root = doc.root.resolved if doc.root is not None else None
         if root is None or root.kind != "map" or _scalar(root.get("kind")) != "ConfigMap":
             continue
@@ -460,17 +468,7 @@ def read_helm(rel: str, path: Path, text: str) -> Deployment | None:
 
 def read_rhdh(rel: str, path: Path, text: str) -> Deployment | None:
     """The first RHDH Backstage custom resource of a manifest file, else None."""
-    try:
-        regions = documents(text)
-    except EmbeddedError:
-        return None
-    for r in regions:
-        if not _RHDH_RE.search(r.text):
-            continue
-        try:
-            doc = parse(r.text)
-        except YamlSyntaxError:
-            continue
+    for _i, r, doc in _parsed_documents(text, _RHDH_RE):
         root = doc.root.resolved if doc.root is not None else None
         if root is None or root.kind != "map" or _scalar(root.get("kind")) != "Backstage":
             continue
@@ -744,17 +742,7 @@ def secret_tools(yaml: RepoYaml) -> list[SecretTool]:
     """ExternalSecret / SealedSecret resources the repo already uses (the way it gets secrets to pods)."""
     out: list[SecretTool] = []
     for f in yaml.grep(_SECRET_KINDS_RE):
-        try:
-            regions = documents(f.text)
-        except EmbeddedError:
-            continue
-        for r in regions:
-            if not _SECRET_KINDS_RE.search(r.text):
-                continue
-            try:
-                doc = parse(r.text)
-            except YamlSyntaxError:
-                continue
+        for _i, _r, doc in _parsed_documents(f.text, _SECRET_KINDS_RE):
             data = doc.root.to_python() if doc.root is not None else None
             if not isinstance(data, dict) or data.get("kind") not in ("ExternalSecret", "SealedSecret"):
                 continue
