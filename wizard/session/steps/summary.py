@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard.session.steps.base import StepController
 from wizard.session.texts import next_steps, production_lines
+
+if TYPE_CHECKING:
+    from wizard.core.plan import Plan
 
 
 class SummaryStep(StepController):
@@ -61,12 +65,20 @@ masked.
         lines += self.rbac_lines(verify_only)
         return lines
 
+    def _kept_plan(self) -> Plan | None:
+        """The plan this run applied and kept (None: the Verify path, no apply, or one rolled back)."""
+        s = self.s
+        if s.path == "verify" or s.apply_result is not None and s.apply_result.rolled_back:
+            return None
+        return s.applied
+
     def next_steps(self) -> list[str]:
         """What is left, without what this run already did (a restart waited for, a verify that ran)."""
         s = self.s
-        if s.path == "verify" or s.applied is None or (s.apply_result is not None and s.apply_result.rolled_back):
+        applied = self._kept_plan()
+        if applied is None:
             return []
-        envs = list(s.applied.env_vars)
+        envs = list(applied.env_vars)
         steps = next_steps(envs, s.callback_url(), s.stand_ins)
         done = []
         if s.restarted:
@@ -77,11 +89,11 @@ masked.
 
     def production(self) -> list[str]:
         """What is left for production after an apply that wrote a deployment (numbered lines)."""
-        s = self.s
-        if s.path == "verify" or s.applied is None or (s.apply_result is not None and s.apply_result.rolled_back):
+        s, applied = self.s, self._kept_plan()
+        if applied is None:
             return []
         # the Summary saves the answers to the state directory: the commands name that file
-        return production_lines(s.applied, str(s.answers_path.relative_to(s.root)))
+        return production_lines(applied, str(s.answers_path.relative_to(s.root)))
 
     def rbac_lines(self, verify_only: bool) -> list[str]:
         from wizard.core import rbac
