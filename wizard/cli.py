@@ -456,18 +456,11 @@ def _sign_in(s: Any, args: argparse.Namespace) -> Any:
     """The browser sign-in of `login`, `verify --login` and `rbac --from-login`: the URL on stderr for a
     headless session, the system browser ($BROWSER honoured) unless --no-browser."""
     import webbrowser
-    from urllib.parse import urlsplit
 
-    from wizard.core.fields import is_loopback_host, problem
+    from wizard.core.fields import problem
 
-    if args.redirect_url and (why := problem("backendUrl", args.redirect_url)):
+    if args.redirect_url and (why := problem("redirectUrl", args.redirect_url)):
         raise BadInput(f"--redirect-url {why}")
-    if args.redirect_url:
-        parts = urlsplit(args.redirect_url)
-        if parts.scheme != "http" or not is_loopback_host(parts.hostname):
-            raise BadInput(f"--redirect-url {args.redirect_url}: the sign-in comes back to this machine, so the redirect "
-                           "must be http on a loopback address (http://localhost:PORT/... or http://127.0.0.1:PORT/...), "
-                           "registered with the OIDC client")
     if args.login_timeout <= 0:
         raise BadInput("the sign-in timeout must be a positive number of seconds")
 

@@ -70,6 +70,17 @@ def _http_url(example: str, allow_env_prefix: bool = False) -> Callable[[str], s
     return lambda v: _url_problem(v, https_only=False, example=example, allow_env_prefix=allow_env_prefix)
 
 
+def _redirect_problem(value: str) -> str | None:
+    """kubelogin's loopback redirect: the sign-in comes back to this machine, over plain http."""
+    if (problem := _url_problem(value, https_only=False, example="http://localhost:8000")) is not None:
+        return problem
+    parts = urlsplit(value)
+    if parts.scheme != "http" or not is_loopback_host(parts.hostname):
+        return (f"{value}: the sign-in comes back to this machine, so the redirect must be http on a loopback "
+                "address (http://localhost:PORT/... or http://127.0.0.1:PORT/...), registered with the OIDC client")
+    return None
+
+
 def _matches(regex: re.Pattern[str], what: str) -> Callable[[str], str | None]:
     return lambda v: None if regex.match(v) else f"{v!r} is not {what}"
 
@@ -154,6 +165,7 @@ FIELDS: dict[str, FieldSpec] = {f.key: f for f in (
                                                                       "and '.')"), placeholder="<release>-spectrocloud"),
     # verify
     FieldSpec("backendUrl", "Backend URL", _http_url("http://localhost:7007"), placeholder="backend URL (default backend.baseUrl)"),
+    FieldSpec("redirectUrl", "Sign-in redirect URL", _redirect_problem, placeholder="http://localhost:8000"),
 )}
 
 
